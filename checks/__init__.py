@@ -1,0 +1,43 @@
+"""The check registry: adding a check is a module in this package and one line here.
+
+See `checks.base` for the contract a check module follows.
+"""
+
+from __future__ import annotations
+
+from checks import links
+from checks.base import Check, CheckContext, CheckResult, merged_options
+from siteaudit.config import Config, ConfigError
+from siteaudit.store import Store
+
+REGISTRY: dict[str, Check] = {
+    "links": links.CHECK,
+}
+
+
+def select(names: list[str] | None, config: Config) -> list[Check]:
+    """The checks to run: the given names, else `[checks] enabled`, else all registered ones."""
+    if names is None:
+        enabled = config.checks.get("enabled")
+        names = list(enabled) if isinstance(enabled, list) else list(REGISTRY)
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise ConfigError(f"checks: unknown check {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
+    return [REGISTRY[n] for n in names]
+
+
+def validate_options(config: Config) -> None:
+    """Fail early, before crawling, on a wrong `[checks.*]` key."""
+    for key in config.checks:
+        if key != "enabled" and key not in REGISTRY:
+            raise ConfigError(f"checks.{key}: unknown check (known: {', '.join(REGISTRY)})")
+    for check in REGISTRY.values():
+        merged_options(check, config)
+
+
+def run_checks(checks: list[Check], store: Store, run_id: int, config: Config) -> dict[str, CheckResult]:
+    results = {}
+    for check in checks:
+        ctx = CheckContext(store, run_id, config, merged_options(check, config))
+        results[check.name] = check.run(ctx)
+    return results

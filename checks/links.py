@@ -1,0 +1,283 @@
+"""Link check: every link and embedded resource judged from what the crawl fetched.
+
+One finding per distinct target and rule, listing every page that links to it with its link text.
+Rules and options: docs/checks/links.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table, status_from
+from crawler.urls import has_illegal_characters
+from siteaudit.store import Target
+
+PLAN = "提升服務品質執行計畫：網站資訊內容及連結抽測"
+RESOURCE_ELEMENTS = frozenset({"img", "script", "link", "iframe", "frame", "object", "embed", "source", "video",
+                               "audio"})
+GENERIC_TEXTS = frozenset({"請按此", "按此", "點此", "點我", "請點此", "請點選", "這裡", "此處", "更多", "more", "click here",
+                           "here", "read more", "詳細內容", "詳全文", "link", "連結", "..."})
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+PHONE = re.compile(r"^\+?[0-9][0-9()\-. ]{2,}(;ext=\d+)?$")
+REASONS_ZH = {
+    "dns": "找不到主機 (DNS)", "refused": "連線被拒", "timeout": "連線逾時", "tls": "TLS/SSL 憑證錯誤",
+    "connection": "連線中斷", "encoding": "內容無法解碼", "oversize": "檔案超過大小上限", "error": "請求失敗",
+}
+
+RULES = rule_table(
+    Rule("broken-link", "error", "連結失效", "Broken link", PLAN),
+    Rule("broken-resource", "error", "頁面引用的資源失效（圖片、程式、樣式或框架）",
+         "Broken embedded resource (image, script, stylesheet or frame)", PLAN),
+    Rule("could-not-verify", "warning", "無法驗證連結（需登入、流量限制或防火牆阻擋）",
+         "Link could not be verified (authentication, rate limit or WAF)", PLAN),
+    Rule("redirect-loop", "error", "重新導向迴圈", "Redirect loop", PLAN),
+    Rule("redirect-chain-too-long", "error", "重新導向次數過多", "Redirect chain longer than the limit", PLAN),
+    Rule("permanent-redirect", "notice", "連結已永久轉址，請更新為新網址", "Permanent redirect: update the link", PLAN),
+    Rule("http-to-https", "notice", "連結由 http 轉址至 https，請直接使用 https", "http link upgraded to https", PLAN),
+    Rule("redirect-other-host", "notice", "連結轉址至其他網站", "Link redirects to another host", PLAN),
+    Rule("invalid-href", "warning", "連結網址格式不正確", "Invalid link address", PLAN),
+    Rule("missing-fragment", "warning", "連結指定的頁內錨點不存在", "Link fragment (#id) not found on the target", PLAN),
+    Rule("insecure-link", "warning", "連結使用不安全的 http，該網站亦提供 https", "http link to a host that serves https",
+         PLAN),
+    Rule("mixed-content", "warning", "https 頁面引用 http 資源（混合內容）", "http resource on an https page", PLAN),
+    Rule("title-mismatch", "notice", "連結文字與目標頁標題不一致", "Link text shares nothing with the target's title",
+         "提升服務品質執行計畫：資訊標題應與內容一致"),
+    Rule("non-descriptive-text", "notice", "連結文字無法說明目的（如「請按此」）",
+         "Non-descriptive link text (e.g. 'click here')", "網站無障礙規範 2.4.4"),
+)
+
+
+@dataclass
+class Referrers:
+    pages: list[str] = field(default_factory=list)
+    detail: list[dict[str, str]] = field(default_factory=list)
+    seen: set[tuple[str, str]] = field(default_factory=set)
+    page_set: set[str] = field(default_factory=set)
+
+    def add(self, page: str, text: str, element: str, raw: str | None = None) -> None:
+        key = (page, text)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        if page not in self.page_set:
+            self.page_set.add(page)
+            self.pages.append(page)
+        item = {"page": page, "text": text, "element": element}
+        if raw is not None:
+            item["href"] = raw
+        self.detail.append(item)
+
+
+def bigrams(text: str) -> set[str]:
+    """Character bigrams of the CJK runs and lower-cased words of the rest: works for Chinese and English."""
+    text = text.lower()
+    grams: set[str] = set()
+    for run in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", text):
+        grams |= {run[i:i + 2] for i in range(len(run) - 1)} if len(run) > 1 else {run}
+    grams |= {w for w in re.findall(r"[a-z0-9]{2,}", text)}
+    return grams
+
+
+class LinksCheck:
+    name = "links"
+    title_zh = "連結有效性"
+    title_en = "Link validity"
+    rules = RULES
+    options: dict[str, Any] = {
+        "ignore": [],               # regexes of target URLs not to judge
+        "accepted_codes": {},       # {"host": [codes]} answers that count as valid for that host
+        "external": True,           # judge external links
+        "max_redirects": 5,         # longer chains are an error
+        "title_consistency": True,  # the title-mismatch notice
+    }
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        opts = ctx.options
+        ignore = [re.compile(p) for p in opts["ignore"]]
+        accepted = {h.lower(): set(codes) for h, codes in opts["accepted_codes"].items()}
+        targets = ctx.store.targets(ctx.run_id)
+        https_hosts = {urlsplit(u).netloc for u, t in targets.items()
+                       if u.startswith("https://") and t.verdict in ("ok", "redirect")}
+        groups: dict[tuple[str, str], Referrers] = defaultdict(Referrers)
+        evidence: dict[tuple[str, str], dict[str, Any]] = {}
+        checked: set[str] = set()
+        judged_cache: dict[str, tuple[str | None, dict[str, Any]]] = {}
+
+        def note(rule: str, url: str, page: str, text: str, element: str, ev: dict[str, Any],
+                 raw: str | None = None) -> None:
+            key = (rule, url)
+            groups[key].add(page, text, element, raw)
+            evidence.setdefault(key, ev)
+
+        link_count = 0
+        for link in ctx.store.links(ctx.run_id):
+            link_count += 1
+            page, scope, url, raw = link["page_url"], link["scope"], link["url"], link["raw"]
+            text, element = link["text"] or "", link["element"]
+            if scope == "form":
+                continue
+            if scope == "invalid" or (raw is not None and scope != "unchecked" and has_illegal_characters(raw)):
+                note("invalid-href", raw or "", page, text, element, {"href": raw, "problem": _href_problem(raw)},
+                     raw=raw)
+                if scope == "invalid":
+                    continue
+            if scope == "unchecked":
+                problem = _scheme_problem(raw or "")
+                if problem:
+                    note("invalid-href", raw or "", page, text, element, {"href": raw, "problem": problem}, raw=raw)
+                continue
+            if url is None or any(p.search(url) for p in ignore):
+                continue
+            if scope == "external" and not opts["external"]:
+                continue
+            checked.add(url)
+            if url not in judged_cache:
+                judged_cache[url] = self.judge(url, targets, accepted, opts["max_redirects"])
+            rule, ev = judged_cache[url]
+            if rule == "broken-link" and element in RESOURCE_ELEMENTS:
+                rule = "broken-resource"
+            if rule:
+                note(rule, url, page, text, element, ev)
+            for extra, extra_ev in self.redirect_notices(url, targets):
+                note(extra, url, page, text, element, extra_ev)
+            if url.startswith("http://"):
+                host = urlsplit(url).netloc
+                if page.startswith("https://") and element in RESOURCE_ELEMENTS and element != "iframe":
+                    note("mixed-content", url, page, text, element, {"host": host})
+                elif host in https_hosts:
+                    note("insecure-link", url, page, text, element, {"host": host})
+            target = targets.get(url)
+            final = targets.get(target.final_url) if target and target.final_url else target
+            if rule is None and final is not None and final.is_html and final.verdict == "ok":
+                fragment = link["fragment"]
+                if fragment and final.anchors is not None and element in ("a", "area"):
+                    wanted = unquote(fragment)
+                    if wanted not in final.anchors and fragment not in final.anchors and wanted.lower() != "top":
+                        note("missing-fragment", f"{url}#{fragment}", page, text, element,
+                             {"fragment": fragment})
+                if element in ("a", "area") and text and url != page:
+                    self.text_rules(url, page, text, element, final, opts, note)
+
+        findings: list[Finding] = []
+        for (rule, url), refs in groups.items():
+            ev = dict(evidence[(rule, url)])
+            ev["referrers"] = refs.detail
+            detail = ev.get("reason", "") if rule in ("broken-link", "broken-resource", "could-not-verify") else ""
+            findings.append(finding(self, rule, url, refs.pages, detail, ev))
+        findings.sort(key=lambda f: (("error", "warning", "notice").index(f.severity), f.rule, f.url))
+        counts: dict[str, int] = defaultdict(int)
+        for f in findings:
+            counts[f.rule] += 1
+        summary = {
+            "status": status_from(findings),
+            "targets_checked": len(checked),
+            "links": link_count,
+            "broken": counts["broken-link"] + counts["broken-resource"],
+            "could_not_verify": counts["could-not-verify"],
+            "by_rule": dict(sorted(counts.items())),
+        }
+        return CheckResult(findings, summary)
+
+    def judge(self, url: str, targets: dict[str, Target], accepted: dict[str, set[int]],
+              max_redirects: int) -> tuple[str | None, dict[str, Any]]:
+        """The error-or-warning rule for a target (None when valid), with its evidence."""
+        target = targets.get(url)
+        if target is None:
+            return None, {}
+        chain = target.redirect_chain or [[url, target.status]]
+        if chain and chain[-1][1] == "loop":
+            return "redirect-loop", {"chain": chain, "reason": "重新導向迴圈 redirect loop"}
+        if len(chain) - 1 > max_redirects:
+            return "redirect-chain-too-long", {"chain": chain, "hops": len(chain) - 1}
+        final = targets.get(chain[-1][0]) or target
+        if final.verdict == "skipped":
+            return None, {}
+        status = final.status
+        host = urlsplit(final.url).netloc.lower()
+        if status is not None and status in accepted.get(host, ()):
+            return None, {}
+        ev: dict[str, Any] = {"status": status, "final_url": final.url}
+        if len(chain) > 1:
+            ev["chain"] = chain
+        if final.verdict == "blocked":
+            ev["reason"] = final.error_detail or f"HTTP {status}"
+            return "could-not-verify", ev
+        if final.verdict == "broken" or (final.verdict == "error" and status is None):
+            if status is not None:
+                ev["reason"] = f"HTTP {status}" + (" 伺服器錯誤" if status >= 500 else "")
+            else:
+                ev["reason"] = f"{REASONS_ZH.get(final.error or 'error', '請求失敗')} ({final.error_detail or final.error})"
+                ev["error"] = final.error
+            return "broken-link", ev
+        if final.verdict == "error":
+            ev["reason"] = f"HTTP {status} without a usable answer"
+            return "broken-link", ev
+        return None, {}
+
+    def redirect_notices(self, url: str, targets: dict[str, Target]) -> list[tuple[str, dict[str, Any]]]:
+        target = targets.get(url)
+        if target is None or len(target.redirect_chain) < 2 or target.redirect_chain[-1][1] == "loop":
+            return []
+        chain = target.redirect_chain
+        final_url = chain[-1][0]
+        out = []
+        first_status = chain[0][1]
+        a, b = urlsplit(url), urlsplit(final_url)
+        if a.scheme == "http" and b.scheme == "https" and a.hostname == b.hostname:
+            out.append(("http-to-https", {"final_url": final_url}))
+        elif first_status in (301, 308):
+            out.append(("permanent-redirect", {"final_url": final_url, "status": first_status}))
+        if a.hostname != b.hostname:
+            out.append(("redirect-other-host", {"final_url": final_url}))
+        return out
+
+    def text_rules(self, url: str, page: str, text: str, element: str, final: Target, opts: dict[str, Any],
+                   note: Any) -> None:
+        plain = text.strip().strip("。.>»›").strip().lower()
+        if plain in GENERIC_TEXTS:
+            note("non-descriptive-text", url, page, text, element, {"text": text})
+            return
+        if not opts["title_consistency"] or len(plain) < 2:
+            return
+        target_text = f"{final.title or ''} {final.h1 or ''}"
+        if not target_text.strip():
+            return
+        words, wanted = bigrams(target_text), bigrams(text)
+        if wanted and words and not (words & wanted):
+            note("title-mismatch", url, page, text, element, {"title": final.title, "h1": final.h1})
+
+
+def _href_problem(raw: str | None) -> str:
+    if raw is None or not raw.strip():
+        return "empty href"
+    stripped = raw.strip()
+    if stripped == "#":
+        return "bare '#' goes nowhere"
+    if stripped.lower().startswith("javascript:"):
+        return "javascript: pseudo-link"
+    if ":" in stripped.split("/", 1)[0] and not stripped.lower().startswith(("http:", "https:")):
+        return f"unknown scheme {stripped.split(':', 1)[0]!r}"
+    if has_illegal_characters(raw):
+        return "whitespace or characters not allowed in a URL"
+    return "cannot be resolved"
+
+
+def _scheme_problem(raw: str) -> str | None:
+    raw = raw.strip()
+    lower = raw.lower()
+    if lower.startswith("mailto:"):
+        address = unquote(raw[7:].split("?", 1)[0])
+        if not address or not all(EMAIL.match(a.strip()) for a in address.split(",")):
+            return f"malformed mailto: address {address!r}"
+    elif lower.startswith("tel:"):
+        number = unquote(raw[4:])
+        if not PHONE.match(number.strip()):
+            return f"malformed tel: number {number!r}"
+    return None
+
+
+CHECK = LinksCheck()

@@ -1,0 +1,124 @@
+"""Read one HTML page with lxml: title, first h1, anchors, meta tags and every outgoing reference."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+from crawler.urls import UrlRules
+
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+SPACES = re.compile(r"\s+")
+REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d+)?\s*[;,]?\s*(?:url\s*=\s*)?['"]?([^'"]*)['"]?\s*$""", re.I)
+LINK_ELEMENTS = ("a", "area", "link", "img", "script", "iframe", "frame", "object", "embed", "source", "form",
+                 "meta", "video", "audio")
+MAX_TEXT = 300
+
+
+@dataclass
+class PageData:
+    title: str | None = None
+    h1: str | None = None
+    lang: str | None = None
+    anchors: list[str] = field(default_factory=list)
+    meta: dict[str, list[str]] = field(default_factory=dict)
+    links: list[dict[str, Any]] = field(default_factory=list)
+
+
+def clean(text: str | None) -> str:
+    return SPACES.sub(" ", text or "").strip()
+
+
+def parse_html(text: str) -> Any:
+    """Parse a page leniently; returns None for an empty or unparsable document."""
+    text = XML_DECLARATION.sub("", text, count=1)
+    if not text.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _srcset_urls(value: str) -> list[str]:
+    return [c.strip().split()[0] for c in value.split(",") if c.strip()]
+
+
+def _link_text(el: Any) -> str:
+    text = clean(el.text_content())
+    if not text:
+        alts = [clean(img.get("alt")) for img in el.iter("img") if img.get("alt")]
+        text = " ".join(a for a in alts if a)
+    if not text:
+        text = clean(el.get("aria-label") or "")
+    return text[:MAX_TEXT]
+
+
+def extract(doc: Any, page_url: str, rules: UrlRules) -> PageData:
+    data = PageData()
+    if doc is None:
+        return data
+    base = page_url
+    base_el = doc.find(".//base[@href]")
+    if base_el is not None:
+        from urllib.parse import urljoin
+
+        base = urljoin(page_url, base_el.get("href", "").strip())
+    title_el = doc.find(".//title")
+    data.title = clean(title_el.text_content())[:MAX_TEXT] if title_el is not None else None
+    h1 = doc.find(".//h1")
+    data.h1 = clean(h1.text_content())[:MAX_TEXT] if h1 is not None else None
+    data.lang = doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang")
+    anchors: set[str] = set()
+    links = data.links
+
+    def add(el: Any, attr: str, raw: str | None, text: str = "") -> None:
+        tag = el.tag
+        rel = el.get("rel", "") if tag == "link" else ""
+        r = rules.resolve(base, raw, tag, rel)
+        links.append({
+            "element": tag, "attribute": attr, "text": text, "raw": raw, "url": r.url, "fragment": r.fragment,
+            "rel": rel or el.get("rel"), "target": el.get("target"), "title": el.get("title"), "scope": r.scope,
+        })
+
+    for el in doc.iter(*LINK_ELEMENTS):
+        tag = el.tag
+        if tag in ("a", "area"):
+            if el.get("name"):
+                anchors.add(el.get("name"))
+            if "href" in el.attrib:
+                add(el, "href", el.get("href"), _link_text(el) if tag == "a" else clean(el.get("alt")))
+        elif tag == "link":
+            if el.get("href") is not None:
+                add(el, "href", el.get("href"), clean(el.get("title")))
+        elif tag in ("img", "source"):
+            alt = clean(el.get("alt"))
+            if el.get("src") is not None:
+                add(el, "src", el.get("src"), alt)
+            if el.get("srcset"):
+                for candidate in _srcset_urls(el.get("srcset")):
+                    add(el, "srcset", candidate, alt)
+        elif tag in ("script", "iframe", "frame", "embed", "video", "audio"):
+            if el.get("src") is not None:
+                add(el, "src", el.get("src"), clean(el.get("title")))
+        elif tag == "object":
+            if el.get("data") is not None:
+                add(el, "data", el.get("data"), clean(el.get("title")))
+        elif tag == "form":
+            add(el, "action", el.get("action") or page_url, el.get("method", "get").lower())
+        elif tag == "meta":
+            name = el.get("name") or el.get("property")
+            if name:
+                data.meta.setdefault(name.strip().lower(), []).append(el.get("content") or "")
+            if (el.get("http-equiv") or "").lower() == "refresh":
+                m = REFRESH_URL.match(el.get("content") or "")
+                if m and m.group(1).strip():
+                    add(el, "content", m.group(1).strip(), "meta refresh")
+    for el in doc.iterfind(".//*[@id]"):
+        anchors.add(el.get("id"))
+    data.anchors = sorted(anchors)
+    return data

@@ -1,0 +1,71 @@
+"""Scrapy settings of the siteaudit project.
+
+These are the defaults for `scrapy crawl site -a config=FILE`; `crawler.runner.settings_for` derives the
+same settings from a site config, which is what `siteaudit audit` uses.
+"""
+
+BOT_NAME = "siteaudit"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Politeness
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+USER_AGENT = "siteaudit/0.1 (website compliance auditor)"
+DOWNLOAD_TIMEOUT = 30
+COOKIES_ENABLED = False
+
+# The spider records every hop and every status itself.
+REDIRECT_ENABLED = False
+METAREFRESH_ENABLED = False
+HTTPERROR_ALLOW_ALL = True
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
+# A missing host or a refused connection is an answer; timeouts and dropped connections are retried.
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.TimeoutError",
+    "twisted.internet.error.TCPTimedOutError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectionLost",
+    "twisted.web._newclient.ResponseNeverReceived",
+]
+DEPTH_LIMIT = 0
+DEPTH_STATS_VERBOSE = False
+
+# Breadth-first: a page is first met at its smallest depth.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+DOWNLOAD_MAXSIZE = 0  # crawler.middlewares.BodyLimit cuts bodies at their own limit and keeps the head
+DOWNLOAD_WARNSIZE = 0
+DOWNLOAD_FAIL_ON_DATALOSS = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.RetryAfterMiddleware": 560,
+    "crawler.middlewares.DecompressionLimit": 595,
+}
+EXTENSIONS = {
+    "crawler.middlewares.BodyLimit": 100,
+    "crawler.progress.Progress": 200,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+
+SITEAUDIT_STORE = ""
+SITEAUDIT_MAX_PAGE_BYTES = 10 * 1024 * 1024
+SITEAUDIT_SNIFF_BYTES = 65536
+SITEAUDIT_RETRIES = 2
+SITEAUDIT_MAX_RETRY_AFTER = 120
+SITEAUDIT_PROGRESS = False
+
+LOG_LEVEL = "INFO"
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

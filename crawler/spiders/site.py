@@ -1,0 +1,283 @@
+"""The `site` spider: crawls a site's pages and checks (without crawling) everything they reference.
+
+It only decides what to request and what to yield; retries, robots.txt, throttling and storage are
+Scrapy components switched on in `crawler.settings` and `crawler.pipelines`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import Response
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.python.failure import Failure
+
+from crawler.errors import classify_failure
+from crawler.extract import extract, parse_html
+from crawler.sniff import blocked_reason, looks_binary
+from crawler.urls import UrlRules
+from siteaudit import config as config_mod
+
+HEAD_FALLBACK_STATUSES = frozenset({400, 403, 404, 405, 406, 409, 410, 500, 501, 502, 503})
+KEPT_HEADERS = ("content-type", "content-length", "last-modified", "etag", "location", "retry-after", "server",
+                "strict-transport-security", "content-encoding", "x-frame-options")
+
+
+class SiteSpider(scrapy.Spider):
+    name = "site"
+
+    def __init__(self, config: Any = None, url: str | None = None, run_id: Any = None,
+                 resume: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(config, str):
+            config = config_mod.load(config)
+        elif config is None and url:
+            config = config_mod.for_url(url)
+        if config is None:
+            raise ValueError("give -a config=FILE or -a url=URL")
+        self.cfg: config_mod.Config = config
+        self.rules = UrlRules(config)
+        self.run_id = int(run_id) if run_id is not None else None
+        self.allowed_domains: list[str] = []  # scope is decided by UrlRules, not OffsiteMiddleware
+        self.seen: set[str] = set()
+        self.pages_scheduled = 0
+        self.stats_counts = {"pages": 0, "resources": 0, "errors": 0}
+        self.resume = resume or {}
+
+    # -- start --------------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        for request in self.start_requests_list():
+            yield request
+
+    def start_requests_list(self) -> list[Any]:
+        out: list[Any] = []
+        if self.resume:
+            self.seen |= set(self.resume.get("fetched", ()))
+            self.pages_scheduled = int(self.resume.get("pages", 0))
+            for url, scope, depth, found_on in self.resume.get("frontier", ()):
+                out.extend(self.schedule(url, scope, depth, found_on))
+        for url in self.cfg.site.start_urls:
+            canonical, _ = self.rules.canonical(url)
+            out.extend(self.schedule(canonical, "page", 0, None))
+        if self.cfg.crawl.sitemaps and not self.resume:
+            for host_root in sorted({f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.cfg.site.start_urls}):
+                out.append(scrapy.Request(
+                    host_root + "/robots.txt", callback=self.parse_robots, errback=self.ignore_failure,
+                    dont_filter=True, meta={"dont_obey_robotstxt": True, "sa_kind": "meta", "handle_httpstatus_all": True},
+                ))
+        return out
+
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        sitemaps = list(sitemap_urls_from_robots(response.body, base_url=response.url)) if response.status == 200 \
+            and hasattr(response, "text") else []
+        if not sitemaps:
+            sitemaps = [urljoin(response.url, "/sitemap.xml")]
+        for url in sitemaps:
+            yield self.sitemap_request(url)
+
+    def sitemap_request(self, url: str) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.ignore_failure, dont_filter=True,
+                              meta={"sa_kind": "meta", "handle_httpstatus_all": True})
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        if response.status != 200:
+            return
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception:  # a malformed sitemap is not a crawl failure
+            return
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                yield self.sitemap_request(loc)
+            else:
+                url, _ = self.rules.canonical(loc)
+                if self.rules.is_crawlable(url):
+                    yield from self.schedule(url, "page", 1, response.url)
+
+    def ignore_failure(self, failure: Failure) -> None:
+        return None
+
+    # -- scheduling ---------------------------------------------------------------------------
+    def schedule(self, url: str, scope: str, depth: int, found_on: str | None,
+                 parent: str | None = None, parent_chain: int = 0) -> Iterator[Any]:
+        """Yield a request for `url` (or a trap record) unless it was met before."""
+        if scope not in ("page", "document", "asset", "external") or url in self.seen:
+            return
+        if scope == "page":
+            if depth > self.cfg.crawl.max_depth or self.pages_scheduled >= self.cfg.crawl.max_pages:
+                return
+            trap, chain = self.rules.trap(url, parent, parent_chain)
+            self.seen.add(url)
+            if trap:
+                yield {"type": "page", "page": {
+                    "url": url, "error": f"trap:{trap}", "verdict": "skipped", "depth": depth, "found_on": found_on,
+                    "error_detail": "not fetched: looks like a crawler trap", "fetched": time.time()}, "links": []}
+                return
+            self.pages_scheduled += 1
+            yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, dont_filter=True,
+                                 meta={"sa_kind": "page", "sa_depth": depth, "sa_found_on": found_on,
+                                       "sa_chain": chain, "handle_httpstatus_all": True})
+            return
+        self.seen.add(url)
+        yield self.resource_request(url, scope, found_on, depth)
+
+    def resource_request(self, url: str, kind: str, found_on: str | None, depth: int,
+                         method: str | None = None) -> scrapy.Request:
+        method = method or ("GET" if kind == "document" else "HEAD")
+        meta = {"sa_kind": kind, "sa_depth": depth, "sa_found_on": found_on, "handle_httpstatus_all": True}
+        if kind == "external":
+            meta["dont_obey_robotstxt"] = True
+        headers = {"Accept-Encoding": "identity"} if method == "GET" else {}
+        return scrapy.Request(url, method=method, callback=self.parse_resource, errback=self.on_error,
+                              dont_filter=True, meta=meta, headers=headers)
+
+    def follow_redirect(self, response: Response, record: dict[str, Any]) -> Iterator[Any]:
+        location = response.headers.get(b"Location")
+        if not location:
+            return
+        target, _ = self.rules.canonical(urljoin(response.url, location.decode("latin-1")))
+        record["redirect_to"] = target
+        record["verdict"] = "redirect"
+        kind = response.meta["sa_kind"]
+        if kind == "page" and self.rules.is_crawlable(target):
+            scope = "page"
+        elif kind in ("document", "asset") and self.rules.is_internal(target):
+            scope = kind
+        else:
+            scope = self.rules.scope_of(target, "a")
+        yield from self.schedule(target, scope, response.meta.get("sa_depth", 0), response.url)
+
+    # -- responses ----------------------------------------------------------------------------
+    def base_record(self, response: Response) -> dict[str, Any]:
+        headers = {k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}
+        body = response.body
+        return {
+            "url": response.request.url if response.request else response.url,
+            "status": response.status,
+            "content_type": headers.get("content-type"),
+            "size": len(body),
+            "truncated": bool(response.meta.get("sa_truncated")),
+            "response_time": round(response.meta.get("download_latency", 0.0), 4),
+            "depth": response.meta.get("sa_depth"),
+            "last_modified": headers.get("last-modified"),
+            "etag": headers.get("etag"),
+            "headers": {k: v for k, v in headers.items() if k in KEPT_HEADERS},
+            "found_on": response.meta.get("sa_found_on"),
+            "fetched": time.time(),
+            "verdict": verdict_for(response.status),
+        }
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        record = self.base_record(response)
+        links: list[dict[str, Any]] = []
+        followups: list[Any] = []
+        if 300 <= response.status < 400:
+            followups.extend(self.follow_redirect(response, record))
+        blocked = blocked_reason(response)
+        if blocked:
+            record["verdict"], record["error"], record["error_detail"] = "blocked", "blocked", blocked
+        body = response.body
+        ctype = (record["content_type"] or "").lower()
+        is_html = (not ctype or "html" in ctype) and hasattr(response, "text") and not looks_binary(body)
+        if record["verdict"] == "ok" and not is_html:
+            # Not a web page after all (a PDF behind an extension-less URL, binary served as text/html...)
+            kind = "asset" if ctype.startswith(("image/", "text/css", "application/javascript")) else "document"
+            resource = {k: record[k] for k in record if k not in ("depth",)}
+            resource.update({"kind": kind, "method": "GET", "head": body[: self.cfg.crawl.sniff_bytes],
+                             "content_length": response.meta.get("sa_expected")})
+            if ctype and "html" in ctype:
+                resource["error_detail"] = "served as text/html but the body is not HTML"
+            self.stats_counts["resources"] += 1
+            yield {"type": "resource", "resource": resource}
+            return
+        if record["verdict"] == "ok" and is_html:
+            record["is_html"] = True
+            record["charset"] = getattr(response, "encoding", None)
+            text = response.text
+            if record["truncated"]:
+                record["error_detail"] = f"page cut at {len(body)} bytes (crawl.max_page_bytes)"
+            data = extract(parse_html(text), response.url, self.rules)
+            record.update(title=data.title, h1=data.h1, lang=data.lang, anchors=data.anchors, meta=data.meta)
+            links = data.links
+            depth = response.meta.get("sa_depth", 0)
+            chain = response.meta.get("sa_chain", 0)
+            for link in links:
+                if link["url"] and link["scope"] in ("page", "document", "asset", "external"):
+                    followups.extend(self.schedule(link["url"], link["scope"], depth + 1, response.url,
+                                                   parent=response.url, parent_chain=chain))
+        self.stats_counts["pages"] += 1
+        yield {"type": "page", "page": record, "links": links}
+        yield from followups
+
+    def parse_resource(self, response: Response) -> Iterator[Any]:
+        request = response.request
+        if (request.method == "HEAD" and response.status in HEAD_FALLBACK_STATUSES
+                and not response.meta.get("sa_head_fallback")):
+            retry = self.resource_request(request.url, response.meta["sa_kind"], response.meta.get("sa_found_on"),
+                                          response.meta.get("sa_depth", 0), method="GET")
+            retry.meta["sa_head_fallback"] = f"HEAD answered {response.status}"
+            yield retry
+            return
+        record = self.base_record(response)
+        record.update({"kind": response.meta["sa_kind"], "method": request.method,
+                       "content_length": _int(response.headers.get(b"Content-Length")) if request.method == "HEAD"
+                       else response.meta.get("sa_expected"),
+                       "head": response.body[: self.cfg.crawl.sniff_bytes] if request.method == "GET" else None})
+        record.pop("depth", None)
+        if response.meta.get("sa_head_fallback"):
+            record["error_detail"] = response.meta["sa_head_fallback"] + ", checked with GET"
+        followups: list[Any] = []
+        if 300 <= response.status < 400:
+            followups.extend(self.follow_redirect(response, record))
+        blocked = blocked_reason(response)
+        if blocked:
+            record["verdict"], record["error"], record["error_detail"] = "blocked", "blocked", blocked
+        self.stats_counts["resources"] += 1
+        yield {"type": "resource", "resource": record}
+        yield from followups
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request
+        meta = request.meta
+        kind = meta.get("sa_kind", "page")
+        error, detail = classify_failure(failure)
+        if kind != "page" and request.method == "HEAD" and error in ("connection", "error") \
+                and not meta.get("sa_head_fallback"):
+            retry = self.resource_request(request.url, kind, meta.get("sa_found_on"), meta.get("sa_depth", 0), "GET")
+            retry.meta["sa_head_fallback"] = f"HEAD failed ({detail})"
+            yield retry
+            return
+        record = {"url": request.url, "status": None, "error": error, "error_detail": detail,
+                  "verdict": "skipped" if error == "robots" else "broken", "found_on": meta.get("sa_found_on"),
+                  "fetched": time.time()}
+        self.stats_counts["errors"] += 1
+        if kind == "page":
+            record["depth"] = meta.get("sa_depth")
+            yield {"type": "page", "page": record, "links": []}
+        else:
+            record.update(kind=kind, method=request.method)
+            yield {"type": "resource", "resource": record}
+
+
+def verdict_for(status: int) -> str:
+    if 200 <= status < 300:
+        return "ok"
+    if 300 <= status < 400:
+        return "error"  # becomes "redirect" when a Location is followed
+    if status in (401, 403, 407, 429):
+        return "blocked"
+    return "broken"
+
+
+def _int(value: bytes | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,171 @@
+"""URL rules of the crawl: canonical form, scope (crawl, check or leave), and crawler-trap detection."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
+
+from siteaudit.config import Config
+
+DOCUMENT_EXTENSIONS = frozenset(
+    ["pdf", "odt", "ods", "odp", "odg", "odf", "odb", "ott", "ots", "otp", "fodt", "fods", "fodp", "doc", "docx", "docm", "dot", "dotx", "xls", "xlsx", "xlsm", "xlt", "xltx", "ppt", "pptx", "pps", "ppsx", "rtf", "csv", "tsv", "txt", "json", "xml", "kml", "kmz", "zip", "7z", "rar", "gz", "tgz", "tar", "bz2", "xz", "epub", "hwp"]
+)
+ASSET_EXTENSIONS = frozenset(
+    ["jpg", "jpeg", "png", "gif", "bmp", "webp", "svg", "ico", "tif", "tiff", "css", "js", "mjs", "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4", "m4a", "wav", "ogg", "webm", "avi", "mov", "wmv", "flv", "swf"]
+)
+ASSET_ELEMENTS = frozenset({"img", "script", "source", "embed", "object", "input", "video", "audio"})
+PAGE_LINK_RELS = frozenset({"alternate", "canonical", "next", "prev", "help", "search", "index", "home"})
+UNCHECKED_SCHEMES = frozenset({"mailto", "tel", "ftp", "data", "sms", "news", "callto", "fax"})
+ILLEGAL_URL_CHARS = re.compile(r'[\s<>"{}|\\^`]')
+DATE_LIKE = re.compile(r"^-?\d{1,8}([-/.]\d{1,2}){0,2}$")
+
+
+def extension(url: str) -> str:
+    path = urlsplit(url).path
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    url: str | None      # canonical absolute URL without fragment, None when unresolvable
+    fragment: str
+    scope: str           # page | document | asset | external | unchecked | invalid | form
+
+
+class UrlRules:
+    """Decides, from the config, what the crawler does with each URL it meets."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.hosts = {h.lower() for h in cfg.site.allowed_hosts}
+        self.prefixes = tuple(cfg.site.path_prefixes)
+        self.exclude = [re.compile(p) for p in cfg.site.exclude]
+        self.session_params = {p.lower() for p in cfg.crawl.session_params}
+        self.check_external = cfg.crawl.check_external
+        self.max_queries = cfg.crawl.max_query_strings_per_path
+        self.max_chain = cfg.crawl.max_growing_chain
+        self.max_repeats = cfg.crawl.max_repeated_segments
+        self._queries: dict[str, set[str]] = defaultdict(set)
+
+    # -- canonical form ------------------------------------------------------------------------
+    def canonical(self, absolute: str) -> tuple[str, str]:
+        """Return (url without fragment and session ids, fragment)."""
+        safe = safe_url_string(absolute.strip())
+        parts = urlsplit(safe)
+        host = (parts.hostname or "").lower()
+        port = parts.port if _port_ok(parts) else None
+        netloc = host if port is None or (parts.scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+        if parts.username:
+            netloc = f"{parts.username}@{netloc}"
+        path = parts.path or "/"
+        path = re.sub(r";(jsessionid|phpsessid|sid)=[^/?#]*", "", path, flags=re.I)
+        query = parts.query
+        if query and self.session_params:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            kept = [(k, v) for k, v in pairs if k.lower() not in self.session_params]
+            if len(kept) != len(pairs):
+                query = urlencode(kept)
+        return urlunsplit((parts.scheme.lower(), netloc, path, query, "")), parts.fragment
+
+    # -- scope ---------------------------------------------------------------------------------
+    def is_internal(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.netloc.lower() in self.hosts or (parts.hostname or "") in self.hosts
+
+    def is_crawlable(self, url: str) -> bool:
+        """Same site, inside the path prefixes and not excluded."""
+        if not self.is_internal(url):
+            return False
+        path = urlsplit(url).path
+        if self.prefixes and not path.startswith(self.prefixes):
+            return False
+        return not any(p.search(url) for p in self.exclude)
+
+    def resolve(self, base: str, raw: str | None, element: str, rel: str = "") -> Resolved:
+        if raw is None:
+            return Resolved(None, "", "invalid")
+        href = raw.strip()
+        if not href or href == "#":
+            return Resolved(None, "", "invalid")
+        scheme = href.split(":", 1)[0].lower() if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", href) else ""
+        if scheme in UNCHECKED_SCHEMES:
+            return Resolved(None, "", "unchecked")
+        if scheme and scheme not in ("http", "https"):
+            return Resolved(None, "", "invalid")
+        try:
+            from urllib.parse import urljoin
+
+            absolute = urljoin(base, href)
+            url, fragment = self.canonical(absolute)
+        except ValueError:
+            return Resolved(None, "", "invalid")
+        if not urlsplit(url).hostname:
+            return Resolved(None, "", "invalid")
+        if element == "form":
+            return Resolved(url, fragment, "form")
+        return Resolved(url, fragment, self.scope_of(url, element, rel))
+
+    def scope_of(self, url: str, element: str, rel: str = "") -> str:
+        if any(p.search(url) for p in self.exclude):
+            return "unchecked"
+        if not self.is_internal(url):
+            return "external" if self.check_external else "unchecked"
+        ext = extension(url)
+        if ext in DOCUMENT_EXTENSIONS:
+            return "document"
+        if element in ASSET_ELEMENTS or ext in ASSET_EXTENSIONS:
+            return "asset"
+        if element == "link" and not (set(rel.lower().split()) & PAGE_LINK_RELS):
+            return "asset"
+        if self.prefixes and not urlsplit(url).path.startswith(self.prefixes):
+            return "external"
+        return "page"
+
+    # -- traps ---------------------------------------------------------------------------------
+    def trap(self, url: str, parent: str | None, parent_chain: int) -> tuple[str | None, int]:
+        """Return (trap reason or None, growing-parameter chain length of this URL)."""
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.split("/") if s]
+        if segments and self.max_repeats and max(segments.count(s) for s in set(segments)) > self.max_repeats:
+            return "repeated-path-segments", 0
+        chain = 0
+        if parent and parts.query:
+            pparts = urlsplit(parent)
+            if pparts.path == parts.path and pparts.query and _grows(pparts.query, parts.query):
+                chain = parent_chain + 1
+        if self.max_chain and chain > self.max_chain:
+            return "growing-parameter", chain
+        if parts.query:
+            seen = self._queries[parts.path]
+            if parts.query not in seen:
+                if self.max_queries and len(seen) >= self.max_queries:
+                    return "query-cap", chain
+                seen.add(parts.query)
+        return None, chain
+
+
+def _port_ok(parts) -> bool:
+    try:
+        return parts.port is not None
+    except ValueError:
+        return False
+
+
+def _grows(parent_query: str, query: str) -> bool:
+    """True when some date-like or numeric parameter increased (or decreased) monotonically."""
+    before = dict(parse_qsl(parent_query, keep_blank_values=True))
+    after = dict(parse_qsl(query, keep_blank_values=True))
+    if set(before) != set(after):
+        return False
+    changed = [k for k in after if after[k] != before[k]]
+    if not changed:
+        return False
+    return all(DATE_LIKE.match(after[k]) and DATE_LIKE.match(before[k]) for k in changed)
+
+
+def has_illegal_characters(raw: str) -> bool:
+    return bool(ILLEGAL_URL_CHARS.search(raw.strip()))

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Install siteaudit into ./.venv with a Python >= 3.12.
+#   scripts/setup.sh                  the tool and its test tools
+#   scripts/setup.sh --with-browser   also Debian's chromium and chromium-driver (accessibility check; needs root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+with_browser=0
+for arg in "$@"; do
+    case $arg in
+        --with-browser) with_browser=1 ;;
+        *) echo "usage: scripts/setup.sh [--with-browser]" >&2; exit 2 ;;
+    esac
+done
+
+find_python() {
+    local c
+    for c in "${PYTHON:-}" python3.13 python3.12 python3 \
+             "$HOME"/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do
+        [[ -n $c ]] || continue
+        if "$c" -c 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then
+            command -v "$c" 2>/dev/null || echo "$c"
+            return 0
+        fi
+    done
+    return 1
+}
+
+if ! py=$(find_python); then
+    echo "siteaudit needs Python >= 3.12 (axe-selenium-python 3.x requires it) and none was found." >&2
+    echo "Install one, e.g.: apt-get install python3.12 python3.12-venv  (Debian 13 / Ubuntu 24.04)," >&2
+    echo "or pyenv install 3.12, then run this again (or set PYTHON=/path/to/python3.12)." >&2
+    exit 1
+fi
+
+if [[ ! -x .venv/bin/python ]] || ! .venv/bin/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then
+    rm -rf .venv
+    "$py" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+if [[ $with_browser == 1 ]] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "chromium and chromium-driver are missing; install them as root: apt-get install chromium chromium-driver" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+echo "siteaudit installed in .venv ($(.venv/bin/python --version))"

@@ -1,0 +1,3 @@
+from siteaudit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""The `siteaudit` command line.
+
+Exit codes: 0 ran and every check passed, 1 ran and some check failed, 2 usage or config error,
+3 the site could not be crawled at all, 130 the crawl was interrupted (finish it with --resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from siteaudit import __version__
+from siteaudit.audit import EXIT_USAGE, AuditError
+from siteaudit.config import Config, ConfigError
+from siteaudit.store import Store, StoreError
+
+EPILOG = """exit codes: 0 all checks passed, 1 a check failed, 2 usage or config error,
+3 the site could not be crawled, 130 interrupted (finish with --resume)"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="siteaudit", description="Website compliance crawler and auditor "
+                                "(網站稽核：連結、政府資訊公開、ODF、詮釋資料、無障礙、運轉紀錄)", epilog=EPILOG)
+    p.add_argument("--version", action="version", version=f"siteaudit {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("audit", help="crawl a site, run the checks, write report.html and findings.json",
+                       epilog=EPILOG)
+    a.add_argument("url", nargs="?", help="start URL (replaces site.start_urls of the config)")
+    a.add_argument("--config", help="site config (TOML)")
+    a.add_argument("--max-pages", type=int, help="stop after this many pages (crawl.max_pages)")
+    a.add_argument("--checks", help="comma-separated checks to run (default: all enabled)")
+    a.add_argument("--out", type=Path, help="output folder (default: siteaudit-out/SITE-DATE-TIME)")
+    a.add_argument("--resume", action="store_true", help="finish the last interrupted crawl of this site")
+    a.add_argument("--store", help="SQLite store path (store.path)")
+    a.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
+
+    d = sub.add_parser("demo", help="serve the bundled demo site on 127.0.0.1 and audit it")
+    d.add_argument("--out", type=Path, help="output folder (default: siteaudit-out/demo-DATE-TIME)")
+    d.add_argument("--store", help="SQLite store path")
+    d.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    i = sub.add_parser("init", help="write a commented config template")
+    i.add_argument("file", nargs="?", default="siteaudit.toml")
+    i.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    r = sub.add_parser("report", help="re-render a stored run")
+    r.add_argument("run", nargs="?", default="latest", help="run id or 'latest'")
+    r.add_argument("--config", help="site config (for the store path)")
+    r.add_argument("--store", help="SQLite store path")
+    r.add_argument("--out", type=Path, default=None, help="output folder")
+    r.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    ls = sub.add_parser("runs", help="list stored runs")
+    ls.add_argument("--config")
+    ls.add_argument("--store")
+    return p
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    from siteaudit import config as config_mod
+
+    if getattr(args, "config", None):
+        if getattr(args, "url", None):
+            data = config_mod.tomllib.loads(Path(args.config).read_text(encoding="utf-8")) \
+                if Path(args.config).is_file() else None
+            if data is None:
+                raise ConfigError(f"{args.config}: cannot read config file")
+            data.setdefault("site", {})
+            data["site"]["start_urls"] = [config_mod.validate_url("URL", args.url)]
+            data["site"].pop("allowed_hosts", None)
+            cfg = config_mod.from_dict(data, source=args.config)
+        else:
+            cfg = config_mod.load(args.config)
+    elif getattr(args, "url", None):
+        cfg = config_mod.for_url(args.url)
+    else:
+        raise ConfigError("give a URL or --config FILE")
+    if getattr(args, "max_pages", None) is not None:
+        if args.max_pages < 1:
+            raise ConfigError("--max-pages: must be at least 1")
+        cfg.crawl.max_pages = args.max_pages
+    if getattr(args, "store", None):
+        cfg.store.path = args.store
+    return cfg
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    if getattr(args, "store", None):
+        return Store(args.store)
+    if getattr(args, "config", None):
+        from siteaudit import config as config_mod
+
+        return Store(config_mod.load(args.config).store_path())
+    return Store(Config().store_path())
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from siteaudit.audit import audit
+
+    cfg = load_config(args)
+    names = [n.strip() for n in args.checks.split(",") if n.strip()] if args.checks else None
+    store = Store(cfg.store_path())
+    try:
+        outcome = audit(cfg, store, args.out, names, resume=args.resume, progress=True, lang=args.lang)
+    finally:
+        store.close()
+    print_outcome(outcome)
+    return outcome.exit_code
+
+
+def print_outcome(outcome) -> None:
+    for name, summary in outcome.summary.items():
+        extra = ", ".join(f"{k}={v}" for k, v in summary.items() if k != "status" and not isinstance(v, (dict, list)))
+        print(f"{name:14} {summary.get('status', '?'):8} {extra}")
+    print(f"report: {outcome.out_dir / 'report.html'}")
+    print(f"findings: {outcome.out_dir / 'findings.json'}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from siteaudit.demo import run_demo
+
+    outcome = run_demo(out_dir=args.out, store_path=args.store, lang=args.lang)
+    print_outcome(outcome)
+    print("demo: the demo site has deliberate defects, so its checks are expected to fail")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from siteaudit.templates import CONFIG_TEMPLATE
+
+    path = Path(args.file)
+    if path.exists() and not args.force:
+        raise ConfigError(f"{path}: already exists (use --force to overwrite)")
+    path.write_text(CONFIG_TEMPLATE, encoding="utf-8")
+    print(f"wrote {path}; edit site.start_urls and site.agency, then: siteaudit audit --config {path}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from reports.render import write_outputs
+
+    store = open_store(args)
+    try:
+        if args.run == "latest":
+            run = store.latest_run(status="complete")
+        elif args.run.isdigit():
+            run = store.run(int(args.run))
+        else:
+            raise ConfigError(f"run: expected a run id or 'latest', got {args.run!r}")
+        if run is None:
+            raise ConfigError(f"run {args.run}: not found in {store.path}")
+        out = args.out or Path("siteaudit-out") / f"{run['site']}-run{run['id']}"
+        write_outputs(store, run["id"], out, lang=args.lang)
+        print(f"report: {out / 'report.html'}")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    for run in store.runs():
+        print(f"{run['id']:5}  {run['site']:24} {run['status']:12} {run['config_hash']}")
+    return 0
+
+
+COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "runs": cmd_runs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    logging.getLogger("scrapy").setLevel(logging.WARNING)
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(f"siteaudit: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:
+        print(f"siteaudit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except AuditError as exc:
+        print(f"siteaudit: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("siteaudit: interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"siteaudit: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # last resort: one line, never a traceback (SITEAUDIT_DEBUG=1 shows it)
+        if os.environ.get("SITEAUDIT_DEBUG"):
+            raise
+        print(f"siteaudit: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,204 @@
+"""Site configuration: one TOML file per site, read with tomllib and validated key by key.
+
+A config error names the key and the problem (`ConfigError`), so the CLI can print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from siteaudit import __version__
+
+DEFAULT_SESSION_PARAMS = ["jsessionid", "phpsessid", "sid", "sessionid", "aspsessionid", "cfid", "cftoken"]
+
+
+class ConfigError(ValueError):
+    """A configuration problem; the message names the key."""
+
+
+@dataclass
+class SiteConfig:
+    name: str = ""
+    agency: str = ""
+    start_urls: list[str] = field(default_factory=list)
+    allowed_hosts: list[str] = field(default_factory=list)
+    path_prefixes: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    contact_url: str = ""
+
+
+@dataclass
+class CrawlConfig:
+    max_pages: int = 5000
+    max_depth: int = 20
+    concurrency: int = 8
+    concurrency_per_host: int = 4
+    autothrottle: bool = True
+    autothrottle_target_concurrency: float = 2.0
+    obey_robots: bool = True
+    sitemaps: bool = True
+    user_agent: str = ""
+    download_timeout: int = 30
+    max_page_bytes: int = 10 * 1024 * 1024
+    sniff_bytes: int = 64 * 1024
+    retries: int = 2
+    max_retry_after: int = 120
+    max_redirects: int = 10
+    max_query_strings_per_path: int = 20000
+    max_growing_chain: int = 20
+    max_repeated_segments: int = 3
+    session_params: list[str] = field(default_factory=lambda: list(DEFAULT_SESSION_PARAMS))
+    check_external: bool = True
+    log_level: str = "INFO"
+
+
+@dataclass
+class StoreConfig:
+    path: str = ""
+
+
+@dataclass
+class Config:
+    site: SiteConfig = field(default_factory=SiteConfig)
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    checks: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def user_agent(self) -> str:
+        if self.crawl.user_agent:
+            return self.crawl.user_agent
+        contact = f"; +{self.site.contact_url}" if self.site.contact_url else ""
+        return f"siteaudit/{__version__} (website compliance auditor{contact})"
+
+    def snapshot(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data.pop("source", None)
+        return data
+
+    def hash(self) -> str:
+        text = json.dumps(self.snapshot(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def store_path(self) -> Path:
+        if self.store.path:
+            return Path(self.store.path).expanduser()
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(base) / "siteaudit" / "siteaudit.sqlite3"
+
+
+def _check_type(key: str, value: Any, expected: Any) -> Any:
+    """Validate one scalar or list value against a dataclass field type."""
+    origin = getattr(expected, "__origin__", None)
+    if expected in ("bool", bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: expected true or false, got {value!r}")
+        return value
+    if expected in ("int", int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected a whole number, got {value!r}")
+        if value < 0:
+            raise ConfigError(f"{key}: must not be negative, got {value}")
+        return value
+    if expected in ("float", float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key}: expected a number, got {value!r}")
+        return float(value)
+    if expected in ("str", str):
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {value!r}")
+        return value
+    if expected == "list[str]" or origin is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{key}: expected a list of strings, got {value!r}")
+        return value
+    return value
+
+
+def _fill(section_name: str, target: Any, data: Any) -> None:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{section_name}: expected a table, got {data!r}")
+    known = {f.name: f for f in dataclasses.fields(target)}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"{section_name}.{key}: unknown key (known: {', '.join(sorted(known))})")
+        setattr(target, key, _check_type(f"{section_name}.{key}", value, known[key].type))
+
+
+def validate_url(key: str, url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{key}: {url!r} is not an http(s) URL")
+    return url
+
+
+def from_dict(data: dict[str, Any], source: str = "") -> Config:
+    cfg = Config(source=source)
+    for key, value in data.items():
+        if key == "site":
+            _fill("site", cfg.site, value)
+        elif key == "crawl":
+            _fill("crawl", cfg.crawl, value)
+        elif key == "store":
+            _fill("store", cfg.store, value)
+        elif key == "checks":
+            if not isinstance(value, dict):
+                raise ConfigError("checks: expected a table")
+            cfg.checks = value
+        else:
+            raise ConfigError(f"{key}: unknown section (known: site, crawl, store, checks)")
+    finish(cfg)
+    return cfg
+
+
+def finish(cfg: Config) -> None:
+    """Derive defaults and check cross-field rules."""
+    if not cfg.site.start_urls:
+        raise ConfigError("site.start_urls: at least one start URL is required")
+    for i, url in enumerate(cfg.site.start_urls):
+        validate_url(f"site.start_urls[{i}]", url)
+    if not cfg.site.allowed_hosts:
+        cfg.site.allowed_hosts = sorted({urlsplit(u).netloc.lower() for u in cfg.site.start_urls})
+    if not cfg.site.name:
+        cfg.site.name = cfg.site.allowed_hosts[0]
+    for i, pattern in enumerate(cfg.site.exclude):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"site.exclude[{i}]: bad regular expression {pattern!r}: {exc}")
+    for key in ("max_pages", "concurrency", "concurrency_per_host", "download_timeout", "sniff_bytes"):
+        if getattr(cfg.crawl, key) < 1:
+            raise ConfigError(f"crawl.{key}: must be at least 1")
+    if cfg.crawl.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"crawl.log_level: {cfg.crawl.log_level!r} is not DEBUG, INFO, WARNING or ERROR")
+
+
+def load(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config file is not UTF-8")
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}")
+    return from_dict(data, source=str(path))
+
+
+def for_url(url: str, **crawl_overrides: Any) -> Config:
+    """A config with sensible defaults for auditing a bare URL."""
+    validate_url("URL", url)
+    return from_dict({"site": {"start_urls": [url]}, "crawl": crawl_overrides})

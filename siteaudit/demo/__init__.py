@@ -1,0 +1,40 @@
+"""`siteaudit demo`: build the bundled demo site, serve it on 127.0.0.1 and audit it like any other site."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from siteaudit import config as config_mod
+
+
+def demo_config(base: str, store_path: str | None = None) -> config_mod.Config:
+    """The demo profile: loopback, so no throttling; never fetch hosts other than the demo's own."""
+    data: dict[str, Any] = {
+        "site": {"name": "demo", "agency": "台灣自來水公司第一區管理處（示範）", "start_urls": [base + "/"],
+                 # Only loopback and the deliberately dead .invalid host may be contacted.
+                 "exclude": [r"^https?://(?!127\.0\.0\.1[:/]|[^/]*\.invalid[:/])"]},
+        "crawl": {"autothrottle": False, "concurrency": 8, "concurrency_per_host": 8, "max_pages": 500},
+    }
+    if store_path:
+        data["store"] = {"path": store_path}
+    return config_mod.from_dict(data, source="demo")
+
+
+def run_demo(out_dir: Path | None = None, store_path: str | None = None, lang: str = "zh") -> Any:
+    from siteaudit.audit import audit
+    from siteaudit.demo.site import build, fix_sitemap, routes
+    from siteaudit.store import Store
+    from siteaudit.testserver import SiteServer
+
+    with tempfile.TemporaryDirectory(prefix="siteaudit-demo-") as tmp:
+        build(tmp)
+        with SiteServer(tmp, routes(), content_types={"/big5.html": "text/html"}) as server:
+            fix_sitemap(tmp, server.base)
+            cfg = demo_config(server.base, store_path)
+            store = Store(cfg.store_path())
+            try:
+                return audit(cfg, store, out_dir, progress=True, lang=lang)
+            finally:
+                store.close()

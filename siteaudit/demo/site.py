@@ -1,0 +1,327 @@
+"""The bundled demo site: a mock regional water-utility office site in Traditional Chinese.
+
+`build(root)` writes it (about 50 pages, documents, robots.txt, sitemap) and returns the ground truth:
+every deliberate defect, so tests and checks can be held to it. `routes()` adds the dynamic parts
+(redirects, a redirect loop, search).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from siteaudit.demo import documents
+from siteaudit.testserver import Route, redirect, send
+
+AGENCY = "台灣自來水公司第一區管理處（示範）"
+AGENCY_CODE = "A35010000G"
+MARK = ('<a href="https://accessibility.moda.gov.tw/Applications/Detail?category=20241015093012" title="無障礙網站">'
+        '<img src="/images/accessibility-aa.png" width="88" height="31" alt="通過AA無障礙網頁檢測"></a>')
+DEAD_EXTERNAL = "http://dead-host.example.invalid/"
+BUDGET_GAPS = (101, 102, 103)
+PNG_1PX = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360000000000500010d0a2db40000000049454e44ae426082")
+
+
+def meta_block(title: str, date: str, theme: str = "770", cake: str = "C21", service: str = "E41",
+               categories: bool = True) -> str:
+    fields = [
+        ("DC.Title", f"{AGENCY}-{title}"), ("DC.Creator", AGENCY), ("DC.Subject", title),
+        ("DC.Description", f"{title}相關資訊"), ("DC.Contributor", AGENCY), ("DC.Type", "網頁"),
+        ("DC.Format", "text/html"), ("DC.Source", AGENCY), ("DC.Language", "中文"),
+        ("DC.coverage.t.min", date), ("DC.coverage.t.max", "2027-12-31"), ("DC.Publisher", AGENCY),
+        ("DC.Date", date), ("DC.Identifier", AGENCY_CODE), ("DC.Relation", " "), ("DC.Rights", AGENCY),
+        ("DC.Keywords", f"自來水,{title}"),
+    ]
+    if categories:
+        fields += [("Category.Theme", theme), ("Category.Cake", cake), ("Category.Service", service)]
+    return "\n".join(f'<meta name="{n}" content="{html.escape(v)}">' for n, v in fields)
+
+
+NAV = """<a href="#main" class="skip">跳到主要內容區塊</a>
+<div id="top"><a href="#top" accesskey="U" title="上方功能區塊">:::</a>
+<nav><ul>
+<li><a href="/index.html">首頁</a></li><li><a href="/about/index.html">關於本處</a></li>
+<li><a href="/disclosure/index.html">主動公開資訊</a></li><li><a href="/news/index.html">最新消息</a></li>
+<li><a href="/services/index.html">為民服務</a></li><li><a href="/sitemap.html">網站導覽</a></li>
+</ul></nav>
+<form action="/search" method="get" role="search"><label for="q">站內搜尋</label>
+<input id="q" name="q" type="text"><button type="submit">搜尋</button> <a href="/search-help.html">搜尋說明</a></form>
+</div>"""
+
+FOOTER = f"""<footer><a href="#footer" accesskey="Z" title="下方功能區塊" id="footer">:::</a>
+<p>{AGENCY}　地址：220 新北市板橋區示範路1號　電話：(02)2345-6789　傳真：(02)2345-6790
+　電子郵件：<a href="mailto:service@dist1.example.gov.tw">service@dist1.example.gov.tw</a></p>
+<p><a href="/privacy.html">隱私權及資訊安全政策</a>｜<a href="/open-data.html">政府網站資料開放宣告</a>｜
+<a href="/accessibility.html">無障礙聲明</a>｜<a href="/faq.html">常見問答</a>｜<a href="/about/contact.html">聯絡我們</a></p>
+<p>{MARK}</p></footer>"""
+
+
+def page(title: str, body: str, date: str = "2026-10-01", meta: bool = True, lang: bool = True,
+         categories: bool = True, charset: str = "utf-8", updated: str | None = "115年10月1日") -> str:
+    head_meta = meta_block(title, date, categories=categories) if meta else ""
+    stamp = f'<p class="updated">更新日期：{updated}</p>' if updated else ""
+    lang_attr = ' lang="zh-Hant-TW"' if lang else ""
+    return f"""<!DOCTYPE html>
+<html{lang_attr}>
+<head>
+<meta charset="{charset}">
+<title>{title}－{AGENCY}</title>
+{head_meta}
+<meta name="Accessible_website" content="本網站通過AA檢測等級無障礙網頁檢測">
+</head>
+<body>
+{NAV}
+<main id="main"><a href="#main" accesskey="C" title="中央內容區塊">:::</a>
+<h1>{title}</h1>
+{body}
+{stamp}
+</main>
+{FOOTER}
+</body>
+</html>
+"""
+
+
+def _links(items: list[tuple[str, str]]) -> str:
+    return "<ul>\n" + "\n".join(f'<li><a href="{href}">{text}</a></li>' for href, text in items) + "\n</ul>"
+
+
+def build(root: str | Path) -> dict[str, Any]:
+    """Write the demo site below `root`; return its ground truth."""
+    root = Path(root)
+    files: dict[str, bytes | str] = {}
+    truth: list[dict[str, Any]] = []
+
+    def defect(check: str, rule: str, url: str, note: str) -> None:
+        truth.append({"check": check, "rule": rule, "url": url, "note": note})
+
+    news = [
+        ("n001", "115年度第一季水質檢驗結果公告", "115年4月10日", "2026-04-10"),
+        ("n002", "板橋區停水公告（115年11月3日）", "115年10月28日", "2026-10-28"),
+        ("n003", "自來水管線汰換工程說明", "115年9月15日", "2026-09-15"),
+        ("n004", "節約用水宣導", "115年8月1日", "2026-08-01"),
+        ("n005", "水費電子帳單優惠", "115年7月12日", "2026-07-12"),
+        ("n006", "颱風期間供水應變措施", "115年6月30日", "2026-06-30"),
+        ("n007", "中華民國114年度用戶滿意度調查結果", "115年2月5日", "2026-02-05"),
+        ("n008", "舊版申辦流程說明", "112年3月2日", "2023-03-02"),
+        ("n009", "年度管線巡檢計畫", "125年1月5日", "2026-01-05"),
+        ("n010", "用水設備檢查服務", "115年11月2日", "2026-11-02"),
+        ("n011", "夏季用水高峰提醒", "115年5月20日", "2026-05-20"),
+        ("n012", "新版水費試算服務上線", "115年11月20日", "2026-11-20"),
+    ]
+    defect("freshness", "stale-page", "/news/n008.html", "updated 112-03-02, older than 12 months")
+    defect("freshness", "future-date", "/news/n009.html", "typo: 125年 is in the future")
+    defect("freshness", "expired-announcement", "/news/n002.html", "停水公告 for 115-11-03, still on the home page")
+    for slug, title, roc, ad in news:
+        body = f'<p class="date">發布日期：{roc}</p><p>{title}，詳細內容如下。</p>' \
+               f'<p><a href="/news/index.html">回最新消息列表</a></p>'
+        if slug == "n003":
+            body += '<p>工程位置圖：<a href="/news/n003.html#map">見下方地圖</a></p>'
+            defect("links", "missing-fragment", "/news/n003.html#map", "no element with id map")
+        if slug == "n004":
+            body += '<p><a href="/news/n001.html">請按此</a>查看水質結果。</p>'
+            defect("links", "non-descriptive-text", "/news/n001.html", "link text 請按此")
+        if slug == "n005":
+            body += '<p>相關說明：<a href="/services/bill.html">颱風期間停班停課公告</a></p>'
+            defect("links", "title-mismatch", "/services/bill.html", "link text unrelated to 水費查詢")
+        files[f"news/{slug}.html"] = page(title, body, date=ad, categories=slug not in ("n006", "n007"),
+                                          updated=roc)
+    defect("metadata", "missing-field", "/news/n006.html", "no Category.* fields")
+    defect("metadata", "missing-field", "/news/n007.html", "no Category.* fields")
+    news_list = _links([(f"/news/{s}.html", f"{t}（{r}）") for s, t, r, _ in news]
+                       + [("/news/2019-water-rates.html", "108年水價調整說明（已下架）")])
+    defect("links", "broken-link", "/news/2019-water-rates.html", "missing page")
+    files["news/index.html"] = page("最新消息", news_list)
+    files["news/orphan.html"] = page("網站地圖專用頁", "<p>只能由 sitemap.xml 找到的頁面。</p>")
+
+    # -- 主動公開資訊 (政府資訊公開法第7條) --------------------------------------------------------
+    def yearly(name: str, slug: str, years: range, ext: str, gaps: tuple[int, ...] = ()) -> str:
+        rows = []
+        for y in years:
+            if y in gaps:
+                continue
+            fname = f"/disclosure/files/{slug}-{y}.{ext}"
+            label = f"{y}年度{name}"
+            files[fname.lstrip("/")] = documents.pdf(f"{slug} {y}") if ext == "pdf" else \
+                documents.odf(ext, f"{name} {y}")
+            rows.append(f'<tr><td>{y}年度</td><td><a href="{fname}">{label}（{ext.upper()}）</a></td></tr>')
+        return "<table><caption>" + name + "</caption><tr><th>年度</th><th>檔案</th></tr>" + "".join(rows) \
+            + "</table>"
+
+    files["disclosure/budget.html"] = page("預算書", yearly("預算書", "budget", range(97, 116), "pdf", BUDGET_GAPS))
+    for y in BUDGET_GAPS:
+        defect("disclosure", "missing-years", "/disclosure/budget.html", f"預算書 {y}年度 missing")
+    files["disclosure/accounts.html"] = page("決算書", yearly("決算書", "accounts", range(97, 114), "pdf"))
+    files["disclosure/plans.html"] = page("施政計畫", yearly("施政計畫", "plan", range(97, 116), "pdf"))
+    files["disclosure/statistics.html"] = page("業務統計", yearly("業務統計", "stats", range(97, 115), "ods"))
+    simple = {
+        "regulations": ("法規及命令", "<p>自來水法、本公司營業章程及相關法規。</p>"
+                        '<p><a href="/disclosure/files/charter.pdf">營業章程（PDF）</a></p>'),
+        "interpretations": ("解釋性規定及裁量基準", "<p>本處訂頒之解釋性規定及裁量基準。</p>"),
+        "guidance": ("行政指導有關文書", "<p>用戶用水設備行政指導文書。</p>"),
+        "research": ("研究報告", "<p>委託研究報告及出國報告。</p>"),
+        "petitions": ("請願之處理結果及訴願之決定", "<p>本年度無請願案件。</p>"),
+        "subsidies": ("支付或接受之補助", "<p>補助資訊一覽。</p>"),
+        "minutes": ("合議制機關之會議紀錄", "<p>本處非合議制機關，不適用。</p>"),
+    }
+    for slug, (title, body) in simple.items():
+        files[f"disclosure/{slug}.html"] = page(title, body)
+    files["disclosure/files/charter.pdf"] = documents.pdf("charter")
+    files["disclosure/files/whitepaper.pdf"] = documents.pdf("whitepaper")
+    files["disclosure/files/service-quality-plan.odt"] = documents.odf("odt", "提升服務品質執行計畫")
+    zone = _links([
+        ("/disclosure/regulations.html", "法規及命令"), ("/disclosure/interpretations.html", "解釋性規定及裁量基準"),
+        ("/about/organization.html", "組織職掌、地址、電話、傳真、網址及電子郵件"),
+        ("/disclosure/guidance.html", "行政指導有關文書"), ("/disclosure/plans.html", "施政計畫"),
+        ("/disclosure/statistics.html", "業務統計"), ("/disclosure/research.html", "研究報告"),
+        ("/disclosure/budget.html", "預算書"), ("/disclosure/accounts.html", "決算書"),
+        ("/disclosure/petitions.html", "請願之處理結果及訴願之決定"),
+        ("/disclosure/contracts.html", "書面之公共工程及採購契約"),
+        ("/disclosure/subsidies.html", "支付或接受之補助"), ("/disclosure/minutes.html", "合議制機關之會議紀錄"),
+        ("/disclosure/files/whitepaper.pdf", "為民服務白皮書（PDF）"),
+        ("/disclosure/files/service-quality-plan.odt", "提升服務品質執行計畫（ODT）"),
+    ])
+    defect("links", "broken-link", "/disclosure/contracts.html", "missing page: 採購契約 item broken")
+    defect("disclosure", "item-broken", "/disclosure/contracts.html", "採購契約 link is broken")
+    files["disclosure/index.html"] = page("主動公開資訊", "<p>依政府資訊公開法第7條主動公開下列資訊：</p>" + zone)
+
+    # -- 關於本處 -----------------------------------------------------------------------------------
+    files["about/index.html"] = page("關於本處", _links([
+        ("/about/organization.html", "組織架構"), ("/about/duties.html", "業務職掌"), ("/about/contact.html", "聯絡資訊"),
+    ]))
+    files["about/organization.html"] = page("組織架構", "<p>處長、副處長，下設業務課、工務課、給水廠。</p>")
+    files["about/duties.html"] = page("業務職掌", "<p>負責轄區供水、管線維護與用戶服務。</p>")
+    files["about/contact.html"] = page("聯絡資訊", f"""<p>地址：220 新北市板橋區示範路1號</p>
+<p>電話：(02)2345-6789　傳真：(02)2345-6790</p>
+<p>電子郵件：<a href="mailto:service@dist1.example.gov.tw">service@dist1.example.gov.tw</a></p>
+<p>舊版網站：<a href="{DEAD_EXTERNAL}">舊版網站（已停用）</a></p>
+<p>客服專線：<a href="tel:1910">1910</a>　錯誤示範：<a href="mailto:service@@example">寫錯的信箱</a></p>""")
+    defect("links", "broken-link", DEAD_EXTERNAL, "dead external host (DNS)")
+    defect("links", "invalid-href", "", "malformed mailto: service@@example")
+
+    # -- 為民服務與下載 -------------------------------------------------------------------------------
+    files["services/index.html"] = page("為民服務", _links([
+        ("/services/apply.html", "用水申請"), ("/services/bill.html", "水費查詢"), ("/services/forms.html", "表單下載"),
+        ("/faq.html", "常見問答"), ("/old-services", "舊版服務專區"),
+    ]))
+    defect("links", "permanent-redirect", "/old-services", "301 to /services/index.html")
+    files["services/apply.html"] = page("用水申請", "<p>需備文件：身分證明、建物使用執照。規費：依營業章程收費。</p>"
+                                        '<p><a href="javascript:void(0)">線上申辦（建置中）</a></p>')
+    defect("links", "invalid-href", "", "javascript: pseudo-link")
+    files["services/bill.html"] = page("水費查詢", "<p>輸入水號查詢水費。</p>")
+    forms = [
+        ("apply-form.odt", documents.odf("odt", "用水申請書"), "用水申請書（ODT）"),
+        ("apply-form.pdf", documents.pdf("apply form"), "用水申請書（PDF）"),
+        ("change-form.docx", documents.ooxml("docx", "過戶申請書"), "過戶申請書（DOCX）"),
+        ("meter.xlsx", documents.ooxml("xlsx", "水表資料"), "水表資料（XLSX）"),
+        ("meter.ods", documents.odf("ods", "水表資料"), "水表資料（ODS）"),
+        ("scanned-notice.pdf", documents.pdf(None), "掃描公告（PDF）"),
+        ("renamed.odt", documents.ooxml("docx", "其實是docx"), "退費申請書（ODT）"),
+        ("loose.odt", documents.odf("odt", "不合規的ODF", conformant=False), "用戶意見表（ODT）"),
+        ("empty.pdf", b"", "空白表單（PDF）"),
+    ]
+    for name, data, _ in forms:
+        files[f"services/files/{name}"] = data
+    defect("documents", "office-without-odf", "/services/files/change-form.docx", "DOCX with no ODF sibling")
+    defect("documents", "pdf-without-text", "/services/files/scanned-notice.pdf", "scanned, no text layer")
+    defect("documents", "type-mismatch", "/services/files/renamed.odt", ".odt that is really a .docx")
+    defect("documents", "odf-nonconformant", "/services/files/loose.odt", "mimetype not first")
+    defect("documents", "empty-document", "/services/files/empty.pdf", "zero bytes")
+    form_rows = "".join(f'<li><a href="/services/files/{n}">{label}</a></li>' for n, _, label in forms)
+    form_rows += '<li><a href="/services/files/refund-2019.pdf">退費申請書（PDF，已移除）</a></li>'
+    defect("links", "broken-link", "/services/files/refund-2019.pdf", "missing document")
+    files["services/forms.html"] = page("表單下載", f"<ul>{form_rows}</ul>")
+
+    # -- 網站必要資訊 -------------------------------------------------------------------------------
+    files["sitemap.html"] = page("網站導覽", "<p>本網站依無障礙規範設置快速鍵：U 上方、C 中央、Z 下方。</p>" + _links([
+        ("/index.html", "首頁"), ("/about/index.html", "關於本處"), ("/disclosure/index.html", "主動公開資訊"),
+        ("/news/index.html", "最新消息"), ("/services/index.html", "為民服務"), ("/big5.html", "舊版公告（Big5）"),
+        ("/a11y/gallery.html", "活動花絮"), ("/a11y/form.html", "意見信箱"), ("/a11y/nolang.html", "English"),
+        ("/a11y/links.html", "相關連結"), ("/private/internal.html", "內部專區"),
+    ]))
+    files["privacy.html"] = page("隱私權及資訊安全政策", "<p>本網站重視您的隱私權與資訊安全。</p>")
+    files["open-data.html"] = page("政府網站資料開放宣告", "<p>本網站資料以政府資料開放授權條款第1版提供。</p>")
+    files["accessibility.html"] = page("無障礙聲明", "<p>本網站通過AA檢測等級。</p>")
+    files["faq.html"] = page("常見問答", "<dl><dt>如何申請用水？</dt><dd>請見用水申請。</dd></dl>")
+    files["search-help.html"] = page("搜尋說明", "<p>輸入關鍵字後按搜尋；查無資料時請改用較短的關鍵字。</p>")
+    files["private/internal.html"] = page("內部專區", "<p>robots.txt 排除。</p>")
+
+    # -- Big5 page: charset declared only in <meta> ----------------------------------------------------
+    big5_body = '<p>本頁為舊系統公告，使用 Big5 編碼。</p><p><a href="/news/big5-missing.html">舊公告附件說明</a></p>'
+    files["big5.html"] = page("舊版公告", big5_body, charset="big5").encode("big5")
+    defect("links", "broken-link", "/news/big5-missing.html", "missing page, linked only from the Big5 page")
+
+    # -- accessibility defects ------------------------------------------------------------------------
+    files["images/accessibility-aa.png"] = PNG_1PX
+    files["images/event.png"] = PNG_1PX
+    files["a11y/gallery.html"] = page("活動花絮", '<p><img src="/images/event.png"></p>'
+                                      '<p style="color:#bbb;background:#fff">淺灰色的說明文字</p>'
+                                      '<p><img src="/images/missing-photo.jpg" alt="淨水場參訪"></p>', meta=False)
+    defect("links", "broken-resource", "/images/missing-photo.jpg", "missing image")
+    defect("accessibility", "image-alt", "/a11y/gallery.html", "img without alt")
+    defect("accessibility", "color-contrast", "/a11y/gallery.html", "light grey text")
+    defect("metadata", "missing-field", "/a11y/gallery.html", "no metadata at all")
+    files["a11y/form.html"] = page("意見信箱", '<form action="/feedback" method="post"><input type="text" name="msg">'
+                                   '<button type="submit">送出</button></form>'
+                                   '<p><a href="/loop-a">意見處理進度</a></p>', meta=False)
+    defect("accessibility", "label", "/a11y/form.html", "input without label")
+    defect("links", "redirect-loop", "/loop-a", "loop-a -> loop-b -> loop-a")
+    files["a11y/nolang.html"] = page("English", "<p>Water supply information in English.</p>", lang=False)
+    defect("accessibility", "html-has-lang", "/a11y/nolang.html", "no lang attribute")
+    files["a11y/links.html"] = page("相關連結", '<p><a href="/about/index.html"><img src="/images/event.png" alt=""></a>'
+                                    '</p><p id="dup">第一段</p><p id="dup">第二段</p>'
+                                    '<p><a href="https://www.gov.tw/" target="_blank">我的E政府</a></p>')
+    defect("accessibility", "link-name", "/a11y/links.html", "link with no text")
+    defect("accessibility", "duplicate-id", "/a11y/links.html", "id dup twice")
+
+    # -- home page ------------------------------------------------------------------------------------
+    home = "<h2>最新消息</h2>" + _links([(f"/news/{s}.html", f"{t}（{r}）") for s, t, r, _ in news[:6]]) + \
+        '<p><a href="/news/index.html">更多</a></p>' + "<h2>快速連結</h2>" + _links([
+            ("/disclosure/index.html", "主動公開資訊"), ("/services/forms.html", "表單下載"),
+            ("/sitemap.html", "網站導覽"), ("/big5.html", "舊版公告"), ("/about/contact.html", "聯絡資訊"),
+        ])
+    defect("links", "non-descriptive-text", "/news/index.html", "link text 更多")
+    files["index.html"] = page("首頁", home)
+
+    files["robots.txt"] = "User-agent: *\nDisallow: /private/\nSitemap: /sitemap.xml\n"
+    urls = ["/", "/news/orphan.html", "/about/index.html"]
+    files["sitemap.xml"] = ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/'
+                            'schemas/sitemap/0.9">' + "".join(f"<url><loc>SITE_BASE{u}</loc></url>" for u in urls)
+                            + "</urlset>\n")
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    result = {"site": "demo", "pages_min": sum(1 for r in files if r.endswith(".html")) - 1, "defects": truth}
+    (root / "truth.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return result
+
+
+def search_route(handler: Any) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    query = parse_qs(urlsplit(handler.path).query).get("q", [""])[0]
+    hits = [("/services/apply.html", "用水申請")] if "水" in query else []
+    if hits:
+        body = "<p>搜尋結果：</p>" + _links(hits)
+    else:
+        body = '<p>查無資料。建議：改用較短的關鍵字，或參考<a href="/search-help.html">搜尋說明</a>。</p>'
+    send(handler, 200, page(f"搜尋：{html.escape(query)}", body).encode("utf-8"))
+
+
+def routes() -> dict[str, Route]:
+    return {
+        "/old-services": redirect("/services/index.html", 301),
+        "/loop-a": redirect("/loop-b", 302),
+        "/loop-b": redirect("/loop-a", 302),
+        "/search": search_route,
+    }
+
+
+def fix_sitemap(root: str | Path, base: str) -> None:
+    """The sitemap needs absolute URLs: put the server's base URL in once the port is known."""
+    path = Path(root) / "sitemap.xml"
+    path.write_text(path.read_text(encoding="utf-8").replace("SITE_BASE", base), encoding="utf-8")

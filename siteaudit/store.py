@@ -1,0 +1,396 @@
+"""The audit store: one SQLite database (WAL mode) holding runs, pages, links, resources and findings.
+
+This module owns the schema and every query; crawler, checks and reports go through it.
+Pages and resources are one row per fetched URL of a run; a redirect hop is its own row with
+`redirect_to`, and `finalize_redirects` fills `final_url` and `redirect_chain` once the crawl ends.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    started REAL NOT NULL,
+    finished REAL,
+    status TEXT NOT NULL,              -- running | complete | failed
+    error TEXT,
+    config TEXT NOT NULL,              -- JSON snapshot
+    config_hash TEXT NOT NULL,
+    versions TEXT NOT NULL,            -- JSON: tool and library versions
+    summary TEXT                       -- JSON: per-check summaries
+);
+CREATE TABLE IF NOT EXISTS pages (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    url TEXT NOT NULL,
+    final_url TEXT,
+    redirect_to TEXT,
+    redirect_chain TEXT,               -- JSON list of [url, status] hops ending at final_url
+    status INTEGER,                    -- HTTP status, NULL when no response
+    error TEXT,                        -- dns | refused | timeout | tls | robots | trap:* | ... when no usable response
+    error_detail TEXT,
+    verdict TEXT,                      -- ok | broken | blocked | redirect | error
+    content_type TEXT,
+    is_html INTEGER NOT NULL DEFAULT 0,
+    size INTEGER,
+    truncated INTEGER NOT NULL DEFAULT 0,
+    charset TEXT,
+    title TEXT,
+    h1 TEXT,
+    anchors TEXT,                      -- JSON list of element ids/names (for fragment checks)
+    meta TEXT,                         -- JSON {lower-case meta name: [contents]}
+    lang TEXT,
+    response_time REAL,
+    depth INTEGER,
+    last_modified TEXT,
+    etag TEXT,
+    headers TEXT,                      -- JSON of selected response headers
+    found_on TEXT,
+    fetched REAL,
+    UNIQUE (run_id, url)
+);
+CREATE TABLE IF NOT EXISTS resources (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL,                -- external | document | asset
+    method TEXT,
+    final_url TEXT,
+    redirect_to TEXT,
+    redirect_chain TEXT,
+    status INTEGER,
+    error TEXT,
+    error_detail TEXT,
+    verdict TEXT,
+    content_type TEXT,
+    content_length INTEGER,
+    size INTEGER,                      -- bytes received
+    truncated INTEGER NOT NULL DEFAULT 0,
+    head BLOB,                         -- first bytes of the body, for type sniffing
+    response_time REAL,
+    last_modified TEXT,
+    etag TEXT,
+    headers TEXT,
+    found_on TEXT,
+    fetched REAL,
+    UNIQUE (run_id, url)
+);
+CREATE TABLE IF NOT EXISTS links (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    page_id INTEGER NOT NULL REFERENCES pages(id),
+    element TEXT NOT NULL,
+    attribute TEXT NOT NULL,
+    text TEXT,
+    raw TEXT,
+    url TEXT,                          -- resolved, fragment removed; NULL when it cannot be resolved
+    fragment TEXT,
+    rel TEXT,
+    target TEXT,
+    title TEXT,
+    scope TEXT NOT NULL                -- page | document | asset | external | unchecked | invalid | form
+);
+CREATE TABLE IF NOT EXISTS findings (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    check_name TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    url TEXT NOT NULL,
+    pages TEXT NOT NULL,
+    message TEXT NOT NULL,
+    evidence TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uptime_probes (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    batch TEXT NOT NULL,
+    started REAL NOT NULL,
+    url TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    status INTEGER,
+    reason TEXT,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS links_run_url ON links(run_id, url);
+CREATE INDEX IF NOT EXISTS links_page ON links(page_id);
+CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
+"""
+
+PAGE_COLUMNS = ["url", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "is_html", "size", "truncated", "charset", "title", "h1", "anchors", "meta", "lang", "response_time", "depth", "last_modified", "etag", "headers", "found_on", "fetched"]
+RESOURCE_COLUMNS = ["url", "kind", "method", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "content_length", "size", "truncated", "head", "response_time", "last_modified", "etag", "headers", "found_on", "fetched"]
+LINK_COLUMNS = ["element", "attribute", "text", "raw", "url", "fragment", "rel", "target", "title", "scope"]
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or is not a siteaudit store."""
+
+
+@dataclass
+class Target:
+    """What a URL resolved to when it was fetched: a page or a checked resource."""
+
+    url: str
+    table: str
+    status: int | None
+    error: str | None
+    error_detail: str | None
+    verdict: str | None
+    final_url: str | None
+    redirect_chain: list[list[Any]]
+    content_type: str | None
+    is_html: bool
+    title: str | None
+    h1: str | None
+    anchors: list[str] | None
+    kind: str
+
+
+class Store:
+    """A connection to the audit database."""
+
+    def __init__(self, path: str | Path, readonly: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            if not readonly:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=30000")
+            self.db.executescript(SCHEMA)
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- transactions -------------------------------------------------------------------------
+    def begin(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.db.execute("COMMIT")
+
+    # -- runs ---------------------------------------------------------------------------------
+    def create_run(self, site: str, config: dict[str, Any], config_hash: str, versions: dict[str, str]) -> int:
+        cur = self.db.execute(
+            "INSERT INTO runs (site, started, status, config, config_hash, versions) VALUES (?,?,?,?,?,?)",
+            (site, time.time(), "running", json.dumps(config, ensure_ascii=False), config_hash,
+             json.dumps(versions)),
+        )
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, summary: dict[str, Any] | None = None,
+                   error: str | None = None) -> None:
+        self.db.execute(
+            "UPDATE runs SET finished=?, status=?, summary=?, error=? WHERE id=?",
+            (time.time(), status, json.dumps(summary or {}, ensure_ascii=False), error, run_id),
+        )
+
+    def mark_running(self, run_id: int) -> None:
+        self.db.execute("UPDATE runs SET status='running', finished=NULL, error=NULL WHERE id=?", (run_id,))
+
+    def run(self, run_id: int) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
+        return _run_dict(row) if row else None
+
+    def latest_run(self, site: str | None = None, status: str | None = None) -> dict[str, Any] | None:
+        sql, args = "SELECT * FROM runs WHERE 1=1", []
+        if site:
+            sql += " AND site=?"
+            args.append(site)
+        if status:
+            sql += " AND status=?"
+            args.append(status)
+        row = self.db.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+        return _run_dict(row) if row else None
+
+    def runs(self, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        sql, args = "SELECT * FROM runs", []
+        if site:
+            sql += " WHERE site=?"
+            args.append(site)
+        rows = self.db.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
+        return [_run_dict(r) for r in rows]
+
+    # -- crawl writes (called inside a transaction by the pipeline) ---------------------------
+    def insert_page(self, run_id: int, page: dict[str, Any], links: Iterable[dict[str, Any]]) -> int:
+        cols = ["run_id", *PAGE_COLUMNS]
+        values = [run_id, *(_db_value(page.get(c)) for c in PAGE_COLUMNS)]
+        cur = self.db.execute(
+            f"INSERT OR REPLACE INTO pages ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})", values
+        )
+        page_id = int(cur.lastrowid)
+        self.db.execute("DELETE FROM links WHERE page_id=?", (page_id,))
+        self.db.executemany(
+            f"INSERT INTO links (run_id, page_id, {','.join(LINK_COLUMNS)}) "
+            f"VALUES (?,?,{','.join('?' * len(LINK_COLUMNS))})",
+            ([run_id, page_id, *(link.get(c) for c in LINK_COLUMNS)] for link in links),
+        )
+        return page_id
+
+    def insert_resource(self, run_id: int, resource: dict[str, Any]) -> None:
+        cols = ["run_id", *RESOURCE_COLUMNS]
+        values = [run_id, *(_db_value(resource.get(c)) for c in RESOURCE_COLUMNS)]
+        self.db.execute(
+            f"INSERT OR REPLACE INTO resources ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})", values
+        )
+
+    def finalize_redirects(self, run_id: int) -> None:
+        """Fill final_url and redirect_chain for every fetched URL by following redirect hops."""
+        hops: dict[str, tuple[int | None, str | None]] = {}
+        for table in ("pages", "resources"):
+            for row in self.db.execute(f"SELECT url, status, redirect_to FROM {table} WHERE run_id=?", (run_id,)):
+                hops.setdefault(row["url"], (row["status"], row["redirect_to"]))
+        updates = []
+        for url in hops:
+            chain, seen, cur = [], set(), url
+            while cur in hops and cur not in seen:
+                seen.add(cur)
+                status, nxt = hops[cur]
+                chain.append([cur, status])
+                if not nxt:
+                    break
+                cur = nxt
+            else:
+                if cur not in hops:
+                    chain.append([cur, None])
+                else:
+                    chain.append([cur, "loop"])
+            updates.append((chain[-1][0], json.dumps(chain, ensure_ascii=False), run_id, url))
+        self.begin()
+        for table in ("pages", "resources"):
+            self.db.executemany(f"UPDATE {table} SET final_url=?, redirect_chain=? WHERE run_id=? AND url=?",
+                                updates)
+        self.commit()
+
+    # -- resume -------------------------------------------------------------------------------
+    def fetched_urls(self, run_id: int) -> set[str]:
+        urls = {r[0] for r in self.db.execute("SELECT url FROM pages WHERE run_id=?", (run_id,))}
+        urls |= {r[0] for r in self.db.execute("SELECT url FROM resources WHERE run_id=?", (run_id,))}
+        return urls
+
+    def frontier(self, run_id: int) -> list[tuple[str, str, int, str]]:
+        """Targets linked from stored pages (or redirected to) that were never fetched: (url, scope, depth, found_on)."""
+        rows = self.db.execute(
+            """SELECT l.url, l.scope, MIN(p.depth) + 1 AS depth, MIN(p.url) AS found_on
+               FROM links l JOIN pages p ON p.id = l.page_id
+               WHERE l.run_id=? AND l.url IS NOT NULL AND l.scope IN ('page','document','asset','external')
+               GROUP BY l.url, l.scope""",
+            (run_id,),
+        ).fetchall()
+        out = [(r["url"], r["scope"], r["depth"], r["found_on"]) for r in rows]
+        for table, scope in (("pages", "page"), ("resources", None)):
+            for r in self.db.execute(
+                f"SELECT redirect_to, {'depth' if table == 'pages' else '0'} AS depth, url"
+                f"{'' if table == 'pages' else ', kind'} FROM {table} WHERE run_id=? AND redirect_to IS NOT NULL",
+                (run_id,),
+            ):
+                out.append((r["redirect_to"], scope or r["kind"], r["depth"] or 0, r["url"]))
+        return out
+
+    # -- reads for checks and reports ---------------------------------------------------------
+    def pages(self, run_id: int, html_only: bool = False) -> Iterator[sqlite3.Row]:
+        sql = "SELECT * FROM pages WHERE run_id=?"
+        if html_only:
+            sql += " AND is_html=1 AND status BETWEEN 200 AND 299"
+        yield from self.db.execute(sql + " ORDER BY id", (run_id,))
+
+    def resources(self, run_id: int, kind: str | None = None) -> Iterator[sqlite3.Row]:
+        sql, args = "SELECT * FROM resources WHERE run_id=?", [run_id]
+        if kind:
+            sql += " AND kind=?"
+            args.append(kind)
+        yield from self.db.execute(sql + " ORDER BY id", args)
+
+    def links(self, run_id: int) -> Iterator[sqlite3.Row]:
+        yield from self.db.execute(
+            "SELECT l.*, p.url AS page_url FROM links l JOIN pages p ON p.id=l.page_id WHERE l.run_id=? "
+            "ORDER BY l.id",
+            (run_id,),
+        )
+
+    def targets(self, run_id: int) -> dict[str, Target]:
+        """Every fetched URL of the run, pages first, keyed by URL."""
+        out: dict[str, Target] = {}
+        for row in self.db.execute(
+            "SELECT url, status, error, error_detail, verdict, final_url, redirect_chain, content_type, is_html, "
+            "title, h1, anchors FROM pages WHERE run_id=?",
+            (run_id,),
+        ):
+            out[row["url"]] = Target(
+                row["url"], "pages", row["status"], row["error"], row["error_detail"], row["verdict"],
+                row["final_url"], json.loads(row["redirect_chain"] or "[]"), row["content_type"],
+                bool(row["is_html"]), row["title"], row["h1"],
+                json.loads(row["anchors"]) if row["anchors"] else None, "page",
+            )
+        for row in self.db.execute(
+            "SELECT url, kind, status, error, error_detail, verdict, final_url, redirect_chain, content_type "
+            "FROM resources WHERE run_id=?",
+            (run_id,),
+        ):
+            out.setdefault(row["url"], Target(
+                row["url"], "resources", row["status"], row["error"], row["error_detail"], row["verdict"],
+                row["final_url"], json.loads(row["redirect_chain"] or "[]"), row["content_type"], False, None,
+                None, None, row["kind"],
+            ))
+        return out
+
+    def count_pages(self, run_id: int) -> int:
+        return int(self.db.execute(
+            "SELECT COUNT(*) FROM pages WHERE run_id=? AND is_html=1 AND status BETWEEN 200 AND 299", (run_id,)
+        ).fetchone()[0])
+
+    # -- findings -----------------------------------------------------------------------------
+    def replace_findings(self, run_id: int, findings: Iterable[dict[str, Any]]) -> None:
+        self.begin()
+        self.db.execute("DELETE FROM findings WHERE run_id=?", (run_id,))
+        self.db.executemany(
+            "INSERT INTO findings (run_id, check_name, rule, severity, url, pages, message, evidence) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (
+                (run_id, f["check"], f["rule"], f["severity"], f["url"], json.dumps(f["pages"], ensure_ascii=False),
+                 f["message"], json.dumps(f["evidence"], ensure_ascii=False))
+                for f in findings
+            ),
+        )
+        self.commit()
+
+    def findings(self, run_id: int) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM findings WHERE run_id=? ORDER BY id", (run_id,)).fetchall()
+        return [
+            {"check": r["check_name"], "rule": r["rule"], "severity": r["severity"], "url": r["url"],
+             "pages": json.loads(r["pages"]), "message": r["message"], "evidence": json.loads(r["evidence"])}
+            for r in rows
+        ]
+
+
+def _db_value(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
+    d = dict(row)
+    for key in ("config", "versions", "summary"):
+        d[key] = json.loads(d[key]) if d.get(key) else {}
+    return d

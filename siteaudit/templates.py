@@ -1,0 +1,46 @@
+"""Text templates that `siteaudit init` writes."""
+
+CONFIG_TEMPLATE = '''# siteaudit site configuration (TOML). Reference: README.md, "Configuration".
+
+[site]
+name = "my-site"                              # short name; runs of one site are compared with each other
+agency = "台灣自來水公司第○區管理處"            # shown on the report cover
+start_urls = ["https://www.example.gov.tw/"]  # where the crawl starts
+# allowed_hosts = ["www.example.gov.tw"]      # hosts crawled as "the site" (default: the start URLs' hosts)
+# path_prefixes = ["/dist1/"]                 # only crawl below these paths; other same-host links are checked
+# exclude = ["/Search\\\\?", "print=1"]          # regexes of URLs never fetched
+contact_url = "https://www.example.gov.tw/contact"  # put in the User-Agent so site owners can reach you
+
+[crawl]
+max_pages = 5000            # stop scheduling pages after this many
+max_depth = 20              # link hops from a start URL
+concurrency = 8             # requests in flight in total
+concurrency_per_host = 4    # requests in flight per host (polite: keep it low on real sites)
+autothrottle = true         # adapt the pace to the server's latency (Scrapy AutoThrottle)
+obey_robots = true          # honour robots.txt for the site's own pages
+sitemaps = true             # also start from the sitemaps named in robots.txt or /sitemap.xml
+download_timeout = 30       # seconds per request
+max_page_bytes = 10485760   # a page is cut (and marked truncated) past this many bytes
+sniff_bytes = 65536         # documents and external targets: keep only this many bytes
+retries = 2                 # retries for timeouts, 5xx, and 429/503 (honouring Retry-After)
+max_retry_after = 120       # seconds; a longer Retry-After is not waited for
+max_redirects = 10          # redirect hops followed per URL
+max_query_strings_per_path = 20000  # distinct query strings crawled per path (CMS sites need it high)
+max_growing_chain = 15      # calendar/paging trap: same path, a date or number growing link after link
+max_repeated_segments = 3   # /a/b/a/b/a/b... trap
+check_external = true       # check (never crawl) links to other hosts
+# user_agent = ""           # default: siteaudit/VERSION (website compliance auditor; +contact_url)
+
+[store]
+# path = "~/.local/share/siteaudit/siteaudit.sqlite3"   # default: $XDG_DATA_HOME/siteaudit/siteaudit.sqlite3
+
+[checks]
+# enabled = ["links"]       # default: every check
+
+[checks.links]
+# ignore = ["^https://www\\\\.facebook\\\\.com/"]   # targets not judged
+# accepted_codes = { "www.example.com" = [403] }  # answers that count as valid for a host
+# external = true
+# max_redirects = 5
+# title_consistency = true
+'''

@@ -1,0 +1,104 @@
+"""A small threaded HTTP server on 127.0.0.1 for the demo site and the tests.
+
+It serves a folder and lets callers add routes (redirects, throttling, search) as plain functions.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import urllib.parse
+from collections.abc import Callable
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+Route = Callable[[SimpleHTTPRequestHandler], None]
+
+
+class SiteServer:
+    """Serve `root` on 127.0.0.1 (a free port unless given) in a daemon thread."""
+
+    def __init__(self, root: str | Path, routes: dict[str, Route] | None = None, port: int = 0,
+                 content_types: dict[str, str] | None = None) -> None:
+        self.root = str(root)
+        self.routes = routes or {}
+        self.content_types = content_types or {}
+        self.requests: list[tuple[str, str]] = []
+        self.bytes_sent: dict[str, int] = {}
+        server = self
+
+        class Handler(SimpleHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, directory=server.root, **kwargs)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def guess_type(self, path: Any) -> str:
+                text = str(path)
+                rel = "/" + os.path.relpath(text, server.root).replace(os.sep, "/") \
+                    if text.startswith(server.root) else text
+                if rel in server.content_types:
+                    return server.content_types[rel]
+                ctype = super().guess_type(path)
+                return "text/html; charset=utf-8" if ctype == "text/html" else ctype
+
+            def _dispatch(self) -> bool:
+                server.requests.append((self.command, self.path))
+                path = urllib.parse.urlsplit(self.path).path
+                route = server.routes.get(path) or server.routes.get(self.path)
+                if route:
+                    route(self)
+                    return True
+                return False
+
+            def do_GET(self) -> None:
+                if not self._dispatch():
+                    super().do_GET()
+
+            def do_HEAD(self) -> None:
+                if not self._dispatch():
+                    super().do_HEAD()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> SiteServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def send(handler: SimpleHTTPRequestHandler, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
+         content_type: str = "text/html; charset=utf-8") -> None:
+    """Answer a request from a route."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    for key, value in (headers or {}).items():
+        handler.send_header(key, value)
+    handler.end_headers()
+    if handler.command != "HEAD":
+        handler.wfile.write(body)
+
+
+def redirect(location: str, status: int = 301) -> Route:
+    def route(handler: SimpleHTTPRequestHandler) -> None:
+        send(handler, status, b"", {"Location": location})
+
+    return route

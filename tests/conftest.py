@@ -1,0 +1,90 @@
+"""Shared fixtures: servers on 127.0.0.1, the demo site built and crawled once per session, CLI runs."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from siteaudit.demo.site import build, fix_sitemap, routes
+from siteaudit.testserver import SiteServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, timeout: float = 180, env: dict[str, str] | None = None,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m siteaudit ARGS` the way a user would."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "siteaudit", *args], capture_output=True, text=True,
+                          timeout=timeout, env=full_env, cwd=cwd or ROOT)
+
+
+def write_config(path: Path, base: str, store: Path, crawl: dict[str, Any] | None = None,
+                 site: dict[str, Any] | None = None, extra: str = "") -> Path:
+    """A site config for a fixture server: loopback, no throttling."""
+    crawl = {"autothrottle": False, "concurrency": 8, "concurrency_per_host": 8, **(crawl or {})}
+    site = {"name": "fixture", "start_urls": [base + "/"], **(site or {})}
+
+    def toml_value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return str(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(toml_value(x) for x in v) + "]"
+        return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = ["[site]"] + [f"{k} = {toml_value(v)}" for k, v in site.items()]
+    lines += ["[crawl]"] + [f"{k} = {toml_value(v)}" for k, v in crawl.items()]
+    lines += ["[store]", f"path = {toml_value(str(store))}", extra]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., SiteServer]]:
+    servers: list[SiteServer] = []
+
+    def start(root: str | Path, routes: dict | None = None, **kwargs: Any) -> SiteServer:
+        server = SiteServer(root, routes or {}, **kwargs)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SiteServer, Path, dict]]:
+    root = tmp_path_factory.mktemp("demo-site")
+    truth = build(root)
+    server = SiteServer(root, routes(), content_types={"/big5.html": "text/html"})
+    server.start()
+    fix_sitemap(root, server.base)
+    yield server, root, truth
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_run(demo_site: tuple[SiteServer, Path, dict], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The demo site audited once through the CLI; tests read its store and outputs."""
+    server, root, truth = demo_site
+    work = tmp_path_factory.mktemp("demo-run")
+    store = work / "store.sqlite3"
+    cfg = write_config(work / "demo.toml", server.base, store, site={
+        "name": "demo", "exclude": [r"^https?://(?!127\.0\.0\.1[:/]|[^/]*\.invalid[:/])"]})
+    result = run_cli("audit", "--config", str(cfg), "--out", str(work / "out"))
+    db = sqlite3.connect(store)
+    db.row_factory = sqlite3.Row
+    run_id = db.execute("SELECT MAX(id) FROM runs").fetchone()[0]
+    return {"result": result, "db": db, "run_id": run_id, "base": server.base, "out": work / "out",
+            "truth": truth, "root": root, "server": server}

@@ -1,0 +1,102 @@
+"""The command line: outputs, exit codes and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from conftest import run_cli, write_config
+
+
+def assert_one_line_error(result, code: int, *words: str) -> None:
+    assert result.returncode == code, (result.returncode, result.stderr)
+    err = result.stderr.strip()
+    assert "Traceback" not in result.stderr
+    assert len(err.splitlines()) == 1, err
+    for word in words:
+        assert word in err
+
+
+def test_demo_command_writes_report_and_findings(tmp_path):
+    result = run_cli("demo", "--out", str(tmp_path / "out"), "--store", str(tmp_path / "s.sqlite3"))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert doc["run"]["site"] == "demo" and doc["pages"] >= 40
+    assert doc["summary"]["links"]["status"] == "fail"
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "連結有效性" in html and "dead-host.example.invalid" in html
+
+
+def test_findings_json_follows_the_schema(demo_run):
+    doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
+    assert set(doc) == {"run", "summary", "pages", "findings"}
+    for f in doc["findings"]:
+        assert set(f) == {"check", "rule", "severity", "url", "pages", "message", "evidence"}
+        assert f["severity"] in ("error", "warning", "notice")
+        assert isinstance(f["pages"], list) and isinstance(f["evidence"], dict)
+
+
+def test_report_command_rerenders_a_stored_run(demo_run, tmp_path):
+    store = demo_run["db"].execute("PRAGMA database_list").fetchone()["file"]
+    result = run_cli("report", str(demo_run["run_id"]), "--store", store, "--out", str(tmp_path / "again"),
+                     "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    assert "Link validity" in (tmp_path / "again" / "report.html").read_text(encoding="utf-8")
+
+
+def test_bad_config_is_a_one_line_error_naming_the_key(tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text('[site]\nstart_urls = ["http://127.0.0.1:9/"]\n[crawl]\nmax_pages = "many"\n', encoding="utf-8")
+    assert_one_line_error(run_cli("audit", "--config", str(cfg)), 2, "crawl.max_pages")
+    cfg.write_text('[site]\nstart_urls = ["http://127.0.0.1:9/"]\nspeed = 3\n', encoding="utf-8")
+    assert_one_line_error(run_cli("audit", "--config", str(cfg)), 2, "site.speed")
+    cfg.write_text('[site\nstart_urls = 1', encoding="utf-8")
+    assert_one_line_error(run_cli("audit", "--config", str(cfg)), 2, "invalid TOML")
+    assert_one_line_error(run_cli("audit", "--config", str(tmp_path / "missing.toml")), 2, "missing.toml")
+
+
+def test_unknown_check_option_is_a_config_error(tmp_path):
+    cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3",
+                       extra="[checks.links]\nmax_redirect = 3\n")
+    assert_one_line_error(run_cli("audit", "--config", str(cfg)), 2, "checks.links.max_redirect")
+
+
+def test_non_http_url_is_a_usage_error():
+    assert_one_line_error(run_cli("audit", "ftp://127.0.0.1/"), 2, "not an http(s) URL")
+    assert_one_line_error(run_cli("audit", "not a url"), 2, "not an http(s) URL")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_site_exits_3(tmp_path):
+    result = run_cli("audit", f"http://127.0.0.1:{free_port()}/", "--store", str(tmp_path / "s.sqlite3"),
+                     "--out", str(tmp_path / "out"))
+    assert_one_line_error(result, 3, "could not crawl", "refused")
+
+
+def test_resume_without_an_interrupted_run_is_a_usage_error(tmp_path):
+    result = run_cli("audit", "http://127.0.0.1:9/", "--resume", "--store", str(tmp_path / "s.sqlite3"))
+    assert_one_line_error(result, 2, "nothing to resume")
+
+
+@pytest.mark.parametrize("command", [["--help"], ["audit", "--help"], ["demo", "--help"]])
+def test_help_lists_the_commands(command):
+    result = run_cli(*command)
+    assert result.returncode == 0 and "usage" in result.stdout
+
+
+def test_init_writes_a_config_that_loads(tmp_path):
+    path = tmp_path / "site.toml"
+    assert run_cli("init", str(path)).returncode == 0
+    from siteaudit.config import load
+
+    cfg = load(path)
+    assert cfg.crawl.obey_robots and cfg.crawl.autothrottle and cfg.crawl.concurrency_per_host <= 4
+    assert "siteaudit" in cfg.user_agent
+    assert_one_line_error(run_cli("init", str(path)), 2, "already exists")
