@@ -105,7 +105,8 @@ class LinksCheck:
         groups: dict[tuple[str, str], Referrers] = defaultdict(Referrers)
         evidence: dict[tuple[str, str], dict[str, Any]] = {}
         checked: set[str] = set()
-        judged_cache: dict[str, tuple[str | None, dict[str, Any]]] = {}
+        url_info: dict[str, tuple[Any, ...]] = {}
+        text_cache: dict[tuple[str, str], tuple[str, dict[str, Any]] | None] = {}
 
         def note(rule: str, url: str, page: str, text: str, element: str, ev: dict[str, Any],
                  raw: str | None = None) -> None:
@@ -135,32 +136,37 @@ class LinksCheck:
             if scope == "external" and not opts["external"]:
                 continue
             checked.add(url)
-            if url not in judged_cache:
-                judged_cache[url] = self.judge(url, targets, accepted, opts["max_redirects"])
-            rule, ev = judged_cache[url]
+            info = url_info.get(url)
+            if info is None:
+                info = url_info[url] = self.target_info(url, targets, accepted, opts["max_redirects"], https_hosts)
+            rule, ev, notices, page_target, http_host = info
             if rule == "broken-link" and element in RESOURCE_ELEMENTS:
                 rule = "broken-resource"
             if rule:
                 note(rule, url, page, text, element, ev)
-            for extra, extra_ev in self.redirect_notices(url, targets):
+            for extra, extra_ev in notices:
                 note(extra, url, page, text, element, extra_ev)
-            if url.startswith("http://"):
-                host = urlsplit(url).netloc
+            if http_host:
                 if page.startswith("https://") and element in RESOURCE_ELEMENTS and element != "iframe":
-                    note("mixed-content", url, page, text, element, {"host": host})
-                elif host in https_hosts:
-                    note("insecure-link", url, page, text, element, {"host": host})
-            target = targets.get(url)
-            final = targets.get(target.final_url) if target and target.final_url else target
-            if rule is None and final is not None and final.is_html and final.verdict == "ok":
+                    note("mixed-content", url, page, text, element, {"host": http_host})
+                elif http_host in https_hosts:
+                    note("insecure-link", url, page, text, element, {"host": http_host})
+            if page_target is not None and element in ("a", "area"):
                 fragment = link["fragment"]
-                if fragment and final.anchors is not None and element in ("a", "area"):
+                if fragment and page_target.anchors is not None:
                     wanted = unquote(fragment)
-                    if wanted not in final.anchors and fragment not in final.anchors and wanted.lower() != "top":
+                    # "#top" is the top of any document (HTML: "scroll to the fragment")
+                    if wanted not in page_target.anchors and fragment not in page_target.anchors \
+                            and wanted.lower() != "top":
                         note("missing-fragment", f"{url}#{fragment}", page, text, element,
                              {"fragment": fragment})
-                if element in ("a", "area") and text and url != page:
-                    self.text_rules(url, page, text, element, final, opts, note)
+                if text and url != page:
+                    key = (url, text)
+                    if key not in text_cache:
+                        text_cache[key] = self.text_rule(text, page_target, opts)
+                    if text_cache[key]:
+                        text_rule, text_ev = text_cache[key]
+                        note(text_rule, url, page, text, element, text_ev)
 
         findings: list[Finding] = []
         for (rule, url), refs in groups.items():
@@ -235,21 +241,31 @@ class LinksCheck:
             out.append(("redirect-other-host", {"final_url": final_url}))
         return out
 
-    def text_rules(self, url: str, page: str, text: str, element: str, final: Target, opts: dict[str, Any],
-                   note: Any) -> None:
+    def target_info(self, url: str, targets: dict[str, Target], accepted: dict[str, set[int]], max_redirects: int,
+                    https_hosts: set[str]) -> tuple[Any, ...]:
+        """Everything about a target that does not depend on the linking page, computed once per URL."""
+        rule, ev = self.judge(url, targets, accepted, max_redirects)
+        target = targets.get(url)
+        final = targets.get(target.final_url) if target and target.final_url else target
+        page_target = final if rule is None and final is not None and final.is_html and final.verdict == "ok" \
+            else None
+        http_host = urlsplit(url).netloc if url.startswith("http://") else None
+        return rule, ev, self.redirect_notices(url, targets), page_target, http_host
+
+    def text_rule(self, text: str, final: Target, opts: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """non-descriptive-text or title-mismatch for one link text and its target page, or None."""
         plain = text.strip().strip("。.>»›").strip().lower()
         if plain in GENERIC_TEXTS:
-            note("non-descriptive-text", url, page, text, element, {"text": text})
-            return
+            return "non-descriptive-text", {"text": text}
         if not opts["title_consistency"] or len(plain) < 2:
-            return
+            return None
         target_text = f"{final.title or ''} {final.h1 or ''}"
         if not target_text.strip():
-            return
+            return None
         words, wanted = bigrams(target_text), bigrams(text)
         if wanted and words and not (words & wanted):
-            note("title-mismatch", url, page, text, element, {"title": final.title, "h1": final.h1})
-
+            return "title-mismatch", {"title": final.title, "h1": final.h1}
+        return None
 
 def _href_problem(raw: str | None) -> str:
     if raw is None or not raw.strip():

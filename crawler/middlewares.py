@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import time
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from scrapy import Request, signals
 from scrapy.exceptions import StopDownload
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
 
 
 class BodyLimit:
@@ -112,7 +112,10 @@ class RetryAfterMiddleware:
             delay = self.backoff * (2**tries)
         if delay > self.max_wait:
             return response
-        await asyncio.sleep(delay)
+        from twisted.internet import reactor
+        from twisted.internet.task import deferLater
+
+        await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
         retry = request.copy()
         retry.meta["sa_retry_after"] = tries + 1
         retry.meta.setdefault("sa_waits", []).append(round(delay, 2))

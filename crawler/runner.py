@@ -24,6 +24,7 @@ def settings_for(cfg: Config, store_path: str, progress: bool = False, log_file:
         "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrency_per_host,
         "USER_AGENT": cfg.user_agent,
         "DOWNLOAD_TIMEOUT": c.download_timeout,
+        "DOWNLOAD_VERIFY_CERTIFICATES": c.verify_tls,
         "RETRY_TIMES": c.retries,
         "SITEAUDIT_RETRIES": c.retries,
         "SITEAUDIT_MAX_RETRY_AFTER": c.max_retry_after,

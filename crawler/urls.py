@@ -21,6 +21,7 @@ ASSET_ELEMENTS = frozenset({"img", "script", "source", "embed", "object", "input
 PAGE_LINK_RELS = frozenset({"alternate", "canonical", "next", "prev", "help", "search", "index", "home"})
 UNCHECKED_SCHEMES = frozenset({"mailto", "tel", "ftp", "data", "sms", "news", "callto", "fax"})
 ILLEGAL_URL_CHARS = re.compile(r'[\s<>"{}|\\^`]')
+SAFE_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[A-Za-z0-9.:-]+(/[A-Za-z0-9\-._~/?#\[\]@!$&'()*+,;=]*)?$")
 DATE_LIKE = re.compile(r"^-?\d{1,8}([-/.]\d{1,2}){0,2}$")
 
 
@@ -50,11 +51,13 @@ class UrlRules:
         self.max_chain = cfg.crawl.max_growing_chain
         self.max_repeats = cfg.crawl.max_repeated_segments
         self._queries: dict[str, set[str]] = defaultdict(set)
+        self._resolved: dict[tuple[str, str, str, str], Resolved] = {}
 
     # -- canonical form ------------------------------------------------------------------------
     def canonical(self, absolute: str) -> tuple[str, str]:
         """Return (url without fragment and session ids, fragment)."""
-        safe = safe_url_string(absolute.strip())
+        absolute = absolute.strip()
+        safe = absolute if SAFE_URL.match(absolute) else safe_url_string(absolute)
         parts = urlsplit(safe)
         host = (parts.hostname or "").lower()
         port = parts.port if _port_ok(parts) else None
@@ -62,9 +65,10 @@ class UrlRules:
         if parts.username:
             netloc = f"{parts.username}@{netloc}"
         path = parts.path or "/"
-        path = re.sub(r";(jsessionid|phpsessid|sid)=[^/?#]*", "", path, flags=re.I)
+        if ";" in path:
+            path = re.sub(r";(jsessionid|phpsessid|sid)=[^/?#]*", "", path, flags=re.I)
         query = parts.query
-        if query and self.session_params:
+        if query and self.session_params and any(p in query.lower() for p in self.session_params):
             pairs = parse_qsl(query, keep_blank_values=True)
             kept = [(k, v) for k, v in pairs if k.lower() not in self.session_params]
             if len(kept) != len(pairs):
@@ -86,6 +90,29 @@ class UrlRules:
         return not any(p.search(url) for p in self.exclude)
 
     def resolve(self, base: str, raw: str | None, element: str, rel: str = "") -> Resolved:
+        """Resolve one reference; results are memoised, since navigation repeats the same hrefs on every page."""
+        if raw is None:
+            return Resolved(None, "", "invalid")
+        # A path-absolute or absolute href does not depend on the page's own path; a relative one
+        # depends on its folder; "?q" and "#x" on the whole base.
+        if raw.startswith(("http://", "https://", "//")):
+            context = ""
+        elif raw.startswith("/"):
+            context = base.split("/", 3)[:3] and "/".join(base.split("/", 3)[:3])
+        elif raw.startswith(("?", "#")) or not raw.strip():
+            context = base
+        else:
+            context = base.split("?", 1)[0].rsplit("/", 1)[0]
+        key = (context, raw, element, rel)
+        hit = self._resolved.get(key)
+        if hit is None:
+            hit = self._resolve(base, raw, element, rel)
+            if len(self._resolved) > 200_000:
+                self._resolved.clear()
+            self._resolved[key] = hit
+        return hit
+
+    def _resolve(self, base: str, raw: str | None, element: str, rel: str = "") -> Resolved:
         if raw is None:
             return Resolved(None, "", "invalid")
         href = raw.strip()

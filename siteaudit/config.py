@@ -58,6 +58,7 @@ class CrawlConfig:
     max_repeated_segments: int = 3
     session_params: list[str] = field(default_factory=lambda: list(DEFAULT_SESSION_PARAMS))
     check_external: bool = True
+    verify_tls: bool = True
     log_level: str = "INFO"
 
 

@@ -20,7 +20,8 @@ class SiteServer:
     """Serve `root` on 127.0.0.1 (a free port unless given) in a daemon thread."""
 
     def __init__(self, root: str | Path, routes: dict[str, Route] | None = None, port: int = 0,
-                 content_types: dict[str, str] | None = None) -> None:
+                 content_types: dict[str, str] | None = None, ssl_context: Any = None,
+                 host: str = "127.0.0.1") -> None:
         self.root = str(root)
         self.routes = routes or {}
         self.content_types = content_types or {}
@@ -65,8 +66,10 @@ class SiteServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
+        if ssl_context is not None:
+            self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"{'https' if ssl_context else 'http'}://{host}:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> SiteServer:

@@ -174,7 +174,17 @@ class SiteSpider(scrapy.Spider):
             "verdict": verdict_for(response.status),
         }
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    def parse_page(self, response: Response) -> list[Any]:
+        """Callbacks return lists: Scrapy inspects generator callbacks' source on every call."""
+        return list(self._parse_page(response))
+
+    def parse_resource(self, response: Response) -> list[Any]:
+        return list(self._parse_resource(response))
+
+    def on_error(self, failure: Failure) -> list[Any]:
+        return list(self._on_error(failure))
+
+    def _parse_page(self, response: Response) -> Iterator[Any]:
         record = self.base_record(response)
         links: list[dict[str, Any]] = []
         followups: list[Any] = []
@@ -216,7 +226,7 @@ class SiteSpider(scrapy.Spider):
         yield {"type": "page", "page": record, "links": links}
         yield from followups
 
-    def parse_resource(self, response: Response) -> Iterator[Any]:
+    def _parse_resource(self, response: Response) -> Iterator[Any]:
         request = response.request
         if (request.method == "HEAD" and response.status in HEAD_FALLBACK_STATUSES
                 and not response.meta.get("sa_head_fallback")):
@@ -243,7 +253,7 @@ class SiteSpider(scrapy.Spider):
         yield {"type": "resource", "resource": record}
         yield from followups
 
-    def on_error(self, failure: Failure) -> Iterator[Any]:
+    def _on_error(self, failure: Failure) -> Iterator[Any]:
         request = failure.request
         meta = request.meta
         kind = meta.get("sa_kind", "page")

@@ -1,0 +1,210 @@
+"""The link check on a fixture site with one case per rule, plus HTTPS and always-429 servers."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from tlsutil import make_cert, server_context
+
+from checks.links import bigrams
+from conftest import run_cli, write_config
+from siteaudit.testserver import redirect, send
+
+PAGE = '<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>'
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def link_audit(tmp_path_factory):
+    """Serve the fixture sites, audit the main one once, return findings by (rule, url)."""
+    from siteaudit.testserver import SiteServer
+
+    tmp = tmp_path_factory.mktemp("links")
+    main, alt, secure = tmp / "main", tmp / "alt", tmp / "secure"
+    for folder in (main, alt, secure):
+        folder.mkdir()
+    good_cert, good_key = make_cert(tmp, "good", hostname="localhost")
+    bad_cert, bad_key = make_cert(tmp, "bad", hostname="127.0.0.1", expired=True)
+    servers = [
+        SiteServer(alt, host="localhost"),
+        SiteServer(secure, ssl_context=server_context(good_cert, good_key), host="localhost"),
+        SiteServer(tmp / "main", ssl_context=server_context(bad_cert, bad_key)),
+        SiteServer(tmp / "main", {"/": lambda h: send(h, 429, b"busy", {"Retry-After": "1"})}),
+    ]
+    alt_srv, secure_srv, bad_srv, busy_srv = servers
+    (alt / "x.html").write_text(PAGE.format(title="外部頁面", body="ok"), encoding="utf-8")
+    (secure / "secure.html").write_text(PAGE.format(title="安全頁面", body="ok"), encoding="utf-8")
+    (main / "ok.html").write_text(PAGE.format(title="正常頁面", body='<p id="present">有錨點</p>'), encoding="utf-8")
+    (main / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n0000")
+    insecure_http = f"http://localhost:{alt_srv.port}/x.html"
+    links = {
+        "ok.html": "正常頁面",
+        "ok.html#present": "正常頁面錨點",
+        "missing.html": "不存在的頁面",
+        "/gone": "已移除頁面",
+        "/error500": "伺服器錯誤頁",
+        f"http://127.0.0.1:{closed_port()}/": "拒絕連線網站",
+        "http://nohost.invalid/": "不存在網站",
+        "/slow": "很慢的頁面",
+        f"{bad_srv.base}/": "過期憑證網站",
+        f"{busy_srv.base}/": "流量限制網站",
+        "/private": "會員專區",
+        "/waf": "防火牆頁面",
+        "/loop1": "迴圈頁面",
+        "/r1": "多次轉址頁面",
+        "/moved": "搬家頁面",
+        "/to-https": "安全頁面",
+        "/other-host": "外部頁面",
+        f"{secure_srv.base}/secure.html": "安全頁面",
+        insecure_http: "外部頁面",
+        "ok.html#absent": "正常頁面不存在錨點",
+        "": "空白連結", "#": "井字號", "javascript:void(0)": "腳本連結", "bad page.html": "有空白的網址",
+        "foo:bar": "未知協定", "mailto:someone@@example": "錯誤信箱", "tel:call-me": "錯誤電話",
+        "mailto:service@example.gov.tw": "正確信箱", "tel:+886-2-2345-6789": "正確電話",
+    }
+    body = "".join(f'<a href="{href}">{text}</a>\n' for href, text in links.items())
+    body += '<a href="ok.html">完全無關的文字</a><a href="ok.html">請按此</a><img src="nope.png" alt="不見的圖">'
+    body += '<img src="logo.png" alt="標誌">'
+    (main / "index.html").write_text(PAGE.format(title="測試首頁", body=body), encoding="utf-8")
+    routes = {
+        "/gone": lambda h: send(h, 410, b"gone"),
+        "/error500": lambda h: send(h, 500, b"oops"),
+        "/slow": lambda h: (time.sleep(3), send(h, 200, b"late")),
+        "/private": lambda h: send(h, 401, b"login", {"WWW-Authenticate": "Basic"}),
+        "/waf": lambda h: send(h, 403, b"<html><script src='/cdn-cgi/challenge-platform/x.js'></script></html>"),
+        "/loop1": redirect("/loop2", 302), "/loop2": redirect("/loop1", 302),
+        "/r1": redirect("/r2", 302), "/r2": redirect("/r3", 302), "/r3": redirect("/r4", 302),
+        "/r4": redirect("/ok.html", 302),
+        "/moved": redirect("/ok.html", 301),
+        "/to-https": redirect(f"{secure_srv.base}/secure.html", 302),
+        "/other-host": redirect(insecure_http, 302),
+    }
+    site = SiteServer(main, routes)
+    servers.append(site)
+    for s in servers:
+        s.start()
+    try:
+        store = tmp / "s.sqlite3"
+        cfg = write_config(tmp / "c.toml", site.base, store,
+                           crawl={"retries": 1, "download_timeout": 1, "max_retry_after": 5, "sitemaps": False},
+                           extra="[checks.links]\nmax_redirects = 2\n")
+        started = time.monotonic()
+        result = run_cli("audit", "--config", str(cfg), "--out", str(tmp / "out"),
+                         env={"SSL_CERT_FILE": str(good_cert)})
+        elapsed = time.monotonic() - started
+        doc = json.loads((tmp / "out" / "findings.json").read_text(encoding="utf-8"))
+    finally:
+        for s in servers:
+            s.stop()
+    by_url: dict[str, set[str]] = {}
+    for f in doc["findings"]:
+        by_url.setdefault(f["url"].replace(site.base, ""), set()).add(f["rule"])
+    return {"result": result, "doc": doc, "by_url": by_url, "base": site.base, "bad": bad_srv.base,
+            "busy": busy_srv.base, "secure": secure_srv.base, "insecure": insecure_http, "elapsed": elapsed,
+            "busy_requests": busy_srv.requests}
+
+
+EXPECTED = {
+    "/missing.html": "broken-link", "/gone": "broken-link", "/error500": "broken-link",
+    "http://nohost.invalid/": "broken-link", "/slow": "broken-link", "/nope.png": "broken-resource",
+    "/private": "could-not-verify", "/waf": "could-not-verify",
+    "/loop1": "redirect-loop", "/r1": "redirect-chain-too-long", "/moved": "permanent-redirect",
+    "/to-https": "redirect-other-host", "/other-host": "redirect-other-host",
+    "/ok.html#absent": "missing-fragment",
+    "": "invalid-href", "#": "invalid-href", "javascript:void(0)": "invalid-href", "foo:bar": "invalid-href",
+    "mailto:someone@@example": "invalid-href", "tel:call-me": "invalid-href",
+    "/bad%20page.html": "invalid-href",
+}
+
+
+@pytest.mark.parametrize("url,rule", sorted(EXPECTED.items()))
+def test_each_case_is_reported_with_its_rule(link_audit, url, rule):
+    assert rule in link_audit["by_url"].get(url, set()), (url, link_audit["by_url"].get(url))
+
+
+def test_connection_refused_dns_and_timeout_have_their_own_reasons(link_audit):
+    reasons = {f["url"]: f["evidence"].get("error") for f in link_audit["doc"]["findings"]
+               if f["rule"] == "broken-link"}
+    assert reasons["http://nohost.invalid/"] == "dns"
+    assert "refused" in [v for k, v in reasons.items() if k.startswith("http://127.0.0.1:") and
+                         k.endswith("/") and not k.startswith(link_audit["base"])]
+    assert reasons[link_audit["base"] + "/slow"] == "timeout"
+
+
+def test_expired_self_signed_certificate_is_a_tls_failure(link_audit):
+    f = next(f for f in link_audit["doc"]["findings"] if f["url"] == link_audit["bad"] + "/")
+    assert f["rule"] == "broken-link" and f["evidence"]["error"] == "tls"
+
+
+def test_always_429_is_could_not_verify_after_retrying(link_audit):
+    assert link_audit["by_url"][link_audit["busy"] + "/"] == {"could-not-verify"}
+    gets = [p for _, p in link_audit["busy_requests"] if p == "/"]
+    assert len(gets) >= 2  # retried after Retry-After before giving up
+
+
+def test_no_valid_link_is_flagged(link_audit):
+    by_url = link_audit["by_url"]
+    for url in ("/ok.html", "/ok.html#present", link_audit["secure"] + "/secure.html", "/logo.png",
+                "mailto:service@example.gov.tw", "tel:+886-2-2345-6789"):
+        assert not (by_url.get(url, set()) - {"title-mismatch", "non-descriptive-text"}), (url, by_url.get(url))
+
+
+def test_http_link_to_a_host_that_serves_https_is_insecure(link_audit):
+    assert "insecure-link" in link_audit["by_url"][link_audit["insecure"]]
+
+
+def test_link_text_rules(link_audit):
+    ok = link_audit["by_url"]["/ok.html"]
+    assert ok == {"title-mismatch", "non-descriptive-text"}
+    f = next(f for f in link_audit["doc"]["findings"] if f["rule"] == "title-mismatch")
+    assert [r["text"] for r in f["evidence"]["referrers"]] == ["完全無關的文字"]
+
+
+def test_summary_counts_rules_and_fails_on_errors(link_audit):
+    summary = link_audit["doc"]["summary"]["links"]
+    assert summary["status"] == "fail" and link_audit["result"].returncode == 1
+    assert summary["could_not_verify"] == 3
+    assert summary["broken"] == sum(1 for f in link_audit["doc"]["findings"]
+                                    if f["rule"] in ("broken-link", "broken-resource"))
+
+
+def test_one_finding_per_target_lists_every_referrer(serve, tmp_path):
+    for i in range(30):
+        (tmp_path / f"p{i}.html").write_text(PAGE.format(title=f"頁{i}", body='<a href="/dead.html">頁尾連結</a>'
+                                                         + "".join(f'<a href="p{j}.html">頁{j}</a>' for j in range(30))),
+                                             encoding="utf-8")
+    (tmp_path / "index.html").write_text(PAGE.format(title="首頁", body='<a href="p0.html">頁0</a>'), encoding="utf-8")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False})
+    result = run_cli("audit", "--config", str(cfg), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    dead = [f for f in doc["findings"] if f["url"].endswith("/dead.html")]
+    assert len(dead) == 1 and len(dead[0]["pages"]) == 30
+    assert {r["text"] for r in dead[0]["evidence"]["referrers"]} == {"頁尾連結"}
+
+
+def test_bigrams_compare_chinese_titles():
+    assert bigrams("水費查詢") & bigrams("查詢水費的方式")
+    assert not bigrams("颱風停班") & bigrams("水費查詢")
+    assert bigrams("Water bills") & bigrams("water BILLS online")
+
+
+def test_ignore_and_accepted_codes_options(serve, tmp_path: Path):
+    (tmp_path / "index.html").write_text(PAGE.format(title="首頁", body='<a href="/a.html">甲</a><a href="/b">乙</a>'),
+                                         encoding="utf-8")
+    server = serve(tmp_path, {"/b": lambda h: send(h, 404, b"no")})
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                       extra='[checks.links]\nignore = ["/a\\\\.html$"]\n'
+                             f'accepted_codes = {{ "127.0.0.1:{server.port}" = [404] }}\n')
+    result = run_cli("audit", "--config", str(cfg), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr + result.stdout
