@@ -100,7 +100,7 @@ class LinksCheck:
         ignore = [re.compile(p) for p in opts["ignore"]]
         accepted = {h.lower(): set(codes) for h, codes in opts["accepted_codes"].items()}
         targets = ctx.store.targets(ctx.run_id)
-        https_hosts = {urlsplit(u).netloc for u, t in targets.items()
+        https_hosts = {urlsplit(u).hostname for u, t in targets.items()
                        if u.startswith("https://") and t.verdict in ("ok", "redirect")}
         groups: dict[tuple[str, str], Referrers] = defaultdict(Referrers)
         evidence: dict[tuple[str, str], dict[str, Any]] = {}
@@ -249,7 +249,7 @@ class LinksCheck:
         final = targets.get(target.final_url) if target and target.final_url else target
         page_target = final if rule is None and final is not None and final.is_html and final.verdict == "ok" \
             else None
-        http_host = urlsplit(url).netloc if url.startswith("http://") else None
+        http_host = urlsplit(url).hostname if url.startswith("http://") else None
         return rule, ev, self.redirect_notices(url, targets), page_target, http_host
 
     def text_rule(self, text: str, final: Target, opts: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:

@@ -122,7 +122,7 @@ EXPECTED = {
     "/ok.html#absent": "missing-fragment",
     "": "invalid-href", "#": "invalid-href", "javascript:void(0)": "invalid-href", "foo:bar": "invalid-href",
     "mailto:someone@@example": "invalid-href", "tel:call-me": "invalid-href",
-    "/bad%20page.html": "invalid-href",
+    "bad page.html": "invalid-href", "/bad%20page.html": "broken-link",
 }
 
 
