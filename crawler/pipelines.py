@@ -1,13 +1,16 @@
 """Persistence: every page and resource item goes into the audit store, in small transactions.
 
-A page and its links are written in the same transaction, so a killed crawl leaves only whole pages,
-and `siteaudit audit --resume` can rebuild the frontier from what is stored.
+Items are buffered and written together, a page with its links, in one short transaction at most every
+second (or every 200 items). A killed crawl therefore leaves only whole pages, and `siteaudit audit
+--resume` rebuilds the frontier from what is stored. No transaction stays open between two reactor
+turns, so a second process (crawler.checker) can write to the same store without waiting long.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
+
+from twisted.internet import task
 
 from siteaudit.store import Store
 
@@ -20,8 +23,9 @@ class StorePipeline:
         self.path = path
         self.crawler = crawler
         self.store: Store | None = None
-        self.pending = 0
-        self.opened_at = 0.0
+        self.buffer: list[dict[str, Any]] = []
+        self.loop: task.LoopingCall | None = None
+        self.run_id: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -34,28 +38,36 @@ class StorePipeline:
             from siteaudit.runs import start_run
 
             spider.run_id = start_run(self.store, spider.cfg)
+        self.run_id = spider.run_id
+        self.loop = task.LoopingCall(self.flush)
+        self.loop.start(self.batch_seconds, now=False)
 
     def close_spider(self, spider: Any = None) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
         if self.store is not None:
-            self._commit()
+            self.flush()
             self.store.close()
 
-    def _commit(self) -> None:
-        if self.pending and self.store is not None:
-            self.store.commit()
-            self.pending = 0
+    def flush(self) -> None:
+        if not self.buffer or self.store is None or self.run_id is None:
+            return
+        items, self.buffer = self.buffer, []
+        store = self.store
+        store.begin()
+        try:
+            for item in items:
+                if item["type"] == "page":
+                    store.insert_page(self.run_id, item["page"], item["links"])
+                else:
+                    store.insert_resource(self.run_id, item["resource"])
+        except BaseException:
+            store.db.execute("ROLLBACK")
+            raise
+        store.commit()
 
     def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
-        assert self.store is not None
-        spider = spider or self.crawler.spider
-        if not self.pending:
-            self.store.begin()
-            self.opened_at = time.monotonic()
-        if item["type"] == "page":
-            self.store.insert_page(spider.run_id, item["page"], item["links"])
-        else:
-            self.store.insert_resource(spider.run_id, item["resource"])
-        self.pending += 1
-        if self.pending >= self.batch_items or time.monotonic() - self.opened_at > self.batch_seconds:
-            self._commit()
+        self.buffer.append(item)
+        if len(self.buffer) >= self.batch_items:
+            self.flush()
         return item

@@ -12,7 +12,9 @@ from crawler.spiders.site import SiteSpider
 from siteaudit.config import Config
 
 
-def settings_for(cfg: Config, store_path: str, progress: bool = False, log_file: str | None = None) -> Settings:
+def settings_for(cfg: Config, store_path: str, progress: bool = False, log_file: str | None = None,
+                 share: int = 1) -> Settings:
+    """Scrapy settings from a site config; `share` processes split the configured concurrency."""
     c = cfg.crawl
     s = Settings()
     s.setmodule(defaults, priority="project")
@@ -20,8 +22,8 @@ def settings_for(cfg: Config, store_path: str, progress: bool = False, log_file:
         "ROBOTSTXT_OBEY": c.obey_robots,
         "AUTOTHROTTLE_ENABLED": c.autothrottle,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": c.autothrottle_target_concurrency,
-        "CONCURRENT_REQUESTS": c.concurrency,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrency_per_host,
+        "CONCURRENT_REQUESTS": max(1, c.concurrency // share),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": max(1, c.concurrency_per_host // share),
         "USER_AGENT": cfg.user_agent,
         "DOWNLOAD_TIMEOUT": c.download_timeout,
         "DOWNLOAD_VERIFY_CERTIFICATES": c.verify_tls,
@@ -45,10 +47,24 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
 
     Scrapy's own log (every failed fetch is an expected finding for a link checker) goes to `log_file`.
     """
-    process = CrawlerProcess(settings_for(cfg, store_path, progress, log_file))
+    checker = sink = None
+    share = 1
+    if cfg.crawl.workers > 1:
+        from crawler.checker import start_checker
+
+        share = 2
+        checker, sink = start_checker(cfg, store_path, run_id,
+                                      log_file.replace(".log", "-resources.log") if log_file else None)
+    process = CrawlerProcess(settings_for(cfg, store_path, progress, log_file, share))
     crawler = process.create_crawler(SiteSpider)
-    process.crawl(crawler, config=cfg, run_id=run_id, resume=resume)
-    process.start()
+    process.crawl(crawler, config=cfg, run_id=run_id, resume=resume, resource_sink=sink)
+    try:
+        process.start()
+    finally:
+        if checker is not None and sink is not None:
+            from crawler.checker import finish_checker
+
+            finish_checker(checker, sink)
     stats = crawler.stats.get_stats() if crawler.stats else {}
     spider = crawler.spider
     return {"counts": dict(getattr(spider, "stats_counts", {})), "finish_reason": stats.get("finish_reason", "")}

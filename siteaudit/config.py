@@ -59,6 +59,7 @@ class CrawlConfig:
     session_params: list[str] = field(default_factory=lambda: list(DEFAULT_SESSION_PARAMS))
     check_external: bool = True
     verify_tls: bool = True
+    workers: int = 1
     log_level: str = "INFO"
 
 
@@ -180,6 +181,8 @@ def finish(cfg: Config) -> None:
     for key in ("max_pages", "concurrency", "concurrency_per_host", "download_timeout", "sniff_bytes"):
         if getattr(cfg.crawl, key) < 1:
             raise ConfigError(f"crawl.{key}: must be at least 1")
+    if cfg.crawl.workers not in (1, 2):
+        raise ConfigError(f"crawl.workers: must be 1 or 2, got {cfg.crawl.workers}")
     if cfg.crawl.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"crawl.log_level: {cfg.crawl.log_level!r} is not DEBUG, INFO, WARNING or ERROR")
 

@@ -31,7 +31,7 @@ class SiteSpider(scrapy.Spider):
     name = "site"
 
     def __init__(self, config: Any = None, url: str | None = None, run_id: Any = None,
-                 resume: dict[str, Any] | None = None, **kwargs: Any) -> None:
+                 resume: dict[str, Any] | None = None, resource_sink: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(config, str):
             config = config_mod.load(config)
@@ -47,6 +47,8 @@ class SiteSpider(scrapy.Spider):
         self.pages_scheduled = 0
         self.stats_counts = {"pages": 0, "resources": 0, "errors": 0}
         self.resume = resume or {}
+        # With crawl.workers = 2, resources go to a checker process (crawler.checker) instead.
+        self.resource_sink: Any = resource_sink
 
     # -- start --------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -126,6 +128,9 @@ class SiteSpider(scrapy.Spider):
                                        "sa_chain": chain, "handle_httpstatus_all": True})
             return
         self.seen.add(url)
+        if self.resource_sink is not None:
+            self.resource_sink.add(url, scope, found_on, depth)
+            return
         yield self.resource_request(url, scope, found_on, depth)
 
     def resource_request(self, url: str, kind: str, found_on: str | None, depth: int,
@@ -176,7 +181,10 @@ class SiteSpider(scrapy.Spider):
 
     def parse_page(self, response: Response) -> list[Any]:
         """Callbacks return lists: Scrapy inspects generator callbacks' source on every call."""
-        return list(self._parse_page(response))
+        out = list(self._parse_page(response))
+        if self.resource_sink is not None:
+            self.resource_sink.flush()
+        return out
 
     def parse_resource(self, response: Response) -> list[Any]:
         return list(self._parse_resource(response))

@@ -1,0 +1,145 @@
+"""A second process that checks resources (documents, external targets, assets) beside the page crawl.
+
+With `crawl.workers = 2` the page crawler sends every resource URL it meets through a pipe to this
+process, which fetches them with the same Scrapy components and writes them into the same store, so
+the crawl uses two cores. Each process gets half of the configured concurrency, so a host never sees
+more requests in flight than the config allows.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from twisted.internet import task
+
+from crawler.spiders.site import SiteSpider
+from siteaudit.config import Config
+
+BATCH = 200
+
+
+class ResourceSink:
+    """The page crawler's end of the pipe: batches (url, kind, found_on, depth) tuples."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.buffer: list[tuple[str, str, str | None, int]] = []
+        self.broken = False
+
+    def add(self, url: str, kind: str, found_on: str | None, depth: int) -> None:
+        self.buffer.append((url, kind, found_on, depth))
+        if len(self.buffer) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer and not self.broken:
+            try:
+                self.conn.send(self.buffer)
+            except (BrokenPipeError, OSError):
+                self.broken = True
+        self.buffer = []
+
+    def close(self) -> None:
+        self.flush()
+        try:
+            self.conn.send(None)
+        except (BrokenPipeError, OSError):
+            self.broken = True
+
+
+class ResourceSpider(SiteSpider):
+    """Checks the resources it is sent; never crawls pages."""
+
+    name = "resources"
+
+    def __init__(self, inbox: Connection | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.inbox = inbox
+        self.eof = inbox is None
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ResourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider.idle, signal=signals.spider_idle)
+        return spider
+
+    async def start(self):  # type: ignore[override]
+        return
+        yield  # an async generator that yields nothing: work arrives through the pipe
+
+    def opened(self, spider: Any = None) -> None:
+        self.loop = task.LoopingCall(self.poll)
+        self.loop.start(0.02, now=True)
+
+    def poll(self) -> None:
+        if self.eof or self.inbox is None:
+            return
+        try:
+            while self.inbox.poll():
+                batch = self.inbox.recv()
+                if batch is None:
+                    self.eof = True
+                    self.wake_engine()
+                    break
+                for url, kind, found_on, depth in batch:
+                    for request in self.schedule(url, kind, depth, found_on):
+                        self.crawler.engine.crawl(request)
+        except (EOFError, OSError):
+            self.eof = True  # the page crawler is gone: finish what was sent
+            self.wake_engine()
+
+    def wake_engine(self) -> None:
+        """Let the engine notice at once that it may close, instead of at its next 5 s heartbeat."""
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is not None:
+            slot.nextcall.schedule()
+
+    def idle(self, spider: Any = None) -> None:
+        if not self.eof:
+            raise DontCloseSpider
+
+    def schedule(self, url: str, scope: str, depth: int, found_on: str | None, parent: str | None = None,
+                 parent_chain: int = 0) -> Any:
+        if scope == "page":  # a resource that redirected to a page of the site: check it, do not crawl
+            scope = "asset" if self.rules.is_internal(url) else "external"
+        return super().schedule(url, scope, depth, found_on, parent, parent_chain)
+
+
+def run_checker(cfg: Config, store_path: str, run_id: int, inbox: Connection, log_file: str | None) -> None:
+    """Entry point of the checker process."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.runner import settings_for
+
+    settings = settings_for(cfg, store_path, progress=False, log_file=log_file, share=2)
+    process = CrawlerProcess(settings)
+    process.crawl(ResourceSpider, config=cfg, run_id=run_id, inbox=inbox)
+    process.start()
+
+
+def start_checker(cfg: Config, store_path: str, run_id: int, log_file: str | None
+                  ) -> tuple[multiprocessing.process.BaseProcess, ResourceSink]:
+    ctx = multiprocessing.get_context("spawn")
+    ours, theirs = ctx.Pipe()
+    proc = ctx.Process(target=run_checker, args=(cfg, store_path, run_id, theirs, log_file), daemon=True,
+                       name="siteaudit-checker")
+    proc.start()
+    theirs.close()
+    return proc, ResourceSink(ours)
+
+
+def finish_checker(proc: multiprocessing.process.BaseProcess, sink: ResourceSink, timeout: float = 3600) -> int:
+    sink.close()
+    deadline = time.monotonic() + timeout
+    while proc.is_alive() and time.monotonic() < deadline:
+        proc.join(0.5)
+    if proc.is_alive():
+        proc.terminate()
+    return proc.exitcode or 0
