@@ -5,13 +5,14 @@ See `checks.base` for the contract a check module follows.
 
 from __future__ import annotations
 
-from checks import links
+from checks import links, metadata
 from checks.base import Check, CheckContext, CheckResult, merged_options
 from siteaudit.config import Config, ConfigError
 from siteaudit.store import Store
 
 REGISTRY: dict[str, Check] = {
     "links": links.CHECK,
+    "metadata": metadata.CHECK,
 }
 
 

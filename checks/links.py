@@ -115,10 +115,10 @@ class LinksCheck:
             evidence.setdefault(key, ev)
 
         link_count = 0
-        for link in ctx.store.links(ctx.run_id):
+        columns = ("scope", "url", "raw", "text", "element", "fragment")
+        for scope, url, raw, text, element, fragment, page in ctx.store.link_tuples(ctx.run_id, columns):
             link_count += 1
-            page, scope, url, raw = link["page_url"], link["scope"], link["url"], link["raw"]
-            text, element = link["text"] or "", link["element"]
+            text = text or ""
             if scope == "form":
                 continue
             if scope == "invalid" or (raw is not None and scope != "unchecked" and has_illegal_characters(raw)):
@@ -131,7 +131,7 @@ class LinksCheck:
                 if problem:
                     note("invalid-href", raw or "", page, text, element, {"href": raw, "problem": problem}, raw=raw)
                 continue
-            if url is None or any(p.search(url) for p in ignore):
+            if url is None or (ignore and any(p.search(url) for p in ignore)):
                 continue
             if scope == "external" and not opts["external"]:
                 continue
@@ -152,7 +152,6 @@ class LinksCheck:
                 elif http_host in https_hosts:
                     note("insecure-link", url, page, text, element, {"host": http_host})
             if page_target is not None and element in ("a", "area"):
-                fragment = link["fragment"]
                 if fragment and page_target.anchors is not None:
                     wanted = unquote(fragment)
                     # "#top" is the top of any document (HTML: "scroll to the fragment")

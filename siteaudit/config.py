@@ -52,7 +52,6 @@ class CrawlConfig:
     sniff_bytes: int = 64 * 1024
     retries: int = 2
     max_retry_after: int = 120
-    max_redirects: int = 10
     max_query_strings_per_path: int = 20000
     max_growing_chain: int = 20
     max_repeated_segments: int = 3

@@ -1,14 +1,54 @@
-"""ROC (民國) and AD dates: the one place that converts and labels them.
+"""ROC (民國) and AD dates: the one place that finds, parses, converts and labels them.
 
-AD year = ROC year + 1911 (民國97年 = 2008).
+AD year = ROC year + 1911 (民國97年 = 2008). Forms found in text: 民國97年, 97年度, 中華民國105年2月16日,
+105年2月16日, 105/02/16, 105.02.16, 105-02-16, 1050216 and 0970101 (YYYMMDD), 2016-02-16, 2016/02/16,
+20160216, 2016年2月16日, 2016年. Document numbers (台水企字第1050004602號), phone numbers (02-2345-6789)
+and amounts (1,050,216元) are not dates. Two-digit ROC years (97.1.25) are read as ROC, as on .gov.tw pages.
 """
 
 from __future__ import annotations
 
+import re
 import time
+from dataclasses import dataclass
 from datetime import date
 
 ROC_OFFSET = 1911
+_NOT_NUMBER_BEFORE = r"(?<![\d,./-])(?<!第)"
+_NOT_DIGIT_BEFORE = r"(?<![\d,.])(?<!第)"
+_NOT_NUMBER_AFTER = r"(?![\d,]|號|元|:\d|\.\d)"
+
+# Ordered: the first pattern that matches a span wins; later patterns skip spans already taken.
+PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("roc_full", re.compile(r"(?:中華)?民國\s*(\d{1,3})\s*年(?:\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?)?")),
+    ("cjk_date", re.compile(_NOT_NUMBER_BEFORE + r"(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")),
+    ("cjk_month", re.compile(_NOT_NUMBER_BEFORE + r"(\d{2,4})\s*年\s*(\d{1,2})\s*月(?!\s*\d)")),
+    ("ad_iso", re.compile(_NOT_NUMBER_BEFORE + r"((?:19|20)\d{2})([-/.])(\d{1,2})\2(\d{1,2})" + r"(?![\d])")),
+    ("roc_sep", re.compile(_NOT_NUMBER_BEFORE + r"(\d{2,3})([/.-])(\d{1,2})\2(\d{1,2})" + _NOT_NUMBER_AFTER)),
+    ("ad_compact", re.compile(_NOT_DIGIT_BEFORE + r"((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])"
+                              + _NOT_NUMBER_AFTER)),
+    ("roc_compact", re.compile(_NOT_DIGIT_BEFORE + r"(0\d{2}|1[0-4]\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])"
+                               + _NOT_NUMBER_AFTER)),
+    ("cjk_year", re.compile(_NOT_NUMBER_BEFORE + r"(\d{2,4})\s*年(度)?(?!\s*\d{1,2}\s*月)")),
+]
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    """A date or year found in text. `day`/`month` are None for a year (or month) alone."""
+
+    raw: str
+    year: int           # AD
+    month: int | None
+    day: int | None
+    calendar: str       # roc | ad
+    start: int
+
+    @property
+    def date(self) -> date | None:
+        if self.month and self.day:
+            return date(self.year, self.month, self.day)
+        return None
 
 
 def roc_to_ad(roc_year: int) -> int:
@@ -19,6 +59,93 @@ def ad_to_roc(ad_year: int) -> int:
     return ad_year - ROC_OFFSET
 
 
+def _year(digits: str, force_roc: bool = False) -> tuple[int, str] | None:
+    value = int(digits)
+    if len(digits) == 4 and not force_roc:
+        return (value, "ad") if 1900 <= value <= 2100 else None
+    if 1 <= value <= 199:
+        return roc_to_ad(value), "roc"
+    return None
+
+
+def _valid(year: int, month: int | None, day: int | None) -> bool:
+    if month is None:
+        return True
+    if not 1 <= month <= 12:
+        return False
+    if day is None:
+        return True
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _interpret(kind: str, m: re.Match[str]) -> tuple[int, int | None, int | None, str] | None:
+    g = m.groups()
+    if kind == "roc_full":
+        y = _year(g[0], force_roc=True)
+        month, day = (int(g[1]) if g[1] else None), (int(g[2]) if g[2] else None)
+    elif kind in ("cjk_date", "cjk_month"):
+        y = _year(g[0])
+        month, day = int(g[1]), (int(g[2]) if kind == "cjk_date" else None)
+    elif kind == "ad_iso":
+        y = (int(g[0]), "ad")
+        month, day = int(g[2]), int(g[3])
+    elif kind == "roc_sep":
+        roc = int(g[0])
+        if len(g[0]) == 2 and roc < 50:  # "10.5.1" is more likely a version or a section number
+            return None
+        y = _year(g[0], force_roc=True)
+        month, day = int(g[2]), int(g[3])
+    elif kind == "ad_compact":
+        y = (int(g[0]), "ad")
+        month, day = int(g[1]), int(g[2])
+    elif kind == "roc_compact":
+        y = _year(g[0], force_roc=True)
+        month, day = int(g[1]), int(g[2])
+    else:  # cjk_year
+        y = _year(g[0], force_roc=len(g[0]) < 4)
+        month = day = None
+    if y is None or not _valid(y[0], month, day):
+        return None
+    return y[0], month, day, y[1]
+
+
+def find_dates(text: str) -> list[FoundDate]:
+    """Every date, month or year mentioned in `text`, in order of appearance."""
+    if not text:
+        return []
+    taken: list[tuple[int, int]] = []
+    found: list[FoundDate] = []
+    for kind, pattern in PATTERNS:
+        for m in pattern.finditer(text):
+            span = m.span()
+            if any(span[0] < e and s < span[1] for s, e in taken):
+                continue
+            got = _interpret(kind, m)
+            if got is None:
+                continue
+            taken.append(span)
+            year, month, day, calendar = got
+            found.append(FoundDate(m.group(0), year, month, day, calendar, span[0]))
+    return sorted(found, key=lambda f: f.start)
+
+
+def parse_date(text: str) -> date | None:
+    """The full date in a string such as a meta content or an update stamp, or None."""
+    for found in find_dates(text or ""):
+        if found.date is not None:
+            return found.date
+    return None
+
+
+def find_years(text: str) -> set[int]:
+    """AD years mentioned in `text` (dates, 97年度, 民國97年, 2016年)."""
+    return {f.year for f in find_dates(text)}
+
+
 def roc_date_label(when: time.struct_time | date) -> str:
     """中華民國115年11月26日 for 2026-11-26."""
     if isinstance(when, time.struct_time):
@@ -26,3 +153,8 @@ def roc_date_label(when: time.struct_time | date) -> str:
     else:
         year, month, day = when.year, when.month, when.day
     return f"中華民國{ad_to_roc(year)}年{month}月{day}日"
+
+
+def roc_year_label(ad_year: int) -> str:
+    """民國97年 (2008)."""
+    return f"民國{ad_to_roc(ad_year)}年 ({ad_year})"

@@ -326,6 +326,17 @@ class Store:
             (run_id,),
         )
 
+    def link_tuples(self, run_id: int, columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
+        """Links as plain tuples of the named link columns plus the page URL last: the fast path for checks."""
+        for column in columns:
+            if column not in LINK_COLUMNS:
+                raise ValueError(f"unknown link column {column}")
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        cols = ", ".join(f"l.{c}" for c in columns)
+        yield from cursor.execute(
+            f"SELECT {cols}, p.url FROM links l JOIN pages p ON p.id=l.page_id WHERE l.run_id=?", (run_id,))
+
     def targets(self, run_id: int) -> dict[str, Target]:
         """Every fetched URL of the run, pages first, keyed by URL."""
         out: dict[str, Target] = {}

@@ -24,11 +24,12 @@ max_page_bytes = 10485760   # a page is cut (and marked truncated) past this man
 sniff_bytes = 65536         # documents and external targets: keep only this many bytes
 retries = 2                 # retries for timeouts, 5xx, and 429/503 (honouring Retry-After)
 max_retry_after = 120       # seconds; a longer Retry-After is not waited for
-max_redirects = 10          # redirect hops followed per URL
 max_query_strings_per_path = 20000  # distinct query strings crawled per path (CMS sites need it high)
 max_growing_chain = 15      # calendar/paging trap: same path, a date or number growing link after link
 max_repeated_segments = 3   # /a/b/a/b/a/b... trap
 check_external = true       # check (never crawl) links to other hosts
+verify_tls = true           # an expired or self-signed certificate is a finding
+workers = 1                 # 2: check documents and external links in a second process (same total concurrency)
 # user_agent = ""           # default: siteaudit/VERSION (website compliance auditor; +contact_url)
 
 [store]

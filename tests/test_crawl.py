@@ -126,7 +126,7 @@ def test_oversize_page_and_document_are_cut_at_the_limit(serve, tmp_path):
     store = tmp_path / "s.sqlite3"
     cfg = write_config(tmp_path / "c.toml", server.base, store,
                        crawl={"max_page_bytes": 200_000, "sniff_bytes": 4096, "sitemaps": False})
-    result = run_cli("audit", "--config", str(cfg), "--out", str(tmp_path / "out"))
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"))
     assert result.returncode in (0, 1), result.stderr
     db, run_id = latest_run(store)
     page = pages(db, run_id)[server.base + "/big.html"]
@@ -151,7 +151,7 @@ def test_429_with_retry_after_is_retried(serve, tmp_path):
     server = serve(tmp_path, {"/busy": flaky})
     store = tmp_path / "s.sqlite3"
     cfg = write_config(tmp_path / "c.toml", server.base, store, crawl={"sitemaps": False})
-    result = run_cli("audit", "--config", str(cfg), "--out", str(tmp_path / "out"))
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     db, run_id = latest_run(store)
     assert pages(db, run_id)[server.base + "/busy"]["status"] == 200
@@ -177,14 +177,14 @@ def test_killed_crawl_resumes_to_the_same_page_set(serve, tmp_path):
     full_store, cut_store = tmp_path / "full.sqlite3", tmp_path / "cut.sqlite3"
     crawl = {"concurrency": 2, "concurrency_per_host": 2, "sitemaps": False}
     full_cfg = write_config(tmp_path / "full.toml", server.base, full_store, crawl=crawl)
-    assert run_cli("audit", "--config", str(full_cfg), "--out", str(tmp_path / "o1")).returncode == 0
+    assert run_cli("audit", "--config", str(full_cfg), "--checks", "links", "--out", str(tmp_path / "o1")).returncode == 0
     db, run_id = latest_run(full_store)
     expected = set(pages(db, run_id))
     assert len(expected) == 121  # the home page and 120 nodes
 
     cut_cfg = write_config(tmp_path / "cut.toml", server.base, cut_store, crawl=crawl)
-    proc = subprocess.Popen([sys.executable, "-m", "siteaudit", "audit", "--config", str(cut_cfg), "--out",
-                             str(tmp_path / "o2")], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "siteaudit", "audit", "--config", str(cut_cfg), "--checks",
+                             "links", "--out", str(tmp_path / "o2")], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     stored = 0
     while time.monotonic() < deadline and stored < 20:
@@ -202,9 +202,24 @@ def test_killed_crawl_resumes_to_the_same_page_set(serve, tmp_path):
     assert 20 <= len(partial) < len(expected)
     db.close()
 
-    resumed = run_cli("audit", "--config", str(cut_cfg), "--resume", "--out", str(tmp_path / "o3"))
+    resumed = run_cli("audit", "--config", str(cut_cfg), "--resume", "--checks", "links", "--out", str(tmp_path / "o3"))
     assert resumed.returncode == 0, resumed.stderr
     db, run_id2 = latest_run(cut_store)
     assert run_id2 == run_id
     assert set(pages(db, run_id)) == expected
     assert db.execute("SELECT status FROM runs WHERE id=?", (run_id,)).fetchone()[0] == "complete"
+
+
+def test_two_workers_fetch_the_same_pages_and_resources_as_one(demo_run, tmp_path):
+    store = tmp_path / "two.sqlite3"
+    cfg = write_config(tmp_path / "two.toml", demo_run["base"], store, crawl={"workers": 2}, site={
+        "name": "demo", "exclude": [r"^https?://(?!127\.0\.0\.1[:/]|[^/]*\.invalid[:/])"]})
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"))
+    assert result.returncode == 1, result.stderr
+    db, run_id = latest_run(store)
+    one = demo_run["db"]
+    for table in ("pages", "resources"):
+        def rows(conn, rid, table=table):
+            return {(r[0], r[1]) for r in conn.execute(f"SELECT url, status FROM {table} WHERE run_id=?", (rid,))}
+        assert rows(db, run_id) == rows(one, demo_run["run_id"]), table
+    assert (tmp_path / "out" / "crawl-resources.log").exists()

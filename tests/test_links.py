@@ -98,7 +98,7 @@ def link_audit(tmp_path_factory):
                            crawl={"retries": 1, "download_timeout": 1, "max_retry_after": 5, "sitemaps": False},
                            extra="[checks.links]\nmax_redirects = 2\n")
         started = time.monotonic()
-        result = run_cli("audit", "--config", str(cfg), "--out", str(tmp / "out"),
+        result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp / "out"),
                          env={"SSL_CERT_FILE": str(good_cert)})
         elapsed = time.monotonic() - started
         doc = json.loads((tmp / "out" / "findings.json").read_text(encoding="utf-8"))
@@ -185,7 +185,7 @@ def test_one_finding_per_target_lists_every_referrer(serve, tmp_path):
     (tmp_path / "index.html").write_text(PAGE.format(title="首頁", body='<a href="p0.html">頁0</a>'), encoding="utf-8")
     server = serve(tmp_path)
     cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False})
-    result = run_cli("audit", "--config", str(cfg), "--out", str(tmp_path / "out"))
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"))
     assert result.returncode == 1
     doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
     dead = [f for f in doc["findings"] if f["url"].endswith("/dead.html")]
@@ -206,5 +206,5 @@ def test_ignore_and_accepted_codes_options(serve, tmp_path: Path):
     cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
                        extra='[checks.links]\nignore = ["/a\\\\.html$"]\n'
                              f'accepted_codes = {{ "127.0.0.1:{server.port}" = [404] }}\n')
-    result = run_cli("audit", "--config", str(cfg), "--out", str(tmp_path / "out"))
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr + result.stdout

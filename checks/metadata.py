@@ -1,0 +1,204 @@
+"""Metadata check: government Dublin Core fields and 主題/施政/服務分類 on every HTML page.
+
+Pass rate = passing HTML pages / HTML pages; the check passes only at 100%. Rules, options and the
+code-list file format: docs/checks/metadata.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table
+from siteaudit.config import ConfigError
+from siteaudit.dates import parse_date
+
+SPEC = "行政機關電子資料流通詮釋資料及分類檢索規範"
+PLAN = "提升服務品質執行計畫：加註主題、施政、服務分類並定期檢測 Meta data，通過比率100%"
+DC_FIELDS = ["DC.Title", "DC.Creator", "DC.Subject", "DC.Description", "DC.Contributor", "DC.Type", "DC.Format",
+             "DC.Source", "DC.Language", "DC.coverage.t.min", "DC.coverage.t.max", "DC.Publisher", "DC.Date",
+             "DC.Identifier", "DC.Relation", "DC.Rights"]
+CATEGORY_FIELDS = ["Category.Theme", "Category.Cake", "Category.Service"]
+SCHEMES = {"category.theme": "theme", "category.cake": "cake", "category.service": "service"}
+SHAPES = {"theme": re.compile(r"^\d[0-9Z]0$"), "cake": re.compile(r"^[A-Z][0-9A-Z]{2}$"),
+          "service": re.compile(r"^[A-Z][0-9A-Z]{2}$")}
+SHAPE_TEXT = {"theme": "three digits such as 770 or 8Z0", "cake": "a letter and two characters such as C21",
+              "service": "a letter and two characters such as E41"}
+IDENTIFIER = re.compile(r"^[0-9A-Z]{9}[A-Z](\d{4})?([-_/:].*)?$")
+DATA = Path(__file__).parent / "data"
+KEYWORD_NAMES = ("keywords", "dc.keywords")
+
+RULES = rule_table(
+    Rule("missing-field", "error", "缺少必要的詮釋資料欄位", "Required metadata field missing", SPEC),
+    Rule("blank-field", "error", "詮釋資料欄位內容空白", "Required metadata field is blank", SPEC),
+    Rule("blank-optional-field", "notice", "詮釋資料欄位空白（允許）", "Metadata field blank (allowed)", SPEC),
+    Rule("missing-recommended", "notice", "缺少建議的詮釋資料欄位", "Recommended metadata field missing", SPEC),
+    Rule("bad-date", "error", "詮釋資料日期無法解析", "Metadata date does not parse", SPEC),
+    Rule("coverage-order", "error", "涵蓋範圍起日晚於迄日", "Coverage start is after its end", SPEC),
+    Rule("bad-identifier", "warning", "DC.Identifier 不像機關代碼", "DC.Identifier is not shaped like an agency code",
+         SPEC),
+    Rule("wrong-scheme-code", "error", "分類代碼格式不符該分類", "Classification code has another scheme's shape", SPEC),
+    Rule("unknown-code", "error", "分類代碼不在代碼表中", "Classification code not in the code list", SPEC),
+    Rule("unlisted-code", "warning", "分類代碼不在（未完整的）代碼表中",
+         "Classification code not in the (incomplete) code list", SPEC),
+    Rule("template-constant", "warning", "全站詮釋資料為固定值，未描述各頁內容",
+         "The same metadata value on every page (template constant)", PLAN),
+)
+
+
+@dataclass
+class CodeList:
+    scheme: str
+    codes: dict[str, str]
+    complete: bool
+    source: str
+
+
+def load_code_list(scheme: str, path: Path) -> CodeList:
+    """Read a TSV code list; a malformed line is a ConfigError naming the file and line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read code list ({exc.strerror})")
+    codes: dict[str, str] = {}
+    complete = False
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            m = re.match(r"#\s*complete:\s*(true|false)\s*$", line.strip(), re.I)
+            if m:
+                complete = m.group(1).lower() == "true"
+            continue
+        parts = line.split("\t")
+        if len(parts) not in (2, 3) or not parts[0].strip() or not parts[1].strip():
+            raise ConfigError(f"{path}:{number}: expected 'code<TAB>name[<TAB>parent]', got {line!r}")
+        code = parts[0].strip()
+        if not SHAPES[scheme].match(code):
+            raise ConfigError(f"{path}:{number}: {code!r} is not a {scheme} code ({SHAPE_TEXT[scheme]})")
+        codes[code] = parts[1].strip()
+    return CodeList(scheme, codes, complete, str(path))
+
+
+class MetadataCheck:
+    name = "metadata"
+    title_zh = "詮釋資料通過比率"
+    title_en = "Metadata pass rate"
+    rules = RULES
+    options: dict[str, Any] = {
+        "required": DC_FIELDS + CATEGORY_FIELDS,
+        "recommended": ["Keywords"],
+        "blank_allowed": ["DC.Relation"],
+        "code_lists": {},          # {"theme" = "path.tsv", "cake" = ..., "service" = ...}
+        "constant_fields": ["DC.Date", "DC.coverage.t.min", "DC.coverage.t.max", "DC.Title"],
+        "constant_min_pages": 3,
+    }
+
+    def code_lists(self, opts: dict[str, Any]) -> dict[str, CodeList]:
+        out = {}
+        for scheme in SHAPES:
+            path = opts["code_lists"].get(scheme) or DATA / f"codes-{scheme}.tsv"
+            out[scheme] = load_code_list(scheme, Path(path))
+        return out
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        opts = ctx.options
+        lists = self.code_lists(opts)
+        required = [f.lower() for f in opts["required"]]
+        names = {f.lower(): f for f in DC_FIELDS + CATEGORY_FIELDS + opts["required"] + opts["recommended"]}
+        blank_ok = {f.lower() for f in opts["blank_allowed"]}
+        findings: list[Finding] = []
+        failing: list[str] = []
+        per_field: Counter[str] = Counter()
+        values: dict[str, Counter[str]] = defaultdict(Counter)
+        html_pages = 0
+        for page in ctx.store.pages(ctx.run_id, html_only=True):
+            html_pages += 1
+            meta = {k.lower(): v for k, v in json.loads(page["meta"] or "{}").items()}
+            problems = self.page_problems(meta, required, opts, blank_ok, lists, names)
+            for field in (f.lower() for f in opts["constant_fields"]):
+                if meta.get(field):
+                    values[field][meta[field][0].strip()] += 1
+            if any(RULES[r].severity == "error" for r in problems):
+                failing.append(page["url"])
+            for rule, items in problems.items():
+                for item in items:
+                    per_field[item["field"]] += RULES[rule].severity == "error"
+                detail = "、".join(sorted({i["field"] for i in items}))
+                severity = max((i.get("severity", RULES[rule].severity) for i in items),
+                               key=("notice", "warning", "error").index)
+                findings.append(finding(self, rule, page["url"], [page["url"]], detail, {"fields": items},
+                                        severity=severity))
+        for field, counter in values.items():
+            if len(counter) == 1:
+                value, count = next(iter(counter.items()))
+                if count >= opts["constant_min_pages"]:
+                    findings.append(finding(self, "template-constant", "", [], f"{names.get(field, field)} = {value}",
+                                            {"field": names.get(field, field), "value": value, "pages": count}))
+        passing = html_pages - len(failing)
+        rate = round(100.0 * passing / html_pages, 2) if html_pages else 0.0
+        summary = {
+            "status": "pass" if html_pages and passing == html_pages else "fail",
+            "pass_rate": rate,
+            "pages_passing": passing,
+            "html_pages": html_pages,
+            "failures_by_field": dict(sorted((k, v) for k, v in per_field.items() if v)),
+            "failing_pages": failing[:200],
+            "code_lists_complete": {s: c.complete for s, c in lists.items()},
+        }
+        return CheckResult(findings, summary)
+
+    def page_problems(self, meta: dict[str, list[str]], required: list[str], opts: dict[str, Any],
+                      blank_ok: set[str], lists: dict[str, CodeList], names: dict[str, str]
+                      ) -> dict[str, list[dict[str, Any]]]:
+        problems: dict[str, list[dict[str, Any]]] = defaultdict(list)
+
+        def add(rule: str, field: str, **detail: Any) -> None:
+            problems[rule].append({"field": names.get(field, field), **detail})
+
+        for field in required:
+            present = meta.get(field)
+            if present is None:
+                add("missing-field", field)
+            elif not any(v.strip() for v in present):
+                add("blank-optional-field" if field in blank_ok else "blank-field", field)
+        for field in (f.lower() for f in opts["recommended"]):
+            aliases = KEYWORD_NAMES if field in KEYWORD_NAMES else (field,)
+            if not any(meta.get(a) for a in aliases):
+                add("missing-recommended", field)
+        dates = {}
+        for field in ("dc.date", "dc.coverage.t.min", "dc.coverage.t.max"):
+            for value in meta.get(field, []):
+                if value.strip():
+                    parsed = parse_date(value)
+                    if parsed is None:
+                        add("bad-date", field, value=value)
+                    else:
+                        dates.setdefault(field, parsed)
+        if "dc.coverage.t.min" in dates and "dc.coverage.t.max" in dates \
+                and dates["dc.coverage.t.min"] > dates["dc.coverage.t.max"]:
+            add("coverage-order", "dc.coverage.t.min", min=str(dates["dc.coverage.t.min"]),
+                max=str(dates["dc.coverage.t.max"]))
+        for value in meta.get("dc.identifier", []):
+            if value.strip() and not IDENTIFIER.match(value.strip()):
+                add("bad-identifier", "dc.identifier", value=value)
+        for field, scheme in SCHEMES.items():
+            for value in meta.get(field, []):
+                for code in (c.strip().upper() for c in re.split(r"[;,\s]+", value) if c.strip()):
+                    self.judge_code(code, field, scheme, lists[scheme], add)
+        return problems
+
+    def judge_code(self, code: str, field: str, scheme: str, codes: CodeList, add: Any) -> None:
+        if not SHAPES[scheme].match(code):
+            other = [s for s, shape in SHAPES.items() if s != scheme and shape.match(code)]
+            add("wrong-scheme-code", field, value=code, expected=SHAPE_TEXT[scheme],
+                looks_like=other[0] if other else None)
+        elif code not in codes.codes:
+            add("unknown-code" if codes.complete else "unlisted-code", field, value=code, code_list=codes.source)
+
+
+CHECK = MetadataCheck()

@@ -1,0 +1,151 @@
+"""The metadata check on fixture pages served from 127.0.0.1, and its code lists."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from checks.metadata import DATA, load_code_list
+from conftest import run_cli, write_config
+from siteaudit.config import ConfigError
+
+# Shaped like a real government page: every field, lower-case coverage names, DC.Keywords, DC.Relation blank.
+GOV_META = """
+<meta name="DC.Title" content="環境部-空氣污染排放查詢">
+<meta name="DC.Creator" content="環境部"><meta name="DC.Subject" content="空氣污染排放">
+<meta name="DC.Description" content="固定污染源排放資料"><meta name="DC.Contributor" content="環境部">
+<meta name="DC.Type" content="服務"><meta name="DC.Format" content="Text"><meta name="DC.Source" content="環境部">
+<meta name="DC.Language" content="中文"><meta name="DC.coverage.t.min" content="{min}">
+<meta name="DC.coverage.t.max" content="2009-08-10"><meta name="DC.Publisher" content="環境部">
+<meta name="DC.Date" content="{date}"><meta name="DC.Identifier" content="355000000I">
+<meta name="DC.Relation" content=" "><meta name="DC.Rights" content="環境部">
+<meta name="Category.Theme" content="{theme}"><meta name="Category.Cake" content="{cake}">
+<meta name="Category.Service" content="{service}"><meta name="DC.Keywords" content="空污,排放">
+"""
+
+
+def page(title: str, meta: str) -> str:
+    return f'<html lang="zh-Hant"><head><title>{title}</title>{meta}</head><body><h1>{title}</h1></body></html>'
+
+
+def gov(date="2008-02-09", min="2007-11-09", theme="810", cake="B10", service="B11") -> str:
+    return GOV_META.format(date=date, min=min, theme=theme, cake=cake, service=service)
+
+
+@pytest.fixture(scope="module")
+def metadata_audit(tmp_path_factory):
+    from siteaudit.testserver import SiteServer
+
+    root = tmp_path_factory.mktemp("meta")
+    pages = {
+        "gov.html": page("政府頁面", gov()),
+        "gov2.html": page("第二頁", gov(date="2008-03-01", theme="820", cake="B20", service="B20")),
+        "nothing.html": page("沒有詮釋資料", ""),
+        "blank.html": page("空白", gov().replace('name="DC.Subject" content="空氣污染排放"',
+                                                 'name="DC.Subject" content=" "')),
+        "dates.html": page("日期錯誤", gov(date="明天", min="2010-01-01")),
+        "codes.html": page("代碼錯誤", gov(theme="C21", cake="812", service="E41")),
+        "repeat.html": page("多個代碼", gov() + '<meta name="Category.Theme" content="8Z0">'
+                                             '<meta name="category.theme" content="990">'),
+        "case.html": page("大小寫", gov().replace("DC.coverage", "DC.Coverage").replace("DC.Keywords", "Keywords")
+                          .replace('name="DC.Identifier" content="355000000I"', 'name="dc.identifier" content="x1"')),
+    }
+    for name, html in pages.items():
+        (root / name).write_text(html, encoding="utf-8")
+    (root / "index.html").write_text(page("首頁", gov(date="2008-04-01")) .replace(
+        "<body>", "<body>" + "".join(f'<a href="{n}">{n}</a>' for n in pages)), encoding="utf-8")
+    server = SiteServer(root)
+    server.start()
+    try:
+        cfg = write_config(root / "c.toml", server.base, root / "s.sqlite3", crawl={"sitemaps": False})
+        result = run_cli("audit", "--config", str(cfg), "--checks", "metadata", "--out", str(root / "out"))
+    finally:
+        server.stop()
+    doc = json.loads((root / "out" / "findings.json").read_text(encoding="utf-8"))
+    rules: dict[str, set[str]] = {}
+    fields: dict[tuple[str, str], list] = {}
+    for f in doc["findings"]:
+        name = f["url"].rsplit("/", 1)[-1] if f["url"] else ""
+        rules.setdefault(name, set()).add(f["rule"])
+        for item in f["evidence"].get("fields", []):
+            fields.setdefault((name, f["rule"]), []).append(item)
+    return {"result": result, "doc": doc, "rules": rules, "fields": fields, "base": server.base}
+
+
+def test_a_real_government_page_passes_with_its_blank_relation_noted(metadata_audit):
+    assert metadata_audit["rules"]["gov.html"] == {"blank-optional-field"}
+    assert [i["field"] for i in metadata_audit["fields"][("gov.html", "blank-optional-field")]] == ["DC.Relation"]
+
+
+def test_a_page_without_metadata_misses_every_required_field(metadata_audit):
+    missing = metadata_audit["fields"][("nothing.html", "missing-field")]
+    assert len(missing) == 19
+    assert "missing-recommended" in metadata_audit["rules"]["nothing.html"]
+
+
+def test_blank_content_is_not_the_same_as_missing(metadata_audit):
+    assert metadata_audit["rules"]["blank.html"] >= {"blank-field"}
+    assert "missing-field" not in metadata_audit["rules"]["blank.html"]
+
+
+def test_dates_must_parse_and_coverage_must_be_ordered(metadata_audit):
+    assert metadata_audit["rules"]["dates.html"] >= {"bad-date", "coverage-order"}
+
+
+def test_codes_of_the_wrong_scheme_shape_are_errors_and_unlisted_codes_warnings(metadata_audit):
+    wrong = {i["field"]: i["value"] for i in metadata_audit["fields"][("codes.html", "wrong-scheme-code")]}
+    assert wrong == {"Category.Theme": "C21", "Category.Cake": "812"}
+    unlisted = metadata_audit["fields"][("codes.html", "unlisted-code")]
+    assert [i["value"] for i in unlisted] == ["E41"]
+
+
+def test_repeated_fields_are_each_validated(metadata_audit):
+    assert [i["value"] for i in metadata_audit["fields"][("repeat.html", "unlisted-code")]] == ["990"]
+    assert "repeat.html" not in metadata_audit["doc"]["summary"]["metadata"]["failing_pages"]
+
+
+def test_field_names_are_read_case_insensitively_and_keywords_accept_both_names(metadata_audit):
+    assert metadata_audit["rules"]["case.html"] == {"blank-optional-field", "bad-identifier"}
+
+
+def test_pass_rate_is_passing_pages_over_html_pages(metadata_audit):
+    summary = metadata_audit["doc"]["summary"]["metadata"]
+    failing = {u.rsplit("/", 1)[-1] for u in summary["failing_pages"]}
+    assert failing == {"nothing.html", "blank.html", "dates.html", "codes.html"}
+    assert summary["html_pages"] == 9 and summary["pages_passing"] == 5
+    assert summary["pass_rate"] == round(500 / 9, 2) and summary["status"] == "fail"
+    assert metadata_audit["result"].returncode == 1
+
+
+def test_a_site_wide_constant_is_one_template_finding(metadata_audit):
+    constants = [f for f in metadata_audit["doc"]["findings"] if f["rule"] == "template-constant"]
+    # every page of the fixture carries the same coverage end and title, as the generator it mimics does
+    assert sorted(f["evidence"]["field"] for f in constants) == ["DC.Title", "DC.coverage.t.max"]
+    coverage = next(f for f in constants if f["evidence"]["field"] == "DC.coverage.t.max")
+    assert coverage["url"] == "" and coverage["evidence"]["value"] == "2009-08-10"
+
+
+def test_demo_template_constant_coverage_is_reported(demo_run):
+    doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
+    constants = {f["evidence"]["field"] for f in doc["findings"] if f["rule"] == "template-constant"}
+    assert "DC.coverage.t.max" in constants
+    summary = doc["summary"]["metadata"]
+    assert 0 < summary["pass_rate"] < 100
+
+
+def test_shipped_code_lists_load_and_are_marked_incomplete():
+    for scheme in ("theme", "cake", "service"):
+        codes = load_code_list(scheme, DATA / f"codes-{scheme}.tsv")
+        assert codes.codes and not codes.complete
+
+
+def test_a_malformed_code_list_is_an_error_naming_file_and_line(tmp_path: Path):
+    bad = tmp_path / "theme.tsv"
+    bad.write_text("# complete: true\n800\t衛生福利勞動\nC21\t不是主題\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"theme.tsv:3: 'C21' is not a theme code"):
+        load_code_list("theme", bad)
+    bad.write_text("800 衛生福利勞動\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"theme.tsv:1: expected"):
+        load_code_list("theme", bad)
