@@ -22,6 +22,7 @@ from crawler.sniff import blocked_reason, looks_binary
 from crawler.urls import UrlRules
 from siteaudit import config as config_mod
 
+MAX_REDIRECT_HOPS = 30  # a chain that never ends is cut; the link check judges chains by its own max_redirects
 HEAD_FALLBACK_STATUSES = frozenset({400, 403, 404, 405, 406, 409, 410, 500, 501, 502, 503})
 KEPT_HEADERS = ("content-type", "content-length", "last-modified", "etag", "location", "retry-after", "server",
                 "strict-transport-security", "content-encoding", "x-frame-options")
@@ -157,7 +158,14 @@ class SiteSpider(scrapy.Spider):
             scope = kind
         else:
             scope = self.rules.scope_of(target, "a")
-        yield from self.schedule(target, scope, response.meta.get("sa_depth", 0), response.url)
+        hops = response.meta.get("sa_hops", 0) + 1
+        if hops > MAX_REDIRECT_HOPS:
+            record["error_detail"] = f"more than {MAX_REDIRECT_HOPS} redirects: not followed"
+            return
+        for out in self.schedule(target, scope, response.meta.get("sa_depth", 0), response.url):
+            if isinstance(out, scrapy.Request):
+                out.meta["sa_hops"] = hops
+            yield out
 
     # -- responses ----------------------------------------------------------------------------
     def base_record(self, response: Response) -> dict[str, Any]:
