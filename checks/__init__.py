@@ -5,7 +5,7 @@ See `checks.base` for the contract a check module follows.
 
 from __future__ import annotations
 
-from checks import links, metadata
+from checks import documents, links, metadata
 from checks.base import Check, CheckContext, CheckResult, merged_options
 from siteaudit.config import Config, ConfigError
 from siteaudit.store import Store
@@ -13,6 +13,7 @@ from siteaudit.store import Store
 REGISTRY: dict[str, Check] = {
     "links": links.CHECK,
     "metadata": metadata.CHECK,
+    "documents": documents.CHECK,
 }
 
 

@@ -17,6 +17,7 @@ REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d+)?\s*[;,]?\s*(?:url\s*=\s*)?['"]?([^
 LINK_ELEMENTS = ("a", "area", "link", "img", "script", "iframe", "frame", "object", "embed", "source", "form",
                  "meta", "video", "audio")
 MAX_TEXT = 300
+ROW_TAGS = frozenset({"tr", "li", "dd", "dt", "p"})
 
 
 @dataclass
@@ -46,6 +47,14 @@ def parse_html(text: str) -> Any:
 
 def _srcset_urls(value: str) -> list[str]:
     return [c.strip().split()[0] for c in value.split(",") if c.strip()]
+
+
+def _row_of(el: Any) -> str | None:
+    """The XPath of the listing row (tr, li, dd, dt, p) around a document link: "the same row" of a listing."""
+    parent = el.getparent()
+    while parent is not None and parent.tag not in ROW_TAGS:
+        parent = parent.getparent()
+    return parent.getroottree().getpath(parent) if parent is not None else None
 
 
 def _link_text(el: Any) -> str:
@@ -80,9 +89,11 @@ def extract(doc: Any, page_url: str, rules: UrlRules) -> PageData:
         tag = el.tag
         rel = el.get("rel", "") if tag == "link" else ""
         r = rules.resolve(base, raw, tag, rel)
+        grp = _row_of(el) if r.scope == "document" else None
         links.append({
             "element": tag, "attribute": attr, "text": text, "raw": raw, "url": r.url, "fragment": r.fragment,
             "rel": rel or el.get("rel"), "target": el.get("target"), "title": el.get("title"), "scope": r.scope,
+            "grp": grp,
         })
 
     for el in doc.iter(*LINK_ELEMENTS):

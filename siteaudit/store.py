@@ -100,7 +100,8 @@ CREATE TABLE IF NOT EXISTS links (
     rel TEXT,
     target TEXT,
     title TEXT,
-    scope TEXT NOT NULL                -- page | document | asset | external | unchecked | invalid | form
+    scope TEXT NOT NULL,               -- page | document | asset | external | unchecked | invalid | form
+    grp TEXT                           -- documents: XPath of the enclosing row (tr, li, dd, p) on the page
 );
 CREATE TABLE IF NOT EXISTS findings (
     id INTEGER PRIMARY KEY,
@@ -132,7 +133,7 @@ CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
 
 PAGE_COLUMNS = ["url", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "is_html", "size", "truncated", "charset", "title", "h1", "anchors", "meta", "lang", "response_time", "depth", "last_modified", "etag", "headers", "found_on", "fetched"]
 RESOURCE_COLUMNS = ["url", "kind", "method", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "content_length", "size", "truncated", "head", "response_time", "last_modified", "etag", "headers", "found_on", "fetched"]
-LINK_COLUMNS = ["element", "attribute", "text", "raw", "url", "fragment", "rel", "target", "title", "scope"]
+LINK_COLUMNS = ["element", "attribute", "text", "raw", "url", "fragment", "rel", "target", "title", "scope", "grp"]
 
 
 class StoreError(RuntimeError):

@@ -81,7 +81,8 @@ def demo_run(demo_site: tuple[SiteServer, Path, dict], tmp_path_factory: pytest.
     work = tmp_path_factory.mktemp("demo-run")
     store = work / "store.sqlite3"
     cfg = write_config(work / "demo.toml", server.base, store, site={
-        "name": "demo", "exclude": [r"^https?://(?!127\.0\.0\.1[:/]|[^/]*\.invalid[:/])"]})
+        "name": "demo", "exclude": [r"^https?://(?!127\.0\.0\.1[:/]|[^/]*\.invalid[:/])"]},
+        extra="[checks.documents]\nmax_document_bytes = 1048576\n")
     result = run_cli("audit", "--config", str(cfg), "--out", str(work / "out"))
     db = sqlite3.connect(store)
     db.row_factory = sqlite3.Row

@@ -100,3 +100,20 @@ def test_init_writes_a_config_that_loads(tmp_path):
     assert cfg.crawl.obey_robots and cfg.crawl.autothrottle and cfg.crawl.concurrency_per_host <= 4
     assert "siteaudit" in cfg.user_agent
     assert_one_line_error(run_cli("init", str(path)), 2, "already exists")
+
+
+def test_the_demo_report_finds_every_deliberate_defect_of_the_registered_checks(demo_run):
+    from checks import REGISTRY
+
+    doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
+    base = demo_run["base"]
+    found = {(f["check"], f["rule"], f["url"].replace(base, "")) for f in doc["findings"]}
+    for f in doc["findings"]:
+        for page in f["pages"]:
+            found.add((f["check"], f["rule"], page.replace(base, "")))
+        for ref in f["evidence"].get("referrers", []):
+            found.add((f["check"], f["rule"], ref.get("href") or ""))
+    missing = [d for d in demo_run["truth"]["defects"] if d["check"] in REGISTRY
+               and (d["check"], d["rule"], d["url"]) not in found
+               and not (d["url"] == "" and any(c == d["check"] and r == d["rule"] for c, r, _ in found))]
+    assert not missing

@@ -8,6 +8,8 @@ from typing import Any
 
 from siteaudit import config as config_mod
 
+DEMO_CHECKS: dict[str, Any] = {"documents": {"max_document_bytes": 1024 * 1024}}
+
 
 def demo_config(base: str, store_path: str | None = None) -> config_mod.Config:
     """The demo profile: loopback, so no throttling; never fetch hosts other than the demo's own."""
@@ -16,6 +18,7 @@ def demo_config(base: str, store_path: str | None = None) -> config_mod.Config:
                  # Only loopback and the deliberately dead .invalid host may be contacted.
                  "exclude": [r"^https?://(?!127\.0\.0\.1[:/]|[^/]*\.invalid[:/])"]},
         "crawl": {"autothrottle": False, "concurrency": 8, "concurrency_per_host": 8, "max_pages": 500},
+        "checks": DEMO_CHECKS,
     }
     if store_path:
         data["store"] = {"path": store_path}

@@ -59,6 +59,15 @@ def ooxml(kind: str, text: str) -> bytes:
     return buf.getvalue()
 
 
+def zipped(members: dict[str, str]) -> bytes:
+    """A plain zip archive."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in members.items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
 def pdf(text: str | None) -> bytes:
     """A valid one-page PDF; with `text=None` the page holds only an image (no text layer)."""
     objects: list[bytes] = [

@@ -222,6 +222,9 @@ def build(root: str | Path) -> dict[str, Any]:
         ("renamed.odt", documents.ooxml("docx", "其實是docx"), "退費申請書（ODT）"),
         ("loose.odt", documents.odf("odt", "不合規的ODF", conformant=False), "用戶意見表（ODT）"),
         ("empty.pdf", b"", "空白表單（PDF）"),
+        ("photo-notice.pdf", PNG_1PX, "公告照片（PDF）"),
+        ("all-forms.zip", documents.zipped({"readme.txt": "表單說明"}), "全部表單壓縮檔（ZIP）"),
+        ("annual-report.pdf", documents.pdf("annual report") + b"%" + b"0" * 1_200_000 + b"\n", "年報（PDF，1.2MB）"),
     ]
     for name, data, _ in forms:
         files[f"services/files/{name}"] = data
@@ -230,6 +233,11 @@ def build(root: str | Path) -> dict[str, Any]:
     defect("documents", "type-mismatch", "/services/files/renamed.odt", ".odt that is really a .docx")
     defect("documents", "odf-nonconformant", "/services/files/loose.odt", "mimetype not first")
     defect("documents", "empty-document", "/services/files/empty.pdf", "zero bytes")
+    defect("documents", "not-pdf-publication", "/services/files/photo-notice.pdf", "a PNG named .pdf")
+    defect("documents", "type-mismatch", "/services/files/photo-notice.pdf", "a PNG named .pdf")
+    defect("documents", "archive-listed", "/services/files/all-forms.zip", "zip to check by hand")
+    defect("documents", "oversize-document", "/services/files/annual-report.pdf", "over the demo's 1 MB limit")
+    defect("documents", "broken-document", "/services/files/refund-2019.pdf", "missing document")
     form_rows = "".join(f'<li><a href="/services/files/{n}">{label}</a></li>' for n, _, label in forms)
     form_rows += '<li><a href="/services/files/refund-2019.pdf">退費申請書（PDF，已移除）</a></li>'
     defect("links", "broken-link", "/services/files/refund-2019.pdf", "missing document")
