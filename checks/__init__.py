@@ -5,7 +5,7 @@ See `checks.base` for the contract a check module follows.
 
 from __future__ import annotations
 
-from checks import documents, links, metadata
+from checks import disclosure, documents, links, metadata
 from checks.base import Check, CheckContext, CheckResult, merged_options
 from siteaudit.config import Config, ConfigError
 from siteaudit.store import Store
@@ -14,6 +14,7 @@ REGISTRY: dict[str, Check] = {
     "links": links.CHECK,
     "metadata": metadata.CHECK,
     "documents": documents.CHECK,
+    "disclosure": disclosure.CHECK,
 }
 
 
@@ -34,7 +35,10 @@ def validate_options(config: Config) -> None:
         if key != "enabled" and key not in REGISTRY:
             raise ConfigError(f"checks.{key}: unknown check (known: {', '.join(REGISTRY)})")
     for check in REGISTRY.values():
-        merged_options(check, config)
+        options = merged_options(check, config)
+        validate = getattr(check, "validate", None)
+        if validate is not None:
+            validate(options)
 
 
 def run_checks(checks: list[Check], store: Store, run_id: int, config: Config) -> dict[str, CheckResult]:

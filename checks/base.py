@@ -4,6 +4,7 @@ A check is a module in `checks/` exposing `CHECK`, an object with:
 - `name`, `title_zh`, `title_en`: its id and headings;
 - `rules`: a dict of `Rule` (id, severity, zh-TW and English message, the regulation it enforces);
 - `options`: defaults of its `[checks.<name>]` config table (unknown keys are a config error);
+- optionally `validate(options)`: raise ConfigError on a bad option before anything is crawled;
 - `run(ctx) -> CheckResult`: read one run through `ctx.store` and return findings plus a summary whose
   `status` is `pass`, `fail` or `not_run`.
 Findings name a rule id; reports, waivers and diffs work on rule ids, never on message strings.

@@ -98,6 +98,9 @@ class MetadataCheck:
         "constant_min_pages": 3,
     }
 
+    def validate(self, opts: dict[str, Any]) -> None:
+        self.code_lists(opts)
+
     def code_lists(self, opts: dict[str, Any]) -> dict[str, CodeList]:
         out = {}
         for scheme in SHAPES:

@@ -15,6 +15,21 @@ from siteaudit.dates import roc_date_label
 from siteaudit.store import Store
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "notice": 2}
+DETAIL_KEYS = {"years", "items", "offenders_by_page", "failing_pages"}
+
+
+def year_grid(summary: dict[str, Any]) -> dict[str, Any] | None:
+    """Items x years of a yearly summary (the disclosure check), labelled in ROC and AD years."""
+    years = summary.get("years")
+    if not years:
+        return None
+    all_years = sorted({int(y) for row in years.values() for y in row})
+    items = summary.get("items", {})
+    return {
+        "columns": [{"roc": y - 1911, "ad": y} for y in all_years],
+        "rows": [{"id": item, "name": items.get(item, {}).get("name", item),
+                  "cells": [row.get(str(y), "") for y in all_years]} for item, row in years.items()],
+    }
 
 
 def findings_document(store: Store, run_id: int) -> dict[str, Any]:
@@ -59,6 +74,8 @@ def render_html(store: Store, run_id: int, lang: str = "zh") -> str:
             "findings": items,
             "rules": {rid: {"label": r.zh if lang == "zh" else r.en, "regulation": r.regulation}
                       for rid, r in rules.items()},
+            "figures": {k: v for k, v in summary.items() if k not in DETAIL_KEYS},
+            "grid": year_grid(summary),
         })
     started = run.get("started") or time.time()
     return environment().get_template("report.html.j2").render(

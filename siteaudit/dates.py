@@ -146,6 +146,19 @@ def find_years(text: str) -> set[int]:
     return {f.year for f in find_dates(text)}
 
 
+_BARE_ROC = re.compile(r"(?<![\d])(9[0-9]|1[0-4]\d)(?![\d])")
+_BARE_AD = re.compile(r"(?<![\d])(19[5-9]\d|20\d\d)(?![\d])")
+
+
+def years_in_file_name(name: str) -> set[int]:
+    """AD years in a file name: dates as in text, plus bare years (budget-105.pdf, stats_2016.ods)."""
+    years = find_years(name)
+    if years:
+        return years
+    stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return {int(m) for m in _BARE_AD.findall(stem)} or {roc_to_ad(int(m)) for m in _BARE_ROC.findall(stem)}
+
+
 def roc_date_label(when: time.struct_time | date) -> str:
     """中華民國115年11月26日 for 2026-11-26."""
     if isinstance(when, time.struct_time):

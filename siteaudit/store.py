@@ -158,6 +158,7 @@ class Target:
     h1: str | None
     anchors: list[str] | None
     kind: str
+    size: int | None = None
 
 
 class Store:
@@ -343,24 +344,24 @@ class Store:
         out: dict[str, Target] = {}
         for row in self.db.execute(
             "SELECT url, status, error, error_detail, verdict, final_url, redirect_chain, content_type, is_html, "
-            "title, h1, anchors FROM pages WHERE run_id=?",
+            "title, h1, anchors, size FROM pages WHERE run_id=?",
             (run_id,),
         ):
             out[row["url"]] = Target(
                 row["url"], "pages", row["status"], row["error"], row["error_detail"], row["verdict"],
                 row["final_url"], json.loads(row["redirect_chain"] or "[]"), row["content_type"],
                 bool(row["is_html"]), row["title"], row["h1"],
-                json.loads(row["anchors"]) if row["anchors"] else None, "page",
+                json.loads(row["anchors"]) if row["anchors"] else None, "page", row["size"],
             )
         for row in self.db.execute(
-            "SELECT url, kind, status, error, error_detail, verdict, final_url, redirect_chain, content_type "
-            "FROM resources WHERE run_id=?",
+            "SELECT url, kind, status, error, error_detail, verdict, final_url, redirect_chain, content_type, "
+            "size, content_length FROM resources WHERE run_id=?",
             (run_id,),
         ):
             out.setdefault(row["url"], Target(
                 row["url"], "resources", row["status"], row["error"], row["error_detail"], row["verdict"],
                 row["final_url"], json.loads(row["redirect_chain"] or "[]"), row["content_type"], False, None,
-                None, None, row["kind"],
+                None, None, row["kind"], row["content_length"] if row["content_length"] is not None else row["size"],
             ))
         return out
 

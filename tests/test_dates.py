@@ -86,3 +86,13 @@ def test_several_dates_in_one_text_come_in_order():
     found = find_dates("自105年1月1日起至2016-12-31止")
     assert [f.date for f in found] == [date(2016, 1, 1), date(2016, 12, 31)]
     assert [f.calendar for f in found] == ["roc", "ad"]
+
+
+@pytest.mark.parametrize("name,years", [
+    ("budget-105.pdf", {2016}), ("stats_2016.ods", {2016}), ("plan-1050216.pdf", {2016}),
+    ("105年度預算書.pdf", {2016}), ("form-a.odt", set()), ("v3.docx", set()),
+])
+def test_years_in_file_names(name, years):
+    from siteaudit.dates import years_in_file_name
+
+    assert years_in_file_name(name) == years

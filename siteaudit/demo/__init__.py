@@ -8,7 +8,10 @@ from typing import Any
 
 from siteaudit import config as config_mod
 
-DEMO_CHECKS: dict[str, Any] = {"documents": {"max_document_bytes": 1024 * 1024}}
+DEMO_CHECKS: dict[str, Any] = {
+    "documents": {"max_document_bytes": 1024 * 1024},
+    "disclosure": {"not_applicable": {"minutes": "本處非合議制機關，無合議制會議紀錄"}},
+}
 
 
 def demo_config(base: str, store_path: str | None = None) -> config_mod.Config:

@@ -1,0 +1,293 @@
+"""Disclosure check: 政府資訊公開法 Art. 7 items proactively published, yearly records back to 民國97年.
+
+Ratio exactly as the plan defines it: 已主動公開資訊項目數 / 應主動公開資訊項目總數 × 100%.
+Catalogue, matchers and options: docs/checks/disclosure.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table
+from siteaudit.config import ConfigError
+from siteaudit.dates import find_years, roc_to_ad, years_in_file_name
+from siteaudit.store import Target
+
+LAW = "政府資訊公開法第7條"
+PLAN = "提升服務品質執行計畫：應公開且已公開資訊比例達100%，相關公開資料內容應回溯至民國97年"
+CATEGORIES = {str(i) for i in range(1, 11)} | {"plan"}
+CATEGORY_NAMES = {
+    "1": "法律、法規命令", "2": "解釋性規定及裁量基準", "3": "組織、職掌、地址、電話、傳真、網址及電子郵件",
+    "4": "行政指導有關文書", "5": "施政計畫、業務統計及研究報告", "6": "預算及決算書",
+    "7": "請願之處理結果及訴願之決定", "8": "書面之公共工程及採購契約", "9": "支付或接受之補助",
+    "10": "合議制機關之會議紀錄", "plan": "服務品質計畫指定項目",
+}
+
+RULES = rule_table(
+    Rule("item-missing", "error", "應主動公開的資訊項目未公開", "Required disclosure item not found", LAW),
+    Rule("item-broken", "error", "公開資訊項目的連結失效或內容為空", "Disclosure item found but broken or empty", LAW),
+    Rule("missing-years", "error", "逐年公開資料缺少年度", "Yearly disclosure is missing years", PLAN),
+    Rule("not-applicable", "notice", "項目不適用（已說明理由）", "Item not applicable (reason given)", LAW),
+)
+
+# The built-in catalogue: the ten Art. 7 categories and the items the agency's service-quality plan names.
+DEFAULT_ITEMS: list[dict[str, Any]] = [
+    {"id": "regulations", "name": "法規及命令", "category": "1", "texts": ["法規", "法令", "命令"]},
+    {"id": "interpretations", "name": "解釋性規定及裁量基準", "category": "2", "texts": ["解釋性規定", "裁量基準"]},
+    {"id": "organization", "name": "組織及職掌", "category": "3", "texts": ["組織", "職掌"]},
+    {"id": "contact", "name": "地址、電話、傳真、網址及電子郵件", "category": "3", "texts": ["聯絡資訊", "聯絡我們", "聯絡方式"]},
+    {"id": "guidance", "name": "行政指導有關文書", "category": "4", "texts": ["行政指導"]},
+    {"id": "plans", "name": "施政計畫", "category": "5", "texts": ["施政計畫", "業務計畫"], "yearly": True},
+    {"id": "statistics", "name": "業務統計", "category": "5", "texts": ["業務統計", "統計資料"], "yearly": True,
+     "lag_years": 1},
+    {"id": "research", "name": "研究報告", "category": "5", "texts": ["研究報告", "出國報告"]},
+    {"id": "budget", "name": "預算書", "category": "6", "texts": ["預算"], "yearly": True},
+    {"id": "accounts", "name": "決算書", "category": "6", "texts": ["決算"], "yearly": True, "lag_years": 1,
+     "due_month": 7},
+    {"id": "petitions", "name": "請願之處理結果及訴願之決定", "category": "7", "texts": ["請願", "訴願"]},
+    {"id": "contracts", "name": "書面之公共工程及採購契約", "category": "8", "texts": ["採購契約", "公共工程", "採購資訊"]},
+    {"id": "subsidies", "name": "支付或接受之補助", "category": "9", "texts": ["補助"]},
+    {"id": "minutes", "name": "合議制機關之會議紀錄", "category": "10", "texts": ["會議紀錄"]},
+    {"id": "whitepaper", "name": "為民服務白皮書", "category": "plan", "texts": ["為民服務白皮書", "服務白皮書"]},
+    {"id": "charter", "name": "營業章程", "category": "plan", "texts": ["營業章程"]},
+    {"id": "quality-plan", "name": "提升服務品質執行計畫", "category": "plan", "texts": ["提升服務品質"]},
+    {"id": "service-items", "name": "服務項目、需備文件及規費", "category": "plan", "texts": ["用水申請", "申辦服務", "服務項目"]},
+]
+ITEM_KEYS = {"id", "name", "category", "texts", "urls", "titles", "zone", "yearly", "since", "lag_years",
+             "due_month", "not_applicable"}
+
+
+@dataclass
+class Item:
+    id: str
+    name: str
+    category: str
+    texts: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    zone: str = ""
+    yearly: bool = False
+    since: int = 97                 # ROC year the series must go back to
+    lag_years: int = 0              # 0: this year's record is due; 1: last year's is the latest due; -1: next year's
+    due_month: int = 1              # the latest record is due from this month on (before it, one year less)
+    not_applicable: str = ""
+
+    def latest_expected(self, today: date) -> int:
+        year = today.year - self.lag_years
+        return year if today.month >= self.due_month else year - 1
+
+
+def parse_items(raw_items: list[Any], not_applicable: dict[str, str], default_since: int) -> list[Item]:
+    """Validate a catalogue; an error names the item."""
+    items, seen = [], set()
+    for index, raw in enumerate(raw_items):
+        if not isinstance(raw, dict):
+            raise ConfigError(f"checks.disclosure.items[{index}]: expected a table")
+        ident = raw.get("id") or f"#{index}"
+        unknown = set(raw) - ITEM_KEYS
+        if unknown:
+            raise ConfigError(f"checks.disclosure item {ident}: unknown key {', '.join(sorted(unknown))}")
+        for key in ("id", "name", "category"):
+            if not isinstance(raw.get(key), str) or not raw[key]:
+                raise ConfigError(f"checks.disclosure item {ident}: {key} is required")
+        if raw["category"] not in CATEGORIES:
+            raise ConfigError(f"checks.disclosure item {ident}: unknown category {raw['category']!r} "
+                              f"(Art. 7 categories 1-10 or 'plan')")
+        if ident in seen:
+            raise ConfigError(f"checks.disclosure item {ident}: duplicate id")
+        seen.add(ident)
+        item = Item(id=ident, name=raw["name"], category=raw["category"], since=default_since)
+        for key in ("texts", "urls", "titles"):
+            value = raw.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError(f"checks.disclosure item {ident}: {key} must be a list of non-empty strings")
+            setattr(item, key, value)
+        for key, kind in (("yearly", bool), ("since", int), ("lag_years", int), ("due_month", int),
+                          ("zone", str), ("not_applicable", str)):
+            if key in raw:
+                if not isinstance(raw[key], kind) or (kind is int and isinstance(raw[key], bool)):
+                    raise ConfigError(f"checks.disclosure item {ident}: {key} must be {kind.__name__}")
+                setattr(item, key, raw[key])
+        if not 1 <= item.due_month <= 12:
+            raise ConfigError(f"checks.disclosure item {ident}: due_month must be 1-12")
+        if not (item.texts or item.urls or item.titles):
+            raise ConfigError(f"checks.disclosure item {ident}: no way to find it (give texts, urls or titles)")
+        for pattern in item.urls + ([item.zone] if item.zone else []):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(f"checks.disclosure item {ident}: bad regular expression {pattern!r}: {exc}")
+        if ident in not_applicable:
+            item.not_applicable = not_applicable[ident]
+        items.append(item)
+    unknown_na = set(not_applicable) - seen
+    if unknown_na:
+        raise ConfigError(f"checks.disclosure.not_applicable: unknown item {', '.join(sorted(unknown_na))}")
+    return items
+
+
+@dataclass
+class Evidence:
+    ok: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)
+    pages: set[str] = field(default_factory=set)
+
+
+def _usable(target: Target | None, targets: dict[str, Target]) -> bool | None:
+    """True: a usable answer; False: broken or empty; None: not fetched (cannot tell)."""
+    if target is None:
+        return None
+    if target.final_url and target.final_url != target.url:
+        target = targets.get(target.final_url, target)
+    if target.verdict == "skipped":
+        return None
+    if target.verdict == "ok" and target.status is not None and target.status < 400:
+        return target.size != 0  # a zero-byte answer is "found but empty"
+    return False
+
+
+class DisclosureCheck:
+    name = "disclosure"
+    title_zh = "主動公開資訊比例"
+    title_en = "Proactive disclosure (GIDA Art. 7)"
+    rules = RULES
+    options: dict[str, Any] = {
+        "items": [],              # a catalogue replacing the built-in one
+        "extra_items": [],        # items added to the built-in catalogue
+        "not_applicable": {},     # {item id: reason}
+        "start_year": 97,         # ROC year yearly series go back to
+        "today": "",              # ISO date to judge against (default: today)
+    }
+
+    def validate(self, opts: dict[str, Any]) -> None:
+        self.catalogue(opts)
+        if opts["today"]:
+            try:
+                date.fromisoformat(opts["today"])
+            except ValueError:
+                raise ConfigError(f"checks.disclosure.today: {opts['today']!r} is not an ISO date")
+
+    def catalogue(self, opts: dict[str, Any]) -> list[Item]:
+        raw = opts["items"] or (DEFAULT_ITEMS + list(opts["extra_items"]))
+        return parse_items(raw, opts["not_applicable"], opts["start_year"])
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        opts = ctx.options
+        items = self.catalogue(opts)
+        today = date.fromisoformat(opts["today"]) if opts["today"] else date.today()
+        targets = ctx.store.targets(ctx.run_id)
+        links_by_page: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        all_links: list[tuple[str, str, str]] = []
+        for text, url, page in ctx.store.link_tuples(ctx.run_id, ("text", "url")):
+            if url:
+                links_by_page[page].append((text or "", url))
+                all_links.append((text or "", url, page))
+        titles = {u: f"{t.title or ''} {t.h1 or ''}" for u, t in targets.items() if t.is_html}
+        findings: list[Finding] = []
+        grid: dict[str, dict[str, str]] = {}
+        statuses: dict[str, str] = {}
+        for item in items:
+            if item.not_applicable:
+                statuses[item.id] = "not_applicable"
+                findings.append(finding(self, "not-applicable", "", [], f"{item.name}：{item.not_applicable}",
+                                        {"item": item.id, "name": item.name, "category": item.category,
+                                         "reason": item.not_applicable}))
+                continue
+            ev = self.locate(item, all_links, titles, targets)
+            if ev.ok:
+                statuses[item.id] = "found"
+            elif ev.broken:
+                statuses[item.id] = "broken"
+                findings.append(finding(self, "item-broken", ev.broken[0], sorted(ev.pages), item.name,
+                                        {"item": item.id, "name": item.name, "category": item.category,
+                                         "targets": ev.broken}))
+            else:
+                statuses[item.id] = "missing"
+                findings.append(finding(self, "item-missing", "", [], item.name,
+                                        {"item": item.id, "name": item.name, "category": item.category,
+                                         "looked_for": {"texts": item.texts, "urls": item.urls,
+                                                        "titles": item.titles, "zone": item.zone}}))
+            if item.yearly:
+                years = self.years(item, ev, links_by_page, targets)
+                first, last = roc_to_ad(item.since), item.latest_expected(today)
+                row = {}
+                for year in range(first, last + 1):
+                    row[str(year)] = years.get(year, "missing")
+                grid[item.id] = row
+                missing = [y for y, s in row.items() if s != "present"]
+                if missing and statuses[item.id] != "missing":
+                    labels = "、".join(f"{int(y) - 1911}" for y in missing)
+                    findings.append(finding(self, "missing-years", ev.ok[0] if ev.ok else "", sorted(ev.pages),
+                                            f"{item.name} 缺民國 {labels} 年",
+                                            {"item": item.id, "name": item.name, "years": [int(y) for y in missing],
+                                             "roc_years": [int(y) - 1911 for y in missing],
+                                             "from": first, "to": last}))
+        required = [i for i in items if not i.not_applicable]
+        published = [i for i in required if statuses[i.id] == "found"]
+        ratio = round(100.0 * len(published) / len(required), 2) if required else 100.0
+        gaps = any(f.rule == "missing-years" for f in findings)
+        summary = {
+            "status": "pass" if len(published) == len(required) and not gaps else "fail",
+            "ratio": ratio,
+            "published": len(published),
+            "required": len(required),
+            "not_applicable": len(items) - len(required),
+            "items": {i.id: {"name": i.name, "category": i.category, "status": statuses[i.id]} for i in items},
+            "years": grid,
+            "since_roc": opts["start_year"],
+        }
+        order = {"error": 0, "warning": 1, "notice": 2}
+        findings.sort(key=lambda f: (order[f.severity], f.rule, f.evidence.get("item", "")))
+        return CheckResult(findings, summary)
+
+    def locate(self, item: Item, all_links: list[tuple[str, str, str]], titles: dict[str, str],
+               targets: dict[str, Target]) -> Evidence:
+        """Links whose text or target matches the item (inside its zone), and pages titled like it."""
+        ev = Evidence()
+        zone = re.compile(item.zone) if item.zone else None
+        url_patterns = [re.compile(p) for p in item.urls]
+        candidates: dict[str, set[str]] = defaultdict(set)
+        for text, url, page in all_links:
+            if zone and not (zone.search(page) or zone.search(titles.get(page, ""))):
+                continue
+            if any(t in text for t in item.texts) or any(p.search(url) for p in url_patterns):
+                candidates[url].add(page)
+        for url, title in titles.items():
+            if item.titles and any(t in title for t in item.titles):
+                candidates[url].add(url)
+        for url, pages in sorted(candidates.items()):
+            usable = _usable(targets.get(url), targets)
+            if usable is None:
+                continue
+            ev.pages |= pages
+            (ev.ok if usable else ev.broken).append(url)
+        return ev
+
+    def years(self, item: Item, ev: Evidence, links_by_page: dict[str, list[tuple[str, str]]],
+              targets: dict[str, Target]) -> dict[int, str]:
+        """Years present: from the item's links and, on the item's own pages, every link's text and file name."""
+        status: dict[int, str] = {}
+
+        def mark(years: set[int], usable: bool | None) -> None:
+            for y in years:
+                if usable:
+                    status[y] = "present"
+                elif usable is False and status.get(y) != "present":
+                    status[y] = "broken"
+
+        for url in ev.ok:
+            target = targets.get(url)
+            title = f"{target.title or ''} {target.h1 or ''}" if target else ""
+            mark(find_years(title), True)
+            for text, link in links_by_page.get(url, []):
+                name = unquote(urlsplit(link).path.rsplit("/", 1)[-1])
+                mark(find_years(text) | years_in_file_name(name), _usable(targets.get(link), targets))
+        return status
+
+
+CHECK = DisclosureCheck()

@@ -1,0 +1,153 @@
+"""The disclosure check on a fixture 主動公開資訊 zone served from 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import run_cli, write_config
+from siteaudit.demo import documents as make
+
+CATALOGUE = """
+[checks.disclosure]
+today = "2026-11-26"
+start_year = 100
+
+[checks.disclosure.not_applicable]
+minutes = "非合議制機關"
+
+[[checks.disclosure.items]]
+id = "budget"
+name = "預算書"
+category = "6"
+texts = ["預算"]
+zone = "/open/"
+yearly = true
+
+[[checks.disclosure.items]]
+id = "regulations"
+name = "法規"
+category = "1"
+urls = ["/open/laws\\\\.html$"]
+
+[[checks.disclosure.items]]
+id = "contracts"
+name = "採購契約"
+category = "8"
+texts = ["採購契約"]
+
+[[checks.disclosure.items]]
+id = "subsidies"
+name = "補助"
+category = "9"
+titles = ["補助一覽"]
+
+[[checks.disclosure.items]]
+id = "petitions"
+name = "訴願決定"
+category = "7"
+texts = ["訴願"]
+
+[[checks.disclosure.items]]
+id = "minutes"
+name = "會議紀錄"
+category = "10"
+texts = ["會議紀錄"]
+
+[[checks.disclosure.items]]
+id = "whitepaper"
+name = "為民服務白皮書"
+category = "plan"
+texts = ["白皮書"]
+"""
+
+
+@pytest.fixture(scope="module")
+def disclosure_audit(tmp_path_factory):
+    from siteaudit.testserver import SiteServer
+
+    root = tmp_path_factory.mktemp("open")
+    (root / "open" / "files").mkdir(parents=True)
+    rows = []
+    for roc in range(100, 116):  # 民國100-115, gaps at 104, 105, 106
+        if roc in (104, 105, 106):
+            continue
+        name = f"budget-{roc}.pdf" if roc % 2 else f"預算-{roc + 1911}.pdf"
+        (root / "open" / "files" / name).write_bytes(make.pdf(f"budget {roc}"))
+        rows.append(f'<tr><td><a href="files/{name}">預算書檔案</a></td></tr>')
+    (root / "open" / "budget.html").write_text(
+        f"<html><head><title>預算書</title></head><body><table>{''.join(rows)}</table></body></html>", encoding="utf-8")
+    (root / "open" / "laws.html").write_text("<html><head><title>法規</title></head><body>法規</body></html>",
+                                             encoding="utf-8")
+    (root / "open" / "subsidy.html").write_text("<html><head><title>補助一覽</title></head><body>x</body></html>",
+                                                encoding="utf-8")
+    (root / "open" / "whitepaper.pdf").write_bytes(b"")  # found but empty
+    (root / "open" / "index.html").write_text(
+        "<html><head><title>主動公開資訊</title></head><body>"
+        '<a href="budget.html">預算書</a><a href="laws.html">相關規定</a><a href="contracts.html">採購契約</a>'
+        '<a href="subsidy.html">補助</a><a href="whitepaper.pdf">為民服務白皮書</a></body></html>', encoding="utf-8")
+    (root / "index.html").write_text('<html><head><title>首頁</title></head><body><a href="/open/index.html">主動公開'
+                                     '</a><a href="/news.html">預算新聞</a></body></html>', encoding="utf-8")
+    (root / "news.html").write_text("<html><head><title>99年度預算新聞</title></head><body>x</body></html>",
+                                    encoding="utf-8")
+    server = SiteServer(root)
+    server.start()
+    try:
+        cfg = write_config(root / "c.toml", server.base, root / "s.sqlite3", crawl={"sitemaps": False},
+                           extra=CATALOGUE)
+        result = run_cli("audit", "--config", str(cfg), "--checks", "disclosure", "--out", str(root / "out"))
+    finally:
+        server.stop()
+    doc = json.loads((root / "out" / "findings.json").read_text(encoding="utf-8"))
+    return {"result": result, "doc": doc, "summary": doc["summary"]["disclosure"], "root": root}
+
+
+def test_each_item_is_judged_found_broken_missing_or_not_applicable(disclosure_audit):
+    items = {k: v["status"] for k, v in disclosure_audit["summary"]["items"].items()}
+    assert items == {"budget": "found", "regulations": "found", "contracts": "broken", "subsidies": "found",
+                     "petitions": "missing", "minutes": "not_applicable", "whitepaper": "broken"}
+
+
+def test_the_ratio_is_published_over_required_as_a_hand_count(disclosure_audit):
+    summary = disclosure_audit["summary"]
+    # 7 items, 1 not applicable -> 6 required; budget, regulations, subsidies published -> 3/6
+    assert (summary["published"], summary["required"], summary["ratio"]) == (3, 6, 50.0)
+    assert summary["status"] == "fail" and disclosure_audit["result"].returncode == 1
+
+
+def test_a_yearly_item_reports_exactly_its_gap_years(disclosure_audit):
+    gaps = [f for f in disclosure_audit["doc"]["findings"] if f["rule"] == "missing-years"]
+    assert len(gaps) == 1 and gaps[0]["evidence"]["roc_years"] == [104, 105, 106]
+    grid = disclosure_audit["summary"]["years"]["budget"]
+    assert list(grid) == [str(y) for y in range(2011, 2027)]
+    assert [y for y, s in grid.items() if s != "present"] == ["2015", "2016", "2017"]
+
+
+def test_findings_name_the_rule_and_the_not_applicable_reason(disclosure_audit):
+    rules = sorted((f["rule"], f["evidence"].get("item")) for f in disclosure_audit["doc"]["findings"])
+    assert rules == [("item-broken", "contracts"), ("item-broken", "whitepaper"), ("item-missing", "petitions"),
+                     ("missing-years", "budget"), ("not-applicable", "minutes")]
+    na = next(f for f in disclosure_audit["doc"]["findings"] if f["rule"] == "not-applicable")
+    assert na["evidence"]["reason"] == "非合議制機關"
+
+
+@pytest.mark.parametrize("item,error", [
+    ('id = "x"\nname = "X"\ncategory = "11"\ntexts = ["x"]', "item x: unknown category '11'"),
+    ('id = "y"\nname = "Y"\ncategory = "3"', "item y: no way to find it"),
+    ('id = "z"\nname = "Z"\ncategory = "3"\ntexts = ["z"]\ncolour = 1', "item z: unknown key colour"),
+])
+def test_a_bad_catalogue_is_a_one_line_error_naming_the_item(tmp_path, item, error):
+    cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3",
+                       extra=f"[[checks.disclosure.items]]\n{item}\n")
+    result = run_cli("audit", "--config", str(cfg))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and error in result.stderr
+
+
+def test_the_demo_zone_shows_its_gap_years_and_not_applicable_item(demo_run):
+    summary = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))["summary"]["disclosure"]
+    assert summary["items"]["minutes"]["status"] == "not_applicable"
+    assert [int(y) - 1911 for y, s in summary["years"]["budget"].items() if s != "present"] == [101, 102, 103]
+    html = (demo_run["out"] / "report.html").read_text(encoding="utf-8")
+    assert "民國101年" in html
