@@ -5,7 +5,7 @@ See `checks.base` for the contract a check module follows.
 
 from __future__ import annotations
 
-from checks import disclosure, documents, links, metadata
+from checks import accessibility, disclosure, documents, links, metadata
 from checks.base import Check, CheckContext, CheckResult, merged_options
 from siteaudit.config import Config, ConfigError
 from siteaudit.store import Store
@@ -15,6 +15,7 @@ REGISTRY: dict[str, Check] = {
     "metadata": metadata.CHECK,
     "documents": documents.CHECK,
     "disclosure": disclosure.CHECK,
+    "accessibility": accessibility.CHECK,
 }
 
 

@@ -271,21 +271,21 @@ def build(root: str | Path) -> dict[str, Any]:
                                       '<p style="color:#bbb;background:#fff">淺灰色的說明文字</p>'
                                       '<p><img src="/images/missing-photo.jpg" alt="淨水場參訪"></p>', meta=False)
     defect("links", "broken-resource", "/images/missing-photo.jpg", "missing image")
-    defect("accessibility", "image-alt", "/a11y/gallery.html", "img without alt")
-    defect("accessibility", "color-contrast", "/a11y/gallery.html", "light grey text")
+    defect("accessibility", "axe-image-alt", "/a11y/gallery.html", "img without alt")
+    defect("accessibility", "axe-color-contrast", "/a11y/gallery.html", "light grey text")
     defect("metadata", "missing-field", "/a11y/gallery.html", "no metadata at all")
     files["a11y/form.html"] = page("意見信箱", '<form action="/feedback" method="post"><input type="text" name="msg">'
                                    '<button type="submit">送出</button></form>'
                                    '<p><a href="/loop-a">意見處理進度</a></p>', meta=False)
-    defect("accessibility", "label", "/a11y/form.html", "input without label")
+    defect("accessibility", "axe-label", "/a11y/form.html", "input without label")
     defect("links", "redirect-loop", "/loop-a", "loop-a -> loop-b -> loop-a")
     files["a11y/nolang.html"] = page("English", "<p>Water supply information in English.</p>", lang=False)
-    defect("accessibility", "html-has-lang", "/a11y/nolang.html", "no lang attribute")
+    defect("accessibility", "axe-html-has-lang", "/a11y/nolang.html", "no lang attribute")
     files["a11y/links.html"] = page("相關連結", '<p><a href="/about/index.html"><img src="/images/event.png" alt=""></a>'
                                     '</p><p id="dup">第一段</p><p id="dup">第二段</p>'
                                     '<p><a href="https://www.gov.tw/" target="_blank">我的E政府</a></p>')
-    defect("accessibility", "link-name", "/a11y/links.html", "link with no text")
-    defect("accessibility", "duplicate-id", "/a11y/links.html", "id dup twice")
+    defect("accessibility", "axe-link-name", "/a11y/links.html", "link with no text")
+    defect("accessibility", "axe-duplicate-id", "/a11y/links.html", "id dup twice")
 
     # -- home page ------------------------------------------------------------------------------------
     home = "<h2>最新消息</h2>" + _links([(f"/news/{s}.html", f"{t}（{r}）") for s, t, r, _ in news[:6]]) + \

@@ -1,0 +1,337 @@
+"""Accessibility check: axe-core in headless Chromium on every page, read against 網站無障礙規範 (WCAG 2.1),
+the checks Freego users expect that axe does not make, and the accessibility mark on the home page.
+
+Rules, options and limits: docs/checks/accessibility.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import threading
+import time
+from collections import Counter, defaultdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table
+from checks.browser import INSTALL_HINT, Browser, find_browser
+from siteaudit.config import ConfigError
+
+GUIDE = "網站無障礙規範 (110.07)"
+LAW = "身心障礙者權益保障法第52條之2；網站無障礙檢測及認證標章核發辦法"
+AXE_DATA = json.loads((Path(__file__).parent / "data" / "axe-wcag.json").read_text(encoding="utf-8"))
+AXE_RULES = {r["id"]: r for r in AXE_DATA["rules"]}
+SC_NAMES = AXE_DATA["sc_names_zh"]
+LEVELS = ("A", "AA", "AAA")
+MARK_HOST = "accessibility.moda.gov.tw"
+LEGACY_MARK_HOSTS = ("accessibility.ncc.gov.tw", "handicap-free.nat.gov.tw", "www.handicap-free.nat.gov.tw")
+MARK_LEVEL = re.compile(r"(?<![A-Za-z])(AAA|AA|A)(\+?)(?![A-Za-z])")
+NEW_WINDOW = re.compile(r"另開新視窗|開新視窗|新視窗|另開視窗|new window|opens in a new", re.I)
+FILE_TYPE_WORDS = re.compile(r"pdf|odt|ods|odp|docx?|xlsx?|pptx?|rtf|csv|zip|7z|rar|檔|格式", re.I)
+FILE_SIZE = re.compile(r"\d+(\.\d+)?\s*(k|m|g)?b|位元組", re.I)
+SKIP_TEXT = re.compile(r"跳到主要內容|跳至主要內容|跳過|skip", re.I)
+
+
+def _axe_rule(axe_id: str) -> Rule:
+    info = AXE_RULES[axe_id]
+    sc = info["sc"][0] if info["sc"] else ""
+    name = SC_NAMES.get(sc, "")
+    zh = f"{GUIDE} {sc} {name}（{info['level']}）：{info['help']}" if sc else f"無障礙最佳實務：{info['help']}"
+    regulation = f"{GUIDE} {sc} {name}".strip() if sc else "axe-core best practice"
+    severity = "warning" if info["level"] in ("AAA", "best-practice") else "error"
+    return Rule(f"axe-{axe_id}", severity, zh, info["help"], regulation)
+
+
+RULES = rule_table(
+    *(_axe_rule(i) for i in sorted(AXE_RULES)),
+    Rule("axe-needs-review", "notice", "axe 無法自動判定，需人工檢視", "axe could not decide: needs review", GUIDE),
+    Rule("page-not-tested", "warning", "頁面無法檢測", "Page could not be tested", GUIDE),
+    Rule("missing-accesskey", "warning", "頁面缺少導盲磚（:::）快速鍵錨點", "No accesskey anchors (:::) on the page",
+         GUIDE + " 2.4.1"),
+    Rule("missing-skip-link", "warning", "頁面缺少「跳到主要內容」連結", "No skip-to-content link", GUIDE + " 2.4.1"),
+    Rule("noscript-missing", "warning", "頁面使用 script 但未提供 <noscript> 替代內容",
+         "Scripts without a <noscript> alternative", GUIDE),
+    Rule("new-window-unwarned", "warning", "連結另開新視窗但未告知使用者", "Link opens a new window without a warning",
+         GUIDE + " 3.2.5"),
+    Rule("file-link-unlabelled", "notice", "檔案連結未標示檔案格式或大小", "File link gives neither file type nor size",
+         GUIDE + " 2.4.4"),
+    Rule("mark-missing", "error", "首頁未放置無障礙標章", "No accessibility mark on the home page", LAW),
+    Rule("mark-outdated-link", "warning", "無障礙標章連結至舊網址（NCC／handicap-free）",
+         "Accessibility mark links to a legacy host", LAW),
+    Rule("mark-level-below-target", "error", "無障礙標章等級低於目標等級", "Accessibility mark level below the target",
+         LAW),
+    Rule("mark-expired", "warning", "無障礙標章已逾3年效期", "Accessibility mark older than its 3-year validity", LAW),
+    Rule("mark-size", "warning", "無障礙標章尺寸不是 88×31", "Accessibility mark is not 88x31 pixels", LAW),
+)
+
+
+def _level_rank(level: str) -> int:
+    return LEVELS.index(level) if level in LEVELS else 99
+
+
+def template_key(url: str) -> str:
+    """Pages of one template: the same path with numbers replaced and query values dropped."""
+    parts = urlsplit(url)
+    path = re.sub(r"\d+", "N", parts.path)
+    keys = sorted(k.split("=", 1)[0] for k in parts.query.split("&") if k)
+    return path + ("?" + "&".join(keys) if keys else "")
+
+
+class AccessibilityCheck:
+    name = "accessibility"
+    title_zh = "無障礙檢測"
+    title_en = "Accessibility"
+    rules = RULES
+    options: dict[str, Any] = {
+        "target_level": "AA",        # pass when no violation at or below this level
+        "browser": True,             # run axe-core in Chromium (false: only the checks without a browser)
+        "chromium_path": "",
+        "chromedriver_path": "",
+        "workers": 0,                # parallel browsers (0: CPU count)
+        "page_timeout": 30,          # seconds per page
+        "restart_every": 100,        # pages per browser before a restart
+        "max_pages": 0,              # 0: every HTML page
+        "one_per_template": False,   # sample one page per template group
+        "mark_max_age_years": 3,
+        "today": "",                 # ISO date for the mark's age (default today)
+    }
+
+    def validate(self, opts: dict[str, Any]) -> None:
+        if opts["target_level"] not in LEVELS:
+            raise ConfigError(f"checks.accessibility.target_level: {opts['target_level']!r} is not A, AA or AAA")
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        opts = ctx.options
+        pages = [r["url"] for r in ctx.store.pages(ctx.run_id, html_only=True)]
+        findings: list[Finding] = []
+        findings += self.page_structure(ctx, pages)
+        mark_findings, mark_info = self.mark(ctx, opts)
+        findings += mark_findings
+        summary: dict[str, Any] = {"target_level": opts["target_level"], "pages": len(pages), "mark": mark_info}
+        if opts["browser"]:
+            paths = find_browser(opts["chromium_path"], opts["chromedriver_path"])
+            if paths.missing:
+                summary.update(status="not_run", reason=f"{paths.missing} not found; install: {INSTALL_HINT}")
+                return CheckResult(findings, summary)
+            sample = self.sample(pages, opts)
+            started = time.monotonic()
+            results, not_tested, version = self.test_pages(sample, paths, opts)
+            summary["axe_core"] = version
+            summary["seconds"] = round(time.monotonic() - started, 1)
+            findings += self.axe_findings(results, opts)
+            findings += self.mark_size(results.get(mark_info.get("home", "")), mark_info)
+            for url, reason in not_tested.items():
+                findings.append(finding(self, "page-not-tested", url, [url], reason, {"reason": reason}))
+            summary.update(self.axe_summary(results, not_tested, opts))
+        else:
+            summary["browser"] = "off"
+        findings.sort(key=lambda f: (("error", "warning", "notice").index(f.severity), f.rule, f.url))
+        summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
+        return CheckResult(findings, summary)
+
+    # -- browser --------------------------------------------------------------------------------
+    def sample(self, pages: list[str], opts: dict[str, Any]) -> list[str]:
+        if opts["one_per_template"]:
+            seen: dict[str, str] = {}
+            for url in pages:
+                seen.setdefault(template_key(url), url)
+            pages = list(seen.values())
+        return pages[: opts["max_pages"]] if opts["max_pages"] else pages
+
+    def test_pages(self, pages: list[str], paths: Any, opts: dict[str, Any]
+                   ) -> tuple[dict[str, dict[str, Any]], dict[str, str], str]:
+        """Audit pages with N browsers in parallel threads; returns results, untested pages and axe's version."""
+        work: queue.Queue[str] = queue.Queue()
+        for url in pages:
+            work.put(url)
+        results: dict[str, dict[str, Any]] = {}
+        not_tested: dict[str, str] = {}
+        versions: list[str] = []
+        lock = threading.Lock()
+        workers = opts["workers"] or os.cpu_count() or 1
+
+        def worker() -> None:
+            browser = Browser(paths, opts["page_timeout"])
+            done = 0
+            try:
+                while True:
+                    try:
+                        url = work.get_nowait()
+                    except queue.Empty:
+                        return
+                    try:
+                        if browser.driver is None:
+                            browser.start()
+                            if not versions:
+                                versions.append(browser.axe_version())
+                        result = browser.audit(url)
+                        with lock:
+                            results[url] = result
+                    except Exception as exc:  # a crash or timeout: note it, restart the browser, go on
+                        with lock:
+                            not_tested[url] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
+                        browser.stop()
+                    done += 1
+                    if done % opts["restart_every"] == 0:
+                        browser.stop()
+            finally:
+                browser.stop()
+
+        threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(workers, max(1, len(pages))))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return results, not_tested, versions[0] if versions else ""
+
+    def axe_findings(self, results: dict[str, dict[str, Any]], opts: dict[str, Any]) -> list[Finding]:
+        """One finding per axe rule and CSS selector, listing every page it was seen on."""
+        target = _level_rank(opts["target_level"])
+        groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        detail: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for url, result in results.items():
+            for outcome in ("violations", "incomplete"):
+                for item in result.get(outcome, []):
+                    for node in item.get("nodes", []):
+                        selector = " ".join(str(t) for t in node.get("target", []))
+                        key = (outcome, item["id"], selector)
+                        groups[key].append(url)
+                        detail.setdefault(key, {"impact": item.get("impact"), "html": node.get("html", "")[:300],
+                                                "summary": (node.get("failureSummary") or "")[:300]})
+        out = []
+        for (outcome, axe_id, selector), pages in groups.items():
+            info = AXE_RULES.get(axe_id, {"sc": [], "level": "best-practice", "help": axe_id, "help_url": ""})
+            evidence = {"axe_rule": axe_id, "selector": selector, "wcag": info["sc"], "level": info["level"],
+                        "help_url": info["help_url"], **detail[(outcome, axe_id, selector)]}
+            if outcome == "incomplete":
+                out.append(finding(self, "axe-needs-review", pages[0], sorted(set(pages)), f"{axe_id} {selector}",
+                                   evidence))
+                continue
+            rule_id = f"axe-{axe_id}" if axe_id in AXE_RULES else "axe-needs-review"
+            severity = "error" if _level_rank(info["level"]) <= target else "warning"
+            out.append(finding(self, rule_id, pages[0], sorted(set(pages)), selector, evidence, severity=severity))
+        return out
+
+    def axe_summary(self, results: dict[str, dict[str, Any]], not_tested: dict[str, str],
+                    opts: dict[str, Any]) -> dict[str, Any]:
+        by_level: Counter[str] = Counter()
+        by_rule: Counter[str] = Counter()
+        for result in results.values():
+            levels = set()
+            for item in result.get("violations", []):
+                level = AXE_RULES.get(item["id"], {}).get("level", "best-practice")
+                levels.add(level)
+                by_rule[item["id"]] += 1
+            for level in levels:
+                by_level[level] += 1
+        return {"pages_tested": len(results), "pages_not_tested": len(not_tested),
+                "pages_with_violations_by_level": dict(sorted(by_level.items())),
+                "violations_by_rule": dict(by_rule.most_common())}
+
+    # -- without the browser ----------------------------------------------------------------------
+    def page_structure(self, ctx: CheckContext, pages: list[str]) -> list[Finding]:
+        """accesskey anchors, skip link, new windows, file links: from the links the crawl recorded."""
+        per_page: dict[str, dict[str, bool]] = {u: {"accesskey": False, "skip": False} for u in pages}
+        new_window: dict[str, list[str]] = defaultdict(list)
+        unlabelled: dict[str, list[str]] = defaultdict(list)
+        columns = ("element", "raw", "text", "target", "title", "scope", "url")
+        for element, raw, text, target, title, scope, url, page in ctx.store.link_tuples(ctx.run_id, columns):
+            if element != "a" or page not in per_page:
+                continue
+            text = text or ""
+            if text.strip() == ":::":
+                per_page[page]["accesskey"] = True
+            if (raw or "").startswith("#") and SKIP_TEXT.search(text):
+                per_page[page]["skip"] = True
+            if (target or "").lower() == "_blank" and not NEW_WINDOW.search(f"{text} {title or ''}"):
+                new_window[url or raw or ""].append(page)
+            if scope == "document" and not (FILE_TYPE_WORDS.search(text) or FILE_SIZE.search(text)
+                                            or FILE_TYPE_WORDS.search(title or "")):
+                unlabelled[url or raw or ""].append(page)
+        out = []
+        no_accesskey = sorted(u for u, s in per_page.items() if not s["accesskey"])
+        no_skip = sorted(u for u, s in per_page.items() if not s["skip"])
+        if no_accesskey:
+            out.append(finding(self, "missing-accesskey", "", no_accesskey, f"{len(no_accesskey)} 頁", {}))
+        if no_skip:
+            out.append(finding(self, "missing-skip-link", "", no_skip, f"{len(no_skip)} 頁", {}))
+        for url, refs in new_window.items():
+            out.append(finding(self, "new-window-unwarned", url, sorted(set(refs)), "", {}))
+        for url, refs in unlabelled.items():
+            out.append(finding(self, "file-link-unlabelled", url, sorted(set(refs)), "", {}))
+        return out
+
+    # -- the mark -------------------------------------------------------------------------------
+    def mark_size(self, result: dict[str, Any] | None, mark_info: dict[str, Any]) -> list[Finding]:
+        if not result or not mark_info.get("href"):
+            return []
+        for mark in result.get("dom", {}).get("marks", []):
+            size = (mark.get("shown_width"), mark.get("shown_height"))
+            mark_info["size"] = f"{size[0]}x{size[1]}"
+            if size != (88, 31):
+                return [finding(self, "mark-size", mark["href"], [mark_info["home"]], f"{size[0]}×{size[1]}",
+                                {"width": size[0], "height": size[1]})]
+        return []
+
+    def mark(self, ctx: CheckContext, opts: dict[str, Any]) -> tuple[list[Finding], dict[str, Any]]:
+        """The mark on the home page: its link host, claimed level and (from a 14-digit id) pass date."""
+        home = self.home_page(ctx)
+        if home is None:
+            return [], {}
+        marks = []
+        for element, _raw, text, url, page in ctx.store.link_tuples(ctx.run_id, ("element", "raw", "text", "url")):
+            if page != home or element != "a" or not url:
+                continue
+            host = (urlsplit(url).hostname or "").lower()
+            if host == MARK_HOST or host in LEGACY_MARK_HOSTS:
+                marks.append((url, text or ""))
+        meta_row = ctx.store.db.execute("SELECT meta FROM pages WHERE run_id=? AND url=?",
+                                        (ctx.run_id, home)).fetchone()
+        meta = json.loads(meta_row["meta"] or "{}") if meta_row else {}
+        claim = " ".join(meta.get("accessible_website", []))
+        out: list[Finding] = []
+        if not marks:
+            return [finding(self, "mark-missing", home, [home], "", {"meta_accessible_website": claim})], \
+                {"home": home, "found": False}
+        url, text = marks[0]
+        evidence: dict[str, Any] = {"href": url, "alt": text, "meta_accessible_website": claim}
+        if (urlsplit(url).hostname or "").lower() in LEGACY_MARK_HOSTS:
+            out.append(finding(self, "mark-outdated-link", url, [home], urlsplit(url).hostname or "", evidence))
+        level = MARK_LEVEL.search(text) or MARK_LEVEL.search(claim)
+        if level:
+            claimed = level.group(1)
+            evidence["level"] = claimed + level.group(2)
+            if _level_rank(claimed) < _level_rank(opts["target_level"]):
+                out.append(finding(self, "mark-level-below-target", url, [home],
+                                   f"標章 {claimed}{level.group(2)}，目標 {opts['target_level']}", evidence))
+        stamp = re.search(r"category=(\d{14})", url)
+        if stamp:
+            try:
+                passed = datetime.strptime(stamp.group(1), "%Y%m%d%H%M%S").date()
+            except ValueError:
+                passed = None
+            if passed:
+                today = date.fromisoformat(opts["today"]) if opts["today"] else date.today()
+                evidence["passed"] = passed.isoformat()
+                age = (today - passed).days / 365.25
+                if age > opts["mark_max_age_years"]:
+                    out.append(finding(self, "mark-expired", url, [home], f"{passed.isoformat()}，已 {age:.1f} 年",
+                                       evidence))
+        return out, {"home": home, "found": True, **evidence}
+
+    def home_page(self, ctx: CheckContext) -> str | None:
+        for start in ctx.config.site.start_urls:
+            canonical = start if urlsplit(start).path else start + "/"
+            row = ctx.store.db.execute("SELECT url, final_url FROM pages WHERE run_id=? AND url=?",
+                                       (ctx.run_id, canonical)).fetchone()
+            if row:
+                return row["final_url"] or row["url"]
+        return None
+
+
+CHECK = AccessibilityCheck()

@@ -1,0 +1,140 @@
+"""The accessibility check drives the real headless Chromium over fixture pages on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from checks.browser import find_browser
+from conftest import run_cli, write_config
+
+CLEAN = """<!DOCTYPE html><html lang="zh-Hant"><head><title>{title}</title></head><body>
+<header><a href="#main" class="skip">跳到主要內容區塊</a> <a href="#main" accesskey="C" title="中央內容區塊">:::</a></header>
+<main id="main"><h1>{title}</h1>{body}</main></body></html>"""
+DEFECTS = {
+    "alt.html": '<img src="/pic.png" width="10" height="10">',
+    "contrast.html": '<p style="color:#ccc;background:#fff">淺灰色的字</p>',
+    "label.html": '<form action="/s"><input type="text" name="q"><button>送出</button></form>',
+    "empty-link.html": '<p><a href="/clean.html"></a></p>',
+    "dup.html": '<p id="x">一</p><p id="x">二</p>',
+}
+
+
+@pytest.fixture(scope="module")
+def a11y_audit(tmp_path_factory):
+    from siteaudit.testserver import SiteServer
+
+    assert not find_browser().missing, "chromium and chromedriver must be installed (scripts/setup.sh --with-browser)"
+    root = tmp_path_factory.mktemp("a11y")
+    (root / "pic.png").write_bytes(bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+                                                 "0000000d49444154789c6360000000000500010d0a2db40000000049454e44ae426082"))
+    for name, body in DEFECTS.items():
+        (root / name).write_text(CLEAN.format(title=name, body=body), encoding="utf-8")
+    (root / "nolang.html").write_text(CLEAN.format(title="nolang", body="<p>沒有語言</p>").replace(' lang="zh-Hant"', ""),
+                                      encoding="utf-8")
+    (root / "clean.html").write_text(CLEAN.format(title="乾淨的頁面", body="<p>一切正常。</p>"), encoding="utf-8")
+    links = "".join(f'<li><a href="/{n}">{n}</a></li>' for n in [*DEFECTS, "nolang.html", "clean.html"])
+    (root / "index.html").write_text(CLEAN.format(title="首頁", body=f"<ul>{links}</ul>"), encoding="utf-8")
+    server = SiteServer(root)
+    server.start()
+    try:
+        cfg = write_config(root / "c.toml", server.base, root / "s.sqlite3", crawl={"sitemaps": False},
+                           extra="[checks.accessibility]\nworkers = 2\n")
+        result = run_cli("audit", "--config", str(cfg), "--checks", "accessibility", "--out", str(root / "out"))
+    finally:
+        server.stop()
+    doc = json.loads((root / "out" / "findings.json").read_text(encoding="utf-8"))
+    axe: dict[str, set[str]] = {}
+    for f in doc["findings"]:
+        if f["rule"].startswith("axe-") and f["rule"] != "axe-needs-review":
+            for page in f["pages"]:
+                axe.setdefault(page.rsplit("/", 1)[-1], set()).add(f["evidence"]["axe_rule"])
+    return {"result": result, "doc": doc, "axe": axe, "summary": doc["summary"]["accessibility"]}
+
+
+@pytest.mark.parametrize("page,rule", [
+    ("alt.html", "image-alt"), ("contrast.html", "color-contrast"), ("label.html", "label"),
+    ("nolang.html", "html-has-lang"), ("empty-link.html", "link-name"), ("dup.html", "duplicate-id"),
+])
+def test_known_violations_are_found_in_real_chromium(a11y_audit, page, rule):
+    assert rule in a11y_audit["axe"].get(page, set()), a11y_audit["axe"]
+
+
+def test_the_clean_page_has_no_violation(a11y_audit):
+    assert "clean.html" not in a11y_audit["axe"]
+
+
+def test_findings_carry_wcag_criterion_level_impact_and_help(a11y_audit):
+    f = next(f for f in a11y_audit["doc"]["findings"] if f["rule"] == "axe-image-alt")
+    ev = f["evidence"]
+    assert ev["wcag"] == ["1.1.1"] and ev["level"] == "A" and ev["impact"] == "critical"
+    assert ev["help_url"].startswith("https://dequeuniversity.com/rules/axe/") and ev["selector"]
+    assert f["severity"] == "error" and "1.1.1" in f["message"]
+
+
+def test_summary_counts_pages_and_violations_by_level(a11y_audit):
+    s = a11y_audit["summary"]
+    assert s["pages_tested"] == 8 and s["pages_not_tested"] == 0 and s["axe_core"].startswith("4.")
+    assert s["pages_with_violations_by_level"]["A"] == 5 and s["pages_with_violations_by_level"]["AA"] == 1
+    assert s["status"] == "fail" and a11y_audit["result"].returncode == 1
+
+
+def test_a_problem_on_every_page_is_one_finding_listing_the_pages(tmp_path, serve):
+    nav = '<nav><a href="/a.html"><img src="/x.png"></a></nav>'
+    for name in ("index.html", "a.html", "b.html"):
+        (tmp_path / name).write_text(CLEAN.format(title=name, body=nav + '<a href="/b.html">b</a>'), encoding="utf-8")
+    (tmp_path / "x.png").write_bytes(b"")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                       extra="[checks.accessibility]\nworkers = 1\n")
+    run_cli("audit", "--config", str(cfg), "--checks", "accessibility", "--out", str(tmp_path / "out"))
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    names = [f for f in doc["findings"] if f["rule"] == "axe-link-name"]
+    assert len(names) == 1 and len(names[0]["pages"]) == 3
+    assert names[0]["evidence"]["selector"] == 'a[href="/a.html"]'
+
+
+MARKS = {
+    "moda": '<a href="https://accessibility.moda.gov.tw/Applications/Detail?category=20250301120000" '
+            'title="無障礙網站"><img src="/m.png" width="88" height="31" alt="通過AA無障礙網頁檢測"></a>',
+    "ncc": '<a href="https://accessibility.ncc.gov.tw/Applications/Detail?category=20150301120000">'
+           '<img src="/m.png" width="88" height="31" alt="通過AA+優先等級無障礙網頁檢測"></a>',
+    "none": "<p>沒有標章</p>",
+    "low": '<a href="https://accessibility.moda.gov.tw/Applications/Detail?category=20250301120000">'
+           '<img src="/m.png" width="88" height="31" alt="通過A無障礙網頁檢測"></a>',
+}
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("moda", set()), ("ncc", {"mark-outdated-link", "mark-expired"}), ("none", {"mark-missing"}),
+    ("low", {"mark-level-below-target"}),
+])
+def test_the_accessibility_mark_on_the_home_page(tmp_path, serve, case, expected):
+    (tmp_path / case).mkdir()
+    (tmp_path / case / "index.html").write_text(CLEAN.format(title="首頁", body=MARKS[case]), encoding="utf-8")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", f"{server.base}/{case}", tmp_path / "s.sqlite3",
+                       crawl={"sitemaps": False},
+                       extra='[checks.accessibility]\nbrowser = false\ntoday = "2026-11-26"\n')
+    run_cli("audit", "--config", str(cfg), "--checks", "accessibility", "--out", str(tmp_path / "out"))
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert {f["rule"] for f in doc["findings"] if f["rule"].startswith("mark-")} == expected
+    mark = doc["summary"]["accessibility"]["mark"]
+    if case == "moda":
+        assert mark["level"] == "AA" and mark["passed"] == "2025-03-01"
+
+
+def test_without_chromium_the_check_is_not_run_and_the_audit_goes_on(tmp_path, serve):
+    (tmp_path / "index.html").write_text(CLEAN.format(title="首頁", body="<p>x</p>"), encoding="utf-8")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                       extra='[checks.accessibility]\nchromium_path = "/nonexistent/chromium"\n')
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links,accessibility", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr  # not_run is not a failure; the report says why
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    summary = doc["summary"]
+    assert "mark-missing" in {f["rule"] for f in doc["findings"]}  # what needs no browser is still judged
+    assert summary["accessibility"]["status"] == "not_run"
+    assert "apt-get install chromium chromium-driver" in summary["accessibility"]["reason"]
+    assert summary["links"]["status"] == "pass"
