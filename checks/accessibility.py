@@ -125,6 +125,10 @@ class AccessibilityCheck:
             summary["seconds"] = round(time.monotonic() - started, 1)
             findings += self.axe_findings(results, opts)
             findings += self.mark_size(results.get(mark_info.get("home", "")), mark_info)
+            no_noscript = sorted(u for u, r in results.items()
+                                 if r.get("dom", {}).get("scripts") and not r["dom"].get("noscript"))
+            if no_noscript:
+                findings.append(finding(self, "noscript-missing", "", no_noscript, f"{len(no_noscript)} 頁", {}))
             for url, reason in not_tested.items():
                 findings.append(finding(self, "page-not-tested", url, [url], reason, {"reason": reason}))
             summary.update(self.axe_summary(results, not_tested, opts))

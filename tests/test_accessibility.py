@@ -18,6 +18,7 @@ DEFECTS = {
     "label.html": '<form action="/s"><input type="text" name="q"><button>送出</button></form>',
     "empty-link.html": '<p><a href="/clean.html"></a></p>',
     "dup.html": '<p id="x">一</p><p id="x">二</p>',
+    "script.html": '<p id="out"></p><script>document.getElementById("out").textContent = "動態內容";</script>',
 }
 
 
@@ -75,7 +76,7 @@ def test_findings_carry_wcag_criterion_level_impact_and_help(a11y_audit):
 
 def test_summary_counts_pages_and_violations_by_level(a11y_audit):
     s = a11y_audit["summary"]
-    assert s["pages_tested"] == 8 and s["pages_not_tested"] == 0 and s["axe_core"].startswith("4.")
+    assert s["pages_tested"] == 9 and s["pages_not_tested"] == 0 and s["axe_core"].startswith("4.")
     assert s["pages_with_violations_by_level"]["A"] == 5 and s["pages_with_violations_by_level"]["AA"] == 1
     assert s["status"] == "fail" and a11y_audit["result"].returncode == 1
 
@@ -138,3 +139,8 @@ def test_without_chromium_the_check_is_not_run_and_the_audit_goes_on(tmp_path, s
     assert summary["accessibility"]["status"] == "not_run"
     assert "apt-get install chromium chromium-driver" in summary["accessibility"]["reason"]
     assert summary["links"]["status"] == "pass"
+
+
+def test_pages_with_scripts_and_no_noscript_are_listed(a11y_audit):
+    f = next(f for f in a11y_audit["doc"]["findings"] if f["rule"] == "noscript-missing")
+    assert [p.rsplit("/", 1)[-1] for p in f["pages"]] == ["script.html"]
