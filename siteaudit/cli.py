@@ -54,6 +54,30 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=None, help="output folder")
     r.add_argument("--lang", choices=("zh", "en"), default="zh")
 
+    u = sub.add_parser("uptime", help="probe the site now (the 20:00 check) and append the result to the store; "
+                       "'uptime note' records 處理情形 and 檢查人 for a day")
+    u.add_argument("action", nargs="?", choices=("note",), help="note: record handling and checker for a day")
+    u.add_argument("--config", required=True, help="site config (TOML)")
+    u.add_argument("--store", help="SQLite store path")
+    u.add_argument("--date", help="note: the day, YYYY-MM-DD (default today, Asia/Taipei)")
+    u.add_argument("--by", help="note: 檢查人")
+    u.add_argument("--text", help="note: 處理情形")
+
+    ul = sub.add_parser("uptime-log", help="the month's 全球資訊網運轉情形紀錄表 (A4 HTML or CSV)")
+    ul.add_argument("--config", required=True)
+    ul.add_argument("--store", help="SQLite store path")
+    ul.add_argument("--month", required=True, help="YYYY-MM")
+    ul.add_argument("--format", choices=("html", "csv"), default="html")
+    ul.add_argument("--out", type=Path, help="output file (default: uptime-YYYY-MM.html/.csv)")
+
+    sc = sub.add_parser("schedule", help="print or install the crontab / systemd units (20:00 check, nightly audit)")
+    sc.add_argument("action", choices=("print", "install"))
+    sc.add_argument("--config", required=True)
+    sc.add_argument("--kind", choices=("cron", "systemd"), default="systemd")
+    sc.add_argument("--outdir", default="/var/lib/siteaudit/reports", help="where nightly reports go")
+    sc.add_argument("--logdir", default="/var/log/siteaudit")
+    sc.add_argument("--dest", help="install into this folder (default /etc/cron.d or /etc/systemd/system)")
+
     ls = sub.add_parser("runs", help="list stored runs")
     ls.add_argument("--config")
     ls.add_argument("--store")
@@ -168,7 +192,76 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "runs": cmd_runs}
+def cmd_uptime(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from schedules.uptime import TAIPEI, run_uptime
+
+    cfg = load_config(args)
+    store = Store(cfg.store_path())
+    try:
+        if args.action == "note":
+            if not args.by or not args.text:
+                raise ConfigError("uptime note: give --by NAME and --text TEXT")
+            day = args.date or dt.datetime.now(TAIPEI).date().isoformat()
+            try:
+                dt.date.fromisoformat(day)
+            except ValueError:
+                raise ConfigError(f"--date: expected YYYY-MM-DD, got {day!r}")
+            store.add_note(cfg.site.name, day, args.by, args.text)
+            print(f"noted for {day}: {args.by}: {args.text}")
+            return 0
+        run = run_uptime(cfg, store)
+    finally:
+        store.close()
+    for r in run.results:
+        d = r.detail
+        print(f"{'正常' if r.ok else '異常'} {r.url} status={r.status} total_ms={d.get('total_ms')} "
+              f"cert_days_left={d.get('cert_days_left')} {r.reason or d.get('cert_warning', '')}".rstrip())
+    print(f"結果: {run.summary()}")
+    return 0 if run.normal else 1
+
+
+def cmd_uptime_log(args: argparse.Namespace) -> int:
+    from reports import uptime_log
+
+    cfg = load_config(args)
+    try:
+        year, month = uptime_log.parse_month(args.month)
+    except ValueError as exc:
+        raise ConfigError(str(exc))
+    store = Store(cfg.store_path())
+    try:
+        if args.format == "csv":
+            text = uptime_log.render_csv(store, cfg.site.name, year, month)
+        else:
+            text = uptime_log.render_html(store, cfg.site.name, cfg.site.agency, year, month)
+    finally:
+        store.close()
+    out = args.out or Path(f"uptime-{year}-{month:02d}.{args.format}")
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from schedules import install
+
+    load_config(args)  # a wrong config is caught now, not at 20:00
+    if args.action == "print":
+        for name, text in install.files(args.kind, args.config, args.outdir, args.logdir).items():
+            print(f"# ---- {name}\n{text}")
+        return 0
+    written = install.install(args.kind, args.config, args.outdir, args.logdir, args.dest)
+    for path in written:
+        print(f"wrote {path}")
+    if args.kind == "systemd":
+        print("then: systemctl daemon-reload && systemctl enable --now siteaudit-uptime.timer siteaudit-audit.timer")
+    return 0
+
+
+COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "runs": cmd_runs,
+            "uptime": cmd_uptime, "uptime-log": cmd_uptime_log, "schedule": cmd_schedule}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,6 +63,25 @@ class CrawlConfig:
 
 
 @dataclass
+class UptimeConfig:
+    urls: list[str] = field(default_factory=list)      # default: the first start URL
+    keyword: str = ""                                   # default: site.agency
+    tries: int = 3
+    retry_wait: int = 60                                # seconds between tries (3 tries over 2 minutes)
+    timeout: int = 30
+    cert_warn_days: int = 30
+    ca_file: str = ""                                   # extra trusted certificates (PEM)
+    on_failure_command: list[str] = field(default_factory=list)
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password_env: str = ""                         # name of the environment variable holding the password
+    mail_from: str = ""
+    mail_to: list[str] = field(default_factory=list)
+
+
+@dataclass
 class StoreConfig:
     path: str = ""
 
@@ -72,6 +91,7 @@ class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    uptime: UptimeConfig = field(default_factory=UptimeConfig)
     checks: dict[str, Any] = field(default_factory=dict)
     source: str = ""
 
@@ -152,12 +172,14 @@ def from_dict(data: dict[str, Any], source: str = "") -> Config:
             _fill("crawl", cfg.crawl, value)
         elif key == "store":
             _fill("store", cfg.store, value)
+        elif key == "uptime":
+            _fill("uptime", cfg.uptime, value)
         elif key == "checks":
             if not isinstance(value, dict):
                 raise ConfigError("checks: expected a table")
             cfg.checks = value
         else:
-            raise ConfigError(f"{key}: unknown section (known: site, crawl, store, checks)")
+            raise ConfigError(f"{key}: unknown section (known: site, crawl, store, uptime, checks)")
     finish(cfg)
     return cfg
 
@@ -180,6 +202,12 @@ def finish(cfg: Config) -> None:
     for key in ("max_pages", "concurrency", "concurrency_per_host", "download_timeout", "sniff_bytes"):
         if getattr(cfg.crawl, key) < 1:
             raise ConfigError(f"crawl.{key}: must be at least 1")
+    for i, url in enumerate(cfg.uptime.urls):
+        validate_url(f"uptime.urls[{i}]", url)
+    if cfg.uptime.tries < 1:
+        raise ConfigError("uptime.tries: must be at least 1")
+    if cfg.uptime.mail_to and not (cfg.uptime.smtp_host and cfg.uptime.mail_from):
+        raise ConfigError("uptime.mail_to: needs uptime.smtp_host and uptime.mail_from")
     if cfg.crawl.workers not in (1, 2):
         raise ConfigError(f"crawl.workers: must be 1 or 2, got {cfg.crawl.workers}")
     if cfg.crawl.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):

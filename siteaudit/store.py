@@ -126,6 +126,15 @@ CREATE TABLE IF NOT EXISTS uptime_probes (
     reason TEXT,
     detail TEXT
 );
+CREATE TABLE IF NOT EXISTS uptime_notes (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    day TEXT NOT NULL,                 -- YYYY-MM-DD (Asia/Taipei)
+    checked_by TEXT NOT NULL,
+    note TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uptime_site_started ON uptime_probes(site, started);
 CREATE INDEX IF NOT EXISTS links_run_url ON links(run_id, url);
 CREATE INDEX IF NOT EXISTS links_page ON links(page_id);
 CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
@@ -392,6 +401,33 @@ class Store:
              "pages": json.loads(r["pages"]), "message": r["message"], "evidence": json.loads(r["evidence"])}
             for r in rows
         ]
+
+
+    # -- availability log -----------------------------------------------------------------------
+    def add_probes(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Append probe tries; never updates an earlier row."""
+        self.begin()
+        self.db.executemany(
+            "INSERT INTO uptime_probes (site, batch, started, url, attempt, ok, status, reason, detail) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            ((r["site"], r["batch"], r["started"], r["url"], r["attempt"], int(r["ok"]), r.get("status"),
+              r.get("reason"), json.dumps(r.get("detail", {}), ensure_ascii=False)) for r in rows),
+        )
+        self.commit()
+
+    def probes(self, site: str, start: float, end: float) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM uptime_probes WHERE site=? AND started>=? AND started<? "
+                               "ORDER BY started, id", (site, start, end)).fetchall()
+        return [{**dict(r), "detail": json.loads(r["detail"] or "{}")} for r in rows]
+
+    def add_note(self, site: str, day: str, checked_by: str, note: str) -> None:
+        self.db.execute("INSERT INTO uptime_notes (site, day, checked_by, note, created) VALUES (?,?,?,?,?)",
+                        (site, day, checked_by, note, time.time()))
+
+    def notes(self, site: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM uptime_notes WHERE site=? AND day BETWEEN ? AND ? ORDER BY id",
+                               (site, first_day, last_day)).fetchall()
+        return [dict(r) for r in rows]
 
 
 def _db_value(value: Any) -> Any:

@@ -35,6 +35,16 @@ workers = 1                 # 2: check documents and external links in a second 
 [store]
 # path = "~/.local/share/siteaudit/siteaudit.sqlite3"   # default: $XDG_DATA_HOME/siteaudit/siteaudit.sqlite3
 
+[uptime]
+# urls = ["https://www.example.gov.tw/"]   # default: the first start URL
+# keyword = ""              # default: site.agency; every probed page must contain it
+# tries = 3                 # a failed URL is tried again...
+# retry_wait = 60           # ...this many seconds apart
+# on_failure_command = []   # e.g. ["/usr/local/bin/notify-duty"]
+# smtp_host = ""            # e-mail on 異常: smtp_host, smtp_port, smtp_starttls, smtp_user, smtp_password_env,
+# mail_from = ""            # mail_from, mail_to
+# mail_to = []
+
 [checks]
 # enabled = ["links"]       # default: every check
 

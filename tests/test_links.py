@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-from tlsutil import make_cert, server_context
 
 from checks.links import bigrams
 from conftest import run_cli, write_config
 from siteaudit.testserver import redirect, send
+from tlsutil import make_cert, server_context
 
 PAGE = '<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>'
 

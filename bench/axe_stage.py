@@ -1,0 +1,85 @@
+"""Time siteaudit's accessibility stage (browser start-up included) on K pages of the bench site.
+
+Uses the same page choice as the shared bench's axe_cli.py (pick_pages), the check's default workers,
+and samples the summed PSS of every browser process it starts. Writes a JSON result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def stage(base: str, urls: list[str], out: str) -> None:
+    """The measured work, in its own process: the check's default options, browser start-up included."""
+    from checks.accessibility import CHECK
+    from checks.browser import find_browser
+
+    t0 = time.perf_counter()
+    results, not_tested, version = CHECK.test_pages([base + u for u in urls], find_browser(), dict(CHECK.options))
+    wall = time.perf_counter() - t0
+    violations = {url[len(base):] or "/": sorted({v["id"] for v in r.get("violations", [])})
+                  for url, r in results.items()}
+    Path(out).write_text(json.dumps({"wall": wall, "version": version, "not_tested": len(not_tested),
+                                     "violations": violations, "workers": CHECK.options["workers"] or os.cpu_count()}))
+
+
+def main() -> int:
+    if sys.argv[1:2] == ["--child"]:
+        base, out = sys.argv[2], sys.argv[3]
+        stage(base, json.loads(sys.stdin.read()), out)
+        return 0
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--site", required=True)
+    ap.add_argument("--base", default="http://127.0.0.1:8088")
+    ap.add_argument("--k", type=int, default=200)
+    ap.add_argument("--shared-bench", default=str(ROOT.parent / "shared" / "bench"))
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    sys.path.insert(0, a.shared_bench)
+    import subprocess
+    import tempfile
+
+    from axe_probe_common import MemSampler, pick_pages
+
+    urls, issues = pick_pages(a.site, a.k)
+    tmp = tempfile.mktemp(suffix=".json")
+    t0 = time.perf_counter()
+    child = subprocess.Popen([sys.executable, __file__, "--child", a.base, tmp], stdin=subprocess.PIPE, text=True)
+    sampler = MemSampler(child.pid)  # sampled from this process, so the stage's own threads are undisturbed
+    sampler.start()
+    child.communicate(json.dumps(urls), timeout=3600)
+    total = time.perf_counter() - t0
+    sampler.stop.set()
+    sampler.join(timeout=2)
+    got = json.loads(Path(tmp).read_text())
+    os.unlink(tmp)
+    detected = expected = 0
+    for path, ids in got["violations"].items():
+        want = issues.get(path, set())
+        expected += len(want)
+        detected += len(want & set(ids))
+    pages = len(got["violations"])
+    wall = total  # process start, imports and browser start-up included, as the CLI's wall time
+    res = {
+        "runner": f"siteaudit accessibility stage ({got['workers']} browsers)",
+        "axe_core_version": got["version"], "pages": pages, "not_tested": got["not_tested"],
+        "total_s": round(wall, 2), "stage_s": round(got["wall"], 2), "pages_per_s": round(pages / wall, 2),
+        "s_per_page_mean": round(wall / max(1, pages), 3),
+        "peak_pss_mb_all_processes": round(sampler.peak_kb / 1024, 1),
+        "injected_detected": f"{detected}/{expected}",
+    }
+    Path(a.out).write_text(json.dumps(res, indent=1), encoding="utf-8")
+    print(json.dumps(res))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""The monthly 全球資訊網運轉情形紀錄表: one row per day from the nightly probes, printable A4 HTML or CSV."""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from reports.render import environment
+from schedules.uptime import TAIPEI
+from siteaudit.dates import ad_to_roc
+from siteaudit.store import Store
+
+COLUMNS = ["日期（民國）", "日期（西元）", "檢查時間", "檢查網址", "HTTP 狀態", "回應時間(ms)", "憑證剩餘天數", "結果",
+           "異常說明", "處理情形", "檢查人", "主管核章"]
+NOT_CHECKED = "未檢測"
+
+
+@dataclass
+class DayRow:
+    day: dt.date
+    time: str = ""
+    urls: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    response_ms: float | None = None
+    cert_days: int | None = None
+    result: str = NOT_CHECKED
+    problems: list[str] = field(default_factory=list)
+    handling: str = ""
+    checked_by: str = ""
+
+    @property
+    def roc(self) -> str:
+        return f"{ad_to_roc(self.day.year)}/{self.day.month:02d}/{self.day.day:02d}"
+
+    def cells(self) -> list[str]:
+        return [self.roc, self.day.isoformat(), self.time, " ".join(self.urls), " ".join(self.statuses),
+                "" if self.response_ms is None else f"{self.response_ms:.0f}",
+                "" if self.cert_days is None else str(self.cert_days), self.result, "；".join(self.problems),
+                self.handling, self.checked_by, ""]
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    try:
+        year, month = (int(x) for x in text.split("-"))
+        dt.date(year, month, 1)
+    except ValueError:
+        raise ValueError(f"--month: expected YYYY-MM, got {text!r}")
+    return year, month
+
+
+def month_rows(store: Store, site: str, year: int, month: int) -> tuple[list[DayRow], dict[str, Any]]:
+    days = calendar.monthrange(year, month)[1]
+    start = dt.datetime(year, month, 1, tzinfo=TAIPEI)
+    end = start + dt.timedelta(days=days)
+    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    for probe in store.probes(site, start.timestamp(), end.timestamp()):
+        by_day[dt.datetime.fromtimestamp(probe["started"], TAIPEI).date()].append(probe)
+    notes = {n["day"]: n for n in store.notes(site, start.date().isoformat(), (end.date() - dt.timedelta(1)).isoformat())}
+    rows = []
+    slowest: tuple[float, str] | None = None
+    for d in range(1, days + 1):
+        day = dt.date(year, month, d)
+        row = DayRow(day)
+        probes = by_day.get(day, [])
+        if probes:
+            last_batch = probes[-1]["batch"]
+            batch = [p for p in probes if p["batch"] == last_batch]
+            row.time = dt.datetime.fromtimestamp(batch[0]["started"], TAIPEI).strftime("%H:%M")
+            finals: dict[str, dict[str, Any]] = {}
+            for p in batch:
+                finals[p["url"]] = p  # the last try of each URL decides
+                if not p["ok"]:
+                    row.problems.append(f"{p['url']} 第{p['attempt']}次：{p['reason']}")
+            row.urls = list(finals)
+            row.statuses = [str(p["status"]) if p["status"] else "—" for p in finals.values()]
+            times = [p["detail"].get("total_ms") for p in finals.values() if p["detail"].get("total_ms") is not None]
+            row.response_ms = max(times) if times else None
+            certs = [p["detail"].get("cert_days_left") for p in finals.values()
+                     if p["detail"].get("cert_days_left") is not None]
+            row.cert_days = min(certs) if certs else None
+            row.result = "正常" if all(p["ok"] for p in finals.values()) else "異常"
+            if row.response_ms is not None and (slowest is None or row.response_ms > slowest[0]):
+                slowest = (row.response_ms, day.isoformat())
+        note = notes.get(day.isoformat())
+        if note:
+            row.handling, row.checked_by = note["note"], note["checked_by"]
+        rows.append(row)
+    checked = [r for r in rows if r.result != NOT_CHECKED]
+    normal = [r for r in checked if r.result == "正常"]
+    summary = {
+        "days": days, "days_checked": len(checked), "days_normal": len(normal),
+        "days_not_checked": days - len(checked),
+        "availability": round(100.0 * len(normal) / len(checked), 2) if checked else None,
+        "slowest_ms": slowest[0] if slowest else None, "slowest_day": slowest[1] if slowest else None,
+    }
+    return rows, summary
+
+
+def render_html(store: Store, site: str, agency: str, year: int, month: int) -> str:
+    rows, summary = month_rows(store, site, year, month)
+    return environment().get_template("uptime_log.html.j2").render(
+        rows=rows, summary=summary, columns=COLUMNS, site=site, agency=agency,
+        roc_year=ad_to_roc(year), year=year, month=month)
+
+
+def render_csv(store: Store, site: str, year: int, month: int) -> str:
+    rows, _ = month_rows(store, site, year, month)
+    buf = io.StringIO()
+    buf.write("\ufeff")  # BOM: Excel opens UTF-8 Chinese correctly
+    writer = csv.writer(buf)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(row.cells())
+    return buf.getvalue()

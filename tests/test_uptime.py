@@ -1,0 +1,218 @@
+"""The nightly availability probe, its record form and its schedules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+import requests
+import responses
+
+from checks.browser import find_browser
+from conftest import ROOT, run_cli, write_config
+from reports.uptime_log import month_rows, render_csv, render_html
+from schedules.uptime import TAIPEI, probe_once, run_uptime
+from siteaudit.config import from_dict
+from siteaudit.store import Store
+from siteaudit.testserver import redirect, send
+from tlsutil import make_cert, server_context
+
+AGENCY = "第一區管理處"
+URL = "https://www.example.gov.tw/"
+
+
+def probe(**kw):
+    return probe_once(requests.Session(), URL, AGENCY, 5, 30, measure=False, **kw)
+
+
+@responses.activate
+def test_a_timeout_is_abnormal():
+    responses.get(URL, body=requests.exceptions.ConnectTimeout("timed out"))
+    r = probe()
+    assert not r.ok and "timeout" in r.reason
+
+
+@responses.activate
+def test_a_dns_failure_is_abnormal():
+    responses.get(URL, body=requests.exceptions.ConnectionError("Failed to resolve 'www.example.gov.tw'"))
+    r = probe()
+    assert not r.ok and "DNS" in r.reason
+
+
+@responses.activate
+def test_a_500_is_abnormal():
+    responses.get(URL, status=500, body="oops")
+    r = probe()
+    assert not r.ok and r.status == 500 and r.reason == "HTTP 500"
+
+
+@responses.activate
+def test_a_200_without_the_keyword_is_abnormal():
+    responses.get(URL, status=200, body="<html>Service Unavailable</html>")
+    r = probe()
+    assert not r.ok and r.status == 200 and AGENCY in r.reason
+
+
+@responses.activate
+def test_a_redirect_to_an_error_page_is_abnormal():
+    responses.get(URL, status=302, headers={"Location": URL + "error.html"})
+    responses.get(URL + "error.html", status=404, body="not found")
+    r = probe()
+    assert not r.ok and r.status == 404 and r.detail["final_url"] == URL + "error.html"
+
+
+@responses.activate
+def test_a_normal_page_is_normal_with_its_timings():
+    responses.get(URL, status=200, body=f"<html>{AGENCY}</html>")
+    r = probe()
+    assert r.ok and r.status == 200 and r.detail["bytes"] > 0 and r.detail["keyword_found"]
+
+
+def test_a_failed_probe_is_retried_and_every_try_kept(tmp_path):
+    cfg = from_dict({"site": {"name": "t", "agency": AGENCY, "start_urls": [URL]},
+                     "uptime": {"tries": 3, "retry_wait": 40}, "store": {"path": str(tmp_path / "s.sqlite3")}})
+    store = Store(cfg.store_path())
+    waits = []
+    with responses.RequestsMock() as mock:
+        mock.get(URL, status=503, body="busy")
+        mock.get(URL, status=200, body=f"<html>{AGENCY}</html>")
+        run = run_uptime(cfg, store, sleep=waits.append, measure=False)
+    assert run.normal and waits == [40]
+    rows = store.db.execute("SELECT attempt, ok, status FROM uptime_probes ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [(1, 0, 503), (2, 1, 200)]
+
+
+@pytest.fixture
+def sites(serve, tmp_path):
+    (tmp_path / "index.html").write_text(f"<html><body>{AGENCY} 首頁</body></html>", encoding="utf-8")
+    plain = serve(tmp_path, {"/down": lambda h: send(h, 500, b"down"), "/moved": redirect("/gone", 302)})
+    cert, key = make_cert(tmp_path, "soon", hostname="localhost", days_left=10)
+    secure = serve(tmp_path, ssl_context=server_context(cert, key), host="localhost")
+    return plain, secure, cert
+
+
+def test_probe_end_to_end_over_http_and_https_with_a_certificate_expiring_soon(sites, tmp_path):
+    plain, secure, cert = sites
+    cfg = write_config(tmp_path / "c.toml", plain.base, tmp_path / "s.sqlite3",
+                       site={"agency": AGENCY},
+                       extra=f'[uptime]\nurls = ["{plain.base}/", "{secure.base}/"]\nca_file = "{cert}"\n'
+                             "tries = 1\n")
+    result = run_cli("uptime", "--config", str(cfg))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "結果: 正常" in result.stdout
+    db = sqlite3.connect(tmp_path / "s.sqlite3")
+    details = [r[0] for r in db.execute("SELECT detail FROM uptime_probes ORDER BY id")]
+    import json
+
+    secure_detail = json.loads(details[1])
+    assert secure_detail["cert_days_left"] in (9, 10) and "憑證剩" in secure_detail["cert_warning"]
+    assert {"dns_ms", "connect_ms", "tls_ms", "total_ms"} <= set(secure_detail)
+
+
+def test_an_abnormal_site_exits_1_and_runs_the_alert_command(sites, tmp_path):
+    plain, _, _ = sites
+    flag = tmp_path / "alerted.txt"
+    cfg = write_config(tmp_path / "c.toml", plain.base, tmp_path / "s.sqlite3", site={"agency": AGENCY},
+                       extra=f'[uptime]\nurls = ["{plain.base}/down", "{plain.base}/moved"]\ntries = 2\n'
+                             f'retry_wait = 0\non_failure_command = ["sh", "-c", "cat > {flag}"]\n')
+    result = run_cli("uptime", "--config", str(cfg))
+    assert result.returncode == 1 and "結果: 異常" in result.stdout
+    assert "HTTP 500" in flag.read_text(encoding="utf-8")
+    count = sqlite3.connect(tmp_path / "s.sqlite3").execute("SELECT COUNT(*) FROM uptime_probes").fetchone()[0]
+    assert count == 4  # two URLs, two tries each, all kept
+
+
+def test_a_bad_uptime_config_exits_2(tmp_path):
+    cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3",
+                       extra='[uptime]\nurls = ["gopher://x"]\n')
+    result = run_cli("uptime", "--config", str(cfg))
+    assert result.returncode == 2 and "uptime.urls[0]" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_two_concurrent_runs_lose_no_row(sites, tmp_path):
+    plain, _, _ = sites
+    cfg = write_config(tmp_path / "c.toml", plain.base, tmp_path / "s.sqlite3", site={"agency": AGENCY},
+                       extra=f'[uptime]\nurls = ["{plain.base}/", "{plain.base}/down"]\ntries = 3\nretry_wait = 0\n')
+    procs = [subprocess.Popen([sys.executable, "-m", "siteaudit", "uptime", "--config", str(cfg)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+    for p in procs:
+        assert p.wait(timeout=120) == 1
+    db = sqlite3.connect(tmp_path / "s.sqlite3")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT COUNT(*) FROM uptime_probes").fetchone()[0] == 2 * (1 + 3)
+    assert db.execute("SELECT COUNT(DISTINCT batch) FROM uptime_probes").fetchone()[0] == 2
+
+
+def fixture_month(store: Store) -> None:
+    def at(day: int, hour: int = 20) -> float:
+        return dt.datetime(2026, 11, day, hour, 0, tzinfo=TAIPEI).timestamp()
+
+    rows = []
+    for day in range(1, 21):  # 21-30: no probe
+        ok = day != 7
+        rows.append({"site": "s", "batch": f"b{day}", "started": at(day), "url": URL, "attempt": 1, "ok": ok,
+                     "status": 200 if ok else 503, "reason": "" if ok else "HTTP 503",
+                     "detail": {"total_ms": 100 + day * 10, "cert_days_left": 200 - day}})
+    store.add_probes(rows)
+    store.add_note("s", "2026-11-07", "王小明", "機房電源異常，21:10 恢復")
+
+
+def test_the_month_shows_unchecked_days_an_abnormal_day_and_the_availability(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    fixture_month(store)
+    rows, summary = month_rows(store, "s", 2026, 11)
+    assert len(rows) == 30 and [r.result for r in rows[20:]] == ["未檢測"] * 10
+    day7 = rows[6]
+    assert day7.result == "異常" and day7.handling.startswith("機房電源") and day7.checked_by == "王小明"
+    assert day7.roc == "115/11/07" and day7.time == "20:00"
+    assert summary["days_checked"] == 20 and summary["days_normal"] == 19 and summary["availability"] == 95.0
+    assert summary["slowest_ms"] == 300 and summary["slowest_day"] == "2026-11-20"
+    csv_text = render_csv(store, "s", 2026, 11)
+    assert csv_text.startswith("\ufeff日期（民國）") and "未檢測" in csv_text and "主管核章" in csv_text
+
+
+def test_the_month_prints_to_pdf_in_headless_chromium(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    fixture_month(store)
+    html = tmp_path / "uptime.html"
+    html.write_text(render_html(store, "s", "第一區管理處", 2026, 11), encoding="utf-8")
+    chromium = find_browser().chromium
+    assert chromium, "chromium must be installed"
+    pdf = tmp_path / "uptime.pdf"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", f"--print-to-pdf={pdf}",
+                    "--no-pdf-header-footer", html.as_uri()], check=True, capture_output=True, timeout=120)
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 1000
+
+
+def test_uptime_log_and_note_commands(tmp_path, sites):
+    plain, _, _ = sites
+    cfg = write_config(tmp_path / "c.toml", plain.base, tmp_path / "s.sqlite3", site={"agency": AGENCY})
+    assert run_cli("uptime", "--config", str(cfg)).returncode == 0
+    note = run_cli("uptime", "note", "--config", str(cfg), "--date", "2026-11-26", "--by", "值班員", "--text", "正常")
+    assert note.returncode == 0
+    month = dt.datetime.now(TAIPEI).strftime("%Y-%m")
+    out = tmp_path / "log.html"
+    result = run_cli("uptime-log", "--config", str(cfg), "--month", month, "--out", str(out))
+    assert result.returncode == 0 and "全球資訊網運轉情形紀錄表" in out.read_text(encoding="utf-8")
+    bad = run_cli("uptime-log", "--config", str(cfg), "--month", "2026-13")
+    assert bad.returncode == 2 and "--month" in bad.stderr
+
+
+def test_schedule_files_use_taipei_time_and_real_paths(tmp_path):
+    cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3")
+    result = run_cli("schedule", "print", "--config", str(cfg), "--kind", "cron")
+    assert result.returncode == 0
+    assert "CRON_TZ=Asia/Taipei" in result.stdout and "0 20 * * *" in result.stdout
+    assert str(cfg) in result.stdout and "siteaudit" in result.stdout
+    dest = tmp_path / "units"
+    result = run_cli("schedule", "install", "--config", str(cfg), "--kind", "systemd", "--dest", str(dest),
+                     "--outdir", str(tmp_path / "r"), "--logdir", str(tmp_path / "l"))
+    assert result.returncode == 0
+    timer = (dest / "siteaudit-uptime.timer").read_text(encoding="utf-8")
+    assert "OnCalendar=*-*-* 20:00:00 Asia/Taipei" in timer and "Persistent=true" in timer
+    assert f"--config {cfg}" in (dest / "siteaudit-uptime.service").read_text(encoding="utf-8")
