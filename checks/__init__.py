@@ -5,7 +5,7 @@ See `checks.base` for the contract a check module follows.
 
 from __future__ import annotations
 
-from checks import accessibility, disclosure, documents, links, metadata
+from checks import accessibility, disclosure, documents, essentials, freshness, links, metadata
 from checks.base import Check, CheckContext, CheckResult, merged_options
 from siteaudit.config import Config, ConfigError
 from siteaudit.store import Store
@@ -16,6 +16,8 @@ REGISTRY: dict[str, Check] = {
     "documents": documents.CHECK,
     "disclosure": disclosure.CHECK,
     "accessibility": accessibility.CHECK,
+    "essentials": essentials.CHECK,
+    "freshness": freshness.CHECK,
 }
 
 

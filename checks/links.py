@@ -72,6 +72,11 @@ class Referrers:
         self.detail.append(item)
 
 
+def is_mixed_content(page: str, url: str, element: str) -> bool:
+    """An http:// resource (image, script, stylesheet, frame…) embedded in an https:// page."""
+    return page.startswith("https://") and url.startswith("http://") and element in RESOURCE_ELEMENTS
+
+
 def bigrams(text: str) -> set[str]:
     """Character bigrams of the CJK runs and lower-cased words of the rest: works for Chinese and English."""
     text = text.lower()
@@ -147,7 +152,7 @@ class LinksCheck:
             for extra, extra_ev in notices:
                 note(extra, url, page, text, element, extra_ev)
             if http_host:
-                if page.startswith("https://") and element in RESOURCE_ELEMENTS and element != "iframe":
+                if is_mixed_content(page, url, element):
                     note("mixed-content", url, page, text, element, {"host": http_host})
                 elif http_host in https_hosts:
                     note("insecure-link", url, page, text, element, {"host": http_host})

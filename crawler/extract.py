@@ -18,6 +18,10 @@ LINK_ELEMENTS = ("a", "area", "link", "img", "script", "iframe", "frame", "objec
                  "meta", "video", "audio")
 MAX_TEXT = 300
 ROW_TAGS = frozenset({"tr", "li", "dd", "dt", "p"})
+# Text nodes that may carry a displayed update date (更新日期：115年10月1日); XPath runs in C, so this is cheap.
+STAMP_XPATH = ("//body//text()[contains(., '更新') or contains(., '發布') or contains(., '發佈') "
+               "or contains(., '公告日期') or contains(., '上版') or contains(., 'Updated') or contains(., 'updated')]")
+MAX_STAMPS = 5
 
 
 @dataclass
@@ -28,6 +32,7 @@ class PageData:
     anchors: list[str] = field(default_factory=list)
     meta: dict[str, list[str]] = field(default_factory=dict)
     links: list[dict[str, Any]] = field(default_factory=list)
+    stamps: list[str] = field(default_factory=list)
 
 
 def clean(text: str | None) -> str:
@@ -132,4 +137,20 @@ def extract(doc: Any, page_url: str, rules: UrlRules) -> PageData:
     for el in doc.iterfind(".//*[@id]"):
         anchors.add(el.get("id"))
     data.anchors = sorted(anchors)
+    data.stamps = _stamps(doc)
     return data
+
+
+def _stamps(doc: Any) -> list[str]:
+    """Short texts around update-date labels; the freshness check reads dates from them."""
+    out: list[str] = []
+    for node in doc.xpath(STAMP_XPATH):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("script", "style", "a", "title"):
+            continue
+        text = clean(parent.text_content())[:120]
+        if text and text not in out:
+            out.append(text)
+        if len(out) >= MAX_STAMPS:
+            break
+    return out

@@ -27,7 +27,9 @@ def session_for(cfg: Config) -> requests.Session:
 def fetch_bytes(session: requests.Session, url: str, max_bytes: int, timeout: float) -> Download:
     """GET `url`, reading at most `max_bytes`; never raises on network errors."""
     try:
-        with session.get(url, stream=True, timeout=timeout, headers={"Accept-Encoding": "identity"}) as response:
+        # verify is passed per request: requests lets REQUESTS_CA_BUNDLE override Session.verify otherwise
+        with session.get(url, stream=True, timeout=timeout, headers={"Accept-Encoding": "identity"},
+                         verify=session.verify) as response:
             chunks, size = [], 0
             for chunk in response.iter_content(65536):
                 chunks.append(chunk)

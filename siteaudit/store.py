@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS pages (
     anchors TEXT,                      -- JSON list of element ids/names (for fragment checks)
     meta TEXT,                         -- JSON {lower-case meta name: [contents]}
     lang TEXT,
+    stamps TEXT,                       -- JSON list of texts around update-date labels (更新日期…)
     response_time REAL,
     depth INTEGER,
     last_modified TEXT,
@@ -140,7 +141,7 @@ CREATE INDEX IF NOT EXISTS links_page ON links(page_id);
 CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
 """
 
-PAGE_COLUMNS = ["url", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "is_html", "size", "truncated", "charset", "title", "h1", "anchors", "meta", "lang", "response_time", "depth", "last_modified", "etag", "headers", "found_on", "fetched"]
+PAGE_COLUMNS = ["url", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "is_html", "size", "truncated", "charset", "title", "h1", "anchors", "meta", "lang", "stamps", "response_time", "depth", "last_modified", "etag", "headers", "found_on", "fetched"]
 RESOURCE_COLUMNS = ["url", "kind", "method", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "content_length", "size", "truncated", "head", "response_time", "last_modified", "etag", "headers", "found_on", "fetched"]
 LINK_COLUMNS = ["element", "attribute", "text", "raw", "url", "fragment", "rel", "target", "title", "scope", "grp"]
 

@@ -230,7 +230,8 @@ class SiteSpider(scrapy.Spider):
             if record["truncated"]:
                 record["error_detail"] = f"page cut at {len(body)} bytes (crawl.max_page_bytes)"
             data = extract(parse_html(text), response.url, self.rules)
-            record.update(title=data.title, h1=data.h1, lang=data.lang, anchors=data.anchors, meta=data.meta)
+            record.update(title=data.title, h1=data.h1, lang=data.lang, anchors=data.anchors, meta=data.meta,
+                          stamps=data.stamps)
             links = data.links
             depth = response.meta.get("sa_depth", 0)
             chain = response.meta.get("sa_chain", 0)

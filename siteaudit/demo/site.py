@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ MARK = ('<a href="https://accessibility.moda.gov.tw/Applications/Detail?category
         '<img src="/images/accessibility-aa.png" width="88" height="31" alt="通過AA無障礙網頁檢測"></a>')
 DEAD_EXTERNAL = "http://dead-host.example.invalid/"
 BUDGET_GAPS = (101, 102, 103)
+DEFAULT_UPDATED = date.today() - timedelta(days=10)
 PNG_1PX = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                         "1f15c4890000000d49444154789c6360000000000500010d0a2db40000000049454e44ae426082")
 
@@ -60,8 +61,15 @@ FOOTER = f"""<footer><a href="#footer" accesskey="Z" title="下方功能區塊" 
 <p>{MARK}</p></footer>"""
 
 
+def roc(day: date) -> str:
+    """115年10月1日."""
+    return f"{day.year - 1911}年{day.month}月{day.day}日"
+
+
 def page(title: str, body: str, date: str = "2026-10-01", meta: bool = True, lang: bool = True,
-         categories: bool = True, charset: str = "utf-8", updated: str | None = "115年10月1日") -> str:
+         categories: bool = True, charset: str = "utf-8", updated: str | None = "") -> str:
+    if updated == "":
+        updated = roc(DEFAULT_UPDATED)
     head_meta = meta_block(title, date, categories=categories) if meta else ""
     stamp = f'<p class="updated">更新日期：{updated}</p>' if updated else ""
     lang_attr = ' lang="zh-Hant-TW"' if lang else ""
@@ -99,25 +107,30 @@ def build(root: str | Path) -> dict[str, Any]:
     def defect(check: str, rule: str, url: str, note: str) -> None:
         truth.append({"check": check, "rule": rule, "url": url, "note": note})
 
-    news = [
-        ("n001", "115年度第一季水質檢驗結果公告", "115年4月10日", "2026-04-10"),
-        ("n002", "板橋區停水公告（115年11月3日）", "115年10月28日", "2026-10-28"),
-        ("n003", "自來水管線汰換工程說明", "115年9月15日", "2026-09-15"),
-        ("n004", "節約用水宣導", "115年8月1日", "2026-08-01"),
-        ("n005", "水費電子帳單優惠", "115年7月12日", "2026-07-12"),
-        ("n006", "颱風期間供水應變措施", "115年6月30日", "2026-06-30"),
-        ("n007", "中華民國114年度用戶滿意度調查結果", "115年2月5日", "2026-02-05"),
-        ("n008", "舊版申辦流程說明", "112年3月2日", "2023-03-02"),
-        ("n009", "年度管線巡檢計畫", "125年1月5日", "2026-01-05"),
-        ("n010", "用水設備檢查服務", "115年11月2日", "2026-11-02"),
-        ("n011", "夏季用水高峰提醒", "115年5月20日", "2026-05-20"),
-        ("n012", "新版水費試算服務上線", "115年11月20日", "2026-11-20"),
-    ]
-    defect("freshness", "stale-page", "/news/n008.html", "updated 112-03-02, older than 12 months")
-    defect("freshness", "future-date", "/news/n009.html", "typo: 125年 is in the future")
-    defect("freshness", "expired-announcement", "/news/n002.html", "停水公告 for 115-11-03, still on the home page")
-    for slug, title, roc, ad in news:
-        body = f'<p class="date">發布日期：{roc}</p><p>{title}，詳細內容如下。</p>' \
+    today = date.today()
+
+    def ago(days: int) -> date:
+        return today - timedelta(days=days)
+
+    outage = ago(20)
+    news_dates = {"n001": ago(30), "n002": ago(25), "n003": ago(60), "n004": ago(70), "n005": ago(80),
+                  "n006": ago(90), "n007": ago(100), "n008": ago(3 * 365 + 100), "n009": ago(15),
+                  "n010": ago(20), "n011": ago(40), "n012": ago(5)}
+    titles = {
+        "n001": "第一季水質檢驗結果公告", "n002": f"板橋區停水公告（{roc(outage)}）", "n003": "自來水管線汰換工程說明",
+        "n004": "節約用水宣導", "n005": "水費電子帳單優惠", "n006": "颱風期間供水應變措施", "n007": "用戶滿意度調查結果",
+        "n008": "舊版申辦流程說明", "n009": "年度管線巡檢計畫", "n010": "用水設備檢查服務", "n011": "夏季用水高峰提醒",
+        "n012": "新版水費試算服務上線",
+    }
+    news = []
+    for slug, when in news_dates.items():
+        shown = roc(when) if slug != "n009" else roc(when.replace(year=when.year + 10))  # n009: a typo'd year
+        news.append((slug, titles[slug], shown, when.isoformat()))
+    defect("freshness", "stale-page", "/news/n008.html", "updated over three years ago")
+    defect("freshness", "future-date", "/news/n009.html", "typo: a ROC year ten years ahead")
+    defect("freshness", "expired-announcement", "/news/n002.html", "停水公告 for a day already past, on the home page")
+    for slug, title, shown, ad in news:
+        body = f'<p class="date">發布日期：{shown}</p><p>{title}，詳細內容如下。</p>' \
                f'<p><a href="/news/index.html">回最新消息列表</a></p>'
         if slug == "n003":
             body += '<p>工程位置圖：<a href="/news/n003.html#map">見下方地圖</a></p>'
@@ -129,7 +142,7 @@ def build(root: str | Path) -> dict[str, Any]:
             body += '<p>相關說明：<a href="/services/bill.html">颱風期間停班停課公告</a></p>'
             defect("links", "title-mismatch", "/services/bill.html", "link text unrelated to 水費查詢")
         files[f"news/{slug}.html"] = page(title, body, date=ad, categories=slug not in ("n006", "n007"),
-                                          updated=roc)
+                                          updated=shown)
     defect("metadata", "missing-field", "/news/n006.html", "no Category.* fields")
     defect("metadata", "missing-field", "/news/n007.html", "no Category.* fields")
     news_list = _links([(f"/news/{s}.html", f"{t}（{r}）") for s, t, r, _ in news]
@@ -255,7 +268,11 @@ def build(root: str | Path) -> dict[str, Any]:
     files["privacy.html"] = page("隱私權及資訊安全政策", "<p>本網站重視您的隱私權與資訊安全。</p>")
     files["open-data.html"] = page("政府網站資料開放宣告", "<p>本網站資料以政府資料開放授權條款第1版提供。</p>")
     files["accessibility.html"] = page("無障礙聲明", "<p>本網站通過AA檢測等級。</p>")
-    files["faq.html"] = page("常見問答", "<dl><dt>如何申請用水？</dt><dd>請見用水申請。</dd></dl>")
+    files["faq.html"] = page("常見問答", "<dl><dt>如何申請用水？</dt><dd>請見用水申請。</dd></dl>", updated=None)
+    defect("freshness", "no-displayed-date", "/faq.html", "no 更新日期 shown")
+    defect("essentials", "element-recommended", "", "為民服務白皮書 not linked from the home page")
+    defect("essentials", "https-missing", "", "the demo is served over plain http")
+    defect("essentials", "http-not-redirected", "", "http:// is not redirected to https://")
     files["search-help.html"] = page("搜尋說明", "<p>輸入關鍵字後按搜尋；查無資料時請改用較短的關鍵字。</p>")
     files["private/internal.html"] = page("內部專區", "<p>robots.txt 排除。</p>")
 

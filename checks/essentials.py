@@ -1,0 +1,272 @@
+"""Site essentials: the pages an inspector looks for, a working search, and HTTPS.
+
+Elements are found from the home page's links (text, title, URL); search and HTTPS are tried with a
+few requests of the check's own (GET only, never POST). Rules and options: docs/checks/essentials.md.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+
+import requests
+from bs4 import BeautifulSoup
+
+from checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table
+from checks.links import is_mixed_content
+from schedules.uptime import measure_connection
+from siteaudit.config import ConfigError
+from siteaudit.http import session_for
+
+GUIDE = "政府網站服務管理規範；提升服務品質執行計畫"
+LEVELS = ("required", "recommended", "off")
+ELEMENTS: dict[str, dict[str, Any]] = {
+    "sitemap": {"name": "網站導覽", "texts": ["網站導覽", "網站地圖", "sitemap"], "level": "required"},
+    "privacy": {"name": "隱私權政策", "texts": ["隱私權"], "level": "required"},
+    "security": {"name": "資訊安全政策", "texts": ["資訊安全", "資安政策"], "level": "required"},
+    "open-data": {"name": "政府網站資料開放宣告", "texts": ["資料開放宣告", "開放資料宣告"], "level": "required"},
+    "contact": {"name": "聯絡資訊", "texts": ["聯絡資訊", "聯絡我們", "聯絡方式", "交通位置"], "level": "required"},
+    "faq": {"name": "常見問答", "texts": ["常見問答", "常見問題", "FAQ"], "level": "required"},
+    "whitepaper": {"name": "為民服務白皮書", "texts": ["服務白皮書"], "level": "recommended"},
+    "accessibility": {"name": "無障礙聲明或標章", "texts": ["無障礙"], "urls": ["accessibility.moda.gov.tw"],
+                      "level": "required"},
+    "facebook": {"name": "Facebook 粉絲專頁", "urls": ["facebook.com"], "level": "off"},
+    "youtube": {"name": "YouTube 頻道", "urls": ["youtube.com", "youtu.be"], "level": "off"},
+}
+CONTACT_PATTERNS = {
+    "address": re.compile(r"地址|住址|\d{3,5}\s*\S{2,3}[市縣]"),
+    "phone": re.compile(r"(電話|總機|Tel)[^0-9(]{0,6}\(?0\d{1,2}\)?[-\s]?\d{3,4}[-\s]?\d{3,4}", re.I),
+    "fax": re.compile(r"(傳真|Fax)[^0-9(]{0,6}\(?0\d{1,2}\)?[-\s]?\d{3,4}[-\s]?\d{3,4}", re.I),
+    "email": re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),
+}
+NO_RESULT_HELP = re.compile(r"查無|沒有找到|找不到|無相關|無符合|0\s*筆|建議|搜尋說明|No results|nothing found|Try", re.I)
+SEARCH_HELP_TEXTS = ("搜尋說明", "檢索說明", "查詢說明", "搜尋幫助", "檢索功能說明", "search help")
+SEARCH_PARAM_NAMES = ("q", "query", "keyword", "keywords", "kw", "search", "s", "text", "key")
+
+RULES = rule_table(
+    Rule("element-missing", "error", "首頁找不到必要的網站資訊", "Required site element not found from the home page", GUIDE),
+    Rule("element-recommended", "warning", "首頁找不到建議的網站資訊", "Recommended site element not found", GUIDE),
+    Rule("element-broken", "error", "必要網站資訊的連結失效", "Link to a required site element is broken", GUIDE),
+    Rule("contact-details-missing", "error", "聯絡資訊頁缺少地址、電話、傳真或電子郵件",
+         "Contact page lacks address, phone, fax or e-mail", "政府資訊公開法第7條第1項第3款"),
+    Rule("search-missing", "error", "首頁沒有 GET 方式的站內搜尋", "No GET search form on the home page",
+         "提升服務品質執行計畫：多元及便利的資料檢索服務"),
+    Rule("search-broken", "error", "站內搜尋無法使用", "Site search does not work",
+         "提升服務品質執行計畫：多元及便利的資料檢索服務"),
+    Rule("search-no-results", "warning", "站內搜尋查詢常用詞沒有結果", "Site search lists nothing for a common query",
+         "提升服務品質執行計畫：多元及便利的資料檢索服務"),
+    Rule("search-no-help", "warning", "查無資料時沒有提供建議或說明", "No help when a search finds nothing",
+         "提升服務品質執行計畫：檢索功能說明"),
+    Rule("search-help-missing", "warning", "缺少檢索功能說明頁", "No search help page",
+         "提升服務品質執行計畫：檢索功能說明"),
+    Rule("https-missing", "error", "網站未以 HTTPS 提供", "Site not served over HTTPS", GUIDE),
+    Rule("certificate-invalid", "error", "HTTPS 憑證無效", "Invalid HTTPS certificate", GUIDE),
+    Rule("certificate-expiring", "warning", "HTTPS 憑證即將到期", "HTTPS certificate expires soon", GUIDE),
+    Rule("http-not-redirected", "warning", "http:// 未轉址到 https://", "http:// does not redirect to https://", GUIDE),
+    Rule("hsts-missing", "notice", "未設定 HSTS 標頭", "No Strict-Transport-Security header", GUIDE),
+    Rule("mixed-content", "warning", "https 頁面引用 http 資源（詳見連結檢查）", "http resources on https pages", GUIDE),
+)
+
+
+class EssentialsCheck:
+    name = "essentials"
+    title_zh = "網站必要資訊與檢索服務"
+    title_en = "Site essentials, search and HTTPS"
+    rules = RULES
+    options: dict[str, Any] = {
+        "elements": {},              # {"faq" = "recommended", "facebook" = "required", ...}
+        "matchers": {},              # {"privacy" = ["隱私"], ...}: extra link texts per element
+        "search_query": "水",          # a query that must list results
+        "absurd_query": "zzqx不存在的查詢詞9471",
+        "network": True,             # false: judge only what the crawl stored (no search, no HTTPS probes)
+        "https_url": "",             # default: the first start URL with https://
+        "http_url": "",              # default: the first start URL with http://
+        "ca_file": "",               # extra trusted certificates (PEM) for the HTTPS probe
+        "cert_warn_days": 30,
+    }
+
+    def validate(self, opts: dict[str, Any]) -> None:
+        for key, level in opts["elements"].items():
+            if key not in ELEMENTS:
+                raise ConfigError(f"checks.essentials.elements.{key}: unknown element (known: {', '.join(ELEMENTS)})")
+            if level not in LEVELS:
+                raise ConfigError(f"checks.essentials.elements.{key}: {level!r} is not required, recommended or off")
+        for key in opts["matchers"]:
+            if key not in ELEMENTS:
+                raise ConfigError(f"checks.essentials.matchers.{key}: unknown element")
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        opts = ctx.options
+        home = self.home(ctx)
+        findings: list[Finding] = []
+        summary: dict[str, Any] = {}
+        if home is None:
+            return CheckResult([], {"status": "not_run", "reason": "the home page was not crawled"})
+        home_links = [(t or "", u or r or "", ti or "") for t, u, r, ti, page in
+                      ctx.store.link_tuples(ctx.run_id, ("text", "url", "raw", "title")) if page == home]
+        targets = ctx.store.targets(ctx.run_id)
+        found: dict[str, str] = {}
+        for key, spec in ELEMENTS.items():
+            level = opts["elements"].get(key, spec["level"])
+            if level == "off":
+                continue
+            texts = spec.get("texts", []) + opts["matchers"].get(key, [])
+            urls = spec.get("urls", [])
+            matches = [u for t, u, ti in home_links
+                       if any(x.lower() in f"{t} {ti}".lower() for x in texts) or any(x in u for x in urls)]
+            if not matches:
+                rule = "element-missing" if level == "required" else "element-recommended"
+                findings.append(finding(self, rule, "", [home], spec["name"], {"element": key, "looked_for": texts}))
+                continue
+            ok = [u for u in matches if _ok(targets.get(u)) is not False]
+            if not ok:
+                findings.append(finding(self, "element-broken", matches[0], [home], spec["name"], {"element": key}))
+                continue
+            found[key] = ok[0]
+        summary["elements_found"] = found
+        summary["elements_required"] = sum(1 for k, s in ELEMENTS.items()
+                                           if opts["elements"].get(k, s["level"]) == "required")
+        if not any(any(h.lower() in t.lower() for h in SEARCH_HELP_TEXTS) for t, _, _ in home_links):
+            findings.append(finding(self, "search-help-missing", "", [home], "", {}))
+        mixed = {}
+        for element, url, page in ctx.store.link_tuples(ctx.run_id, ("element", "url")):
+            if url and is_mixed_content(page, url, element):
+                mixed.setdefault(url, []).append(page)
+        if mixed:
+            findings.append(finding(self, "mixed-content", "", sorted({p for v in mixed.values() for p in v}),
+                                    f"{len(mixed)} 個資源", {"resources": sorted(mixed)[:50]}))
+        summary["mixed_content_resources"] = len(mixed)
+        if opts["network"]:
+            session = session_for(ctx.config)
+            if opts["ca_file"]:
+                session.verify = opts["ca_file"]
+            summary["contact"] = self.contact(ctx, session, found.get("contact"), findings)
+            summary["search"] = self.search(ctx, session, home, opts, findings)
+            summary["https"] = self.https(ctx, session, opts, findings)
+        order = {"error": 0, "warning": 1, "notice": 2}
+        findings.sort(key=lambda f: (order[f.severity], f.rule, f.url))
+        summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
+        return CheckResult(findings, summary)
+
+    def home(self, ctx: CheckContext) -> str | None:
+        for start in ctx.config.site.start_urls:
+            row = ctx.store.db.execute("SELECT url, final_url FROM pages WHERE run_id=? AND url IN (?, ?)",
+                                       (ctx.run_id, start, start.rstrip("/") + "/")).fetchone()
+            if row:
+                return row["final_url"] or row["url"]
+        return None
+
+    def contact(self, ctx: CheckContext, session: requests.Session, url: str | None,
+                findings: list[Finding]) -> dict[str, Any]:
+        if not url:
+            return {"checked": False}
+        try:
+            text = BeautifulSoup(session.get(url, timeout=ctx.config.crawl.download_timeout, verify=session.verify).text, "lxml").get_text(" ")
+        except requests.RequestException as exc:
+            return {"checked": False, "error": str(exc)[:200]}
+        present = {k: bool(p.search(text)) for k, p in CONTACT_PATTERNS.items()}
+        missing = [k for k, v in present.items() if not v]
+        if missing:
+            findings.append(finding(self, "contact-details-missing", url, [url], "、".join(missing), {"missing": missing}))
+        return {"checked": True, "url": url, **present}
+
+    def search(self, ctx: CheckContext, session: requests.Session, home: str, opts: dict[str, Any],
+               findings: list[Finding]) -> dict[str, Any]:
+        timeout = ctx.config.crawl.download_timeout
+        try:
+            soup = BeautifulSoup(session.get(home, timeout=timeout, verify=session.verify).text, "lxml")
+        except requests.RequestException as exc:
+            return {"form": False, "error": str(exc)[:200]}
+        form = field = None
+        for candidate in soup.find_all("form"):
+            if (candidate.get("method") or "get").lower() != "get":
+                continue  # never submit a POST form
+            inputs = candidate.find_all("input")
+            named = [i for i in inputs if i.get("name") and (i.get("type") or "text").lower() in ("text", "search")]
+            preferred = [i for i in named if i["name"].lower() in SEARCH_PARAM_NAMES or
+                         (i.get("type") or "").lower() == "search"]
+            if preferred or (named and (candidate.get("role") == "search" or "search" in (candidate.get("action") or "").lower())):
+                form, field = candidate, (preferred or named)[0]
+                break
+        if form is None or field is None:
+            findings.append(finding(self, "search-missing", home, [home], "", {}))
+            return {"form": False}
+        action = urljoin(home, form.get("action") or home)
+        hidden = {i["name"]: i.get("value", "") for i in form.find_all("input")
+                  if i.get("name") and (i.get("type") or "").lower() == "hidden"}
+
+        def submit(query: str) -> tuple[int | None, str, str]:
+            parts = urlsplit(action)
+            url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode({**hidden, field["name"]: query}), ""))
+            try:
+                r = session.get(url, timeout=timeout, verify=session.verify)
+                return r.status_code, r.text, url
+            except requests.RequestException as exc:
+                return None, str(exc), url
+
+        status, body, url = submit(opts["search_query"])
+        result: dict[str, Any] = {"form": True, "action": action, "field": field["name"], "query_url": url,
+                                  "query_status": status}
+        if status is None or status >= 400:
+            findings.append(finding(self, "search-broken", url, [home], f"HTTP {status}" if status else body[:100],
+                                    {"status": status}))
+            return result
+        result_links = len(BeautifulSoup(body, "lxml").find_all("a"))
+        if opts["search_query"] not in body or re.search(r"查無|沒有找到|找不到", body):
+            findings.append(finding(self, "search-no-results", url, [home], opts["search_query"], {"links": result_links}))
+        status2, body2, url2 = submit(opts["absurd_query"])
+        result["absurd_status"] = status2
+        if status2 is None or status2 >= 400:
+            findings.append(finding(self, "search-broken", url2, [home], f"查無資料時 HTTP {status2}", {"status": status2}))
+        elif not NO_RESULT_HELP.search(body2):
+            findings.append(finding(self, "search-no-help", url2, [home], "", {}))
+        return result
+
+    def https(self, ctx: CheckContext, session: requests.Session, opts: dict[str, Any],
+              findings: list[Finding]) -> dict[str, Any]:
+        start = urlsplit(ctx.config.site.start_urls[0])
+        https_url = opts["https_url"] or urlunsplit(("https", start.netloc, start.path or "/", "", ""))
+        http_url = opts["http_url"] or urlunsplit(("http", start.netloc, start.path or "/", "", ""))
+        timeout = ctx.config.crawl.download_timeout
+        state: dict[str, Any] = {"https_url": https_url}
+        try:
+            r = session.get(http_url, timeout=timeout, allow_redirects=False, verify=session.verify)
+            location = r.headers.get("Location", "")
+            redirected = r.status_code in (301, 302, 303, 307, 308) and urljoin(http_url, location).startswith("https://")
+            state["http_redirects_to_https"] = redirected
+            if not redirected:
+                findings.append(finding(self, "http-not-redirected", http_url, [], f"HTTP {r.status_code}",
+                                        {"status": r.status_code, "location": location}))
+        except requests.RequestException as exc:
+            state["http_error"] = str(exc)[:200]
+        try:
+            conn = measure_connection(https_url, timeout, opts["ca_file"])
+        except OSError as exc:
+            findings.append(finding(self, "https-missing", https_url, [], str(exc)[:200], {}))
+            state["https"] = False
+            return state
+        state.update(https=True, cert_days_left=conn.get("cert_days_left"), cert_expires=conn.get("cert_expires"))
+        if conn.get("tls_error"):
+            findings.append(finding(self, "certificate-invalid", https_url, [], conn["tls_error"], conn))
+        elif conn.get("cert_days_left") is not None and conn["cert_days_left"] < opts["cert_warn_days"]:
+            findings.append(finding(self, "certificate-expiring", https_url, [], f"{conn['cert_days_left']} 天",
+                                    conn))
+        try:
+            r = session.get(https_url, timeout=timeout, verify=session.verify)
+            hsts = r.headers.get("Strict-Transport-Security")
+            state["hsts"] = hsts
+            if not hsts:
+                findings.append(finding(self, "hsts-missing", https_url, [], "", {}))
+        except requests.RequestException as exc:
+            state["https_get_error"] = str(exc)[:200]
+        return state
+
+
+def _ok(target: Any) -> bool | None:
+    if target is None:
+        return None
+    return target.verdict in ("ok", "redirect") and (target.status or 0) < 400
+
+
+CHECK = EssentialsCheck()

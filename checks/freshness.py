@@ -1,0 +1,148 @@
+"""Freshness check (資訊即時性): no stale pages, no future dates, no announcements past their date.
+
+Each page's displayed update date (更新日期, 更新時間, 發布日期, 最後更新… in ROC or AD forms) is read from
+the texts the crawl kept around those labels; Last-Modified is the fallback, and the source is named.
+Rules and options: docs/checks/freshness.md.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table
+from siteaudit.config import ConfigError
+from siteaudit.dates import find_dates
+
+PLAN = "提升服務品質執行計畫：網站(頁)提供即時正確之資訊內容，無明顯錯誤及過期資訊情形"
+UPDATE_LABELS = ("更新", "最後更新", "修改日期", "Updated", "updated")
+PUBLISH_LABELS = ("發布", "發佈", "公告日期", "上版")
+
+RULES = rule_table(
+    Rule("stale-page", "error", "頁面資訊逾期未更新", "Page not updated within the limit", PLAN),
+    Rule("future-date", "warning", "頁面日期在未來（可能誤植）", "Page date is in the future (typo?)", PLAN),
+    Rule("no-displayed-date", "notice", "頁面未顯示更新日期", "Page shows no update date", PLAN),
+    Rule("expired-announcement", "warning", "首頁仍列出已過期的公告", "Home page lists an announcement whose date is past",
+         PLAN),
+)
+
+
+def months_between(earlier: date, later: date) -> float:
+    return (later - earlier).days / 30.44
+
+
+def displayed_date(stamps: list[str]) -> tuple[date, str] | None:
+    """The update date a page shows (an update label wins over a publish label), with its text."""
+    best: tuple[int, date, str] | None = None
+    for text in stamps:
+        rank = 0 if any(label in text for label in UPDATE_LABELS) else 1 if any(
+            label in text for label in PUBLISH_LABELS) else 2
+        for found in find_dates(text):
+            if found.date is not None:
+                if best is None or rank < best[0]:
+                    best = (rank, found.date, text)
+                break
+    return (best[1], best[2]) if best else None
+
+
+class FreshnessCheck:
+    name = "freshness"
+    title_zh = "資訊即時性（過期資訊）"
+    title_en = "Freshness (stale information)"
+    rules = RULES
+    options: dict[str, Any] = {
+        "max_age_months": 12,
+        "news_max_age_months": 12,      # news and announcements: their own (usually shorter) limit
+        "news_patterns": ["/news", "最新消息", "公告", "新聞"],   # URL or title matches -> a news page
+        "announcement_words": ["停水", "停電", "施工", "停止供水", "暫停"],
+        "today": "",
+    }
+
+    def validate(self, opts: dict[str, Any]) -> None:
+        if opts["today"]:
+            try:
+                date.fromisoformat(opts["today"])
+            except ValueError:
+                raise ConfigError(f"checks.freshness.today: {opts['today']!r} is not an ISO date")
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        opts = ctx.options
+        today = date.fromisoformat(opts["today"]) if opts["today"] else date.today()
+        news = [re.compile(re.escape(p)) for p in opts["news_patterns"]]
+        findings: list[Finding] = []
+        dated: list[dict[str, Any]] = []
+        no_date: list[str] = []
+        within = 0
+        for page in ctx.store.pages(ctx.run_id, html_only=True):
+            url = page["url"]
+            stamps = json.loads(page["stamps"] or "[]")
+            shown = displayed_date(stamps)
+            if shown:
+                when, text, source = shown[0], shown[1], "displayed"
+            else:
+                no_date.append(url)
+                modified = _http_date(page["last_modified"])
+                if modified is None:
+                    continue
+                when, text, source = modified, page["last_modified"], "Last-Modified"
+            is_news = any(p.search(url) or p.search(page["title"] or "") for p in news)
+            limit = opts["news_max_age_months"] if is_news else opts["max_age_months"]
+            age = months_between(when, today)
+            record = {"url": url, "date": when.isoformat(), "source": source, "text": text,
+                      "age_months": round(age, 1), "limit_months": limit}
+            dated.append(record)
+            if when > today + timedelta(days=1):
+                findings.append(finding(self, "future-date", url, [url], f"{when.isoformat()}（{text}）", record))
+            elif age > limit:
+                findings.append(finding(self, "stale-page", url, [url],
+                                        f"{when.isoformat()}，{age:.0f} 個月（上限 {limit}）", record))
+            else:
+                within += 1
+        if no_date:
+            findings.append(finding(self, "no-displayed-date", "", sorted(no_date), f"{len(no_date)} 頁", {}))
+        findings += self.expired_announcements(ctx, opts, today)
+        order = {"error": 0, "warning": 1, "notice": 2}
+        findings.sort(key=lambda f: (order[f.severity], f.rule, f.url))
+        stalest = sorted(dated, key=lambda r: r["date"])[:10]
+        summary = {
+            "status": "fail" if any(f.rule in ("stale-page", "future-date") for f in findings) else "pass",
+            "pages_dated": len(dated),
+            "pages_without_displayed_date": len(no_date),
+            "within_limit_share": round(100.0 * within / len(dated), 1) if dated else None,
+            "stalest": [{"url": r["url"], "date": r["date"], "source": r["source"]} for r in stalest],
+        }
+        return CheckResult(findings, summary)
+
+    def expired_announcements(self, ctx: CheckContext, opts: dict[str, Any], today: date) -> list[Finding]:
+        """Announcements linked from the home page whose own date (an outage day…) is already past."""
+        homes = set()
+        for start in ctx.config.site.start_urls:
+            row = ctx.store.db.execute("SELECT url, final_url FROM pages WHERE run_id=? AND url IN (?, ?)",
+                                       (ctx.run_id, start, start.rstrip("/") + "/")).fetchone()
+            if row:
+                homes.add(row["final_url"] or row["url"])
+        out, seen = [], set()
+        for text, url, page in ctx.store.link_tuples(ctx.run_id, ("text", "url")):
+            if page not in homes or not text or not any(w in text for w in opts["announcement_words"]):
+                continue
+            dates = [f.date for f in find_dates(text) if f.date is not None]
+            if dates and max(dates) < today and (url, text) not in seen:
+                seen.add((url, text))
+                out.append(finding(self, "expired-announcement", url or "", [page], text,
+                                   {"text": text, "date": max(dates).isoformat()}))
+        return out
+
+
+def _http_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value).date()
+    except (TypeError, ValueError):
+        return None
+
+
+CHECK = FreshnessCheck()

@@ -1,0 +1,134 @@
+"""Site essentials (required pages, search, HTTPS) and freshness on fixture sites served from 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from checks.freshness import displayed_date
+from conftest import run_cli, write_config
+from siteaudit.testserver import send
+from tlsutil import make_cert, server_context
+
+TODAY = date(2026, 11, 26)
+FOOTER = """<footer><p>地址：220 新北市板橋區示範路1號　電話：(02)2345-6789　傳真：(02)2345-6790
+電子郵件：<a href="mailto:service@example.gov.tw">service@example.gov.tw</a></p>
+<a href="/contact.html">聯絡我們</a> <a href="/sitemap.html">網站導覽</a> <a href="/security.html">資訊安全政策</a>
+<a href="/open-data.html">政府網站資料開放宣告</a> <a href="/faq.html">常見問答</a> <a href="/a11y.html">無障礙聲明</a>
+<a href="/search-help.html">搜尋說明</a></footer>"""
+
+
+def page(title: str, body: str = "", stamp: str | None = "更新日期：115年11月1日") -> str:
+    shown = f"<p>{stamp}</p>" if stamp else ""
+    return f'<html lang="zh-Hant"><head><title>{title}</title></head><body><h1>{title}</h1>{body}{shown}{FOOTER}</body></html>'
+
+
+def search_ok(handler):
+    q = parse_qs(urlsplit(handler.path).query).get("q", [""])[0]
+    if "水" in q:
+        send(handler, 200, page(f"搜尋 {q}", '<ul><li><a href="/water.html">用水申請</a></li></ul>').encode())
+    else:
+        send(handler, 200, page("搜尋", "<p>查無資料，建議改用其他關鍵字。</p>").encode())
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    from siteaudit.testserver import SiteServer
+
+    root = tmp_path_factory.mktemp("essentials")
+    announce_day = TODAY - timedelta(days=5)
+    pages = {
+        "contact.html": page("聯絡資訊", "<p>歡迎來信</p>"),
+        "sitemap.html": page("網站導覽"), "security.html": page("資訊安全政策"), "open-data.html": page("資料開放"),
+        "faq.html": page("常見問答"), "a11y.html": page("無障礙聲明"), "search-help.html": page("搜尋說明"),
+        "water.html": page("用水申請"),
+        "roc.html": page("民國日期", stamp="更新日期：115/10/20"),
+        "ad.html": page("西元日期", stamp="最後更新 2026-09-30 14:00"),
+        "stale.html": page("舊頁", stamp="更新日期：112年1月5日"),
+        "nodate.html": page("沒有日期", stamp=None),
+        "future.html": page("未來", stamp="發布日期：125年3月1日"),
+        "notice.html": page("停水公告", stamp="發布日期：115年11月20日"),
+    }
+    for name, html in pages.items():
+        (root / name).write_text(html, encoding="utf-8")
+    links = "".join(f'<a href="/{n}">{n}</a> ' for n in ("roc.html", "ad.html", "stale.html", "nodate.html",
+                                                           "future.html", "water.html"))
+    links += f'<a href="/notice.html">停水公告（{announce_day.year - 1911}年{announce_day.month}月{announce_day.day}日）</a>'
+    form = '<form action="/search" method="get" role="search"><label for="q">搜尋</label><input id="q" name="q"></form>'
+    (root / "index.html").write_text(page("首頁", form + links), encoding="utf-8")
+    good_cert, good_key = make_cert(root, "good", hostname="good.test", days_left=200)
+    soon_cert, soon_key = make_cert(root, "soon", hostname="soon.test", days_left=10)
+    bundle = root / "bundle.pem"
+    bundle.write_text(good_cert.read_text() + soon_cert.read_text())
+    servers = {
+        "plain": SiteServer(root, {"/search": search_ok}),
+        "broken": SiteServer(root, {"/search": lambda h: send(h, 500, b"oops")}),
+        "tls": SiteServer(root, ssl_context=server_context(good_cert, good_key)),
+        "soon": SiteServer(root, ssl_context=server_context(soon_cert, soon_key)),
+    }
+    for s in servers.values():
+        s.start()
+    yield root, servers, bundle
+    for s in servers.values():
+        s.stop()
+
+
+def audit(root, servers, bundle, name: str, https: str, tmp_path, checks: str = "essentials,freshness"):
+    base = servers[name].base
+    cfg = write_config(tmp_path / f"{name}.toml", base, tmp_path / f"{name}.sqlite3", crawl={"sitemaps": False},
+                       extra=f'[checks.essentials]\nhttps_url = "{servers[https].base}/"\nca_file = "{bundle}"\n'
+                             f'[checks.freshness]\ntoday = "{TODAY.isoformat()}"\n')
+    result = run_cli("audit", "--config", str(cfg), "--checks", checks, "--out", str(tmp_path / f"out-{name}"))
+    doc = json.loads((tmp_path / f"out-{name}" / "findings.json").read_text(encoding="utf-8"))
+    rules: dict[str, set[str]] = {}
+    for f in doc["findings"]:
+        rules.setdefault(f["rule"], set()).add(f["url"].rsplit("/", 1)[-1] if f["url"] else "")
+    return result, doc, rules
+
+
+def test_required_pages_contact_details_search_and_https(site, tmp_path):
+    root, servers, bundle = site
+    result, doc, rules = audit(root, servers, bundle, "plain", "tls", tmp_path, "essentials")
+    summary = doc["summary"]["essentials"]
+    assert "privacy" not in summary["elements_found"] and "sitemap" in summary["elements_found"]
+    assert {f["evidence"].get("element") for f in doc["findings"] if f["rule"] == "element-missing"} == {"privacy"}
+    assert summary["contact"]["address"] and summary["contact"]["phone"] and summary["contact"]["fax"]
+    assert summary["contact"]["email"] and "contact-details-missing" not in rules
+    assert summary["search"]["form"] and summary["search"]["query_status"] == 200
+    assert not {"search-missing", "search-broken", "search-no-results", "search-no-help",
+                "search-help-missing"} & set(rules)
+    https = summary["https"]
+    assert https["https"] and 190 <= https["cert_days_left"] <= 200
+    assert "http-not-redirected" in rules and "hsts-missing" in rules
+    assert "certificate-invalid" not in rules and "certificate-expiring" not in rules
+    assert result.returncode == 1  # the privacy policy is missing
+
+
+def test_a_broken_search_and_an_expiring_certificate(site, tmp_path):
+    root, servers, bundle = site
+    _, doc, rules = audit(root, servers, bundle, "broken", "soon", tmp_path, "essentials")
+    assert "search-broken" in rules and "certificate-expiring" in rules
+
+
+def test_freshness_reads_roc_and_ad_update_dates_and_flags_stale_future_and_undated_pages(site, tmp_path):
+    root, servers, bundle = site
+    _, doc, rules = audit(root, servers, bundle, "plain", "tls", tmp_path, "freshness")
+    assert rules["stale-page"] == {"stale.html"}
+    assert rules["future-date"] == {"future.html"}
+    undated = next(f for f in doc["findings"] if f["rule"] == "no-displayed-date")
+    assert [p.rsplit("/", 1)[-1] for p in undated["pages"]] == ["nodate.html"]
+    assert rules["expired-announcement"] == {"notice.html"}
+    summary = doc["summary"]["freshness"]
+    assert summary["stalest"][0]["url"].endswith("/stale.html") and summary["status"] == "fail"
+    dates = {r["url"].rsplit("/", 1)[-1]: r for r in summary["stalest"]}
+    assert dates["roc.html"]["date"] == "2026-10-20" and dates["ad.html"]["date"] == "2026-09-30"
+    # the undated page is still judged, by its Last-Modified header
+    assert summary["pages_dated"] == 15 and summary["pages_without_displayed_date"] == 1
+
+
+def test_an_update_label_wins_over_a_publish_label():
+    got = displayed_date(["發布日期：115年1月2日", "更新日期：115年3月4日"])
+    assert got is not None and got[0] == date(2026, 3, 4)
