@@ -1,8 +1,12 @@
-"""Render a stored run: findings.json (stable schema) and a self-contained report.html (Jinja2, autoescaped)."""
+"""Render a stored run for the evidence dossier: findings.json (stable schema), report.html (self-contained,
+printable, Jinja2 with autoescape: everything from crawled pages is escaped), findings.csv and findings.ods.
+"""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -11,11 +15,45 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 import checks as registry
+from reports import export
+from reports.history import diff_runs, sparkline, trend
+from reports.inspection import inspection_items
+from reports.waivers import Waiver, apply_waivers
 from siteaudit.dates import roc_date_label
 from siteaudit.store import Store
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "notice": 2}
-DETAIL_KEYS = {"years", "items", "offenders_by_page", "failing_pages"}
+DETAIL_KEYS = {"years", "items", "offenders_by_page", "failing_pages", "stalest", "mark", "elements_found",
+               "search", "https", "contact", "violations_by_rule", "by_rule", "by_type", "failures_by_field",
+               "pages_with_violations_by_level", "code_lists_complete"}
+FORMATS = ("html", "json", "csv", "ods")
+
+
+def _iso(ts: float | None) -> str | None:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(ts)) if ts else None
+
+
+def findings_document(store: Store, run_id: int, waivers: list[Waiver] | None = None) -> dict[str, Any]:
+    """The findings.json document: {"run", "summary", "pages", "findings"}; waivers applied as of today."""
+    run = store.run(run_id)
+    if run is None:
+        raise KeyError(run_id)
+    findings, summary = apply_waivers(store.findings(run_id), run["summary"], waivers or [])
+    return {
+        "run": {"id": run["id"], "site": run["site"], "started": _iso(run["started"]),
+                "finished": _iso(run["finished"]), "status": run["status"], "config_hash": run["config_hash"],
+                "versions": run["versions"]},
+        "summary": summary,
+        "pages": store.count_pages(run_id),
+        "findings": findings,
+    }
+
+
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["pretty"] = lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+    return env
 
 
 def year_grid(summary: dict[str, Any]) -> dict[str, Any] | None:
@@ -32,69 +70,80 @@ def year_grid(summary: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def findings_document(store: Store, run_id: int) -> dict[str, Any]:
-    """The findings.json document: {"run", "summary", "pages", "findings"}."""
-    run = store.run(run_id)
-    if run is None:
-        raise KeyError(run_id)
-    return {
-        "run": {"id": run["id"], "site": run["site"], "started": _iso(run["started"]),
-                "finished": _iso(run["finished"]), "status": run["status"], "config_hash": run["config_hash"],
-                "versions": run["versions"]},
-        "summary": run["summary"],
-        "pages": store.count_pages(run_id),
-        "findings": store.findings(run_id),
-    }
-
-
-def _iso(ts: float | None) -> str | None:
-    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(ts)) if ts else None
-
-
-def environment() -> Environment:
-    return Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html", "j2"]),
-                       trim_blocks=True, lstrip_blocks=True)
-
-
-def render_html(store: Store, run_id: int, lang: str = "zh") -> str:
-    doc = findings_document(store, run_id)
+def render_html(store: Store, run_id: int, lang: str = "zh", waivers: list[Waiver] | None = None) -> str:
+    doc = findings_document(store, run_id, waivers)
     run = store.run(run_id) or {}
-    sections = []
     by_check: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for f in doc["findings"]:
         by_check[f["check"]].append(f)
+    sections = []
     for name, summary in doc["summary"].items():
         check = registry.REGISTRY.get(name)
         rules = check.rules if check else {}
         items = sorted(by_check.get(name, []), key=lambda f: (SEVERITY_ORDER.get(f["severity"], 9), f["rule"], f["url"]))
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for f in items:
+            groups[f["rule"]].append(f)
         sections.append({
             "name": name,
             "title": (check.title_zh if lang == "zh" else check.title_en) if check else name,
             "summary": summary,
-            "findings": items,
-            "rules": {rid: {"label": r.zh if lang == "zh" else r.en, "regulation": r.regulation}
-                      for rid, r in rules.items()},
             "figures": {k: v for k, v in summary.items() if k not in DETAIL_KEYS},
+            "details": {k: v for k, v in summary.items() if k in DETAIL_KEYS and k not in ("years", "items")},
+            "groups": [{"rule": rule, "severity": fs[0]["severity"], "findings": fs,
+                        "label": (rules[rule].zh if lang == "zh" else rules[rule].en) if rule in rules else rule,
+                        "regulation": rules[rule].regulation if rule in rules else ""}
+                       for rule, fs in groups.items()],
+            "count": len(items),
             "grid": year_grid(summary),
         })
     started = run.get("started") or time.time()
+    run_row = {**run, "summary": run.get("summary", {})}
+    diff = diff_runs(store, run_row, store.findings(run_id))
+    series = trend(store, run_row)
+    items = inspection_items(doc["summary"], doc["findings"], store, run.get("site", ""), run.get("finished"))
     return environment().get_template("report.html.j2").render(
-        doc=doc, run=run, sections=sections, lang=lang,
+        doc=doc, run=run, sections=sections, lang=lang, items=items, diff=diff,
+        sparks={k: sparkline(v) for k, v in series.items()},
         date_ad=time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
         date_roc=roc_date_label(time.localtime(started)),
         duration=(run.get("finished") or started) - started,
         agency=(run.get("config") or {}).get("site", {}).get("agency", ""),
+        axe_core=(doc["summary"].get("accessibility") or {}).get("axe_core", ""),
     )
 
 
-def write_outputs(store: Store, run_id: int, out_dir: Path, lang: str = "zh") -> None:
+def write_outputs(store: Store, run_id: int, out_dir: Path, lang: str = "zh", waivers: list[Waiver] | None = None,
+                  formats: tuple[str, ...] = FORMATS) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    doc = findings_document(store, run_id)
-    _atomic_write(out_dir / "findings.json", json.dumps(doc, ensure_ascii=False, indent=1))
-    _atomic_write(out_dir / "report.html", render_html(store, run_id, lang))
+    doc = findings_document(store, run_id, waivers)
+    written = []
+    if "json" in formats:
+        written.append(_atomic_write(out_dir / "findings.json", json.dumps(doc, ensure_ascii=False, indent=1)))
+    if "csv" in formats:
+        written.append(_atomic_write(out_dir / "findings.csv", export.to_csv(doc["findings"])))
+    if "ods" in formats:
+        written.append(_atomic_write(out_dir / "findings.ods", export.to_ods(doc["findings"])))
+    if "html" in formats:
+        written.append(_atomic_write(out_dir / "report.html", render_html(store, run_id, lang, waivers)))
+    return written
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
+    """Print the report to PDF through headless Chromium."""
+    with tempfile.TemporaryDirectory(prefix="siteaudit-pdf-") as profile:
+        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--no-first-run", f"--user-data-dir={profile}", f"--print-to-pdf={pdf}",
+                        "--no-pdf-header-footer", html.resolve().as_uri()],
+                       check=True, capture_output=True, timeout=300)
+
+
+def _atomic_write(path: Path, data: str | bytes) -> Path:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    if isinstance(data, bytes):
+        tmp.write_bytes(data)
+    else:
+        tmp.write_text(data, encoding="utf-8")
     tmp.replace(path)
+    return path

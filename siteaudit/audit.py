@@ -89,7 +89,9 @@ def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None) 
 def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str] | None = None,
           resume: bool = False, progress: bool = False, lang: str = "zh") -> AuditOutcome:
     from reports.render import write_outputs
+    from reports.waivers import apply_waivers, load_waivers
 
+    waivers = load_waivers(cfg.site.waivers)
     registry.validate_options(cfg)
     registry.select(check_names, cfg)
     started = time.time()
@@ -101,10 +103,11 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
         store.finish_run(run_id, "failed", error=failure)
         raise AuditError(f"could not crawl the site: {failure}", EXIT_UNCRAWLABLE)
     summary = run_checks(cfg, store, run_id, check_names)
-    status = "fail" if any(s.get("status") == "fail" for s in summary.values()) else "pass"
     store.finish_run(run_id, "complete", summary)
-    write_outputs(store, run_id, out, lang=lang)
+    _, judged = apply_waivers(store.findings(run_id), summary, waivers)
+    status = "fail" if any(s.get("status") == "fail" for s in judged.values()) else "pass"
+    write_outputs(store, run_id, out, lang=lang, waivers=waivers)
     print(f"siteaudit: run {run_id} of {cfg.site.name}: {store.count_pages(run_id)} pages in "
           f"{time.time() - started:.1f} s, {status}", file=sys.stderr)
-    return AuditOutcome(run_id, status, summary, out, store.count_pages(run_id),
+    return AuditOutcome(run_id, status, judged, out, store.count_pages(run_id),
                         EXIT_PASS if status == "pass" else EXIT_FAIL)

@@ -47,11 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("file", nargs="?", default="siteaudit.toml")
     i.add_argument("--force", action="store_true", help="overwrite an existing file")
 
-    r = sub.add_parser("report", help="re-render a stored run")
+    r = sub.add_parser("report", help="re-render a stored run (report.html, findings.json/.csv/.ods)")
     r.add_argument("run", nargs="?", default="latest", help="run id or 'latest'")
-    r.add_argument("--config", help="site config (for the store path)")
+    r.add_argument("--config", help="site config (for the store path, the site and its waivers)")
     r.add_argument("--store", help="SQLite store path")
     r.add_argument("--out", type=Path, default=None, help="output folder")
+    r.add_argument("--format", choices=("all", "html", "json", "csv", "ods"), default="all")
+    r.add_argument("--pdf", action="store_true", help="also print report.html to report.pdf (headless Chromium)")
+    r.add_argument("--waivers", help="TOML file of accepted findings (default: site.waivers of the config)")
     r.add_argument("--lang", choices=("zh", "en"), default="zh")
 
     u = sub.add_parser("uptime", help="probe the site now (the 20:00 check) and append the result to the store; "
@@ -165,12 +168,23 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from reports.render import write_outputs
+    from checks.browser import INSTALL_HINT, find_browser
+    from reports.render import FORMATS, print_pdf, write_outputs
+    from reports.waivers import load_waivers
 
+    site = None
+    waivers_path = args.waivers
+    if args.config:
+        from siteaudit import config as config_mod
+
+        cfg = config_mod.load(args.config)
+        site = cfg.site.name
+        waivers_path = waivers_path or cfg.site.waivers
+    waivers = load_waivers(waivers_path)
     store = open_store(args)
     try:
         if args.run == "latest":
-            run = store.latest_run(status="complete")
+            run = store.latest_run(site=site, status="complete")
         elif args.run.isdigit():
             run = store.run(int(args.run))
         else:
@@ -178,8 +192,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         if run is None:
             raise ConfigError(f"run {args.run}: not found in {store.path}")
         out = args.out or Path("siteaudit-out") / f"{run['site']}-run{run['id']}"
-        write_outputs(store, run["id"], out, lang=args.lang)
-        print(f"report: {out / 'report.html'}")
+        formats = FORMATS if args.format == "all" else (args.format,)
+        if args.pdf and "html" not in formats:
+            formats = (*formats, "html")
+        for path in write_outputs(store, run["id"], out, lang=args.lang, waivers=waivers, formats=formats):
+            print(f"wrote {path}")
+        if args.pdf:
+            chromium = find_browser().chromium
+            if not chromium:
+                raise ConfigError(f"--pdf needs chromium: {INSTALL_HINT}")
+            print_pdf(out / "report.html", out / "report.pdf", chromium)
+            print(f"wrote {out / 'report.pdf'}")
     finally:
         store.close()
     return 0

@@ -34,6 +34,7 @@ class SiteConfig:
     path_prefixes: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     contact_url: str = ""
+    waivers: str = ""                 # TOML file of accepted findings (reports/waivers.py)
 
 
 @dataclass

@@ -1,0 +1,84 @@
+"""Over time: the diff with the previous run of the same site, and the headline figures' trend (inline SVG)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from reports.inspection import inspection_items
+from siteaudit.store import Store
+
+
+def finding_key(f: dict[str, Any], origin: str = "") -> tuple[str, str, str]:
+    """What makes a finding the same one in two runs: check, rule and the thing judged.
+
+    The site's own origin is dropped, so a site served at another address (the demo's free port) compares.
+    """
+    thing = f["url"] or f["message"]
+    return f["check"], f["rule"], thing.replace(origin, "//") if origin else thing
+
+
+def origin_of(run: dict[str, Any]) -> str:
+    """`//host:port` of the run's first start URL (any scheme)."""
+    starts = (run.get("config") or {}).get("site", {}).get("start_urls") or [""]
+    parts = starts[0].split("/", 3)
+    return "//" + parts[2] if len(parts) >= 3 and parts[2] else ""
+
+
+@dataclass
+class Diff:
+    previous_run: int | None
+    new: list[dict[str, Any]] = field(default_factory=list)
+    fixed: list[dict[str, Any]] = field(default_factory=list)
+    persisting: int = 0
+    figures: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+
+
+def previous_run(store: Store, run: dict[str, Any]) -> dict[str, Any] | None:
+    row = store.db.execute("SELECT id FROM runs WHERE site=? AND id<? AND status='complete' ORDER BY id DESC LIMIT 1",
+                           (run["site"], run["id"])).fetchone()
+    return store.run(row["id"]) if row else None
+
+
+def diff_runs(store: Store, run: dict[str, Any], findings: list[dict[str, Any]]) -> Diff:
+    prev = previous_run(store, run)
+    if prev is None:
+        return Diff(None)
+    before = store.findings(prev["id"])
+    now_keys = {finding_key(f, origin_of(run)): f for f in findings}
+    old_keys = {finding_key(f, origin_of(prev)): f for f in before}
+    diff = Diff(prev["id"])
+    diff.new = [f for k, f in now_keys.items() if k not in old_keys]
+    diff.fixed = [f for k, f in old_keys.items() if k not in now_keys]
+    diff.persisting = len(set(now_keys) & set(old_keys))
+    now_items = {i.id: i.figure for i in inspection_items(run["summary"], findings)}
+    old_items = {i.id: i.figure for i in inspection_items(prev["summary"], before)}
+    diff.figures = {k: (old_items.get(k), v) for k, v in now_items.items() if v is not None or old_items.get(k)}
+    return diff
+
+
+def trend(store: Store, run: dict[str, Any], limit: int = 10) -> dict[str, list[float]]:
+    """Headline figures of the last `limit` complete runs of the site, oldest first."""
+    rows = store.db.execute("SELECT id FROM runs WHERE site=? AND id<=? AND status='complete' ORDER BY id DESC "
+                            "LIMIT ?", (run["site"], run["id"], limit)).fetchall()
+    series: dict[str, list[float]] = {}
+    for row in reversed(rows):
+        r = store.run(row["id"]) or {}
+        for item in inspection_items(r.get("summary", {}), store.findings(row["id"])):
+            if item.figure is not None:
+                series.setdefault(item.id, []).append(float(item.figure))
+    return series
+
+
+def sparkline(values: list[float], width: int = 120, height: int = 24) -> str:
+    """A small inline SVG polyline; numbers only, so nothing to escape."""
+    if len(values) < 2:
+        return ""
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    step = width / (len(values) - 1)
+    points = " ".join(f"{i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}" for i, v in enumerate(values))
+    last_x, last_y = points.split()[-1].split(",")
+    return (f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="trend {values[0]:g} to {values[-1]:g}"><polyline fill="none" stroke="#035" stroke-width="1.5" '
+            f'points="{points}"/><circle cx="{last_x}" cy="{last_y}" r="2" fill="#035"/></svg>')

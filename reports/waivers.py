@@ -1,0 +1,117 @@
+"""Waivers: a TOML file that accepts known findings, with a reason, who accepted them and an expiry date.
+
+A waived finding is shown as waived, never hidden, and no longer fails its check; once expired it counts
+again. Format (docs in README):
+
+    [[waiver]]
+    check = "links"
+    rule = "broken-link"
+    url = "https://www.example.gov.tw/old.pdf"    # or url_pattern = "regex"; neither = every URL
+    reason = "舊檔已申請下架"
+    accepted_by = "資訊小組 王小明"
+    expires = 2027-03-31
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from siteaudit.config import ConfigError
+
+KEYS = {"check", "rule", "url", "url_pattern", "reason", "accepted_by", "expires"}
+
+
+@dataclass(frozen=True)
+class Waiver:
+    check: str
+    rule: str
+    url: str | None
+    url_pattern: re.Pattern[str] | None
+    reason: str
+    accepted_by: str
+    expires: dt.date
+
+    def matches(self, f: dict[str, Any]) -> bool:
+        if f["check"] != self.check or f["rule"] != self.rule:
+            return False
+        if self.url is not None:
+            return f["url"] == self.url
+        if self.url_pattern is not None:
+            return bool(self.url_pattern.search(f["url"]))
+        return True
+
+
+def load_waivers(path: str | Path | None) -> list[Waiver]:
+    if not path:
+        return []
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read waivers ({exc.strerror})")
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}")
+    out = []
+    for i, raw in enumerate(data.get("waiver", [])):
+        where = f"{path} waiver[{i}]"
+        unknown = set(raw) - KEYS
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {', '.join(sorted(unknown))}")
+        for key in ("check", "rule", "reason", "accepted_by", "expires"):
+            if key not in raw or raw[key] in ("", None):
+                raise ConfigError(f"{where}: {key} is required")
+        expires = raw["expires"]
+        if isinstance(expires, str):
+            try:
+                expires = dt.date.fromisoformat(expires)
+            except ValueError:
+                raise ConfigError(f"{where}: expires {expires!r} is not a date")
+        if not isinstance(expires, dt.date):
+            raise ConfigError(f"{where}: expires must be a date such as 2027-03-31")
+        try:
+            pattern = re.compile(raw["url_pattern"]) if raw.get("url_pattern") else None
+        except re.error as exc:
+            raise ConfigError(f"{where}: bad url_pattern: {exc}")
+        out.append(Waiver(raw["check"], raw["rule"], raw.get("url"), pattern, raw["reason"], raw["accepted_by"],
+                          expires))
+    return out
+
+
+def waiver_of(f: dict[str, Any]) -> dict[str, Any] | None:
+    return f["evidence"].get("waiver")
+
+
+def is_waived(f: dict[str, Any]) -> bool:
+    """A finding accepted by a waiver that has not expired."""
+    return bool((waiver_of(f) or {}).get("active"))
+
+
+def apply_waivers(findings: list[dict[str, Any]], summaries: dict[str, Any], waivers: list[Waiver],
+                  today: dt.date | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Mark waived (or expired-waiver) findings; a check whose every error is waived passes."""
+    today = today or dt.date.today()
+    marked = []
+    for f in findings:
+        f = dict(f)
+        for w in waivers:
+            if w.matches(f):
+                active = w.expires >= today
+                f["evidence"] = {**f["evidence"], "waiver": {"reason": w.reason, "accepted_by": w.accepted_by,
+                                                             "expires": w.expires.isoformat(), "active": active}}
+                break
+        marked.append(f)
+    summaries = copy.deepcopy(summaries)
+    for name, summary in summaries.items():
+        errors = [f for f in marked if f["check"] == name and f["severity"] == "error"]
+        waived = [f for f in errors if is_waived(f)]
+        summary["waived"] = len([f for f in marked if f["check"] == name and is_waived(f)])
+        if summary.get("status") == "fail" and errors and len(waived) == len(errors):
+            summary["status"] = "pass"
+            summary["status_note"] = "all errors waived"
+    return marked, summaries

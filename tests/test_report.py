@@ -1,0 +1,172 @@
+"""The evidence report: summary values, escaping, Chromium rendering and PDF, diffs, waivers and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+
+import pytest
+from lxml import html as lxml_html
+
+from checks import REGISTRY
+from checks.browser import CHROMIUM_FLAGS, find_browser
+from conftest import run_cli, write_config
+from reports.render import print_pdf
+
+PAGE = "<html lang='zh-Hant'><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
+
+
+def test_the_demo_report_holds_every_section_and_the_inspection_table(demo_run):
+    tree = lxml_html.fromstring((demo_run["out"] / "report.html").read_bytes())
+    for name in REGISTRY:
+        assert tree.get_element_by_id(f"check-{name}") is not None, name
+    rows = tree.xpath("//section[@id='summary']/table[1]/tr[td]")
+    assert len(rows) == 10
+    labels = [r.xpath("string(td[1])").strip() for r in rows]
+    assert labels[:2] == ["連結有效性", "主動公開資訊比例"] and "網站運轉情形" in labels
+    doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
+    metadata_row = rows[labels.index("詮釋資料通過比率")]
+    assert f"{doc['summary']['metadata']['pass_rate']}%" in metadata_row.xpath("string(td[3])")
+    assert metadata_row.xpath("string(td[4])").strip() == "未通過"
+    cover = tree.xpath("string(//table[@class='cover'])")
+    assert "中華民國" in cover and "axe-core 4." in cover and doc["run"]["config_hash"] in cover
+
+
+def test_exports_csv_and_ods_hold_the_same_rows(demo_run):
+    from odf.opendocument import load
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    text = (demo_run["out"] / "findings.csv").read_text(encoding="utf-8")
+    assert text.startswith("\ufeff")
+    csv_rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    sheet = load(str(demo_run["out"] / "findings.ods")).spreadsheet.getElementsByType(Table)[0]
+    ods_rows = []
+    for row in sheet.getElementsByType(TableRow):
+        cells = []
+        for cell in row.getElementsByType(TableCell):
+            cells.append("\n".join(str(p) for p in cell.getElementsByType(P)))
+        ods_rows.append(cells)
+    assert len(ods_rows) == len(csv_rows) > 1
+    assert ods_rows == csv_rows
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """Run 1: broken links a and b, and a page titled with a script; run 2: a fixed, c broken, a waiver file."""
+    from siteaudit.testserver import SiteServer
+
+    root = tmp_path_factory.mktemp("report")
+    evil = "<script>alert(1)</script>"
+    (root / "evil.html").write_text(PAGE.format(title=evil.replace("<", "&lt;").replace(">", "&gt;"), body="x"),
+                                    encoding="utf-8")
+    (root / "index.html").write_text(PAGE.format(title="首頁", body='<a href="/a.html">甲</a><a href="/b.html">乙</a>'
+                                                 '<a href="/evil.html">惡意</a>'
+                                                 '<a href="/gone.html">&lt;script&gt;alert(1)&lt;/script&gt;</a>'),
+                                     encoding="utf-8")
+    server = SiteServer(root)
+    server.start()
+    store = root / "s.sqlite3"
+    waivers = root / "waivers.toml"
+    waivers.write_text(f"""
+[[waiver]]
+check = "links"
+rule = "broken-link"
+url = "{server.base}/b.html"
+reason = "已通報廠商"
+accepted_by = "資訊小組"
+expires = 2099-12-31
+
+[[waiver]]
+check = "links"
+rule = "broken-link"
+url = "{server.base}/c.html"
+reason = "過期的豁免"
+accepted_by = "資訊小組"
+expires = 2020-01-01
+""", encoding="utf-8")
+    cfg = write_config(root / "c.toml", server.base, store, crawl={"sitemaps": False})
+    try:
+        first = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(root / "one"))
+        (root / "a.html").write_text(PAGE.format(title="甲", body="ok"), encoding="utf-8")
+        (root / "index.html").write_text(PAGE.format(title="首頁", body='<a href="/a.html">甲</a><a href="/b.html">乙'
+                                                     '</a><a href="/c.html">丙</a>'), encoding="utf-8")
+        cfg2 = write_config(root / "c2.toml", server.base, store, crawl={"sitemaps": False},
+                            site={"waivers": str(waivers)})
+        second = run_cli("audit", "--config", str(cfg2), "--checks", "links", "--out", str(root / "two"))
+    finally:
+        server.stop()
+    return {"root": root, "first": first, "second": second, "base": server.base, "store": store, "evil": evil,
+            "cfg2": cfg2}
+
+
+def test_text_from_crawled_pages_is_escaped(two_runs):
+    html = (two_runs["root"] / "one" / "report.html").read_text(encoding="utf-8")
+    assert two_runs["evil"] not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_diff_lists_new_and_fixed_findings(two_runs):
+    tree = lxml_html.fromstring((two_runs["root"] / "two" / "report.html").read_bytes())
+    tables = tree.xpath("//section[@id='diff']//table[@class='new-fixed']")
+    new_urls = [u.rsplit("/", 1)[-1] for u in tables[0].xpath(".//td[3]//text()")]
+    fixed_urls = [u.rsplit("/", 1)[-1] for u in tables[1].xpath(".//td[3]//text()")]
+    assert "c.html" in new_urls and sorted(fixed_urls) == ["a.html", "evil.html", "gone.html"]
+
+
+def test_waived_findings_are_shown_and_do_not_fail_until_they_expire(two_runs):
+    doc = json.loads((two_runs["root"] / "two" / "findings.json").read_text(encoding="utf-8"))
+    waivers = {f["url"].rsplit("/", 1)[-1]: f["evidence"].get("waiver") for f in doc["findings"]
+               if f["rule"] == "broken-link"}
+    assert waivers["b.html"]["active"] and waivers["b.html"]["reason"] == "已通報廠商"
+    assert waivers["c.html"]["active"] is False  # expired: counts again
+    assert doc["summary"]["links"]["status"] == "fail" and two_runs["second"].returncode == 1
+    tree = lxml_html.fromstring((two_runs["root"] / "two" / "report.html").read_bytes())
+    assert any("已通報廠商" in row.text_content() for row in tree.xpath("//tr[@class='waived']"))
+
+
+def test_report_command_formats_and_pdf(two_runs, tmp_path):
+    result = run_cli("report", "latest", "--config", str(two_runs["cfg2"]), "--out", str(tmp_path / "r"),
+                     "--format", "csv")
+    assert result.returncode == 0 and (tmp_path / "r" / "findings.csv").exists()
+    assert not (tmp_path / "r" / "report.html").exists()
+    result = run_cli("report", "1", "--config", str(two_runs["cfg2"]), "--out", str(tmp_path / "p"), "--pdf")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "p" / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    assert sqlite3.connect(two_runs["store"]).execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 2
+
+
+def test_the_report_renders_in_chromium_without_console_errors_and_prints(demo_run, tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    paths = find_browser()
+    assert not paths.missing
+    options = Options()
+    options.binary_location = paths.chromium
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(paths.chromedriver), options=options)
+    try:
+        driver.get((demo_run["out"] / "report.html").as_uri())
+        assert driver.find_element("id", "summary")
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == []
+    finally:
+        driver.quit()
+    pdf = tmp_path / "report.pdf"
+    print_pdf(demo_run["out"] / "report.html", pdf, paths.chromium)
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+
+
+def test_a_bad_waiver_file_is_a_config_error(tmp_path):
+    bad = tmp_path / "w.toml"
+    bad.write_text('[[waiver]]\ncheck = "links"\nrule = "broken-link"\nreason = "x"\naccepted_by = "y"\n'
+                   'expires = "someday"\n', encoding="utf-8")
+    cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3", site={"waivers": str(bad)})
+    result = run_cli("audit", "--config", str(cfg))
+    assert result.returncode == 2 and "waiver[0]: expires" in result.stderr and "Traceback" not in result.stderr
