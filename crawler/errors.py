@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 from OpenSSL import SSL
 from scrapy import exceptions as sx
 from scrapy.exceptions import IgnoreRequest
@@ -68,8 +70,8 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         return "connection", REASONS["connection"]
     if failure.check(SSL.Error):
         return "tls", _tls_detail(exc) or REASONS["tls"]
-    if failure.check(OSError, EOFError) and ("gzip" in repr(exc).lower() or "decompress" in repr(exc).lower()
-                                             or "Not a gzipped file" in str(exc)):
+    if failure.check(zlib.error, OSError, EOFError) and any(
+            word in repr(exc).lower() for word in ("gzip", "decompress", "brotli", "zstd")):
         return "encoding", f"broken compressed body: {exc}"
     if failure.check(net.ConnectionLost, net.ConnectionDone, net.ConnectError,
                      *_scrapy("ResponseDataLossError", "DownloadFailedError")):

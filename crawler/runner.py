@@ -47,6 +47,15 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
 
     Scrapy's own log (every failed fetch is an expected finding for a link checker) goes to `log_file`.
     """
+    cache: dict[str, dict[str, Any]] = {}
+    if cfg.crawl.external_cache_hours > 0:
+        from siteaudit.store import Store
+
+        store = Store(store_path)
+        try:
+            cache = store.external_cache(cfg.site.name, cfg.crawl.external_cache_hours * 3600, run_id)
+        finally:
+            store.close()
     checker = sink = None
     share = 1
     if cfg.crawl.workers > 1:
@@ -57,7 +66,7 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
                                       log_file.replace(".log", "-resources.log") if log_file else None)
     process = CrawlerProcess(settings_for(cfg, store_path, progress, log_file, share))
     crawler = process.create_crawler(SiteSpider)
-    process.crawl(crawler, config=cfg, run_id=run_id, resume=resume, resource_sink=sink)
+    process.crawl(crawler, config=cfg, run_id=run_id, resume=resume, resource_sink=sink, external_cache=cache)
     try:
         process.start()
     finally:

@@ -58,6 +58,7 @@ class CrawlConfig:
     max_repeated_segments: int = 3
     session_params: list[str] = field(default_factory=lambda: list(DEFAULT_SESSION_PARAMS))
     check_external: bool = True
+    external_cache_hours: int = 24    # reuse external results of earlier runs this recent (0: always re-check)
     verify_tls: bool = True
     workers: int = 1
     log_level: str = "INFO"

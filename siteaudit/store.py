@@ -317,6 +317,16 @@ class Store:
                 out.append((r["redirect_to"], scope or r["kind"], r["depth"] or 0, r["url"]))
         return out
 
+    def external_cache(self, site: str, max_age: float, exclude_run: int) -> dict[str, dict[str, Any]]:
+        """The latest definite result of each external URL checked for `site` within `max_age` seconds."""
+        rows = self.db.execute(
+            """SELECT r.*, r.run_id AS cached_run FROM resources r JOIN runs ON runs.id = r.run_id
+               WHERE runs.site=? AND r.run_id != ? AND r.kind='external' AND r.fetched > ?
+                 AND r.verdict IN ('ok', 'broken') ORDER BY r.fetched""",
+            (site, exclude_run, time.time() - max_age),
+        ).fetchall()
+        return {r["url"]: {k: r[k] for k in RESOURCE_COLUMNS} | {"cached_run": r["cached_run"]} for r in rows}
+
     # -- reads for checks and reports ---------------------------------------------------------
     def pages(self, run_id: int, html_only: bool = False) -> Iterator[sqlite3.Row]:
         sql = "SELECT * FROM pages WHERE run_id=?"

@@ -223,3 +223,25 @@ def test_two_workers_fetch_the_same_pages_and_resources_as_one(demo_run, tmp_pat
             return {(r[0], r[1]) for r in conn.execute(f"SELECT url, status FROM {table} WHERE run_id=?", (rid,))}
         assert rows(db, run_id) == rows(one, demo_run["run_id"]), table
     assert (tmp_path / "out" / "crawl-resources.log").exists()
+
+
+def test_broken_gzip_and_binary_served_as_html_do_not_stop_the_crawl(serve, tmp_path):
+    (tmp_path / "index.html").write_text(
+        '<html><head><title>首頁</title></head><body><a href="/gz">壓縮</a><a href="/fake">假網頁</a>'
+        '<a href="/ok.html">正常</a></body></html>', encoding="utf-8")
+    (tmp_path / "ok.html").write_text("<html><head><title>正常</title></head><body>ok</body></html>", encoding="utf-8")
+    routes = {
+        "/gz": lambda h: send(h, 200, b"\x1f\x8b\x08\x00garbage-not-gzip", {"Content-Encoding": "gzip"}),
+        "/fake": lambda h: send(h, 200, b"%PDF-1.4\n%binary\x00\x01", content_type="text/html"),
+    }
+    server = serve(tmp_path, routes)
+    store = tmp_path / "s.sqlite3"
+    cfg = write_config(tmp_path / "c.toml", server.base, store, crawl={"sitemaps": False})
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"))
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr
+    db, run_id = latest_run(store)
+    got = pages(db, run_id)
+    assert got[server.base + "/ok.html"]["status"] == 200
+    assert got[server.base + "/gz"]["error"] == "encoding"
+    fake = db.execute("SELECT * FROM resources WHERE run_id=? AND url=?", (run_id, server.base + "/fake")).fetchone()
+    assert fake["head"].startswith(b"%PDF-") and "not HTML" in fake["error_detail"]

@@ -208,3 +208,25 @@ def test_ignore_and_accepted_codes_options(serve, tmp_path: Path):
                              f'accepted_codes = {{ "127.0.0.1:{server.port}" = [404] }}\n')
     result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_external_results_are_cached_between_runs_within_the_ttl(serve, tmp_path):
+    ext_root = tmp_path / "ext"
+    ext_root.mkdir()
+    (ext_root / "ok.html").write_text(PAGE.format(title="外部", body="ok"), encoding="utf-8")
+    external = serve(ext_root, host="localhost")
+    site_root = tmp_path / "site"
+    site_root.mkdir()
+    (site_root / "index.html").write_text(PAGE.format(title="首頁", body=f'<a href="{external.base}/ok.html">外部</a>'
+                                                      f'<a href="{external.base}/gone.html">外部舊頁</a>'), encoding="utf-8")
+    site = serve(site_root)
+    store = tmp_path / "s.sqlite3"
+    cached = write_config(tmp_path / "a.toml", site.base, store, crawl={"sitemaps": False})
+    fresh = write_config(tmp_path / "b.toml", site.base, store, crawl={"sitemaps": False, "external_cache_hours": 0})
+    runs = []
+    for cfg in (cached, cached, fresh):
+        run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / f"o{len(runs)}"))
+        runs.append(len(external.requests))
+        doc = json.loads((tmp_path / f"o{len(runs) - 1}" / "findings.json").read_text(encoding="utf-8"))
+        assert [f["url"].rsplit("/", 1)[-1] for f in doc["findings"] if f["rule"] == "broken-link"] == ["gone.html"]
+    assert runs[0] > 0 and runs[1] == runs[0] and runs[2] > runs[1]

@@ -32,7 +32,8 @@ class SiteSpider(scrapy.Spider):
     name = "site"
 
     def __init__(self, config: Any = None, url: str | None = None, run_id: Any = None,
-                 resume: dict[str, Any] | None = None, resource_sink: Any = None, **kwargs: Any) -> None:
+                 resume: dict[str, Any] | None = None, resource_sink: Any = None,
+                 external_cache: dict[str, dict[str, Any]] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(config, str):
             config = config_mod.load(config)
@@ -50,6 +51,8 @@ class SiteSpider(scrapy.Spider):
         self.resume = resume or {}
         # With crawl.workers = 2, resources go to a checker process (crawler.checker) instead.
         self.resource_sink: Any = resource_sink
+        # External results of recent runs: the nightly run does not re-hit every external host.
+        self.external_cache = external_cache or {}
 
     # -- start --------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -129,6 +132,15 @@ class SiteSpider(scrapy.Spider):
                                        "sa_chain": chain, "handle_httpstatus_all": True})
             return
         self.seen.add(url)
+        cached = self.external_cache.get(url) if scope == "external" else None
+        if cached is not None:
+            note = f"cached result of run {cached['cached_run']}"
+            resource = {k: v for k, v in cached.items() if k != "cached_run"}
+            resource.update(found_on=found_on, error_detail=f"{cached['error_detail']}; {note}"
+                            if cached.get("error_detail") else note)
+            self.stats_counts["resources"] += 1
+            yield {"type": "resource", "resource": resource}
+            return
         if self.resource_sink is not None:
             self.resource_sink.add(url, scope, found_on, depth)
             return
