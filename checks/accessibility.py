@@ -13,12 +13,23 @@ import re
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table
+from checks.base import (
+    CheckContext,
+    CheckResult,
+    Finding,
+    Rule,
+    finding,
+    home_page,
+    rule_table,
+    sort_findings,
+    today_option,
+    validate_today,
+)
 from checks.browser import INSTALL_HINT, Browser, find_browser
 from siteaudit.config import ConfigError
 
@@ -102,6 +113,7 @@ class AccessibilityCheck:
     }
 
     def validate(self, opts: dict[str, Any]) -> None:
+        validate_today(self.name, opts)
         if opts["target_level"] not in LEVELS:
             raise ConfigError(f"checks.accessibility.target_level: {opts['target_level']!r} is not A, AA or AAA")
 
@@ -134,7 +146,7 @@ class AccessibilityCheck:
             summary.update(self.axe_summary(results, not_tested, opts))
         else:
             summary["browser"] = "off"
-        findings.sort(key=lambda f: (("error", "warning", "notice").index(f.severity), f.rule, f.url))
+        sort_findings(findings)
         summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
         return CheckResult(findings, summary)
 
@@ -284,7 +296,7 @@ class AccessibilityCheck:
 
     def mark(self, ctx: CheckContext, opts: dict[str, Any]) -> tuple[list[Finding], dict[str, Any]]:
         """The mark on the home page: its link host, claimed level and (from a 14-digit id) pass date."""
-        home = self.home_page(ctx)
+        home = home_page(ctx)
         if home is None:
             return [], {}
         marks = []
@@ -320,22 +332,13 @@ class AccessibilityCheck:
             except ValueError:
                 passed = None
             if passed:
-                today = date.fromisoformat(opts["today"]) if opts["today"] else date.today()
+                today = today_option(opts)
                 evidence["passed"] = passed.isoformat()
                 age = (today - passed).days / 365.25
                 if age > opts["mark_max_age_years"]:
                     out.append(finding(self, "mark-expired", url, [home], f"{passed.isoformat()}，已 {age:.1f} 年",
                                        evidence))
         return out, {"home": home, "found": True, **evidence}
-
-    def home_page(self, ctx: CheckContext) -> str | None:
-        for start in ctx.config.site.start_urls:
-            canonical = start if urlsplit(start).path else start + "/"
-            row = ctx.store.db.execute("SELECT url, final_url FROM pages WHERE run_id=? AND url=?",
-                                       (ctx.run_id, canonical)).fetchone()
-            if row:
-                return row["final_url"] or row["url"]
-        return None
 
 
 CHECK = AccessibilityCheck()

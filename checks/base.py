@@ -13,6 +13,7 @@ Findings name a rule id; reports, waivers and diffs work on rule ids, never on m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 from siteaudit.config import Config, ConfigError
@@ -82,6 +83,34 @@ def finding(check: Check, rule_id: str, url: str, pages: list[str], detail: str 
     rule = check.rules[rule_id]
     message = rule.zh + (f"：{detail}" if detail else "")
     return Finding(check.name, rule_id, severity or rule.severity, url, pages, message, evidence or {})
+
+
+def sort_findings(findings: list[Finding]) -> None:
+    """Errors first, then warnings, then notices; by rule and URL within each."""
+    findings.sort(key=lambda f: (SEVERITIES.index(f.severity), f.rule, f.url, f.message))
+
+
+def today_option(opts: dict[str, Any], key: str = "today") -> date:
+    """The `today` option of a check (an ISO date, for reproducible judgements), else today."""
+    return date.fromisoformat(opts[key]) if opts.get(key) else date.today()
+
+
+def validate_today(check_name: str, opts: dict[str, Any]) -> None:
+    if opts.get("today"):
+        try:
+            date.fromisoformat(opts["today"])
+        except ValueError:
+            raise ConfigError(f"checks.{check_name}.today: {opts['today']!r} is not an ISO date")
+
+
+def home_page(ctx: CheckContext) -> str | None:
+    """The crawled home page: where the first start URL that was fetched ended up."""
+    for start in ctx.config.site.start_urls:
+        row = ctx.store.db.execute("SELECT url, final_url FROM pages WHERE run_id=? AND url IN (?, ?)",
+                                   (ctx.run_id, start, start.rstrip("/") + "/")).fetchone()
+        if row:
+            return row["final_url"] or row["url"]
+    return None
 
 
 def status_from(findings: list[Finding]) -> str:

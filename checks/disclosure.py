@@ -13,7 +13,17 @@ from datetime import date
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table
+from checks.base import (
+    CheckContext,
+    CheckResult,
+    Finding,
+    Rule,
+    finding,
+    rule_table,
+    sort_findings,
+    today_option,
+    validate_today,
+)
 from siteaudit.config import ConfigError
 from siteaudit.dates import find_years, roc_to_ad, years_in_file_name
 from siteaudit.store import Target
@@ -166,11 +176,7 @@ class DisclosureCheck:
 
     def validate(self, opts: dict[str, Any]) -> None:
         self.catalogue(opts)
-        if opts["today"]:
-            try:
-                date.fromisoformat(opts["today"])
-            except ValueError:
-                raise ConfigError(f"checks.disclosure.today: {opts['today']!r} is not an ISO date")
+        validate_today(self.name, opts)
 
     def catalogue(self, opts: dict[str, Any]) -> list[Item]:
         raw = opts["items"] or (DEFAULT_ITEMS + list(opts["extra_items"]))
@@ -179,7 +185,7 @@ class DisclosureCheck:
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options
         items = self.catalogue(opts)
-        today = date.fromisoformat(opts["today"]) if opts["today"] else date.today()
+        today = today_option(opts)
         targets = ctx.store.targets(ctx.run_id)
         links_by_page: dict[str, list[tuple[str, str]]] = defaultdict(list)
         all_links: list[tuple[str, str, str]] = []
@@ -241,8 +247,7 @@ class DisclosureCheck:
             "years": grid,
             "since_roc": opts["start_year"],
         }
-        order = {"error": 0, "warning": 1, "notice": 2}
-        findings.sort(key=lambda f: (order[f.severity], f.rule, f.evidence.get("item", "")))
+        sort_findings(findings)
         return CheckResult(findings, summary)
 
     def locate(self, item: Item, all_links: list[tuple[str, str, str]], titles: dict[str, str],

@@ -12,7 +12,16 @@ from collections import Counter, defaultdict
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table, status_from
+from checks.base import (
+    CheckContext,
+    CheckResult,
+    Finding,
+    Rule,
+    finding,
+    rule_table,
+    sort_findings,
+    status_from,
+)
 from checks.filetype import ARCHIVES, EDITABLE_OFFICE, FileType, family_of_extension, family_of_mime, sniff
 from crawler.urls import extension
 from siteaudit.http import fetch_bytes, session_for
@@ -123,7 +132,7 @@ class DocumentsCheck:
             if f.severity in ("error", "warning"):
                 for page in f.pages:
                     offenders[page].append(f.url)
-        findings.sort(key=lambda f: (("error", "warning", "notice").index(f.severity), f.rule, f.url))
+        sort_findings(findings)
         summary = {
             "status": status_from(findings),
             "documents": len(docs),

@@ -13,7 +13,16 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 import requests
 from bs4 import BeautifulSoup
 
-from checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table
+from checks.base import (
+    CheckContext,
+    CheckResult,
+    Finding,
+    Rule,
+    finding,
+    home_page,
+    rule_table,
+    sort_findings,
+)
 from checks.links import is_mixed_content
 from schedules.uptime import measure_connection
 from siteaudit.config import ConfigError
@@ -98,7 +107,7 @@ class EssentialsCheck:
 
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options
-        home = self.home(ctx)
+        home = home_page(ctx)
         findings: list[Finding] = []
         summary: dict[str, Any] = {}
         if home is None:
@@ -144,18 +153,9 @@ class EssentialsCheck:
             summary["contact"] = self.contact(ctx, session, found.get("contact"), findings)
             summary["search"] = self.search(ctx, session, home, opts, findings)
             summary["https"] = self.https(ctx, session, opts, findings)
-        order = {"error": 0, "warning": 1, "notice": 2}
-        findings.sort(key=lambda f: (order[f.severity], f.rule, f.url))
+        sort_findings(findings)
         summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
         return CheckResult(findings, summary)
-
-    def home(self, ctx: CheckContext) -> str | None:
-        for start in ctx.config.site.start_urls:
-            row = ctx.store.db.execute("SELECT url, final_url FROM pages WHERE run_id=? AND url IN (?, ?)",
-                                       (ctx.run_id, start, start.rstrip("/") + "/")).fetchone()
-            if row:
-                return row["final_url"] or row["url"]
-        return None
 
     def contact(self, ctx: CheckContext, session: requests.Session, url: str | None,
                 findings: list[Finding]) -> dict[str, Any]:

@@ -13,8 +13,18 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table
-from siteaudit.config import ConfigError
+from checks.base import (
+    CheckContext,
+    CheckResult,
+    Finding,
+    Rule,
+    finding,
+    home_page,
+    rule_table,
+    sort_findings,
+    today_option,
+    validate_today,
+)
 from siteaudit.dates import find_dates
 
 PLAN = "提升服務品質執行計畫：網站(頁)提供即時正確之資訊內容，無明顯錯誤及過期資訊情形"
@@ -62,15 +72,11 @@ class FreshnessCheck:
     }
 
     def validate(self, opts: dict[str, Any]) -> None:
-        if opts["today"]:
-            try:
-                date.fromisoformat(opts["today"])
-            except ValueError:
-                raise ConfigError(f"checks.freshness.today: {opts['today']!r} is not an ISO date")
+        validate_today(self.name, opts)
 
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options
-        today = date.fromisoformat(opts["today"]) if opts["today"] else date.today()
+        today = today_option(opts)
         news = [re.compile(re.escape(p)) for p in opts["news_patterns"]]
         findings: list[Finding] = []
         dated: list[dict[str, Any]] = []
@@ -104,8 +110,7 @@ class FreshnessCheck:
         if no_date:
             findings.append(finding(self, "no-displayed-date", "", sorted(no_date), f"{len(no_date)} 頁", {}))
         findings += self.expired_announcements(ctx, opts, today)
-        order = {"error": 0, "warning": 1, "notice": 2}
-        findings.sort(key=lambda f: (order[f.severity], f.rule, f.url))
+        sort_findings(findings)
         stalest = sorted(dated, key=lambda r: r["date"])[:10]
         summary = {
             "status": "fail" if any(f.rule in ("stale-page", "future-date") for f in findings) else "pass",
@@ -118,12 +123,7 @@ class FreshnessCheck:
 
     def expired_announcements(self, ctx: CheckContext, opts: dict[str, Any], today: date) -> list[Finding]:
         """Announcements linked from the home page whose own date (an outage day…) is already past."""
-        homes = set()
-        for start in ctx.config.site.start_urls:
-            row = ctx.store.db.execute("SELECT url, final_url FROM pages WHERE run_id=? AND url IN (?, ?)",
-                                       (ctx.run_id, start, start.rstrip("/") + "/")).fetchone()
-            if row:
-                homes.add(row["final_url"] or row["url"])
+        homes = {home_page(ctx)}
         out, seen = [], set()
         for text, url, page in ctx.store.link_tuples(ctx.run_id, ("text", "url")):
             if page not in homes or not text or not any(w in text for w in opts["announcement_words"]):

@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table, status_from
+from checks.base import (
+    CheckContext,
+    CheckResult,
+    Finding,
+    Rule,
+    finding,
+    rule_table,
+    sort_findings,
+    status_from,
+)
 from crawler.urls import has_illegal_characters
 from siteaudit.store import Target
 
@@ -178,7 +187,7 @@ class LinksCheck:
             ev["referrers"] = refs.detail
             detail = ev.get("reason", "") if rule in ("broken-link", "broken-resource", "could-not-verify") else ""
             findings.append(finding(self, rule, url, refs.pages, detail, ev))
-        findings.sort(key=lambda f: (("error", "warning", "notice").index(f.severity), f.rule, f.url))
+        sort_findings(findings)
         counts: dict[str, int] = defaultdict(int)
         for f in findings:
             counts[f.rule] += 1

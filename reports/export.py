@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 from typing import Any
 from xml.sax.saxutils import escape
 
 from reports.waivers import waiver_of
+from siteaudit.odf import package
 
 COLUMNS = ["check", "rule", "severity", "url", "pages", "message", "waiver", "evidence"]
 ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
@@ -53,16 +53,4 @@ def to_ods(findings: list[dict[str, Any]]) -> bytes:
         f'<table:table-column table:number-columns-repeated="{len(COLUMNS)}"/>{body}'
         "</table:table></office:spreadsheet></office:body></office:document-content>"
     )
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
-        f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{ODS_MIME}"/>'
-        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-        "</manifest:manifest>"
-    )
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), ODS_MIME, compress_type=zipfile.ZIP_STORED)
-        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
-        z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
-    return buf.getvalue()
+    return package(ODS_MIME, content)

@@ -179,6 +179,14 @@ class SiteSpider(scrapy.Spider):
                 out.meta["sa_hops"] = hops
             yield out
 
+    def redirect_or_blocked(self, response: Response, record: dict[str, Any]) -> list[Any]:
+        """Follow a redirect (returning its request) and mark answers that cannot verify anything."""
+        followups = list(self.follow_redirect(response, record)) if 300 <= response.status < 400 else []
+        blocked = blocked_reason(response)
+        if blocked:
+            record["verdict"], record["error"], record["error_detail"] = "blocked", "blocked", blocked
+        return followups
+
     # -- responses ----------------------------------------------------------------------------
     def base_record(self, response: Response) -> dict[str, Any]:
         headers = {k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}
@@ -215,12 +223,7 @@ class SiteSpider(scrapy.Spider):
     def _parse_page(self, response: Response) -> Iterator[Any]:
         record = self.base_record(response)
         links: list[dict[str, Any]] = []
-        followups: list[Any] = []
-        if 300 <= response.status < 400:
-            followups.extend(self.follow_redirect(response, record))
-        blocked = blocked_reason(response)
-        if blocked:
-            record["verdict"], record["error"], record["error_detail"] = "blocked", "blocked", blocked
+        followups = self.redirect_or_blocked(response, record)
         body = response.body
         ctype = (record["content_type"] or "").lower()
         is_html = (not ctype or "html" in ctype) and hasattr(response, "text") and not looks_binary(body)
@@ -272,12 +275,7 @@ class SiteSpider(scrapy.Spider):
         record.pop("depth", None)
         if response.meta.get("sa_head_fallback"):
             record["error_detail"] = response.meta["sa_head_fallback"] + ", checked with GET"
-        followups: list[Any] = []
-        if 300 <= response.status < 400:
-            followups.extend(self.follow_redirect(response, record))
-        blocked = blocked_reason(response)
-        if blocked:
-            record["verdict"], record["error"], record["error_detail"] = "blocked", "blocked", blocked
+        followups = self.redirect_or_blocked(response, record)
         self.stats_counts["resources"] += 1
         yield {"type": "resource", "resource": record}
         yield from followups

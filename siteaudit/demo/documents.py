@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+from siteaudit.odf import package
+
 ODF_MIME = {
     "odt": "application/vnd.oasis.opendocument.text",
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
@@ -27,22 +29,7 @@ def odf(kind: str, text: str, conformant: bool = True) -> bytes:
         f"<office:body><office:text><text:p>{_escape(text)}</text:p></office:text></office:body>"
         "</office:document-content>"
     )
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
-        f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{mime}"/>'
-        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-        "</manifest:manifest>"
-    )
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        if conformant:
-            z.writestr(zipfile.ZipInfo("mimetype"), mime, compress_type=zipfile.ZIP_STORED)
-        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
-        z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
-        if not conformant:
-            z.writestr("mimetype", mime, compress_type=zipfile.ZIP_DEFLATED)
-    return buf.getvalue()
+    return package(mime, content, conformant)
 
 
 def ooxml(kind: str, text: str) -> bytes:
