@@ -9,7 +9,7 @@ bench=${SHARED_BENCH:-$root/../shared/bench}
 [[ -x $root/.venv/bin/siteaudit ]] || "$root/scripts/setup.sh"
 export PEERS=${PEERS:-"custom linkinator linkchecker"}
 export CUSTOM_LABEL=${CUSTOM_LABEL:-siteaudit}
-export CUSTOM_CMD="$root/.venv/bin/siteaudit audit {base} --config $here/links.toml --checks links --out {out} --store {out}/store.sqlite3"
+export CUSTOM_CMD="$root/.venv/bin/siteaudit audit {base} --config $here/links.toml --checks links --format json --out {out} --store {out}/store.sqlite3"
 sizes=("$@")
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(1000 10000)
 exec "$bench/run_peers.sh" "${sizes[@]}"

@@ -39,6 +39,22 @@ def clean(text: str | None) -> str:
     return SPACES.sub(" ", text or "").strip()
 
 
+BYTES_ENCODINGS = frozenset({"utf-8", "utf8", "ascii", "us-ascii", "cp1252", "iso-8859-1", "latin-1"})
+
+
+def parse_body(body: bytes, encoding: str | None, text: Any) -> Any:
+    """Parse the bytes directly when lxml knows the encoding (no decode and re-encode), else the text.
+
+    `text` is a callable giving the decoded text (Big5/CP950 and other legacy encodings go that way).
+    """
+    if encoding and encoding.lower() in BYTES_ENCODINGS and body.strip():
+        try:
+            return lxml.html.document_fromstring(body, parser=lxml.html.HTMLParser(encoding=encoding))
+        except (etree.ParserError, ValueError, LookupError):
+            pass
+    return parse_html(text())
+
+
 def parse_html(text: str) -> Any:
     """Parse a page leniently; returns None for an empty or unparsable document."""
     text = XML_DECLARATION.sub("", text, count=1)
@@ -63,7 +79,7 @@ def _row_of(el: Any) -> str | None:
 
 
 def _link_text(el: Any) -> str:
-    text = clean(el.text_content())
+    text = clean(el.text) if len(el) == 0 else clean(el.text_content())  # most links hold only text
     if not text:
         alts = [clean(img.get("alt")) for img in el.iter("img") if img.get("alt")]
         text = " ".join(a for a in alts if a)
@@ -72,7 +88,7 @@ def _link_text(el: Any) -> str:
     return text[:MAX_TEXT]
 
 
-def extract(doc: Any, page_url: str, rules: UrlRules) -> PageData:
+def extract(doc: Any, page_url: str, rules: UrlRules, stamps: bool = True) -> PageData:
     data = PageData()
     if doc is None:
         return data
@@ -137,7 +153,8 @@ def extract(doc: Any, page_url: str, rules: UrlRules) -> PageData:
     for el in doc.iterfind(".//*[@id]"):
         anchors.add(el.get("id"))
     data.anchors = sorted(anchors)
-    data.stamps = _stamps(doc)
+    if stamps:
+        data.stamps = _stamps(doc)
     return data
 
 

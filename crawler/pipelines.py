@@ -1,13 +1,15 @@
 """Persistence: every page and resource item goes into the audit store, in small transactions.
 
-Items are buffered and written together, a page with its links, in one short transaction at most every
-second (or every 200 items). A killed crawl therefore leaves only whole pages, and `siteaudit audit
---resume` rebuilds the frontier from what is stored. No transaction stays open between two reactor
-turns, so a second process (crawler.checker) can write to the same store without waiting long.
+Items are buffered and handed, every second (or every 200 items), to a writer thread that writes them
+in one short transaction, a page with its links. The crawl's own thread never waits on SQLite, a killed
+crawl leaves only whole pages, and `siteaudit audit --resume` rebuilds the frontier from what is stored.
+No transaction stays open for long, so a second process (crawler.checker) can write to the same store.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from typing import Any
 
 from twisted.internet import task
@@ -22,10 +24,12 @@ class StorePipeline:
     def __init__(self, path: str, crawler: Any = None) -> None:
         self.path = path
         self.crawler = crawler
-        self.store: Store | None = None
         self.buffer: list[dict[str, Any]] = []
         self.loop: task.LoopingCall | None = None
         self.run_id: int | None = None
+        self.batches: queue.Queue[list[dict[str, Any]] | None] = queue.Queue(maxsize=4)  # back-pressure
+        self.writer: threading.Thread | None = None
+        self.error: BaseException | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -33,38 +37,56 @@ class StorePipeline:
 
     def open_spider(self, spider: Any = None) -> None:
         spider = spider or self.crawler.spider
-        self.store = Store(self.path or spider.cfg.store_path())
+        self.path = self.path or str(spider.cfg.store_path())
         if spider.run_id is None:
             from siteaudit.runs import start_run
 
-            spider.run_id = start_run(self.store, spider.cfg)
+            store = Store(self.path)
+            spider.run_id = start_run(store, spider.cfg)
+            store.close()
         self.run_id = spider.run_id
+        self.writer = threading.Thread(target=self.write_batches, name="siteaudit-store-writer", daemon=True)
+        self.writer.start()
         self.loop = task.LoopingCall(self.flush)
         self.loop.start(self.batch_seconds, now=False)
 
     def close_spider(self, spider: Any = None) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
-        if self.store is not None:
-            self.flush()
-            self.store.close()
+        self.flush()
+        if self.writer is not None:
+            self.batches.put(None)
+            self.writer.join()
+        if self.error is not None:
+            raise self.error
 
     def flush(self) -> None:
-        if not self.buffer or self.store is None or self.run_id is None:
-            return
-        items, self.buffer = self.buffer, []
-        store = self.store
-        store.begin()
+        if self.buffer:
+            items, self.buffer = self.buffer, []
+            self.batches.put(items)
+
+    def write_batches(self) -> None:
+        """The writer thread: one connection, one transaction per batch."""
+        store = Store(self.path)
         try:
-            for item in items:
-                if item["type"] == "page":
-                    store.insert_page(self.run_id, item["page"], item["links"])
-                else:
-                    store.insert_resource(self.run_id, item["resource"])
-        except BaseException:
-            store.db.execute("ROLLBACK")
-            raise
-        store.commit()
+            while (items := self.batches.get()) is not None:
+                store.begin()
+                try:
+                    for item in items:
+                        if item["type"] == "page":
+                            store.insert_page(self.run_id, item["page"], item["links"])
+                        else:
+                            store.insert_resource(self.run_id, item["resource"])
+                except BaseException:
+                    store.db.execute("ROLLBACK")
+                    raise
+                store.commit()
+        except BaseException as exc:  # reported when the spider closes
+            self.error = exc
+            while self.batches.get() is not None:  # keep the crawl from blocking on a full queue
+                pass
+        finally:
+            store.close()
 
     def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
         self.buffer.append(item)

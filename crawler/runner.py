@@ -42,7 +42,7 @@ def settings_for(cfg: Config, store_path: str, progress: bool = False, log_file:
 
 
 def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | None = None,
-          progress: bool = False, log_file: str | None = None) -> dict[str, Any]:
+          progress: bool = False, log_file: str | None = None, stamps: bool = True) -> dict[str, Any]:
     """Crawl until done; returns the spider's counters and the close reason.
 
     Scrapy's own log (every failed fetch is an expected finding for a link checker) goes to `log_file`.
@@ -66,7 +66,8 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
                                       log_file.replace(".log", "-resources.log") if log_file else None)
     process = CrawlerProcess(settings_for(cfg, store_path, progress, log_file, share))
     crawler = process.create_crawler(SiteSpider)
-    process.crawl(crawler, config=cfg, run_id=run_id, resume=resume, resource_sink=sink, external_cache=cache)
+    process.crawl(crawler, config=cfg, run_id=run_id, resume=resume, resource_sink=sink, external_cache=cache,
+                  stamps=stamps)
     try:
         process.start()
     finally:

@@ -67,7 +67,9 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
     "scrapy.spidermiddlewares.start.StartSpiderMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
+REMOTE_CONTROL_ENABLED = False  # no listening port of our own
 EXTENSIONS = {
     "crawler.middlewares.BodyLimit": 100,
     "crawler.progress.Progress": 200,

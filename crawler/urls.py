@@ -106,8 +106,16 @@ class UrlRules:
         key = (context, raw, element, rel)
         hit = self._resolved.get(key)
         if hit is None:
-            hit = self._resolve(base, raw, element, rel)
-            if len(self._resolved) > 200_000:
+            # Relative hrefs from different folders often land on the same URL: memoise by that too.
+            absolute = _fast_join(context, raw) if context and not raw.startswith(("?", "#", "/", "http")) else None
+            if absolute is not None:
+                hit = self._resolved.get((absolute, "", element, rel))
+                if hit is None:
+                    hit = self._resolve(base, absolute, element, rel)
+                    self._resolved[(absolute, "", element, rel)] = hit
+            else:
+                hit = self._resolve(base, raw, element, rel)
+            if len(self._resolved) > 150_000:
                 self._resolved.clear()
             self._resolved[key] = hit
         return hit
@@ -173,6 +181,27 @@ class UrlRules:
                     return "query-cap", chain
                 seen.add(parts.query)
         return None, chain
+
+
+SIMPLE_RELATIVE = re.compile(r"^[A-Za-z0-9._~/-]+$")
+
+
+def _fast_join(folder: str, raw: str) -> str | None:
+    """urljoin for the common case: a plain relative path (no query, fragment or odd characters)."""
+    if not SIMPLE_RELATIVE.match(raw) or "://" not in folder:
+        return None
+    origin, _, path = folder.partition("://")[2].partition("/")
+    parts = [p for p in path.split("/") if p] if path else []
+    for segment in raw.split("/"):
+        if segment == "..":
+            if parts:
+                parts.pop()
+        elif segment and segment != ".":
+            parts.append(segment)
+    joined = "/".join(parts)
+    if raw.endswith("/") or raw.endswith("/.") or raw.endswith("/..") or raw in (".", ".."):
+        joined += "/"
+    return f"{folder.split('://', 1)[0]}://{origin}/{joined}"
 
 
 def _port_ok(parts) -> bool:

@@ -32,9 +32,11 @@ class AuditOutcome:
     out_dir: Path
     pages: int
     exit_code: int
+    written: list[Path]
 
 
-def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file: Path | None = None) -> int:
+def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file: Path | None = None,
+               stamps: bool = True) -> int:
     """Crawl (or finish an interrupted crawl) and return the run id; the run is left 'crawled'."""
     from crawler.runner import crawl
 
@@ -51,7 +53,7 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
     else:
         run_id = start_run(store, cfg)
     result = crawl(cfg, str(store.path), run_id, resume=resume_state, progress=progress,
-                   log_file=str(log_file) if log_file else None)
+                   log_file=str(log_file) if log_file else None, stamps=stamps)
     if result["finish_reason"] not in ("finished", "closespider_pagecount"):
         store.finish_run(run_id, "interrupted", error=f"crawl stopped: {result['finish_reason']}")
         raise AuditError(f"crawl interrupted ({result['finish_reason']}); finish it with: siteaudit audit --resume "
@@ -87,17 +89,18 @@ def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None) 
 
 
 def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str] | None = None,
-          resume: bool = False, progress: bool = False, lang: str = "zh") -> AuditOutcome:
-    from reports.render import write_outputs
+          resume: bool = False, progress: bool = False, lang: str = "zh",
+          formats: tuple[str, ...] | None = None) -> AuditOutcome:
+    from reports.render import FORMATS, write_outputs
     from reports.waivers import apply_waivers, load_waivers
 
     waivers = load_waivers(cfg.site.waivers)
     registry.validate_options(cfg)
-    registry.select(check_names, cfg)
     started = time.time()
     out = out_dir or Path("siteaudit-out") / f"{cfg.site.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     out.mkdir(parents=True, exist_ok=True)
-    run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log")
+    selected = {c.name for c in registry.select(check_names, cfg)}
+    run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log", stamps="freshness" in selected)
     failure = start_failure(store, run_id, cfg)
     if failure:
         store.finish_run(run_id, "failed", error=failure)
@@ -106,8 +109,8 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     store.finish_run(run_id, "complete", summary)
     _, judged = apply_waivers(store.findings(run_id), summary, waivers)
     status = "fail" if any(s.get("status") == "fail" for s in judged.values()) else "pass"
-    write_outputs(store, run_id, out, lang=lang, waivers=waivers)
+    written = write_outputs(store, run_id, out, lang=lang, waivers=waivers, formats=formats or FORMATS)
     print(f"siteaudit: run {run_id} of {cfg.site.name}: {store.count_pages(run_id)} pages in "
           f"{time.time() - started:.1f} s, {status}", file=sys.stderr)
     return AuditOutcome(run_id, status, judged, out, store.count_pages(run_id),
-                        EXIT_PASS if status == "pass" else EXIT_FAIL)
+                        EXIT_PASS if status == "pass" else EXIT_FAIL, written)

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--resume", action="store_true", help="finish the last interrupted crawl of this site")
     a.add_argument("--store", help="SQLite store path (store.path)")
     a.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
+    a.add_argument("--format", choices=("all", "html", "json", "csv", "ods"), default="all",
+                   help="outputs to write (default all: report.html, findings.json/.csv/.ods)")
 
     d = sub.add_parser("demo", help="serve the bundled demo site on 127.0.0.1 and audit it")
     d.add_argument("--out", type=Path, help="output folder (default: siteaudit-out/demo-DATE-TIME)")
@@ -132,7 +134,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.checks.split(",") if n.strip()] if args.checks else None
     store = Store(cfg.store_path())
     try:
-        outcome = audit(cfg, store, args.out, names, resume=args.resume, progress=True, lang=args.lang)
+        formats = None if args.format == "all" else (args.format,)
+        outcome = audit(cfg, store, args.out, names, resume=args.resume, progress=True, lang=args.lang,
+                        formats=formats)
     finally:
         store.close()
     print_outcome(outcome)
@@ -143,8 +147,8 @@ def print_outcome(outcome) -> None:
     for name, summary in outcome.summary.items():
         extra = ", ".join(f"{k}={v}" for k, v in summary.items() if k != "status" and not isinstance(v, (dict, list)))
         print(f"{name:14} {summary.get('status', '?'):8} {extra}")
-    print(f"report: {outcome.out_dir / 'report.html'}")
-    print(f"findings: {outcome.out_dir / 'findings.json'}")
+    for path in outcome.written:
+        print(f"wrote {path}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

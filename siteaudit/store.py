@@ -176,18 +176,25 @@ class Store:
 
     def __init__(self, path: str | Path, readonly: bool = False) -> None:
         self.path = Path(path)
-        try:
-            if not readonly:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=30000")
-            self.db.executescript(SCHEMA)
-            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        except (sqlite3.DatabaseError, OSError) as exc:
-            raise StoreError(f"cannot open the store {self.path}: {exc}")
+        for attempt in range(6):
+            try:
+                if not readonly:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+                self.db.row_factory = sqlite3.Row
+                self.db.execute("PRAGMA busy_timeout=30000")
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(SCHEMA)
+                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                return
+            except sqlite3.OperationalError as exc:
+                # Two processes creating a new store at once: one may be told "locked" without waiting.
+                if "locked" not in str(exc) or attempt == 5:
+                    raise StoreError(f"cannot open the store {self.path}: {exc}")
+                time.sleep(0.1 * (attempt + 1))
+            except (sqlite3.DatabaseError, OSError) as exc:
+                raise StoreError(f"cannot open the store {self.path}: {exc}")
 
     def close(self) -> None:
         self.db.close()

@@ -139,7 +139,7 @@ def test_two_concurrent_runs_lose_no_row(sites, tmp_path):
     procs = [subprocess.Popen([sys.executable, "-m", "siteaudit", "uptime", "--config", str(cfg)], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
     for p in procs:
-        assert p.wait(timeout=120) == 1
+        assert p.wait(timeout=120) == 1, p.stderr.read().decode()
     db = sqlite3.connect(tmp_path / "s.sqlite3")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute("SELECT COUNT(*) FROM uptime_probes").fetchone()[0] == 2 * (1 + 3)
@@ -216,3 +216,55 @@ def test_schedule_files_use_taipei_time_and_real_paths(tmp_path):
     timer = (dest / "siteaudit-uptime.timer").read_text(encoding="utf-8")
     assert "OnCalendar=*-*-* 20:00:00 Asia/Taipei" in timer and "Persistent=true" in timer
     assert f"--config {cfg}" in (dest / "siteaudit-uptime.service").read_text(encoding="utf-8")
+
+
+class SmtpSink:
+    """Just enough SMTP on 127.0.0.1 to receive one message."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.messages: list[str] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        conn, _ = self.sock.accept()
+        with conn, conn.makefile("rb") as reader:
+            conn.sendall(b"220 sink ESMTP\r\n")
+            while line := reader.readline():
+                command = line.strip().upper()
+                if command.startswith((b"EHLO", b"HELO")):
+                    conn.sendall(b"250 sink\r\n")
+                elif command == b"DATA":
+                    conn.sendall(b"354 go on\r\n")
+                    data = []
+                    while (chunk := reader.readline()) not in (b".\r\n", b""):
+                        data.append(chunk)
+                    self.messages.append(b"".join(data).decode("utf-8", "replace"))
+                    conn.sendall(b"250 queued\r\n")
+                elif command == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    return
+                else:
+                    conn.sendall(b"250 ok\r\n")
+
+
+def test_an_abnormal_site_sends_mail_to_the_person_on_duty(sites, tmp_path):
+    plain, _, _ = sites
+    sink = SmtpSink()
+    cfg = write_config(tmp_path / "c.toml", plain.base, tmp_path / "s.sqlite3", site={"agency": AGENCY},
+                       extra=f'[uptime]\nurls = ["{plain.base}/down"]\ntries = 1\nsmtp_host = "127.0.0.1"\n'
+                             f'smtp_port = {sink.port}\nmail_from = "siteaudit@example.gov.tw"\n'
+                             'mail_to = ["duty@example.gov.tw"]\n')
+    result = run_cli("uptime", "--config", str(cfg))
+    assert result.returncode == 1
+    sink.thread.join(timeout=10)
+    assert len(sink.messages) == 1
+    message = sink.messages[0]
+    assert "duty@example.gov.tw" in message and "Subject:" in message

@@ -17,7 +17,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from crawler.errors import classify_failure
-from crawler.extract import extract, parse_html
+from crawler.extract import extract, parse_body
 from crawler.sniff import blocked_reason, looks_binary
 from crawler.urls import UrlRules
 from siteaudit import config as config_mod
@@ -33,7 +33,8 @@ class SiteSpider(scrapy.Spider):
 
     def __init__(self, config: Any = None, url: str | None = None, run_id: Any = None,
                  resume: dict[str, Any] | None = None, resource_sink: Any = None,
-                 external_cache: dict[str, dict[str, Any]] | None = None, **kwargs: Any) -> None:
+                 external_cache: dict[str, dict[str, Any]] | None = None, stamps: bool = True,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(config, str):
             config = config_mod.load(config)
@@ -53,6 +54,7 @@ class SiteSpider(scrapy.Spider):
         self.resource_sink: Any = resource_sink
         # External results of recent runs: the nightly run does not re-hit every external host.
         self.external_cache = external_cache or {}
+        self.stamps = stamps  # update-date texts are only read when the freshness check will run
 
     # -- start --------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -241,10 +243,10 @@ class SiteSpider(scrapy.Spider):
         if record["verdict"] == "ok" and is_html:
             record["is_html"] = True
             record["charset"] = getattr(response, "encoding", None)
-            text = response.text
             if record["truncated"]:
                 record["error_detail"] = f"page cut at {len(body)} bytes (crawl.max_page_bytes)"
-            data = extract(parse_html(text), response.url, self.rules)
+            data = extract(parse_body(body, record["charset"], lambda: response.text), response.url, self.rules,
+                           stamps=self.stamps)
             record.update(title=data.title, h1=data.h1, lang=data.lang, anchors=data.anchors, meta=data.meta,
                           stamps=data.stamps)
             links = data.links
