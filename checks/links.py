@@ -111,6 +111,7 @@ class LinksCheck:
 
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options
+        self._title_words: dict[str, set[str]] = {}
         ignore = [re.compile(p) for p in opts["ignore"]]
         accepted = {h.lower(): set(codes) for h, codes in opts["accepted_codes"].items()}
         targets = ctx.store.targets(ctx.run_id)
@@ -122,28 +123,30 @@ class LinksCheck:
         url_info: dict[str, tuple[Any, ...]] = {}
         text_cache: dict[tuple[str, str], tuple[str, dict[str, Any]] | None] = {}
 
-        def note(rule: str, url: str, page: str, text: str, element: str, ev: dict[str, Any],
-                 raw: str | None = None) -> None:
+        def note_all(rule: str, url: str, pages: list[str], text: str, element: str, ev: dict[str, Any],
+                     raw: str | None = None) -> None:
             key = (rule, url)
-            groups[key].add(page, text, element, raw)
+            for page in pages:
+                groups[key].add(page, text, element, raw)
             evidence.setdefault(key, ev)
 
+        https_pages = any(t.is_html and u.startswith("https://") for u, t in targets.items())
         link_count = 0
         columns = ("scope", "url", "raw", "text", "element", "fragment")
-        for scope, url, raw, text, element, fragment, page in ctx.store.link_tuples(ctx.run_id, columns):
-            link_count += 1
+        for scope, url, raw, text, element, fragment, pages, occurrences in ctx.store.link_groups(ctx.run_id, columns):
+            link_count += occurrences
             text = text or ""
             if scope == "form":
                 continue
             if scope == "invalid" or (raw is not None and scope != "unchecked" and has_illegal_characters(raw)):
-                note("invalid-href", raw or "", page, text, element, {"href": raw, "problem": _href_problem(raw)},
+                note_all("invalid-href", raw or "", pages, text, element, {"href": raw, "problem": _href_problem(raw)},
                      raw=raw)
                 if scope == "invalid":
                     continue
             if scope == "unchecked":
                 problem = _scheme_problem(raw or "")
                 if problem:
-                    note("invalid-href", raw or "", page, text, element, {"href": raw, "problem": problem}, raw=raw)
+                    note_all("invalid-href", raw or "", pages, text, element, {"href": raw, "problem": problem}, raw=raw)
                 continue
             if url is None or (ignore and any(p.search(url) for p in ignore)):
                 continue
@@ -157,29 +160,32 @@ class LinksCheck:
             if rule == "broken-link" and element in RESOURCE_ELEMENTS:
                 rule = "broken-resource"
             if rule:
-                note(rule, url, page, text, element, ev)
+                note_all(rule, url, pages, text, element, ev)
             for extra, extra_ev in notices:
-                note(extra, url, page, text, element, extra_ev)
+                note_all(extra, url, pages, text, element, extra_ev)
             if http_host:
-                if is_mixed_content(page, url, element):
-                    note("mixed-content", url, page, text, element, {"host": http_host})
-                elif http_host in https_hosts:
-                    note("insecure-link", url, page, text, element, {"host": http_host})
+                mixed = [p for p in pages if is_mixed_content(p, url, element)] if https_pages else []
+                if mixed:
+                    note_all("mixed-content", url, mixed, text, element, {"host": http_host})
+                if http_host in https_hosts and len(mixed) < len(pages):
+                    note_all("insecure-link", url, [p for p in pages if p not in mixed], text, element,
+                             {"host": http_host})
             if page_target is not None and element in ("a", "area"):
                 if fragment and page_target.anchors is not None:
                     wanted = unquote(fragment)
                     # "#top" is the top of any document (HTML: "scroll to the fragment")
                     if wanted not in page_target.anchors and fragment not in page_target.anchors \
                             and wanted.lower() != "top":
-                        note("missing-fragment", f"{url}#{fragment}", page, text, element,
+                        note_all("missing-fragment", f"{url}#{fragment}", pages, text, element,
                              {"fragment": fragment})
-                if text and url != page:
+                others = [p for p in pages if p != url]  # a link to the page itself says nothing of its title
+                if text and others:
                     key = (url, text)
                     if key not in text_cache:
                         text_cache[key] = self.text_rule(text, page_target, opts)
                     if text_cache[key]:
                         text_rule, text_ev = text_cache[key]
-                        note(text_rule, url, page, text, element, text_ev)
+                        note_all(text_rule, url, others, text, element, text_ev)
 
         findings: list[Finding] = []
         for (rule, url), refs in groups.items():
@@ -272,10 +278,10 @@ class LinksCheck:
             return "non-descriptive-text", {"text": text}
         if not opts["title_consistency"] or len(plain) < 2:
             return None
-        target_text = f"{final.title or ''} {final.h1 or ''}"
-        if not target_text.strip():
-            return None
-        words, wanted = bigrams(target_text), bigrams(text)
+        words = self._title_words.get(final.url)
+        if words is None:
+            words = self._title_words[final.url] = bigrams(f"{final.title or ''} {final.h1 or ''}")
+        wanted = bigrams(text)
         if wanted and words and not (words & wanted):
             return "title-mismatch", {"title": final.title, "h1": final.h1}
         return None

@@ -119,7 +119,7 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, lang: str = "zh", wa
     doc = findings_document(store, run_id, waivers)
     written = []
     if "json" in formats:
-        written.append(_atomic_write(out_dir / "findings.json", json.dumps(doc, ensure_ascii=False, indent=1)))
+        written.append(_atomic_write(out_dir / "findings.json", json.dumps(doc, ensure_ascii=False)))
     if "csv" in formats:
         written.append(_atomic_write(out_dir / "findings.csv", export.to_csv(doc["findings"])))
     if "ods" in formats:

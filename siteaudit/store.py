@@ -355,16 +355,43 @@ class Store:
             (run_id,),
         )
 
-    def link_tuples(self, run_id: int, columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
-        """Links as plain tuples of the named link columns plus the page URL last: the fast path for checks."""
+    def _link_rows(self, run_id: int, columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
+        """Link columns plus page_id, read in rowid order: a run's links are stored together, so a rowid
+        range is a sequential read, where the (run_id, url) index would jump around the table."""
         for column in columns:
             if column not in LINK_COLUMNS:
                 raise ValueError(f"unknown link column {column}")
+        lo, hi = self.db.execute("SELECT MIN(id), MAX(id) FROM links WHERE run_id=?", (run_id,)).fetchone()
+        if lo is None:
+            return
         cursor = self.db.cursor()
         cursor.row_factory = None
-        cols = ", ".join(f"l.{c}" for c in columns)
-        yield from cursor.execute(
-            f"SELECT {cols}, p.url FROM links l JOIN pages p ON p.id=l.page_id WHERE l.run_id=?", (run_id,))
+        cols = ", ".join(columns)
+        # "+run_id" keeps SQLite off the (run_id, url) index, so it walks the rowid range in order
+        yield from cursor.execute(f"SELECT {cols}, page_id FROM links WHERE id BETWEEN ? AND ? AND +run_id=?",
+                                  (lo, hi, run_id))
+
+    def _page_urls(self, run_id: int) -> dict[int, str]:
+        return {r[0]: r[1] for r in self.db.execute("SELECT id, url FROM pages WHERE run_id=?", (run_id,))}
+
+    def link_tuples(self, run_id: int, columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
+        """Links as plain tuples of the named link columns plus the page URL last: the fast path for checks."""
+        urls = self._page_urls(run_id)
+        for row in self._link_rows(run_id, columns):
+            yield (*row[:-1], urls[row[-1]])
+
+    def link_groups(self, run_id: int, columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
+        """Distinct combinations of the named link columns, each with its pages and number of occurrences.
+
+        Navigation repeats the same links on every page; checks that judge a link by its columns do the
+        work once per combination instead of once per occurrence.
+        """
+        urls = self._page_urls(run_id)
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        for row in self._link_rows(run_id, columns):
+            groups.setdefault(row[:-1], []).append(urls[row[-1]])
+        for key, pages in groups.items():
+            yield (*key, pages, len(pages))
 
     def targets(self, run_id: int) -> dict[str, Target]:
         """Every fetched URL of the run, pages first, keyed by URL."""

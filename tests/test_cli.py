@@ -117,3 +117,24 @@ def test_the_demo_report_finds_every_deliberate_defect_of_the_registered_checks(
                and (d["check"], d["rule"], d["url"]) not in found
                and not (d["url"] == "" and any(c == d["check"] and r == d["rule"] for c, r, _ in found))]
     assert not missing
+
+
+def test_scrapy_crawl_site_works_as_well_as_the_cli(tmp_path, serve):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    (tmp_path / "index.html").write_text('<html><head><title>首頁</title></head><body><a href="/a.html">甲</a>'
+                                         "</body></html>", encoding="utf-8")
+    (tmp_path / "a.html").write_text("<html><head><title>甲</title></head><body>ok</body></html>", encoding="utf-8")
+    server = serve(tmp_path)
+    store = tmp_path / "scrapy.sqlite3"
+    cfg = write_config(tmp_path / "c.toml", server.base, store, crawl={"sitemaps": False})
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"config={cfg}"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    import sqlite3
+
+    db = sqlite3.connect(store)
+    assert {r[0] for r in db.execute("SELECT url FROM pages")} == {server.base + "/", server.base + "/a.html"}
