@@ -28,6 +28,7 @@ max_query_strings_per_path = 20000  # distinct query strings crawled per path (C
 max_growing_chain = 15      # calendar/paging trap: same path, a date or number growing link after link
 max_repeated_segments = 3   # /a/b/a/b/a/b... trap
 check_external = true       # check (never crawl) links to other hosts
+external_cache_hours = 24   # reuse external results of recent runs (0: re-check every link every night)
 verify_tls = true           # an expired or self-signed certificate is a finding
 workers = 1                 # 2: check documents and external links in a second process (same total concurrency)
 # user_agent = ""           # default: siteaudit/VERSION (website compliance auditor; +contact_url)
