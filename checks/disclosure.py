@@ -26,7 +26,7 @@ from checks.base import (
 )
 from siteaudit.config import ConfigError
 from siteaudit.dates import find_years, roc_to_ad, years_in_file_name
-from siteaudit.store import Target
+from siteaudit.store import Target, usable
 
 LAW = "政府資訊公開法第7條"
 PLAN = "提升服務品質執行計畫：應公開且已公開資訊比例達100%，相關公開資料內容應回溯至民國97年"
@@ -148,17 +148,6 @@ class Evidence:
     pages: set[str] = field(default_factory=set)
 
 
-def _usable(target: Target | None, targets: dict[str, Target]) -> bool | None:
-    """True: a usable answer; False: broken or empty; None: not fetched (cannot tell)."""
-    if target is None:
-        return None
-    if target.final_url and target.final_url != target.url:
-        target = targets.get(target.final_url, target)
-    if target.verdict == "skipped":
-        return None
-    if target.verdict == "ok" and target.status is not None and target.status < 400:
-        return target.size != 0  # a zero-byte answer is "found but empty"
-    return False
 
 
 class DisclosureCheck:
@@ -266,11 +255,11 @@ class DisclosureCheck:
             if item.titles and any(t in title for t in item.titles):
                 candidates[url].add(url)
         for url, pages in sorted(candidates.items()):
-            usable = _usable(targets.get(url), targets)
-            if usable is None:
+            answered = usable(targets.get(url), targets)
+            if answered is None:
                 continue
             ev.pages |= pages
-            (ev.ok if usable else ev.broken).append(url)
+            (ev.ok if answered else ev.broken).append(url)
         return ev
 
     def years(self, item: Item, ev: Evidence, links_by_page: dict[str, list[tuple[str, str]]],
@@ -291,7 +280,7 @@ class DisclosureCheck:
             mark(find_years(title), True)
             for text, link in links_by_page.get(url, []):
                 name = unquote(urlsplit(link).path.rsplit("/", 1)[-1])
-                mark(find_years(text) | years_in_file_name(name), _usable(targets.get(link), targets))
+                mark(find_years(text) | years_in_file_name(name), usable(targets.get(link), targets))
         return status
 
 

@@ -27,6 +27,7 @@ from checks.links import is_mixed_content
 from schedules.uptime import measure_connection
 from siteaudit.config import ConfigError
 from siteaudit.http import session_for
+from siteaudit.store import usable
 
 GUIDE = "政府網站服務管理規範；提升服務品質執行計畫"
 LEVELS = ("required", "recommended", "off")
@@ -128,7 +129,7 @@ class EssentialsCheck:
                 rule = "element-missing" if level == "required" else "element-recommended"
                 findings.append(finding(self, rule, "", [home], spec["name"], {"element": key, "looked_for": texts}))
                 continue
-            ok = [u for u in matches if _ok(targets.get(u)) is not False]
+            ok = [u for u in matches if usable(targets.get(u), targets) is not False]
             if not ok:
                 findings.append(finding(self, "element-broken", matches[0], [home], spec["name"], {"element": key}))
                 continue
@@ -261,12 +262,6 @@ class EssentialsCheck:
         except requests.RequestException as exc:
             state["https_get_error"] = str(exc)[:200]
         return state
-
-
-def _ok(target: Any) -> bool | None:
-    if target is None:
-        return None
-    return target.verdict in ("ok", "redirect") and (target.status or 0) < 400
 
 
 CHECK = EssentialsCheck()

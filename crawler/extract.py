@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
@@ -95,8 +96,6 @@ def extract(doc: Any, page_url: str, rules: UrlRules, stamps: bool = True) -> Pa
     base = page_url
     base_el = doc.find(".//base[@href]")
     if base_el is not None:
-        from urllib.parse import urljoin
-
         base = urljoin(page_url, base_el.get("href", "").strip())
     title_el = doc.find(".//title")
     data.title = clean(title_el.text_content())[:MAX_TEXT] if title_el is not None else None

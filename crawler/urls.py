@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -98,7 +98,7 @@ class UrlRules:
         if raw.startswith(("http://", "https://", "//")):
             context = ""
         elif raw.startswith("/"):
-            context = base.split("/", 3)[:3] and "/".join(base.split("/", 3)[:3])
+            context = "/".join(base.split("/", 3)[:3])  # scheme://host
         elif raw.startswith(("?", "#")) or not raw.strip():
             context = base
         else:
@@ -132,8 +132,6 @@ class UrlRules:
         if scheme and scheme not in ("http", "https"):
             return Resolved(None, "", "invalid")
         try:
-            from urllib.parse import urljoin
-
             absolute = urljoin(base, href)
             url, fragment = self.canonical(absolute)
         except ValueError:

@@ -48,8 +48,7 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         run_id = previous["id"]
         store.mark_running(run_id)
         resume_state = {"fetched": store.fetched_urls(run_id), "frontier": store.frontier(run_id),
-                        "pages": store.db.execute("SELECT COUNT(*) FROM pages WHERE run_id=? AND error IS NOT "
-                                                  "'trap:repeated-path-segments'", (run_id,)).fetchone()[0]}
+                        "pages": store.scheduled_pages(run_id)}
     else:
         run_id = start_run(store, cfg)
     result = crawl(cfg, str(store.path), run_id, resume=resume_state, progress=progress,

@@ -122,7 +122,6 @@ class Config:
 
 def _check_type(key: str, value: Any, expected: Any) -> Any:
     """Validate one scalar or list value against a dataclass field type."""
-    origin = getattr(expected, "__origin__", None)
     if expected in ("bool", bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{key}: expected true or false, got {value!r}")
@@ -141,7 +140,7 @@ def _check_type(key: str, value: Any, expected: Any) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{key}: expected a string, got {value!r}")
         return value
-    if expected == "list[str]" or origin is list:
+    if expected == "list[str]":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{key}: expected a list of strings, got {value!r}")
         return value

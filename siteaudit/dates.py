@@ -166,8 +166,3 @@ def roc_date_label(when: time.struct_time | date) -> str:
     else:
         year, month, day = when.year, when.month, when.day
     return f"中華民國{ad_to_roc(year)}年{month}月{day}日"
-
-
-def roc_year_label(ad_year: int) -> str:
-    """民國97年 (2008)."""
-    return f"民國{ad_to_roc(ad_year)}年 ({ad_year})"

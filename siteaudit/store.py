@@ -171,15 +171,28 @@ class Target:
     size: int | None = None
 
 
+def usable(target: Target | None, targets: dict[str, Target]) -> bool | None:
+    """Did following this URL give a usable answer? True: yes; False: broken, blocked or empty (zero bytes);
+    None: never fetched (robots, trap, excluded), so it cannot tell."""
+    if target is None:
+        return None
+    if target.final_url and target.final_url != target.url:
+        target = targets.get(target.final_url, target)
+    if target.verdict == "skipped":
+        return None
+    if target.verdict == "ok" and target.status is not None and target.status < 400:
+        return target.size != 0
+    return False
+
+
 class Store:
     """A connection to the audit database."""
 
-    def __init__(self, path: str | Path, readonly: bool = False) -> None:
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         for attempt in range(6):
             try:
-                if not readonly:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
                 self.db.row_factory = sqlite3.Row
                 self.db.execute("PRAGMA busy_timeout=30000")
@@ -305,6 +318,11 @@ class Store:
         urls |= {r[0] for r in self.db.execute("SELECT url FROM resources WHERE run_id=?", (run_id,))}
         return urls
 
+    def scheduled_pages(self, run_id: int) -> int:
+        """Pages the crawl fetched or tried (trap URLs are recorded but never count toward max_pages)."""
+        return int(self.db.execute("SELECT COUNT(*) FROM pages WHERE run_id=? AND (error IS NULL OR error NOT "
+                                   "LIKE 'trap:%')", (run_id,)).fetchone()[0])
+
     def frontier(self, run_id: int) -> list[tuple[str, str, int, str]]:
         """Targets linked from stored pages (or redirected to) that were never fetched: (url, scope, depth, found_on)."""
         rows = self.db.execute(
@@ -347,13 +365,6 @@ class Store:
             sql += " AND kind=?"
             args.append(kind)
         yield from self.db.execute(sql + " ORDER BY id", args)
-
-    def links(self, run_id: int) -> Iterator[sqlite3.Row]:
-        yield from self.db.execute(
-            "SELECT l.*, p.url AS page_url FROM links l JOIN pages p ON p.id=l.page_id WHERE l.run_id=? "
-            "ORDER BY l.id",
-            (run_id,),
-        )
 
     def _link_rows(self, run_id: int, columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
         """Link columns plus page_id, read in rowid order: a run's links are stored together, so a rowid
