@@ -17,24 +17,26 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def stage(base: str, urls: list[str], out: str) -> None:
+def stage(base: str, urls: list[str], out: str, chromium: str) -> None:
     """The measured work, in its own process: the check's default options, browser start-up included."""
     from checks.accessibility import CHECK
     from checks.browser import find_browser
 
     t0 = time.perf_counter()
-    results, not_tested, version = CHECK.test_pages([base + u for u in urls], find_browser(), dict(CHECK.options))
+    paths = find_browser(chromium)
+    results, not_tested, version = CHECK.test_pages([base + u for u in urls], paths, dict(CHECK.options))
     wall = time.perf_counter() - t0
     violations = {url[len(base):] or "/": sorted({v["id"] for v in r.get("violations", [])})
                   for url, r in results.items()}
     Path(out).write_text(json.dumps({"wall": wall, "version": version, "not_tested": len(not_tested),
+                                     "browser": paths.chromium,
                                      "violations": violations, "workers": CHECK.options["workers"] or os.cpu_count()}))
 
 
 def main() -> int:
     if sys.argv[1:2] == ["--child"]:
-        base, out = sys.argv[2], sys.argv[3]
-        stage(base, json.loads(sys.stdin.read()), out)
+        base, out, chromium = sys.argv[2], sys.argv[3], sys.argv[4]
+        stage(base, json.loads(sys.stdin.read()), out, chromium)
         return 0
     ap = argparse.ArgumentParser()
     ap.add_argument("--site", required=True)
@@ -42,6 +44,7 @@ def main() -> int:
     ap.add_argument("--k", type=int, default=200)
     ap.add_argument("--shared-bench", default=str(ROOT.parent / "shared" / "bench"))
     ap.add_argument("--out", required=True)
+    ap.add_argument("--chromium", default="", help="browser binary (default: the check's own choice)")
     a = ap.parse_args()
     sys.path.insert(0, a.shared_bench)
     import subprocess
@@ -52,7 +55,7 @@ def main() -> int:
     urls, issues = pick_pages(a.site, a.k)
     tmp = tempfile.mktemp(suffix=".json")
     t0 = time.perf_counter()
-    child = subprocess.Popen([sys.executable, __file__, "--child", a.base, tmp], stdin=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, __file__, "--child", a.base, tmp, a.chromium], stdin=subprocess.PIPE, text=True)
     sampler = MemSampler(child.pid)  # sampled from this process, so the stage's own threads are undisturbed
     sampler.start()
     child.communicate(json.dumps(urls), timeout=3600)
@@ -69,7 +72,7 @@ def main() -> int:
     pages = len(got["violations"])
     wall = total  # process start, imports and browser start-up included, as the CLI's wall time
     res = {
-        "runner": f"siteaudit accessibility stage ({got['workers']} browsers)",
+        "runner": f"siteaudit accessibility stage ({got['workers']} browsers, {got['browser']})",
         "axe_core_version": got["version"], "pages": pages, "not_tested": got["not_tested"],
         "total_s": round(wall, 2), "stage_s": round(got["wall"], 2), "pages_per_s": round(pages / wall, 2),
         "s_per_page_mean": round(wall / max(1, pages), 3),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # siteaudit's accessibility stage beside @axe-core/cli on the same K pages of the shared bench site
-# (nginx on 127.0.0.1), both on Debian's chromium, in one run.   K=200 N=1000 bench/run_axe.sh
+# (nginx on 127.0.0.1), both on Debian's Chromium, in one run.   K=200 N=1000 bench/run_axe.sh
+# CHROMIUM=/usr/bin/chromium makes siteaudit use chromium instead of its default chromium-headless-shell.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -16,6 +17,6 @@ mkdir -p "$BENCH_WORK/results"
 trap '"$bench/serve.sh" stop >/dev/null 2>&1 || true' EXIT
 echo "== siteaudit accessibility stage, K=$K"
 "$root/.venv/bin/python" "$here/axe_stage.py" --site "$site" --k "$K" --shared-bench "$bench" \
-    --out "$BENCH_WORK/results/axe-siteaudit.json"
+    --out "$BENCH_WORK/results/axe-siteaudit.json" --chromium "${CHROMIUM:-}"
 echo "== @axe-core/cli, K=$K"
 python3 "$bench/axe_cli.py" --site "$site" --k "$K" --out "$BENCH_WORK/results/axe-cli-k$K.json" | cut -c1-600

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +145,26 @@ def test_without_chromium_the_check_is_not_run_and_the_audit_goes_on(tmp_path, s
 def test_pages_with_scripts_and_no_noscript_are_listed(a11y_audit):
     f = next(f for f in a11y_audit["doc"]["findings"] if f["rule"] == "noscript-missing")
     assert [p.rsplit("/", 1)[-1] for p in f["pages"]] == ["script.html"]
+
+
+def test_a_stopped_browser_leaves_no_process_and_no_profile_behind(tmp_path, serve):
+    from checks.browser import Browser, _process_tree, _running
+
+    (tmp_path / "index.html").write_text(CLEAN.format(title="首頁", body="<p>內容</p>"), encoding="utf-8")
+    server = serve(tmp_path)
+    browser = Browser(find_browser(), timeout=30)
+    browser.start()
+    assert browser.audit(server.base + "/index.html")["violations"] == []
+    processes = _process_tree(browser.driver.service.process.pid)
+    profile = browser.profile
+    assert len(processes) > 2 and profile and list(Path(profile).iterdir())
+    browser.stop()
+    assert not any(_running(pid) for pid in processes)
+    assert not Path(profile).exists()
+
+
+def test_the_headless_shell_is_preferred_when_installed():
+    shell = Path("/usr/lib/chromium/chromium-headless-shell")
+    if not shell.exists():
+        pytest.skip("chromium-headless-shell is not packaged on this Debian release")
+    assert find_browser().chromium == str(shell)

@@ -11,7 +11,7 @@ import pytest
 from lxml import html as lxml_html
 
 from checks import REGISTRY
-from checks.browser import CHROMIUM_FLAGS, find_browser
+from checks.browser import chromedriver_service, chromium_options, find_browser
 from conftest import run_cli, write_config
 from reports.render import print_pdf
 
@@ -139,18 +139,12 @@ def test_report_command_formats_and_pdf(two_runs, tmp_path):
 
 def test_the_report_renders_in_chromium_without_console_errors_and_prints(demo_run, tmp_path):
     from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
 
     paths = find_browser()
     assert not paths.missing
-    options = Options()
-    options.binary_location = paths.chromium
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    options = chromium_options(paths)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(paths.chromedriver), options=options)
+    driver = webdriver.Chrome(service=chromedriver_service(paths, str(tmp_path)), options=options)
     try:
         driver.get((demo_run["out"] / "report.html").as_uri())
         assert driver.find_element("id", "summary")

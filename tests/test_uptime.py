@@ -13,6 +13,7 @@ import responses
 
 from checks.browser import find_browser
 from conftest import ROOT, run_cli, write_config
+from reports.render import print_pdf
 from reports.uptime_log import month_rows, render_csv, render_html
 from schedules.uptime import TAIPEI, probe_once, run_uptime
 from siteaudit.config import from_dict
@@ -182,10 +183,7 @@ def test_the_month_prints_to_pdf_in_headless_chromium(tmp_path):
     chromium = find_browser().chromium
     assert chromium, "chromium must be installed"
     pdf = tmp_path / "uptime.pdf"
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", f"--print-to-pdf={pdf}",
-                    "--no-pdf-header-footer", html.as_uri()], check=True, capture_output=True, timeout=120)
+    print_pdf(html, pdf, chromium)
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 1000
 
 
