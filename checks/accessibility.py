@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +32,7 @@ from checks.base import (
 )
 from checks.browser import INSTALL_HINT, Browser, find_browser
 from siteaudit.config import ConfigError
+from siteaudit.dates import find_dates
 
 GUIDE = "網站無障礙規範 (110.07)"
 LAW = "身心障礙者權益保障法第52條之2；網站無障礙檢測及認證標章核發辦法"
@@ -45,6 +46,8 @@ MARK_LEVEL = re.compile(r"(?<![A-Za-z])(AAA|AA|A)(\+?)(?![A-Za-z])")
 NEW_WINDOW = re.compile(r"另開新視窗|開新視窗|新視窗|另開視窗|new window|opens in a new", re.I)
 FILE_TYPE_WORDS = re.compile(r"pdf|odt|ods|odp|docx?|xlsx?|pptx?|rtf|csv|zip|7z|rar|檔|格式", re.I)
 FILE_SIZE = re.compile(r"\d+(\.\d+)?\s*(k|m|g)?b|位元組", re.I)
+PASS_WORDS = re.compile(r"通過|檢測|認證|passed|certified", re.I)
+CLAUSE_BREAK = re.compile(r"[\n｜|。；;\u3000]|\s{2,}|(?=更新|發布|發佈|修改日期|瀏覽|Updated|updated)")
 SKIP_TEXT = re.compile(r"跳到主要內容|跳至主要內容|跳過|skip", re.I)
 
 
@@ -79,6 +82,24 @@ RULES = rule_table(
     Rule("mark-expired", "warning", "無障礙標章已逾3年效期", "Accessibility mark older than its 3-year validity", LAW),
     Rule("mark-size", "warning", "無障礙標章尺寸不是 88×31", "Accessibility mark is not 88x31 pixels", LAW),
 )
+
+
+def shown_pass_date(text: str) -> tuple[date, str] | None:
+    """A pass date written beside the mark (通過檢測日期：113年5月1日; 113年5月1日通過檢測), with its clause.
+    Only clauses with a pass word count (an update date beside the mark is not a pass date); in a clause, a
+    date after the pass word wins over one before it."""
+    best: tuple[int, date, str] | None = None
+    for clause in CLAUSE_BREAK.split(text):
+        words = PASS_WORDS.search(clause)
+        if not words:
+            continue
+        for found in find_dates(clause):
+            if found.date is None:
+                continue
+            rank = 0 if found.start >= words.start() else 1
+            if best is None or (rank, -found.date.toordinal()) < (best[0], -best[1].toordinal()):
+                best = (rank, found.date, clause.strip())
+    return (best[1], best[2]) if best else None
 
 
 def _level_rank(level: str) -> int:
@@ -136,7 +157,7 @@ class AccessibilityCheck:
             summary["axe_core"] = version
             summary["seconds"] = round(time.monotonic() - started, 1)
             findings += self.axe_findings(results, opts)
-            findings += self.mark_size(results.get(mark_info.get("home", "")), mark_info)
+            findings += self.mark_in_page(results.get(mark_info.get("home", "")), mark_info, opts)
             no_noscript = sorted(u for u, r in results.items()
                                  if r.get("dom", {}).get("scripts") and not r["dom"].get("noscript"))
             if no_noscript:
@@ -283,15 +304,31 @@ class AccessibilityCheck:
         return out
 
     # -- the mark -------------------------------------------------------------------------------
-    def mark_size(self, result: dict[str, Any] | None, mark_info: dict[str, Any]) -> list[Finding]:
+    def mark_in_page(self, result: dict[str, Any] | None, mark_info: dict[str, Any],
+                     opts: dict[str, Any]) -> list[Finding]:
+        """What only the rendered home page tells: the mark's size and a pass date shown beside it."""
         if not result or not mark_info.get("href"):
             return []
-        for mark in result.get("dom", {}).get("marks", []):
+        out: list[Finding] = []
+        for mark in result.get("dom", {}).get("marks", [])[:1]:
             size = (mark.get("shown_width"), mark.get("shown_height"))
             mark_info["size"] = f"{size[0]}x{size[1]}"
             if size != (88, 31):
-                return [finding(self, "mark-size", mark["href"], [mark_info["home"]], f"{size[0]}×{size[1]}",
-                                {"width": size[0], "height": size[1]})]
+                out.append(finding(self, "mark-size", mark["href"], [mark_info["home"]], f"{size[0]}×{size[1]}",
+                                   {"width": size[0], "height": size[1]}))
+            shown = shown_pass_date(mark.get("context") or "")
+            if shown and "passed" not in mark_info:
+                mark_info["passed_text"] = shown[1]
+                out += self.mark_age(shown[0], "page text", mark["href"], mark_info["home"], mark_info, opts)
+        return out
+
+    def mark_age(self, passed: date, source: str, url: str, home: str, evidence: dict[str, Any],
+                 opts: dict[str, Any]) -> list[Finding]:
+        """Record the pass date; a finding when it is older than the mark's validity."""
+        evidence.update(passed=passed.isoformat(), passed_from=source)
+        age = (today_option(opts) - passed).days / 365.25
+        if age > opts["mark_max_age_years"]:
+            return [finding(self, "mark-expired", url, [home], f"{passed.isoformat()}，已 {age:.1f} 年", dict(evidence))]
         return []
 
     def mark(self, ctx: CheckContext, opts: dict[str, Any]) -> tuple[list[Finding], dict[str, Any]]:
@@ -332,12 +369,7 @@ class AccessibilityCheck:
             except ValueError:
                 passed = None
             if passed:
-                today = today_option(opts)
-                evidence["passed"] = passed.isoformat()
-                age = (today - passed).days / 365.25
-                if age > opts["mark_max_age_years"]:
-                    out.append(finding(self, "mark-expired", url, [home], f"{passed.isoformat()}，已 {age:.1f} 年",
-                                       evidence))
+                out += self.mark_age(passed, "mark link id", url, home, evidence, opts)
         return out, {"home": home, "found": True, **evidence}
 
 

@@ -53,8 +53,10 @@ function probe() {
     var href = img.closest('a').href || '';
     return /accessibility\\.(moda|ncc)\\.gov\\.tw|handicap-free\\.nat\\.gov\\.tw/.test(href);
   }).map(function (img) {
-    return {href: img.closest('a').href, alt: img.alt, width: img.naturalWidth, height: img.naturalHeight,
-            shown_width: img.width, shown_height: img.height};
+    var link = img.closest('a'), around = link.parentElement || link;
+    return {href: link.href, alt: img.alt, width: img.naturalWidth, height: img.naturalHeight,
+            shown_width: img.width, shown_height: img.height,
+            context: ((around.innerText || '') + ' ' + (link.title || '')).slice(0, 400)};
   })
   };
 }

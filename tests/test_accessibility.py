@@ -9,6 +9,7 @@ import pytest
 
 from checks.browser import find_browser
 from conftest import run_cli, write_config
+from siteaudit.demo.site import PNG_1PX
 
 CLEAN = """<!DOCTYPE html><html lang="zh-Hant"><head><title>{title}</title></head><body>
 <header><a href="#main" class="skip">跳到主要內容區塊</a> <a href="#main" accesskey="C" title="中央內容區塊">:::</a></header>
@@ -168,3 +169,35 @@ def test_the_headless_shell_is_preferred_when_installed():
     if not shell.exists():
         pytest.skip("chromium-headless-shell is not packaged on this Debian release")
     assert find_browser().chromium == str(shell)
+
+
+@pytest.mark.parametrize("text,passed", [
+    ("本網站於113年5月1日通過無障礙AA檢測", "2024-05-01"),
+    ("通過 AA 等級 檢測日期 112.03.04", "2023-03-04"),
+    ("更新日期：115-11-20 無障礙標章 通過檢測日期：2023/10/19", "2023-10-19"),
+    ("更新日期：115-11-20　｜　瀏覽人次 1234", None),
+    ("本網站於108年3月1日通過無障礙AA檢測　更新日期：115-11-20", "2019-03-01"),
+])
+def test_a_pass_date_written_beside_the_mark_is_read(text, passed):
+    from checks.accessibility import shown_pass_date
+
+    found = shown_pass_date(text)
+    assert (found[0].isoformat() if found else None) == passed
+
+
+def test_a_shown_pass_date_older_than_three_years_expires_the_mark(tmp_path, serve):
+    mark = ('<footer><p><a href="https://accessibility.moda.gov.tw/Applications/Detail" title="無障礙網站">'
+            '<img src="/m.png" width="88" height="31" alt="通過AA無障礙網頁檢測"></a> '
+            '本網站於108年3月1日通過無障礙AA檢測　更新日期：115-11-20</p></footer>')
+    (tmp_path / "index.html").write_text(CLEAN.format(title="首頁", body=mark), encoding="utf-8")
+    (tmp_path / "m.png").write_bytes(PNG_1PX)
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                       extra='[checks.accessibility]\nworkers = 1\ntoday = "2026-11-26"\n')
+    run_cli("audit", "--config", str(cfg), "--checks", "accessibility", "--out", str(tmp_path / "out"))
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    expired = [f for f in doc["findings"] if f["rule"] == "mark-expired"]
+    assert len(expired) == 1 and expired[0]["evidence"]["passed_from"] == "page text"
+    assert doc["summary"]["accessibility"]["mark"]["passed"] == "2019-03-01"
+    assert doc["summary"]["accessibility"]["mark"]["size"] == "88x31"
+    assert not [f for f in doc["findings"] if f["rule"] == "mark-size"]
