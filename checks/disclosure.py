@@ -25,7 +25,7 @@ from checks.base import (
     validate_today,
 )
 from siteaudit.config import ConfigError
-from siteaudit.dates import find_years, roc_to_ad, years_in_file_name
+from siteaudit.dates import find_period_years, find_years, roc_to_ad, years_in_file_name
 from siteaudit.store import Target, usable
 
 LAW = "政府資訊公開法第7條"
@@ -176,11 +176,11 @@ class DisclosureCheck:
         items = self.catalogue(opts)
         today = today_option(opts)
         targets = ctx.store.targets(ctx.run_id)
-        links_by_page: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        links_by_page: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         all_links: list[tuple[str, str, str]] = []
-        for text, url, page in ctx.store.link_tuples(ctx.run_id, ("text", "url")):
+        for text, url, context, page in ctx.store.link_tuples(ctx.run_id, ("text", "url", "context")):
             if url:
-                links_by_page[page].append((text or "", url))
+                links_by_page[page].append((text or "", url, context or ""))
                 all_links.append((text or "", url, page))
         titles = {u: f"{t.title or ''} {t.h1 or ''}" for u, t in targets.items() if t.is_html}
         findings: list[Finding] = []
@@ -262,9 +262,10 @@ class DisclosureCheck:
             (ev.ok if answered else ev.broken).append(url)
         return ev
 
-    def years(self, item: Item, ev: Evidence, links_by_page: dict[str, list[tuple[str, str]]],
+    def years(self, item: Item, ev: Evidence, links_by_page: dict[str, list[tuple[str, str, str]]],
               targets: dict[str, Target]) -> dict[int, str]:
-        """Years present: from the item's links and, on the item's own pages, every link's text and file name."""
+        """Years present: from the item's links and, on the item's own pages, every link's text, file name and
+        (for a document) the table row or list item it sits in."""
         status: dict[int, str] = {}
 
         def mark(years: set[int], usable: bool | None) -> None:
@@ -278,9 +279,10 @@ class DisclosureCheck:
             target = targets.get(url)
             title = f"{target.title or ''} {target.h1 or ''}" if target else ""
             mark(find_years(title), True)
-            for text, link in links_by_page.get(url, []):
+            for text, link, context in links_by_page.get(url, []):
                 name = unquote(urlsplit(link).path.rsplit("/", 1)[-1])
-                mark(find_years(text) | years_in_file_name(name), usable(targets.get(link), targets))
+                found = find_years(text) | find_period_years(context) | years_in_file_name(name)
+                mark(found, usable(targets.get(link), targets))
         return status
 
 

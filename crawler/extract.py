@@ -19,6 +19,8 @@ LINK_ELEMENTS = ("a", "area", "link", "img", "script", "iframe", "frame", "objec
                  "meta", "video", "audio")
 MAX_TEXT = 300
 ROW_TAGS = frozenset({"tr", "li", "dd", "dt", "p"})
+CONTEXT_ROWS = frozenset({"tr", "li", "dd", "dt"})  # a paragraph is prose, not a listing row
+MAX_CONTEXT = 200
 # Text nodes that may carry a displayed update date (更新日期：115年10月1日); XPath runs in C, so this is cheap.
 STAMP_XPATH = ("//body//text()[contains(., '更新') or contains(., '發布') or contains(., '發佈') "
                "or contains(., '公告日期') or contains(., '上版') or contains(., 'Updated') or contains(., 'updated')]")
@@ -71,12 +73,16 @@ def _srcset_urls(value: str) -> list[str]:
     return [c.strip().split()[0] for c in value.split(",") if c.strip()]
 
 
-def _row_of(el: Any) -> str | None:
-    """The XPath of the listing row (tr, li, dd, dt, p) around a document link: "the same row" of a listing."""
+def _row_of(el: Any) -> tuple[str | None, str | None]:
+    """The listing row (tr, li, dd, dt, p) around a document link: its XPath ("the same row" of a listing) and,
+    for a table row or list item, its text (a 年度 cell beside a 下載 link)."""
     parent = el.getparent()
     while parent is not None and parent.tag not in ROW_TAGS:
         parent = parent.getparent()
-    return parent.getroottree().getpath(parent) if parent is not None else None
+    if parent is None:
+        return None, None
+    context = clean(parent.text_content())[:MAX_CONTEXT] if parent.tag in CONTEXT_ROWS else None
+    return parent.getroottree().getpath(parent), context
 
 
 def _link_text(el: Any) -> str:
@@ -109,11 +115,11 @@ def extract(doc: Any, page_url: str, rules: UrlRules, stamps: bool = True) -> Pa
         tag = el.tag
         rel = el.get("rel", "") if tag == "link" else ""
         r = rules.resolve(base, raw, tag, rel)
-        grp = _row_of(el) if r.scope == "document" else None
+        grp, context = _row_of(el) if r.scope == "document" else (None, None)
         links.append({
             "element": tag, "attribute": attr, "text": text, "raw": raw, "url": r.url, "fragment": r.fragment,
             "rel": rel or el.get("rel"), "target": el.get("target"), "title": el.get("title"), "scope": r.scope,
-            "grp": grp,
+            "grp": grp, "context": context,
         })
 
     for el in doc.iter(*LINK_ELEMENTS):

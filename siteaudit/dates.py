@@ -146,6 +146,12 @@ def find_years(text: str) -> set[int]:
     return {f.year for f in find_dates(text)}
 
 
+def find_period_years(text: str) -> set[int]:
+    """AD years named as a period (97年度, 2016年, 113年5月), not as a day: a day beside a record is more often
+    its upload or update date than its year."""
+    return {f.year for f in find_dates(text) if f.day is None}
+
+
 _BARE_ROC = re.compile(r"(?<![\d])(9[0-9]|1[0-4]\d)(?![\d])")
 _BARE_AD = re.compile(r"(?<![\d])(19[5-9]\d|20\d\d)(?![\d])")
 

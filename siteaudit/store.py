@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -102,7 +102,8 @@ CREATE TABLE IF NOT EXISTS links (
     target TEXT,
     title TEXT,
     scope TEXT NOT NULL,               -- page | document | asset | external | unchecked | invalid | form
-    grp TEXT                           -- documents: XPath of the enclosing row (tr, li, dd, p) on the page
+    grp TEXT,                          -- documents: XPath of the enclosing row (tr, li, dd, p) on the page
+    context TEXT                       -- documents: text of the enclosing table row or list item (年度 cells)
 );
 CREATE TABLE IF NOT EXISTS findings (
     id INTEGER PRIMARY KEY,
@@ -143,7 +144,8 @@ CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
 
 PAGE_COLUMNS = ["url", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "is_html", "size", "truncated", "charset", "title", "h1", "anchors", "meta", "lang", "stamps", "response_time", "depth", "last_modified", "etag", "headers", "found_on", "fetched"]
 RESOURCE_COLUMNS = ["url", "kind", "method", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "content_length", "size", "truncated", "head", "response_time", "last_modified", "etag", "headers", "found_on", "fetched"]
-LINK_COLUMNS = ["element", "attribute", "text", "raw", "url", "fragment", "rel", "target", "title", "scope", "grp"]
+LINK_COLUMNS = ["element", "attribute", "text", "raw", "url", "fragment", "rel", "target", "title", "scope", "grp",
+                "context"]
 
 
 class StoreError(RuntimeError):
@@ -199,7 +201,7 @@ class Store:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=NORMAL")
                 self.db.executescript(SCHEMA)
-                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                self._upgrade()
                 return
             except sqlite3.OperationalError as exc:
                 # Two processes creating a new store at once: one may be told "locked" without waiting.
@@ -211,6 +213,17 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def _upgrade(self) -> None:
+        """Bring a store written by an earlier version up to SCHEMA_VERSION; adds columns, never drops data."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(links)")}
+        if "context" not in columns:
+            try:
+                self.db.execute("ALTER TABLE links ADD COLUMN context TEXT")  # schema 1 -> 2
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):  # another process upgraded it first
+                    raise
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     # -- transactions -------------------------------------------------------------------------
     def begin(self) -> None:

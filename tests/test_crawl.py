@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -245,3 +246,25 @@ def test_broken_gzip_and_binary_served_as_html_do_not_stop_the_crawl(serve, tmp_
     assert got[server.base + "/gz"]["error"] == "encoding"
     fake = db.execute("SELECT * FROM resources WHERE run_id=? AND url=?", (run_id, server.base + "/fake")).fetchone()
     assert fake["head"].startswith(b"%PDF-") and "not HTML" in fake["error_detail"]
+
+
+def test_a_store_from_the_previous_schema_is_upgraded_in_place_without_losing_data(tmp_path):
+    from siteaudit import store as store_mod
+
+    old_schema = re.sub(r"grp TEXT,([^\n]*)\n\s*context TEXT[^\n]*", r"grp TEXT \1", store_mod.SCHEMA)
+    assert old_schema != store_mod.SCHEMA
+    db = sqlite3.connect(tmp_path / "s.sqlite3")
+    db.executescript(old_schema)
+    db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    db.execute("INSERT INTO links (run_id, page_id, element, attribute, text, scope) "
+               "VALUES (1, 1, 'a', 'href', '97年度', 'page')")
+    db.commit()
+    db.close()
+    upgraded = store_mod.Store(tmp_path / "s.sqlite3")
+    try:
+        row = upgraded.db.execute("SELECT text, context FROM links").fetchone()
+        assert (row["text"], row["context"]) == ("97年度", None)
+        version = upgraded.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        assert version == str(store_mod.SCHEMA_VERSION) == "2"
+    finally:
+        upgraded.close()

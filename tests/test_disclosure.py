@@ -151,3 +151,27 @@ def test_the_demo_zone_shows_its_gap_years_and_not_applicable_item(demo_run):
     assert [int(y) - 1911 for y, s in summary["years"]["budget"].items() if s != "present"] == [101, 102, 103]
     html = (demo_run["out"] / "report.html").read_text(encoding="utf-8")
     assert "民國101年" in html
+
+
+def test_years_written_only_in_the_table_row_of_a_download_link_count(tmp_path, serve):
+    (tmp_path / "open" / "files").mkdir(parents=True)
+    rows = []
+    for roc in range(100, 116):  # the year is only in a cell beside a plain 下載 link; gaps at 103 and 110
+        if roc in (103, 110):
+            continue
+        (tmp_path / "open" / "files" / f"b{roc - 99}.pdf").write_bytes(make.pdf(f"budget {roc}"))
+        uploaded = "上傳日期 103-01-05" if roc == 102 else ""  # a day is an upload date, not a record year
+        rows.append(f'<tr><td>{roc}年度</td><td><a href="files/b{roc - 99}.pdf">下載</a></td><td>{uploaded}</td></tr>')
+    (tmp_path / "open" / "budget.html").write_text(
+        f"<html><head><title>預算書</title></head><body><table>{''.join(rows)}</table></body></html>", encoding="utf-8")
+    (tmp_path / "open" / "index.html").write_text('<html><head><title>主動公開資訊</title></head><body>'
+                                                  '<a href="budget.html">預算書</a></body></html>', encoding="utf-8")
+    (tmp_path / "index.html").write_text('<html><body><a href="/open/index.html">主動公開</a></body></html>',
+                                         encoding="utf-8")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                       extra=CATALOGUE)
+    run_cli("audit", "--config", str(cfg), "--checks", "disclosure", "--out", str(tmp_path / "out"))
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    gaps = [f for f in doc["findings"] if f["rule"] == "missing-years"]
+    assert len(gaps) == 1 and gaps[0]["evidence"]["roc_years"] == [103, 110]
