@@ -201,3 +201,30 @@ def test_a_shown_pass_date_older_than_three_years_expires_the_mark(tmp_path, ser
     assert doc["summary"]["accessibility"]["mark"]["passed"] == "2019-03-01"
     assert doc["summary"]["accessibility"]["mark"]["size"] == "88x31"
     assert not [f for f in doc["findings"] if f["rule"] == "mark-size"]
+
+
+def test_a_page_that_times_out_is_listed_not_tested_and_the_next_pages_are_tested(tmp_path, serve):
+    import threading
+
+    from checks.accessibility import CHECK
+    from siteaudit.testserver import send
+
+    release = threading.Event()
+
+    def slow_script(handler):
+        release.wait(10)  # longer than the page timeout: the page never finishes loading
+        send(handler, 200, b"", {"Content-Type": "text/javascript"})
+
+    pages = [f"p{i}.html" for i in range(5)]
+    for name in pages:
+        body = '<script src="/slow.js"></script>' if name == "p1.html" else "<p>內容</p>"
+        (tmp_path / name).write_text(CLEAN.format(title=name, body=body), encoding="utf-8")
+    server = serve(tmp_path, {"/slow.js": slow_script})
+    opts = {**CHECK.options, "workers": 1, "page_timeout": 3, "restart_every": 2}
+    try:
+        results, not_tested, version = CHECK.test_pages([f"{server.base}/{n}" for n in pages], find_browser(), opts)
+    finally:
+        release.set()
+    assert list(not_tested) == [f"{server.base}/p1.html"] and "Timeout" in not_tested[f"{server.base}/p1.html"]
+    assert sorted(results) == sorted(f"{server.base}/{n}" for n in pages if n != "p1.html")
+    assert all(r["violations"] == [] for r in results.values()) and version.startswith("4.")
