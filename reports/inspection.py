@@ -73,7 +73,8 @@ def inspection_items(summaries: dict[str, Any], findings: list[dict[str, Any]], 
     mark = (a or {}).get("mark", {})
     mark_errors = count("accessibility", "mark-missing", "mark-level-below-target")
     items.append(Item("accessibility-mark", "無障礙標章", "Accessibility mark", "首頁標示有效標章",
-                      (f"{mark.get('level', '?')} 等級，通過日期 {mark.get('passed', '未知')}" if mark.get("found")
+                      (f"{mark.get('level', '?')} 等級，通過日期 {mark.get('passed', '未知')}"
+                       + ("（已逾3年效期）" if count("accessibility", "mark-expired") else "") if mark.get("found")
                        else "未找到") if a else "—",
                       (PASS if mark_errors == 0 and mark.get("found") else FAIL) if a else NOT_RUN,
                       "網站無障礙檢測及認證標章核發辦法", "check-accessibility"))

@@ -164,3 +164,15 @@ def test_a_bad_waiver_file_is_a_config_error(tmp_path):
     cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3", site={"waivers": str(bad)})
     result = run_cli("audit", "--config", str(cfg))
     assert result.returncode == 2 and "waiver[0]: expires" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_inspection_table_says_when_the_mark_is_past_its_validity():
+    from reports.inspection import inspection_items
+
+    summary = {"accessibility": {"status": "pass", "pages_tested": 3,
+                                 "mark": {"found": True, "level": "AA", "passed": "2019-03-01"}}}
+    expired = [{"check": "accessibility", "rule": "mark-expired", "severity": "warning", "evidence": {}}]
+    mark = {i.id: i for i in inspection_items(summary, expired)}["accessibility-mark"]
+    assert "2019-03-01" in mark.measured and "已逾3年效期" in mark.measured
+    fresh = {i.id: i for i in inspection_items(summary, [])}["accessibility-mark"]
+    assert "已逾" not in fresh.measured
