@@ -31,6 +31,7 @@ from siteaudit.store import Target, usable
 LAW = "政府資訊公開法第7條"
 PLAN = "提升服務品質執行計畫：應公開且已公開資訊比例達100%，相關公開資料內容應回溯至民國97年"
 CATEGORIES = {str(i) for i in range(1, 11)} | {"plan"}
+RANGE_WORDS = re.compile(r"歷年|起|迄|至|到|以來|以後|以前|[~～－—–-]")
 CATEGORY_NAMES = {
     "1": "法律、法規命令", "2": "解釋性規定及裁量基準", "3": "組織、職掌、地址、電話、傳真、網址及電子郵件",
     "4": "行政指導有關文書", "5": "施政計畫、業務統計及研究報告", "6": "預算及決算書",
@@ -150,6 +151,13 @@ class Evidence:
 
 
 
+def label_year(label: str) -> set[int]:
+    """The year a listing's label names (<h3>113年度</h3>, <caption>民國97年預算</caption>): one period year and
+    no range (歷年, 97年度起, 97至113年), else nothing."""
+    years = find_period_years(label)
+    return years if len(years) == 1 and not RANGE_WORDS.search(label) else set()
+
+
 class DisclosureCheck:
     name = "disclosure"
     title_zh = "主動公開資訊比例"
@@ -176,11 +184,12 @@ class DisclosureCheck:
         items = self.catalogue(opts)
         today = today_option(opts)
         targets = ctx.store.targets(ctx.run_id)
-        links_by_page: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        links_by_page: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
         all_links: list[tuple[str, str, str]] = []
-        for text, url, context, page in ctx.store.link_tuples(ctx.run_id, ("text", "url", "context")):
+        for text, url, row_text, row_label, page in ctx.store.link_tuples(
+                ctx.run_id, ("text", "url", "row_text", "row_label")):
             if url:
-                links_by_page[page].append((text or "", url, context or ""))
+                links_by_page[page].append((text or "", url, row_text or "", row_label or ""))
                 all_links.append((text or "", url, page))
         titles = {u: f"{t.title or ''} {t.h1 or ''}" for u, t in targets.items() if t.is_html}
         findings: list[Finding] = []
@@ -262,10 +271,10 @@ class DisclosureCheck:
             (ev.ok if answered else ev.broken).append(url)
         return ev
 
-    def years(self, item: Item, ev: Evidence, links_by_page: dict[str, list[tuple[str, str, str]]],
+    def years(self, item: Item, ev: Evidence, links_by_page: dict[str, list[tuple[str, str, str, str]]],
               targets: dict[str, Target]) -> dict[int, str]:
         """Years present: from the item's links and, on the item's own pages, every link's text, file name and
-        (for a document) the table row or list item it sits in."""
+        (for a document) the table row or list item it sits in and the label of that listing."""
         status: dict[int, str] = {}
 
         def mark(years: set[int], usable: bool | None) -> None:
@@ -279,9 +288,10 @@ class DisclosureCheck:
             target = targets.get(url)
             title = f"{target.title or ''} {target.h1 or ''}" if target else ""
             mark(find_years(title), True)
-            for text, link, context in links_by_page.get(url, []):
+            for text, link, row_text, row_label in links_by_page.get(url, []):
                 name = unquote(urlsplit(link).path.rsplit("/", 1)[-1])
-                found = find_years(text) | find_period_years(context) | years_in_file_name(name)
+                found = find_years(text) | find_period_years(row_text) | years_in_file_name(name)
+                found = found or label_year(row_label)
                 mark(found, usable(targets.get(link), targets))
         return status
 

@@ -21,6 +21,7 @@ MAX_TEXT = 300
 ROW_TAGS = frozenset({"tr", "li", "dd", "dt", "p"})
 CONTEXT_ROWS = frozenset({"tr", "li", "dd", "dt"})  # a paragraph is prose, not a listing row
 MAX_CONTEXT = 200
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Text nodes that may carry a displayed update date (更新日期：115年10月1日); XPath runs in C, so this is cheap.
 STAMP_XPATH = ("//body//text()[contains(., '更新') or contains(., '發布') or contains(., '發佈') "
                "or contains(., '公告日期') or contains(., '上版') or contains(., 'Updated') or contains(., 'updated')]")
@@ -73,16 +74,41 @@ def _srcset_urls(value: str) -> list[str]:
     return [c.strip().split()[0] for c in value.split(",") if c.strip()]
 
 
-def _row_of(el: Any) -> tuple[str | None, str | None]:
+def _row_of(el: Any) -> tuple[str | None, str | None, str | None]:
     """The listing row (tr, li, dd, dt, p) around a document link: its XPath ("the same row" of a listing) and,
-    for a table row or list item, its text (a 年度 cell beside a 下載 link)."""
+    for a table row or list item, its text (a 年度 cell beside a 下載 link) and the listing's label."""
     parent = el.getparent()
     while parent is not None and parent.tag not in ROW_TAGS:
         parent = parent.getparent()
     if parent is None:
-        return None, None
-    context = clean(parent.text_content())[:MAX_CONTEXT] if parent.tag in CONTEXT_ROWS else None
-    return parent.getroottree().getpath(parent), context
+        return None, None, None
+    if parent.tag not in CONTEXT_ROWS:
+        return parent.getroottree().getpath(parent), None, None
+    label = _label_of(parent)
+    return (parent.getroottree().getpath(parent), clean(parent.text_content())[:MAX_CONTEXT],
+            clean(label.text_content())[:MAX_CONTEXT] if label is not None else None)
+
+
+def _label_of(row: Any) -> Any:
+    """What names a listing: a table's caption or the heading just before the table, the heading just before
+    a list, the dt before a dd."""
+    if row.tag == "dd":
+        before = row.getprevious()
+        while before is not None and before.tag != "dt":
+            before = before.getprevious()
+        return before
+    listing = row.getparent()
+    while listing is not None and listing.tag not in ("table", "ul", "ol"):
+        listing = listing.getparent()
+    if listing is None:
+        return None
+    caption = listing.find("caption") if listing.tag == "table" else None
+    if caption is not None:
+        return caption
+    before = listing.getprevious()
+    while before is not None and not isinstance(before.tag, str):  # a comment between heading and list
+        before = before.getprevious()
+    return before if before is not None and before.tag in HEADINGS else None
 
 
 def _link_text(el: Any) -> str:
@@ -115,11 +141,11 @@ def extract(doc: Any, page_url: str, rules: UrlRules, stamps: bool = True) -> Pa
         tag = el.tag
         rel = el.get("rel", "") if tag == "link" else ""
         r = rules.resolve(base, raw, tag, rel)
-        grp, context = _row_of(el) if r.scope == "document" else (None, None)
+        grp, row_text, row_label = _row_of(el) if r.scope == "document" else (None, None, None)
         links.append({
             "element": tag, "attribute": attr, "text": text, "raw": raw, "url": r.url, "fragment": r.fragment,
             "rel": rel or el.get("rel"), "target": el.get("target"), "title": el.get("title"), "scope": r.scope,
-            "grp": grp, "context": context,
+            "grp": grp, "row_text": row_text, "row_label": row_label,
         })
 
     for el in doc.iter(*LINK_ELEMENTS):

@@ -103,7 +103,8 @@ CREATE TABLE IF NOT EXISTS links (
     title TEXT,
     scope TEXT NOT NULL,               -- page | document | asset | external | unchecked | invalid | form
     grp TEXT,                          -- documents: XPath of the enclosing row (tr, li, dd, p) on the page
-    context TEXT                       -- documents: text of the enclosing table row or list item (年度 cells)
+    row_text TEXT,                     -- documents: text of the enclosing table row or list item (年度 cells)
+    row_label TEXT                     -- documents: that table's caption or heading, the list's heading, the dt
 );
 CREATE TABLE IF NOT EXISTS findings (
     id INTEGER PRIMARY KEY,
@@ -145,7 +146,7 @@ CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
 PAGE_COLUMNS = ["url", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "is_html", "size", "truncated", "charset", "title", "h1", "anchors", "meta", "lang", "stamps", "response_time", "depth", "last_modified", "etag", "headers", "found_on", "fetched"]
 RESOURCE_COLUMNS = ["url", "kind", "method", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "content_length", "size", "truncated", "head", "response_time", "last_modified", "etag", "headers", "found_on", "fetched"]
 LINK_COLUMNS = ["element", "attribute", "text", "raw", "url", "fragment", "rel", "target", "title", "scope", "grp",
-                "context"]
+                "row_text", "row_label"]
 
 
 class StoreError(RuntimeError):
@@ -217,12 +218,13 @@ class Store:
     def _upgrade(self) -> None:
         """Bring a store written by an earlier version up to SCHEMA_VERSION; adds columns, never drops data."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(links)")}
-        if "context" not in columns:
-            try:
-                self.db.execute("ALTER TABLE links ADD COLUMN context TEXT")  # schema 1 -> 2
-            except sqlite3.OperationalError as exc:
-                if "duplicate column" not in str(exc):  # another process upgraded it first
-                    raise
+        for column in ("row_text", "row_label"):  # schema 1 -> 2
+            if column not in columns:
+                try:
+                    self.db.execute(f"ALTER TABLE links ADD COLUMN {column} TEXT")
+                except sqlite3.OperationalError as exc:
+                    if "duplicate column" not in str(exc):  # another process upgraded it first
+                        raise
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     # -- transactions -------------------------------------------------------------------------

@@ -251,7 +251,8 @@ def test_broken_gzip_and_binary_served_as_html_do_not_stop_the_crawl(serve, tmp_
 def test_a_store_from_the_previous_schema_is_upgraded_in_place_without_losing_data(tmp_path):
     from siteaudit import store as store_mod
 
-    old_schema = re.sub(r"grp TEXT,([^\n]*)\n\s*context TEXT[^\n]*", r"grp TEXT \1", store_mod.SCHEMA)
+    old_schema = re.sub(r"grp TEXT,([^\n]*)\n\s*row_text TEXT,[^\n]*\n\s*row_label TEXT[^\n]*", r"grp TEXT \1",
+                        store_mod.SCHEMA)
     assert old_schema != store_mod.SCHEMA
     db = sqlite3.connect(tmp_path / "s.sqlite3")
     db.executescript(old_schema)
@@ -262,8 +263,8 @@ def test_a_store_from_the_previous_schema_is_upgraded_in_place_without_losing_da
     db.close()
     upgraded = store_mod.Store(tmp_path / "s.sqlite3")
     try:
-        row = upgraded.db.execute("SELECT text, context FROM links").fetchone()
-        assert (row["text"], row["context"]) == ("97年度", None)
+        row = upgraded.db.execute("SELECT text, row_text, row_label FROM links").fetchone()
+        assert tuple(row) == ("97年度", None, None)
         version = upgraded.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
         assert version == str(store_mod.SCHEMA_VERSION) == "2"
     finally:

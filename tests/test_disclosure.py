@@ -175,3 +175,35 @@ def test_years_written_only_in_the_table_row_of_a_download_link_count(tmp_path, 
     doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
     gaps = [f for f in doc["findings"] if f["rule"] == "missing-years"]
     assert len(gaps) == 1 and gaps[0]["evidence"]["roc_years"] == [103, 110]
+
+
+def test_a_year_naming_the_whole_listing_counts_for_its_links_but_a_range_does_not(tmp_path, serve):
+    (tmp_path / "open" / "files").mkdir(parents=True)
+    listings = []
+    for roc in range(100, 116):  # gaps at 100 (its list is under a range heading) and 109
+        if roc == 109:
+            continue
+        name = f"b{roc - 99}.pdf"
+        (tmp_path / "open" / "files" / name).write_bytes(make.pdf(f"budget {roc}"))
+        link = f'<a href="files/{name}">預算書下載</a>'
+        if roc == 100:
+            listings.append(f"<h3>歷年預算書（100年度起）</h3><ul><li>{link}</li></ul>")
+        elif roc % 3 == 0:
+            listings.append(f"<h3>{roc}年度</h3><!-- list --><ul><li>{link}</li></ul>")
+        elif roc % 3 == 1:
+            listings.append(f"<table><caption>民國{roc}年預算</caption><tr><td>{link}</td></tr></table>")
+        else:
+            listings.append(f"<dl><dt>{roc}年度</dt><dd>總預算</dd><dd>{link}</dd></dl>")
+    (tmp_path / "open" / "budget.html").write_text(
+        f"<html><head><title>預算書</title></head><body>{''.join(listings)}</body></html>", encoding="utf-8")
+    (tmp_path / "open" / "index.html").write_text('<html><head><title>主動公開資訊</title></head><body>'
+                                                  '<a href="budget.html">預算書</a></body></html>', encoding="utf-8")
+    (tmp_path / "index.html").write_text('<html><body><a href="/open/index.html">主動公開</a></body></html>',
+                                         encoding="utf-8")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                       extra=CATALOGUE)
+    run_cli("audit", "--config", str(cfg), "--checks", "disclosure", "--out", str(tmp_path / "out"))
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    gaps = [f for f in doc["findings"] if f["rule"] == "missing-years"]
+    assert len(gaps) == 1 and gaps[0]["evidence"]["roc_years"] == [100, 109]
