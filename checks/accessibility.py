@@ -309,17 +309,20 @@ class AccessibilityCheck:
         """What only the rendered home page tells: the mark's size and a pass date shown beside it."""
         if not result or not mark_info.get("href"):
             return []
+        marks = result.get("dom", {}).get("marks", [])
+        if not marks:
+            return []
+        mark = marks[0]
         out: list[Finding] = []
-        for mark in result.get("dom", {}).get("marks", [])[:1]:
-            size = (mark.get("shown_width"), mark.get("shown_height"))
-            mark_info["size"] = f"{size[0]}x{size[1]}"
-            if size != (88, 31):
-                out.append(finding(self, "mark-size", mark["href"], [mark_info["home"]], f"{size[0]}×{size[1]}",
-                                   {"width": size[0], "height": size[1]}))
-            shown = shown_pass_date(mark.get("context") or "")
-            if shown and "passed" not in mark_info:
-                mark_info["passed_text"] = shown[1]
-                out += self.mark_age(shown[0], "page text", mark["href"], mark_info["home"], mark_info, opts)
+        size = (mark.get("shown_width"), mark.get("shown_height"))
+        mark_info["size"] = f"{size[0]}x{size[1]}"
+        if size != (88, 31):
+            out.append(finding(self, "mark-size", mark["href"], [mark_info["home"]], f"{size[0]}×{size[1]}",
+                               {"width": size[0], "height": size[1]}))
+        shown = shown_pass_date(mark.get("context") or "")
+        if shown and "passed" not in mark_info:
+            mark_info["passed_text"] = shown[1]
+            out += self.mark_age(shown[0], "page text", mark["href"], mark_info["home"], mark_info, opts)
         return out
 
     def mark_age(self, passed: date, source: str, url: str, home: str, evidence: dict[str, Any],

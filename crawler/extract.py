@@ -82,10 +82,11 @@ def _row_of(el: Any) -> tuple[str | None, str | None, str | None]:
         parent = parent.getparent()
     if parent is None:
         return None, None, None
+    path = parent.getroottree().getpath(parent)
     if parent.tag not in CONTEXT_ROWS:
-        return parent.getroottree().getpath(parent), None, None
+        return path, None, None
     label = _label_of(parent)
-    return (parent.getroottree().getpath(parent), clean(parent.text_content())[:MAX_CONTEXT],
+    return (path, clean(parent.text_content())[:MAX_CONTEXT],
             clean(label.text_content())[:MAX_CONTEXT] if label is not None else None)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 import checks as registry
+from checks.browser import CHROMIUM_FLAGS
 from reports import export
 from reports.history import diff_runs, sparkline, trend
 from reports.inspection import inspection_items
@@ -132,9 +133,7 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, lang: str = "zh", wa
 def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
     """Print the report to PDF through headless Chromium."""
     with tempfile.TemporaryDirectory(prefix="siteaudit-pdf-") as profile:
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        "--no-first-run", f"--user-data-dir={profile}", f"--print-to-pdf={pdf}",
+        subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf}",
                         "--no-pdf-header-footer", html.resolve().as_uri()],
                        check=True, capture_output=True, timeout=300)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -46,6 +47,17 @@ def write_config(path: Path, base: str, store: Path, crawl: dict[str, Any] | Non
     lines += ["[store]", f"path = {toml_value(str(store))}", extra]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def audit_fixture(root: Path, base: str, checks: str, extra: str = ""
+                  ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """Audit a fixture site (sitemaps off) with `checks`, store and output under `root`: the CLI's result and
+    its findings.json."""
+    cfg = write_config(root / "c.toml", base, root / "s.sqlite3", crawl={"sitemaps": False}, extra=extra)
+    result = run_cli("audit", "--config", str(cfg), "--checks", checks, "--out", str(root / "out"))
+    findings = root / "out" / "findings.json"
+    assert findings.exists(), result.stderr
+    return result, json.loads(findings.read_text(encoding="utf-8"))
 
 
 @pytest.fixture

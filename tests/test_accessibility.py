@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from checks.browser import find_browser
-from conftest import run_cli, write_config
+from conftest import audit_fixture
 from siteaudit.demo.site import PNG_1PX
 
 CLEAN = """<!DOCTYPE html><html lang="zh-Hant"><head><title>{title}</title></head><body>
@@ -42,12 +41,10 @@ def a11y_audit(tmp_path_factory):
     server = SiteServer(root)
     server.start()
     try:
-        cfg = write_config(root / "c.toml", server.base, root / "s.sqlite3", crawl={"sitemaps": False},
-                           extra="[checks.accessibility]\nworkers = 2\n")
-        result = run_cli("audit", "--config", str(cfg), "--checks", "accessibility", "--out", str(root / "out"))
+        result, doc = audit_fixture(root, server.base, "accessibility",
+                                    extra="[checks.accessibility]\nworkers = 2\n")
     finally:
         server.stop()
-    doc = json.loads((root / "out" / "findings.json").read_text(encoding="utf-8"))
     axe: dict[str, set[str]] = {}
     for f in doc["findings"]:
         if f["rule"].startswith("axe-") and f["rule"] != "axe-needs-review":
@@ -89,10 +86,8 @@ def test_a_problem_on_every_page_is_one_finding_listing_the_pages(tmp_path, serv
         (tmp_path / name).write_text(CLEAN.format(title=name, body=nav + '<a href="/b.html">b</a>'), encoding="utf-8")
     (tmp_path / "x.png").write_bytes(b"")
     server = serve(tmp_path)
-    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
-                       extra="[checks.accessibility]\nworkers = 1\n")
-    run_cli("audit", "--config", str(cfg), "--checks", "accessibility", "--out", str(tmp_path / "out"))
-    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    _, doc = audit_fixture(tmp_path, server.base, "accessibility",
+                           extra="[checks.accessibility]\nworkers = 1\n")
     names = [f for f in doc["findings"] if f["rule"] == "axe-link-name"]
     assert len(names) == 1 and len(names[0]["pages"]) == 3
     assert names[0]["evidence"]["selector"] == 'a[href="/a.html"]'
@@ -117,11 +112,8 @@ def test_the_accessibility_mark_on_the_home_page(tmp_path, serve, case, expected
     (tmp_path / case).mkdir()
     (tmp_path / case / "index.html").write_text(CLEAN.format(title="首頁", body=MARKS[case]), encoding="utf-8")
     server = serve(tmp_path)
-    cfg = write_config(tmp_path / "c.toml", f"{server.base}/{case}", tmp_path / "s.sqlite3",
-                       crawl={"sitemaps": False},
-                       extra='[checks.accessibility]\nbrowser = false\ntoday = "2026-11-26"\n')
-    run_cli("audit", "--config", str(cfg), "--checks", "accessibility", "--out", str(tmp_path / "out"))
-    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    _, doc = audit_fixture(tmp_path, f"{server.base}/{case}", "accessibility",
+                           extra='[checks.accessibility]\nbrowser = false\ntoday = "2026-11-26"\n')
     assert {f["rule"] for f in doc["findings"] if f["rule"].startswith("mark-")} == expected
     mark = doc["summary"]["accessibility"]["mark"]
     if case == "moda":
@@ -131,11 +123,9 @@ def test_the_accessibility_mark_on_the_home_page(tmp_path, serve, case, expected
 def test_without_chromium_the_check_is_not_run_and_the_audit_goes_on(tmp_path, serve):
     (tmp_path / "index.html").write_text(CLEAN.format(title="首頁", body="<p>x</p>"), encoding="utf-8")
     server = serve(tmp_path)
-    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
-                       extra='[checks.accessibility]\nchromium_path = "/nonexistent/chromium"\n')
-    result = run_cli("audit", "--config", str(cfg), "--checks", "links,accessibility", "--out", str(tmp_path / "out"))
+    result, doc = audit_fixture(tmp_path, server.base, "links,accessibility",
+                                extra='[checks.accessibility]\nchromium_path = "/nonexistent/chromium"\n')
     assert result.returncode == 0, result.stderr  # not_run is not a failure; the report says why
-    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
     summary = doc["summary"]
     assert "mark-missing" in {f["rule"] for f in doc["findings"]}  # what needs no browser is still judged
     assert summary["accessibility"]["status"] == "not_run"
@@ -192,10 +182,8 @@ def test_a_shown_pass_date_older_than_three_years_expires_the_mark(tmp_path, ser
     (tmp_path / "index.html").write_text(CLEAN.format(title="首頁", body=mark), encoding="utf-8")
     (tmp_path / "m.png").write_bytes(PNG_1PX)
     server = serve(tmp_path)
-    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
-                       extra='[checks.accessibility]\nworkers = 1\ntoday = "2026-11-26"\n')
-    run_cli("audit", "--config", str(cfg), "--checks", "accessibility", "--out", str(tmp_path / "out"))
-    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    _, doc = audit_fixture(tmp_path, server.base, "accessibility",
+                           extra='[checks.accessibility]\nworkers = 1\ntoday = "2026-11-26"\n')
     expired = [f for f in doc["findings"] if f["rule"] == "mark-expired"]
     assert len(expired) == 1 and expired[0]["evidence"]["passed_from"] == "page text"
     assert doc["summary"]["accessibility"]["mark"]["passed"] == "2019-03-01"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import run_cli, write_config
+from conftest import audit_fixture, run_cli, write_config
 from siteaudit.demo import documents as make
 
 CATALOGUE = """
@@ -94,12 +94,9 @@ def disclosure_audit(tmp_path_factory):
     server = SiteServer(root)
     server.start()
     try:
-        cfg = write_config(root / "c.toml", server.base, root / "s.sqlite3", crawl={"sitemaps": False},
-                           extra=CATALOGUE)
-        result = run_cli("audit", "--config", str(cfg), "--checks", "disclosure", "--out", str(root / "out"))
+        result, doc = audit_fixture(root, server.base, "disclosure", extra=CATALOGUE)
     finally:
         server.stop()
-    doc = json.loads((root / "out" / "findings.json").read_text(encoding="utf-8"))
     return {"result": result, "doc": doc, "summary": doc["summary"]["disclosure"], "root": root}
 
 
@@ -153,57 +150,50 @@ def test_the_demo_zone_shows_its_gap_years_and_not_applicable_item(demo_run):
     assert "民國101年" in html
 
 
-def test_years_written_only_in_the_table_row_of_a_download_link_count(tmp_path, serve):
-    (tmp_path / "open" / "files").mkdir(parents=True)
-    rows = []
-    for roc in range(100, 116):  # the year is only in a cell beside a plain 下載 link; gaps at 103 and 110
-        if roc in (103, 110):
-            continue
-        (tmp_path / "open" / "files" / f"b{roc - 99}.pdf").write_bytes(make.pdf(f"budget {roc}"))
-        uploaded = "上傳日期 103-01-05" if roc == 102 else ""  # a day is an upload date, not a record year
-        rows.append(f'<tr><td>{roc}年度</td><td><a href="files/b{roc - 99}.pdf">下載</a></td><td>{uploaded}</td></tr>')
-    (tmp_path / "open" / "budget.html").write_text(
-        f"<html><head><title>預算書</title></head><body><table>{''.join(rows)}</table></body></html>", encoding="utf-8")
-    (tmp_path / "open" / "index.html").write_text('<html><head><title>主動公開資訊</title></head><body>'
-                                                  '<a href="budget.html">預算書</a></body></html>', encoding="utf-8")
-    (tmp_path / "index.html").write_text('<html><body><a href="/open/index.html">主動公開</a></body></html>',
-                                         encoding="utf-8")
-    server = serve(tmp_path)
-    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
-                       extra=CATALOGUE)
-    run_cli("audit", "--config", str(cfg), "--checks", "disclosure", "--out", str(tmp_path / "out"))
-    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+def budget_gap_years(root, serve, listing) -> list[int]:
+    """Serve a 預算書 page whose download links (files/b1.pdf … b16.pdf, 民國100-115) are laid out by
+    `listing(roc, link)` (None: that year is left out); audit it and return the ROC years reported missing."""
+    (root / "open" / "files").mkdir(parents=True)
+    parts = []
+    for roc in range(100, 116):
+        name = f"b{roc - 99}.pdf"
+        part = listing(roc, f'<a href="files/{name}">')
+        if part is not None:
+            (root / "open" / "files" / name).write_bytes(make.pdf(f"budget {roc}"))
+            parts.append(part)
+    (root / "open" / "budget.html").write_text(
+        f"<html><head><title>預算書</title></head><body>{''.join(parts)}</body></html>", encoding="utf-8")
+    (root / "open" / "index.html").write_text('<html><head><title>主動公開資訊</title></head><body>'
+                                              '<a href="budget.html">預算書</a></body></html>', encoding="utf-8")
+    (root / "index.html").write_text('<html><body><a href="/open/index.html">主動公開</a></body></html>',
+                                     encoding="utf-8")
+    _, doc = audit_fixture(root, serve(root).base, "disclosure", extra=CATALOGUE)
     gaps = [f for f in doc["findings"] if f["rule"] == "missing-years"]
-    assert len(gaps) == 1 and gaps[0]["evidence"]["roc_years"] == [103, 110]
+    assert len(gaps) == 1, gaps
+    return gaps[0]["evidence"]["roc_years"]
+
+
+def test_years_written_only_in_the_table_row_of_a_download_link_count(tmp_path, serve):
+    def row(roc: int, link: str) -> str | None:  # the year is only in a cell beside a plain 下載 link
+        if roc in (103, 110):
+            return None
+        uploaded = "上傳日期 103-01-05" if roc == 102 else ""  # a day is an upload date, not a record year
+        return f"<table><tr><td>{roc}年度</td><td>{link}下載</a></td><td>{uploaded}</td></tr></table>"
+
+    assert budget_gap_years(tmp_path, serve, row) == [103, 110]
 
 
 def test_a_year_naming_the_whole_listing_counts_for_its_links_but_a_range_does_not(tmp_path, serve):
-    (tmp_path / "open" / "files").mkdir(parents=True)
-    listings = []
-    for roc in range(100, 116):  # gaps at 100 (its list is under a range heading) and 109
+    def listing(roc: int, link: str) -> str | None:
+        link += "預算書下載</a>"
         if roc == 109:
-            continue
-        name = f"b{roc - 99}.pdf"
-        (tmp_path / "open" / "files" / name).write_bytes(make.pdf(f"budget {roc}"))
-        link = f'<a href="files/{name}">預算書下載</a>'
-        if roc == 100:
-            listings.append(f"<h3>歷年預算書（100年度起）</h3><ul><li>{link}</li></ul>")
-        elif roc % 3 == 0:
-            listings.append(f"<h3>{roc}年度</h3><!-- list --><ul><li>{link}</li></ul>")
-        elif roc % 3 == 1:
-            listings.append(f"<table><caption>民國{roc}年預算</caption><tr><td>{link}</td></tr></table>")
-        else:
-            listings.append(f"<dl><dt>{roc}年度</dt><dd>總預算</dd><dd>{link}</dd></dl>")
-    (tmp_path / "open" / "budget.html").write_text(
-        f"<html><head><title>預算書</title></head><body>{''.join(listings)}</body></html>", encoding="utf-8")
-    (tmp_path / "open" / "index.html").write_text('<html><head><title>主動公開資訊</title></head><body>'
-                                                  '<a href="budget.html">預算書</a></body></html>', encoding="utf-8")
-    (tmp_path / "index.html").write_text('<html><body><a href="/open/index.html">主動公開</a></body></html>',
-                                         encoding="utf-8")
-    server = serve(tmp_path)
-    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
-                       extra=CATALOGUE)
-    run_cli("audit", "--config", str(cfg), "--checks", "disclosure", "--out", str(tmp_path / "out"))
-    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
-    gaps = [f for f in doc["findings"] if f["rule"] == "missing-years"]
-    assert len(gaps) == 1 and gaps[0]["evidence"]["roc_years"] == [100, 109]
+            return None
+        if roc == 100:  # a range names no year: 100 is reported missing
+            return f"<h3>歷年預算書（100年度起）</h3><ul><li>{link}</li></ul>"
+        if roc % 3 == 0:
+            return f"<h3>{roc}年度</h3><!-- list --><ul><li>{link}</li></ul>"
+        if roc % 3 == 1:
+            return f"<table><caption>民國{roc}年預算</caption><tr><td>{link}</td></tr></table>"
+        return f"<dl><dt>{roc}年度</dt><dd>總預算</dd><dd>{link}</dd></dl>"
+
+    assert budget_gap_years(tmp_path, serve, listing) == [100, 109]

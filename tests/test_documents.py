@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from checks.filetype import sniff
-from conftest import run_cli, write_config
+from conftest import audit_fixture
 from siteaudit.demo import documents as make
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000
@@ -48,12 +46,10 @@ def doc_audit(tmp_path_factory):
     server = SiteServer(root)
     server.start()
     try:
-        cfg = write_config(root / "c.toml", server.base, root / "s.sqlite3", crawl={"sitemaps": False},
-                           extra="[checks.documents]\nmax_document_bytes = 10485760\n")
-        result = run_cli("audit", "--config", str(cfg), "--checks", "documents", "--out", str(root / "out"))
+        result, doc = audit_fixture(root, server.base, "documents",
+                                    extra="[checks.documents]\nmax_document_bytes = 10485760\n")
     finally:
         server.stop()
-    doc = json.loads((root / "out" / "findings.json").read_text(encoding="utf-8"))
     by_file: dict[str, set[str]] = {}
     for f in doc["findings"]:
         by_file.setdefault(f["url"].split("/", 3)[-1], set()).add(f["rule"])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from checks.metadata import DATA, load_code_list
-from conftest import run_cli, write_config
+from conftest import audit_fixture
 from siteaudit.config import ConfigError
 
 # Shaped like a real government page: every field, lower-case coverage names, DC.Keywords, DC.Relation blank.
@@ -59,11 +59,9 @@ def metadata_audit(tmp_path_factory):
     server = SiteServer(root)
     server.start()
     try:
-        cfg = write_config(root / "c.toml", server.base, root / "s.sqlite3", crawl={"sitemaps": False})
-        result = run_cli("audit", "--config", str(cfg), "--checks", "metadata", "--out", str(root / "out"))
+        result, doc = audit_fixture(root, server.base, "metadata")
     finally:
         server.stop()
-    doc = json.loads((root / "out" / "findings.json").read_text(encoding="utf-8"))
     rules: dict[str, set[str]] = {}
     fields: dict[tuple[str, str], list] = {}
     for f in doc["findings"]:
