@@ -35,6 +35,8 @@ RULES = rule_table(
     Rule("stale-page", "error", "頁面資訊逾期未更新", "Page not updated within the limit", PLAN),
     Rule("future-date", "warning", "頁面日期在未來（可能誤植）", "Page date is in the future (typo?)", PLAN),
     Rule("no-displayed-date", "notice", "頁面未顯示更新日期", "Page shows no update date", PLAN),
+    Rule("future-last-modified", "notice", "伺服器回報的最後修改時間在檢查日之後（伺服器時鐘或檔案時間有誤）",
+         "The server's Last-Modified is after the audit day (wrong server clock or file time)", PLAN),
     Rule("expired-announcement", "warning", "首頁仍列出已過期的公告", "Home page lists an announcement whose date is past",
          PLAN),
 )
@@ -92,6 +94,11 @@ class FreshnessCheck:
                 no_date.append(url)
                 modified = _http_date(page["last_modified"])
                 if modified is None:
+                    continue
+                if modified > today + timedelta(days=1):
+                    # Not something a reader sees: the page is still undated, and the header is noted.
+                    findings.append(finding(self, "future-last-modified", url, [url], page["last_modified"],
+                                            {"last_modified": page["last_modified"], "today": today.isoformat()}))
                     continue
                 when, text, source = modified, page["last_modified"], "Last-Modified"
             is_news = any(p.search(url) or p.search(page["title"] or "") for p in news)

@@ -9,6 +9,7 @@ import os
 import threading
 import urllib.parse
 from collections.abc import Callable
+from datetime import datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,15 @@ def send(handler: SimpleHTTPRequestHandler, status: int, body: bytes = b"", head
     handler.end_headers()
     if handler.command != "HEAD":
         handler.wfile.write(body)
+
+
+def set_file_times(root: str | Path, when: datetime) -> None:
+    """Give `root` (a file, or every file below a folder) the modification time `when`: the server's
+    Last-Modified then depends on the caller's clock, not on the day the files were written."""
+    root = Path(root)
+    stamp = when.timestamp()
+    for path in [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file()]:
+        os.utime(path, (stamp, stamp))
 
 
 def redirect(location: str, status: int = 301) -> Route:

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,15 @@ from siteaudit.demo.site import build, fix_sitemap, routes
 from siteaudit.testserver import SiteServer
 
 ROOT = Path(__file__).resolve().parent.parent
+# The one "today" of the suite: fixture sites are built, dated and file-timed from it, and the checks judge as
+# of it, so the suite gives the same result on any day it runs.
+TODAY = date(2026, 11, 26)
+NOW = datetime.combine(TODAY, time(12), tzinfo=timezone(timedelta(hours=8)))
+
+
+def as_of(*checks: str) -> str:
+    """Config tables that make `checks` judge as of TODAY."""
+    return "".join(f'[checks.{name}]\ntoday = "{TODAY.isoformat()}"\n' for name in checks)
 
 
 def run_cli(*args: str, timeout: float = 180, env: dict[str, str] | None = None,
@@ -78,7 +88,7 @@ def serve() -> Iterator[Callable[..., SiteServer]]:
 @pytest.fixture(scope="session")
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SiteServer, Path, dict]]:
     root = tmp_path_factory.mktemp("demo-site")
-    truth = build(root)
+    truth = build(root, today=TODAY)
     server = SiteServer(root, routes(), content_types={"/big5.html": "text/html"})
     server.start()
     fix_sitemap(root, server.base)
@@ -94,8 +104,8 @@ def demo_run(demo_site: tuple[SiteServer, Path, dict], tmp_path_factory: pytest.
     store = work / "store.sqlite3"
     cfg = write_config(work / "demo.toml", server.base, store, site={
         "name": "demo", "exclude": [r"^https?://(?!127\.0\.0\.1[:/]|[^/]*\.invalid[:/])"]},
-        extra="[checks.documents]\nmax_document_bytes = 1048576\n"
-              "[checks.disclosure.not_applicable]\nminutes = \"本處非合議制機關\"\n")
+        extra="[checks.documents]\nmax_document_bytes = 1048576\n" + as_of("freshness", "accessibility", "disclosure")
+              + "[checks.disclosure.not_applicable]\nminutes = \"本處非合議制機關\"\n")
     result = run_cli("audit", "--config", str(cfg), "--out", str(work / "out"))
     db = sqlite3.connect(store)
     db.row_factory = sqlite3.Row

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from checks.browser import find_browser
-from conftest import audit_fixture
+from conftest import as_of, audit_fixture
 from siteaudit.demo.site import PNG_1PX
 
 CLEAN = """<!DOCTYPE html><html lang="zh-Hant"><head><title>{title}</title></head><body>
@@ -113,7 +113,7 @@ def test_the_accessibility_mark_on_the_home_page(tmp_path, serve, case, expected
     (tmp_path / case / "index.html").write_text(CLEAN.format(title="首頁", body=MARKS[case]), encoding="utf-8")
     server = serve(tmp_path)
     _, doc = audit_fixture(tmp_path, f"{server.base}/{case}", "accessibility",
-                           extra='[checks.accessibility]\nbrowser = false\ntoday = "2026-11-26"\n')
+                           extra=as_of("accessibility") + "browser = false\n")
     assert {f["rule"] for f in doc["findings"] if f["rule"].startswith("mark-")} == expected
     mark = doc["summary"]["accessibility"]["mark"]
     if case == "moda":
@@ -183,7 +183,7 @@ def test_a_shown_pass_date_older_than_three_years_expires_the_mark(tmp_path, ser
     (tmp_path / "m.png").write_bytes(PNG_1PX)
     server = serve(tmp_path)
     _, doc = audit_fixture(tmp_path, server.base, "accessibility",
-                           extra='[checks.accessibility]\nworkers = 1\ntoday = "2026-11-26"\n')
+                           extra=as_of("accessibility") + "workers = 1\n")
     expired = [f for f in doc["findings"] if f["rule"] == "mark-expired"]
     assert len(expired) == 1 and expired[0]["evidence"]["passed_from"] == "page text"
     assert doc["summary"]["accessibility"]["mark"]["passed"] == "2019-03-01"

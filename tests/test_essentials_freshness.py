@@ -9,11 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from checks.freshness import displayed_date
-from conftest import run_cli, write_config
-from siteaudit.testserver import send
+from conftest import NOW, TODAY, as_of, run_cli, write_config
+from siteaudit.testserver import send, set_file_times
 from tlsutil import make_cert, server_context
 
-TODAY = date(2026, 11, 26)
 FOOTER = """<footer><p>地址：220 新北市板橋區示範路1號　電話：(02)2345-6789　傳真：(02)2345-6790
 電子郵件：<a href="mailto:service@example.gov.tw">service@example.gov.tw</a></p>
 <a href="/contact.html">聯絡我們</a> <a href="/sitemap.html">網站導覽</a> <a href="/security.html">資訊安全政策</a>
@@ -51,14 +50,19 @@ def site(tmp_path_factory):
         "nodate.html": page("沒有日期", stamp=None),
         "future.html": page("未來", stamp="發布日期：125年3月1日"),
         "notice.html": page("停水公告", stamp="發布日期：115年11月20日"),
+        "clock.html": page("伺服器時鐘錯誤", stamp=None),
     }
     for name, html in pages.items():
         (root / name).write_text(html, encoding="utf-8")
+    set_file_times(root, NOW - timedelta(days=3))
+    set_file_times(root / "nodate.html", NOW - timedelta(days=200))
+    set_file_times(root / "clock.html", NOW + timedelta(days=40))  # a server clock or file copy gone wrong
     links = "".join(f'<a href="/{n}">{n}</a> ' for n in ("roc.html", "ad.html", "stale.html", "nodate.html",
-                                                           "future.html", "water.html"))
+                                                           "future.html", "water.html", "clock.html"))
     links += f'<a href="/notice.html">停水公告（{announce_day.year - 1911}年{announce_day.month}月{announce_day.day}日）</a>'
     form = '<form action="/search" method="get" role="search"><label for="q">搜尋</label><input id="q" name="q"></form>'
     (root / "index.html").write_text(page("首頁", form + links), encoding="utf-8")
+    set_file_times(root / "index.html", NOW - timedelta(days=3))
     good_cert, good_key = make_cert(root, "good", hostname="good.test", days_left=200)
     soon_cert, soon_key = make_cert(root, "soon", hostname="soon.test", days_left=10)
     bundle = root / "bundle.pem"
@@ -80,7 +84,7 @@ def audit(root, servers, bundle, name: str, https: str, tmp_path, checks: str = 
     base = servers[name].base
     cfg = write_config(tmp_path / f"{name}.toml", base, tmp_path / f"{name}.sqlite3", crawl={"sitemaps": False},
                        extra=f'[checks.essentials]\nhttps_url = "{servers[https].base}/"\nca_file = "{bundle}"\n'
-                             f'[checks.freshness]\ntoday = "{TODAY.isoformat()}"\n')
+                             + as_of("freshness"))
     result = run_cli("audit", "--config", str(cfg), "--checks", checks, "--out", str(tmp_path / f"out-{name}"))
     doc = json.loads((tmp_path / f"out-{name}" / "findings.json").read_text(encoding="utf-8"))
     rules: dict[str, set[str]] = {}
@@ -117,16 +121,26 @@ def test_freshness_reads_roc_and_ad_update_dates_and_flags_stale_future_and_unda
     root, servers, bundle = site
     _, doc, rules = audit(root, servers, bundle, "plain", "tls", tmp_path, "freshness")
     assert rules["stale-page"] == {"stale.html"}
-    assert rules["future-date"] == {"future.html"}
+    assert rules["future-date"] == {"future.html"}  # what the page shows, never its Last-Modified header
     undated = next(f for f in doc["findings"] if f["rule"] == "no-displayed-date")
-    assert [p.rsplit("/", 1)[-1] for p in undated["pages"]] == ["nodate.html"]
+    assert [p.rsplit("/", 1)[-1] for p in undated["pages"]] == ["clock.html", "nodate.html"]
     assert rules["expired-announcement"] == {"notice.html"}
     summary = doc["summary"]["freshness"]
     assert summary["stalest"][0]["url"].endswith("/stale.html") and summary["status"] == "fail"
     dates = {r["url"].rsplit("/", 1)[-1]: r for r in summary["stalest"]}
     assert dates["roc.html"]["date"] == "2026-10-20" and dates["ad.html"]["date"] == "2026-09-30"
     # the undated page is still judged, by its Last-Modified header
-    assert summary["pages_dated"] == 15 and summary["pages_without_displayed_date"] == 1
+    assert dates["nodate.html"]["source"] == "Last-Modified" and dates["nodate.html"]["date"] == (TODAY - timedelta(days=200)).isoformat()
+    assert summary["pages_dated"] == 15 and summary["pages_without_displayed_date"] == 2
+
+
+def test_a_last_modified_after_the_audit_day_is_a_server_clock_notice_not_a_displayed_future_date(site, tmp_path):
+    root, servers, bundle = site
+    _, doc, rules = audit(root, servers, bundle, "plain", "tls", tmp_path, "freshness")
+    assert rules["future-last-modified"] == {"clock.html"}
+    clock = next(f for f in doc["findings"] if f["rule"] == "future-last-modified")
+    assert clock["severity"] == "notice" and "2027" in clock["evidence"]["last_modified"]
+    assert "clock.html" not in {r["url"].rsplit("/", 1)[-1] for r in doc["summary"]["freshness"]["stalest"]}
 
 
 def test_an_update_label_wins_over_a_publish_label():

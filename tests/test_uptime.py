@@ -191,12 +191,17 @@ def test_uptime_log_and_note_commands(tmp_path, sites):
     plain, _, _ = sites
     cfg = write_config(tmp_path / "c.toml", plain.base, tmp_path / "s.sqlite3", site={"agency": AGENCY})
     assert run_cli("uptime", "--config", str(cfg)).returncode == 0
-    note = run_cli("uptime", "note", "--config", str(cfg), "--date", "2026-11-26", "--by", "值班員", "--text", "正常")
+    # The probe ran at the real time: the form is printed for the month it was recorded in.
+    started = sqlite3.connect(tmp_path / "s.sqlite3").execute("SELECT started FROM uptime_probes").fetchone()[0]
+    probed = dt.datetime.fromtimestamp(started, TAIPEI)
+    note = run_cli("uptime", "note", "--config", str(cfg), "--date", probed.date().isoformat(), "--by", "值班員",
+                   "--text", "人工確認正常")
     assert note.returncode == 0
-    month = dt.datetime.now(TAIPEI).strftime("%Y-%m")
     out = tmp_path / "log.html"
-    result = run_cli("uptime-log", "--config", str(cfg), "--month", month, "--out", str(out))
-    assert result.returncode == 0 and "全球資訊網運轉情形紀錄表" in out.read_text(encoding="utf-8")
+    result = run_cli("uptime-log", "--config", str(cfg), "--month", probed.strftime("%Y-%m"), "--out", str(out))
+    form = out.read_text(encoding="utf-8")
+    assert result.returncode == 0 and "全球資訊網運轉情形紀錄表" in form
+    assert "人工確認正常" in form and "值班員" in form
     bad = run_cli("uptime-log", "--config", str(cfg), "--month", "2026-13")
     assert bad.returncode == 2 and "--month" in bad.stderr
 

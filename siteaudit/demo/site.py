@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from siteaudit.demo import documents
-from siteaudit.testserver import Route, redirect, send
+from siteaudit.testserver import Route, redirect, send, set_file_times
 
 AGENCY = "台灣自來水公司第一區管理處（示範）"
 AGENCY_CODE = "A35010000G"
@@ -22,7 +22,18 @@ MARK = ('<a href="https://accessibility.moda.gov.tw/Applications/Detail?category
         '<img src="/images/accessibility-aa.png" width="88" height="31" alt="通過AA無障礙網頁檢測"></a>')
 DEAD_EXTERNAL = "http://dead-host.example.invalid/"
 BUDGET_GAPS = (101, 102, 103)
-DEFAULT_UPDATED = date.today() - timedelta(days=10)
+
+
+class _DemoDay:
+    """The day the demo site is built for: its dates are relative to it (today unless `build` is given one)."""
+
+    today: date = date.today()
+
+
+def default_updated() -> date:
+    """The update date most pages show: ten days before the demo day."""
+    return _DemoDay.today - timedelta(days=10)
+
 PNG_1PX = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                         "1f15c4890000000d49444154789c6360000000000500010d0a2db40000000049454e44ae426082")
 
@@ -69,7 +80,7 @@ def roc(day: date) -> str:
 def page(title: str, body: str, date: str = "2026-10-01", meta: bool = True, lang: bool = True,
          categories: bool = True, charset: str = "utf-8", updated: str | None = "") -> str:
     if updated == "":
-        updated = roc(DEFAULT_UPDATED)
+        updated = roc(default_updated())
     head_meta = meta_block(title, date, categories=categories) if meta else ""
     stamp = f'<p class="updated">更新日期：{updated}</p>' if updated else ""
     lang_attr = ' lang="zh-Hant-TW"' if lang else ""
@@ -98,8 +109,9 @@ def _links(items: list[tuple[str, str]]) -> str:
     return "<ul>\n" + "\n".join(f'<li><a href="{href}">{text}</a></li>' for href, text in items) + "\n</ul>"
 
 
-def build(root: str | Path) -> dict[str, Any]:
-    """Write the demo site below `root`; return its ground truth."""
+def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
+    """Write the demo site below `root` with dates relative to `today` (default: the real today); return its
+    ground truth."""
     root = Path(root)
     files: dict[str, bytes | str] = {}
     truth: list[dict[str, Any]] = []
@@ -107,7 +119,7 @@ def build(root: str | Path) -> dict[str, Any]:
     def defect(check: str, rule: str, url: str, note: str) -> None:
         truth.append({"check": check, "rule": rule, "url": url, "note": note})
 
-    today = date.today()
+    today = _DemoDay.today = today or date.today()
 
     def ago(days: int) -> date:
         return today - timedelta(days=days)
@@ -165,7 +177,7 @@ def build(root: str | Path) -> dict[str, Any]:
         return "<table><caption>" + name + "</caption><tr><th>年度</th><th>檔案</th></tr>" + "".join(rows) \
             + "</table>"
 
-    now = date.today().year - 1911  # the demo's records reach the current ROC year
+    now = today.year - 1911  # the demo's records reach the current ROC year
     files["disclosure/budget.html"] = page("預算書", yearly("預算書", "budget", range(97, now + 1), "pdf", BUDGET_GAPS))
     for y in BUDGET_GAPS:
         defect("disclosure", "missing-years", "/disclosure/budget.html", f"預算書 {y}年度 missing")
@@ -324,7 +336,13 @@ def build(root: str | Path) -> dict[str, Any]:
         path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     result = {"site": "demo", "pages_min": sum(1 for r in files if r.endswith(".html")) - 1, "defects": truth}
     (root / "truth.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    set_file_times(root, file_time())
     return result
+
+
+def file_time() -> datetime:
+    """When the demo's files were last changed (their Last-Modified): the default update day, 09:00 Taipei."""
+    return datetime.combine(default_updated(), time(9), tzinfo=timezone(timedelta(hours=8)))
 
 
 def search_route(handler: Any) -> None:
@@ -352,3 +370,4 @@ def fix_sitemap(root: str | Path, base: str) -> None:
     """The sitemap needs absolute URLs: put the server's base URL in once the port is known."""
     path = Path(root) / "sitemap.xml"
     path.write_text(path.read_text(encoding="utf-8").replace("SITE_BASE", base), encoding="utf-8")
+    set_file_times(path, file_time())
