@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 def stage(base: str, urls: list[str], out: str, chromium: str) -> None:
     """The measured work, in its own process: the check's default options, browser start-up included."""
-    from checks.accessibility import CHECK
-    from checks.browser import find_browser
+    from siteaudit.checks.accessibility import CHECK
+    from siteaudit.core.browser import find_browser
 
     t0 = time.perf_counter()
     paths = find_browser(chromium)

@@ -5,10 +5,10 @@ See `checks.base` for the contract a check module follows.
 
 from __future__ import annotations
 
-from checks import accessibility, disclosure, documents, essentials, freshness, links, metadata
-from checks.base import Check, CheckContext, CheckResult, merged_options
-from siteaudit.config import Config, ConfigError
-from siteaudit.store import Store
+from siteaudit.checks import accessibility, disclosure, documents, essentials, freshness, links, metadata
+from siteaudit.checks.base import Check, CheckContext, CheckResult, merged_options
+from siteaudit.core.config import Config, ConfigError
+from siteaudit.core.store import Store
 
 REGISTRY: dict[str, Check] = {
     "links": links.CHECK,

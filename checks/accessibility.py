@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from checks.base import (
+from siteaudit.checks.base import (
     CheckContext,
     CheckResult,
     Finding,
@@ -30,9 +30,10 @@ from checks.base import (
     today_option,
     validate_today,
 )
-from checks.browser import INSTALL_HINT, Browser, find_browser
-from siteaudit.config import ConfigError
-from siteaudit.dates import find_dates
+from siteaudit.checks.browser import Browser
+from siteaudit.core.browser import INSTALL_HINT, find_browser
+from siteaudit.core.config import ConfigError
+from siteaudit.core.dates import find_dates
 
 GUIDE = "網站無障礙規範 (110.07)"
 LAW = "身心障礙者權益保障法第52條之2；網站無障礙檢測及認證標章核發辦法"

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from siteaudit.config import Config, ConfigError
-from siteaudit.store import Store
+from siteaudit.core.config import Config, ConfigError
+from siteaudit.core.store import Store
 
 SEVERITIES = ("error", "warning", "notice")
 

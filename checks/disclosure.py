@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from checks.base import (
+from siteaudit.checks.base import (
     CheckContext,
     CheckResult,
     Finding,
@@ -24,9 +24,9 @@ from checks.base import (
     today_option,
     validate_today,
 )
-from siteaudit.config import ConfigError
-from siteaudit.dates import find_period_years, find_years, roc_to_ad, years_in_file_name
-from siteaudit.store import Target, usable
+from siteaudit.core.config import ConfigError
+from siteaudit.core.dates import find_period_years, find_years, roc_to_ad, years_in_file_name
+from siteaudit.core.store import Target, usable
 
 LAW = "政府資訊公開法第7條"
 PLAN = "提升服務品質執行計畫：應公開且已公開資訊比例達100%，相關公開資料內容應回溯至民國97年"

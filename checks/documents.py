@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from checks.base import (
+from siteaudit.checks.base import (
     CheckContext,
     CheckResult,
     Finding,
@@ -22,9 +22,16 @@ from checks.base import (
     sort_findings,
     status_from,
 )
-from checks.filetype import ARCHIVES, EDITABLE_OFFICE, FileType, family_of_extension, family_of_mime, sniff
-from crawler.urls import extension
-from siteaudit.http import fetch_bytes, session_for
+from siteaudit.checks.filetype import (
+    ARCHIVES,
+    EDITABLE_OFFICE,
+    FileType,
+    family_of_extension,
+    family_of_mime,
+    sniff,
+)
+from siteaudit.core.net import fetch_bytes, session_for
+from siteaudit.core.urls import extension
 
 ODF_PLAN = "推動ODF-CNS15251為政府文件標準格式實施計畫：可編輯文件提供ODF，非可編輯文件提供PDF"
 TYPE_MARKERS = re.compile(r"[（(]?\s*(odt|ods|odp|odg|pdf|docx?|xlsx?|pptx?|rtf|csv|zip|7z|rar|檔案|格式)"

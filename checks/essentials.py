@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 import requests
 from bs4 import BeautifulSoup
 
-from checks.base import (
+from siteaudit.checks.base import (
     CheckContext,
     CheckResult,
     Finding,
@@ -23,11 +23,10 @@ from checks.base import (
     rule_table,
     sort_findings,
 )
-from checks.links import is_mixed_content
-from schedules.uptime import measure_connection
-from siteaudit.config import ConfigError
-from siteaudit.http import session_for
-from siteaudit.store import usable
+from siteaudit.checks.links import is_mixed_content
+from siteaudit.core.config import ConfigError
+from siteaudit.core.net import measure_connection, session_for
+from siteaudit.core.store import usable
 
 GUIDE = "政府網站服務管理規範；提升服務品質執行計畫"
 LEVELS = ("required", "recommended", "off")

@@ -13,7 +13,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from checks.base import (
+from siteaudit.checks.base import (
     CheckContext,
     CheckResult,
     Finding,
@@ -25,7 +25,7 @@ from checks.base import (
     today_option,
     validate_today,
 )
-from siteaudit.dates import find_dates
+from siteaudit.core.dates import find_dates
 
 PLAN = "提升服務品質執行計畫：網站(頁)提供即時正確之資訊內容，無明顯錯誤及過期資訊情形"
 UPDATE_LABELS = ("更新", "最後更新", "修改日期", "Updated", "updated")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from checks.base import (
+from siteaudit.checks.base import (
     CheckContext,
     CheckResult,
     Finding,
@@ -22,8 +22,8 @@ from checks.base import (
     sort_findings,
     status_from,
 )
-from crawler.urls import has_illegal_characters
-from siteaudit.store import Target
+from siteaudit.core.store import Target
+from siteaudit.core.urls import has_illegal_characters
 
 PLAN = "提升服務品質執行計畫：網站資訊內容及連結抽測"
 RESOURCE_ELEMENTS = frozenset({"img", "script", "link", "iframe", "frame", "object", "embed", "source", "video",

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table
-from siteaudit.config import ConfigError
-from siteaudit.dates import parse_date
+from siteaudit.checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table
+from siteaudit.core.config import ConfigError
+from siteaudit.core.dates import parse_date
 
 SPEC = "行政機關電子資料流通詮釋資料及分類檢索規範"
 PLAN = "提升服務品質執行計畫：加註主題、施政、服務分類並定期檢測 Meta data，通過比率100%"

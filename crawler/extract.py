@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
-from crawler.urls import UrlRules
+from siteaudit.core.urls import UrlRules
 
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 SPACES = re.compile(r"\s+")

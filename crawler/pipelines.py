@@ -3,7 +3,7 @@
 Items are buffered and handed, every second (or every 200 items), to a writer thread that writes them
 in one short transaction, a page with its links. The crawl's own thread never waits on SQLite, a killed
 crawl leaves only whole pages, and `siteaudit audit --resume` rebuilds the frontier from what is stored.
-No transaction stays open for long, so a second process (crawler.checker) can write to the same store.
+No transaction stays open for long, so a second process (crawler.resource_process) can write to the same store.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from twisted.internet import task
 
-from siteaudit.store import Store
+from siteaudit.core.store import Store
 
 
 class StorePipeline:

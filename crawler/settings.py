@@ -5,8 +5,8 @@ same settings from a site config, which is what `siteaudit audit` uses.
 """
 
 BOT_NAME = "siteaudit"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["siteaudit.crawler.spiders"]
+NEWSPIDER_MODULE = "siteaudit.crawler.spiders"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # Politeness
@@ -52,8 +52,8 @@ DOWNLOAD_FAIL_ON_DATALOSS = False
 
 # Components the spider does not need are switched off: each one costs time on every request.
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.RetryAfterMiddleware": 560,
-    "crawler.middlewares.DecompressionLimit": 595,
+    "siteaudit.crawler.middlewares.RetryAfterMiddleware": 560,
+    "siteaudit.crawler.middlewares.DecompressionLimit": 595,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
@@ -71,11 +71,11 @@ SPIDER_MIDDLEWARES = {
 }
 REMOTE_CONTROL_ENABLED = False  # no listening port of our own
 EXTENSIONS = {
-    "crawler.middlewares.BodyLimit": 100,
-    "crawler.progress.Progress": 200,
+    "siteaudit.crawler.middlewares.BodyLimit": 100,
+    "siteaudit.crawler.progress.Progress": 200,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
-ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+ITEM_PIPELINES = {"siteaudit.crawler.pipelines.StorePipeline": 300}
 
 SITEAUDIT_STORE = ""
 SITEAUDIT_MAX_PAGE_BYTES = 10 * 1024 * 1024

@@ -8,8 +8,8 @@ import json
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reports.waivers import waiver_of
-from siteaudit.odf import package
+from siteaudit.core.odf import package
+from siteaudit.verdict.waivers import waiver_of
 
 COLUMNS = ["check", "rule", "severity", "url", "pages", "message", "waiver", "evidence"]
 ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"

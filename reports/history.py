@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports.inspection import inspection_items
-from siteaudit.store import Store
+from siteaudit.core.store import Store
+from siteaudit.verdict.inspection import inspection_items
 
 
 def finding_key(f: dict[str, Any], origin: str = "") -> tuple[str, str, str]:

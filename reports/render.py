@@ -14,14 +14,14 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-import checks as registry
-from checks.browser import CHROMIUM_FLAGS
-from reports import export
-from reports.history import diff_runs, sparkline, trend
-from reports.inspection import inspection_items
-from reports.waivers import Waiver, apply_waivers
-from siteaudit.dates import roc_date_label
-from siteaudit.store import Store
+from siteaudit import checks as registry
+from siteaudit.core.browser import CHROMIUM_FLAGS
+from siteaudit.core.dates import roc_date_label
+from siteaudit.core.store import Store
+from siteaudit.reports import export
+from siteaudit.reports.history import diff_runs, sparkline, trend
+from siteaudit.verdict.inspection import inspection_items
+from siteaudit.verdict.waivers import Waiver, apply_waivers
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "notice": 2}
 DETAIL_KEYS = {"years", "items", "offenders_by_page", "failing_pages", "stalest", "mark", "elements_found",
@@ -51,7 +51,7 @@ def findings_document(store: Store, run_id: int, waivers: list[Waiver] | None = 
 
 
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html", "j2"]),
+    env = Environment(loader=PackageLoader("siteaudit.reports", "templates"), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["pretty"] = lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
     return env

@@ -10,10 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports.render import environment
-from schedules.uptime import TAIPEI
-from siteaudit.dates import ad_to_roc
-from siteaudit.store import Store
+from siteaudit.core.dates import TAIPEI, ad_to_roc
+from siteaudit.core.store import Store
+from siteaudit.reports.render import environment
 
 COLUMNS = ["日期（民國）", "日期（西元）", "檢查時間", "檢查網址", "HTTP 狀態", "回應時間(ms)", "憑證剩餘天數", "結果",
            "異常說明", "處理情形", "檢查人", "主管核章"]

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import checks as registry
-from siteaudit.config import Config
+from siteaudit import checks as registry
+from siteaudit.core.config import Config
+from siteaudit.core.store import Store
 from siteaudit.runs import start_run
-from siteaudit.store import Store
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNCRAWLABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -38,7 +38,7 @@ class AuditOutcome:
 def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file: Path | None = None,
                stamps: bool = True) -> int:
     """Crawl (or finish an interrupted crawl) and return the run id; the run is left 'crawled'."""
-    from crawler.runner import crawl
+    from siteaudit.crawler.runner import crawl
 
     resume_state = None
     if resume:
@@ -90,8 +90,8 @@ def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None) 
 def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str] | None = None,
           resume: bool = False, progress: bool = False, lang: str = "zh",
           formats: tuple[str, ...] | None = None) -> AuditOutcome:
-    from reports.render import FORMATS, write_outputs
-    from reports.waivers import apply_waivers, load_waivers
+    from siteaudit.reports.render import FORMATS, write_outputs
+    from siteaudit.verdict.waivers import apply_waivers, load_waivers
 
     waivers = load_waivers(cfg.site.waivers)
     registry.validate_options(cfg)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from siteaudit import __version__
 from siteaudit.audit import EXIT_USAGE, AuditError
-from siteaudit.config import Config, ConfigError
-from siteaudit.store import Store, StoreError
+from siteaudit.core.config import Config, ConfigError
+from siteaudit.core.store import Store, StoreError
 
 EPILOG = """exit codes: 0 all checks passed, 1 a check failed, 2 usage or config error,
 3 the site could not be crawled, 130 interrupted (finish with --resume)"""
@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_config(args: argparse.Namespace) -> Config:
-    from siteaudit import config as config_mod
+    from siteaudit.core import config as config_mod
 
     if getattr(args, "config", None):
         if getattr(args, "url", None):
@@ -121,7 +121,7 @@ def open_store(args: argparse.Namespace) -> Store:
     if getattr(args, "store", None):
         return Store(args.store)
     if getattr(args, "config", None):
-        from siteaudit import config as config_mod
+        from siteaudit.core import config as config_mod
 
         return Store(config_mod.load(args.config).store_path())
     return Store(Config().store_path())
@@ -161,7 +161,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from siteaudit.templates import CONFIG_TEMPLATE
+    from siteaudit.config_template import CONFIG_TEMPLATE
 
     path = Path(args.file)
     if path.exists() and not args.force:
@@ -172,14 +172,14 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from checks.browser import INSTALL_HINT, find_browser
-    from reports.render import FORMATS, print_pdf, write_outputs
-    from reports.waivers import load_waivers
+    from siteaudit.core.browser import INSTALL_HINT, find_browser
+    from siteaudit.reports.render import FORMATS, print_pdf, write_outputs
+    from siteaudit.verdict.waivers import load_waivers
 
     site = None
     waivers_path = args.waivers
     if args.config:
-        from siteaudit import config as config_mod
+        from siteaudit.core import config as config_mod
 
         cfg = config_mod.load(args.config)
         site = cfg.site.name
@@ -222,7 +222,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
 def cmd_uptime(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from schedules.uptime import TAIPEI, run_uptime
+    from siteaudit.core.dates import TAIPEI
+    from siteaudit.schedules.uptime import run_uptime
 
     cfg = load_config(args)
     store = Store(cfg.store_path())
@@ -250,7 +251,7 @@ def cmd_uptime(args: argparse.Namespace) -> int:
 
 
 def cmd_uptime_log(args: argparse.Namespace) -> int:
-    from reports import uptime_log
+    from siteaudit.reports import uptime_log
 
     cfg = load_config(args)
     try:
@@ -272,7 +273,7 @@ def cmd_uptime_log(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from schedules import install
+    from siteaudit.schedules import install
 
     load_config(args)  # a wrong config is caught now, not at 20:00
     if args.action == "print":

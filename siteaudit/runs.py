@@ -5,8 +5,8 @@ from __future__ import annotations
 from importlib import metadata
 
 from siteaudit import __version__
-from siteaudit.config import Config
-from siteaudit.store import Store
+from siteaudit.core.config import Config
+from siteaudit.core.store import Store
 
 LIBRARIES = ("scrapy", "twisted", "lxml", "beautifulsoup4", "requests", "jinja2", "selenium", "axe-selenium-python")
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from siteaudit.demo.server import SiteServer
 from siteaudit.demo.site import build, fix_sitemap, routes
-from siteaudit.testserver import SiteServer
 
 ROOT = Path(__file__).resolve().parent.parent
 # The one "today" of the suite: fixture sites are built, dated and file-timed from it, and the checks judge as
@@ -31,10 +31,21 @@ def as_of(*checks: str) -> str:
 
 def run_cli(*args: str, timeout: float = 180, env: dict[str, str] | None = None,
             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `python -m siteaudit ARGS` the way a user would."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    """Run `python -m siteaudit ARGS` the way a user would, from the installed package, in the test session's
+    working directory (never the checkout)."""
+    full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "siteaudit", *args], capture_output=True, text=True,
-                          timeout=timeout, env=full_env, cwd=cwd or ROOT)
+                          timeout=timeout, env=full_env, cwd=cwd or Path.cwd())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def work_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test runs in a temporary working directory: default outputs never land in the checkout."""
+    work = tmp_path_factory.mktemp("cwd")
+    before = Path.cwd()
+    os.chdir(work)
+    yield work
+    os.chdir(before)
 
 
 def write_config(path: Path, base: str, store: Path, crawl: dict[str, Any] | None = None,

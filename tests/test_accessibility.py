@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.browser import find_browser
 from conftest import as_of, audit_fixture
+from siteaudit.core.browser import find_browser
 from siteaudit.demo.site import PNG_1PX
 
 CLEAN = """<!DOCTYPE html><html lang="zh-Hant"><head><title>{title}</title></head><body>
@@ -25,7 +25,7 @@ DEFECTS = {
 
 @pytest.fixture(scope="module")
 def a11y_audit(tmp_path_factory):
-    from siteaudit.testserver import SiteServer
+    from siteaudit.demo.server import SiteServer
 
     assert not find_browser().missing, "chromium and chromedriver must be installed (scripts/setup.sh --with-browser)"
     root = tmp_path_factory.mktemp("a11y")
@@ -139,18 +139,19 @@ def test_pages_with_scripts_and_no_noscript_are_listed(a11y_audit):
 
 
 def test_a_stopped_browser_leaves_no_process_and_no_profile_behind(tmp_path, serve):
-    from checks.browser import Browser, _process_tree, _running
+    from siteaudit.checks.browser import Browser
+    from siteaudit.core.browser import process_tree, running
 
     (tmp_path / "index.html").write_text(CLEAN.format(title="首頁", body="<p>內容</p>"), encoding="utf-8")
     server = serve(tmp_path)
     browser = Browser(find_browser(), timeout=30)
     browser.start()
     assert browser.audit(server.base + "/index.html")["violations"] == []
-    processes = _process_tree(browser.driver.service.process.pid)
+    processes = process_tree(browser.driver.service.process.pid)
     profile = browser.profile
     assert len(processes) > 2 and profile and list(Path(profile).iterdir())
     browser.stop()
-    assert not any(_running(pid) for pid in processes)
+    assert not any(running(pid) for pid in processes)
     assert not Path(profile).exists()
 
 
@@ -169,7 +170,7 @@ def test_the_headless_shell_is_preferred_when_installed():
     ("本網站於108年3月1日通過無障礙AA檢測　更新日期：115-11-20", "2019-03-01"),
 ])
 def test_a_pass_date_written_beside_the_mark_is_read(text, passed):
-    from checks.accessibility import shown_pass_date
+    from siteaudit.checks.accessibility import shown_pass_date
 
     found = shown_pass_date(text)
     assert (found[0].isoformat() if found else None) == passed
@@ -194,8 +195,8 @@ def test_a_shown_pass_date_older_than_three_years_expires_the_mark(tmp_path, ser
 def test_a_page_that_times_out_is_listed_not_tested_and_the_next_pages_are_tested(tmp_path, serve):
     import threading
 
-    from checks.accessibility import CHECK
-    from siteaudit.testserver import send
+    from siteaudit.checks.accessibility import CHECK
+    from siteaudit.demo.server import send
 
     release = threading.Event()
 

@@ -94,7 +94,7 @@ def test_help_lists_the_commands(command):
 def test_init_writes_a_config_that_loads(tmp_path):
     path = tmp_path / "site.toml"
     assert run_cli("init", str(path)).returncode == 0
-    from siteaudit.config import load
+    from siteaudit.core.config import load
 
     cfg = load(path)
     assert cfg.crawl.obey_robots and cfg.crawl.autothrottle and cfg.crawl.concurrency_per_host <= 4
@@ -103,7 +103,7 @@ def test_init_writes_a_config_that_loads(tmp_path):
 
 
 def test_the_demo_report_finds_every_deliberate_defect_of_the_registered_checks(demo_run):
-    from checks import REGISTRY
+    from siteaudit.checks import REGISTRY
 
     doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
     base = demo_run["base"]

@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT, run_cli, write_config
-from siteaudit.testserver import send
+from conftest import run_cli, write_config
+from siteaudit.demo.server import send
 
 
 def pages(db: sqlite3.Connection, run_id: int) -> dict[str, sqlite3.Row]:
@@ -185,7 +185,7 @@ def test_killed_crawl_resumes_to_the_same_page_set(serve, tmp_path):
 
     cut_cfg = write_config(tmp_path / "cut.toml", server.base, cut_store, crawl=crawl)
     proc = subprocess.Popen([sys.executable, "-m", "siteaudit", "audit", "--config", str(cut_cfg), "--checks",
-                             "links", "--out", str(tmp_path / "o2")], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "links", "--out", str(tmp_path / "o2")], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     stored = 0
     while time.monotonic() < deadline and stored < 20:
@@ -249,7 +249,7 @@ def test_broken_gzip_and_binary_served_as_html_do_not_stop_the_crawl(serve, tmp_
 
 
 def test_a_store_from_the_previous_schema_is_upgraded_in_place_without_losing_data(tmp_path):
-    from siteaudit import store as store_mod
+    from siteaudit.core import store as store_mod
 
     old_schema = re.sub(r"grp TEXT,([^\n]*)\n\s*row_text TEXT,[^\n]*\n\s*row_label TEXT[^\n]*", r"grp TEXT \1",
                         store_mod.SCHEMA)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from siteaudit.dates import find_dates, find_years, parse_date, roc_date_label, roc_to_ad
+from siteaudit.core.dates import find_dates, find_years, parse_date, roc_date_label, roc_to_ad
 
 DATES = [
     ("中華民國105年2月16日", date(2016, 2, 16)),
@@ -93,6 +93,6 @@ def test_several_dates_in_one_text_come_in_order():
     ("105年度預算書.pdf", {2016}), ("form-a.odt", set()), ("v3.docx", set()),
 ])
 def test_years_in_file_names(name, years):
-    from siteaudit.dates import years_in_file_name
+    from siteaudit.core.dates import years_in_file_name
 
     assert years_in_file_name(name) == years

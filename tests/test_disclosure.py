@@ -65,7 +65,7 @@ texts = ["白皮書"]
 
 @pytest.fixture(scope="module")
 def disclosure_audit(tmp_path_factory):
-    from siteaudit.testserver import SiteServer
+    from siteaudit.demo.server import SiteServer
 
     root = tmp_path_factory.mktemp("open")
     (root / "open" / "files").mkdir(parents=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from checks.filetype import sniff
 from conftest import audit_fixture
+from siteaudit.checks.filetype import sniff
 from siteaudit.demo import documents as make
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000
@@ -14,7 +14,7 @@ BIG = 30 * 1024 * 1024
 
 @pytest.fixture(scope="module")
 def doc_audit(tmp_path_factory):
-    from siteaudit.testserver import SiteServer
+    from siteaudit.demo.server import SiteServer
 
     root = tmp_path_factory.mktemp("docs")
     files = {

@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from checks.freshness import displayed_date
 from conftest import NOW, TODAY, as_of, run_cli, write_config
-from siteaudit.testserver import send, set_file_times
+from siteaudit.checks.freshness import displayed_date
+from siteaudit.demo.server import send, set_file_times
 from tlsutil import make_cert, server_context
 
 FOOTER = """<footer><p>地址：220 新北市板橋區示範路1號　電話：(02)2345-6789　傳真：(02)2345-6790
@@ -35,7 +35,7 @@ def search_ok(handler):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from siteaudit.testserver import SiteServer
+    from siteaudit.demo.server import SiteServer
 
     root = tmp_path_factory.mktemp("essentials")
     announce_day = TODAY - timedelta(days=5)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from checks.links import bigrams
 from conftest import run_cli, write_config
-from siteaudit.testserver import redirect, send
+from siteaudit.checks.links import bigrams
+from siteaudit.demo.server import redirect, send
 from tlsutil import make_cert, server_context
 
 PAGE = '<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>'
@@ -26,7 +26,7 @@ def closed_port() -> int:
 @pytest.fixture(scope="module")
 def link_audit(tmp_path_factory):
     """Serve the fixture sites, audit the main one once, return findings by (rule, url)."""
-    from siteaudit.testserver import SiteServer
+    from siteaudit.demo.server import SiteServer
 
     tmp = tmp_path_factory.mktemp("links")
     main, alt, secure = tmp / "main", tmp / "alt", tmp / "secure"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from checks.metadata import DATA, load_code_list
 from conftest import audit_fixture
-from siteaudit.config import ConfigError
+from siteaudit.checks.metadata import DATA, load_code_list
+from siteaudit.core.config import ConfigError
 
 # Shaped like a real government page: every field, lower-case coverage names, DC.Keywords, DC.Relation blank.
 GOV_META = """
@@ -36,7 +36,7 @@ def gov(date="2008-02-09", min="2007-11-09", theme="810", cake="B10", service="B
 
 @pytest.fixture(scope="module")
 def metadata_audit(tmp_path_factory):
-    from siteaudit.testserver import SiteServer
+    from siteaudit.demo.server import SiteServer
 
     root = tmp_path_factory.mktemp("meta")
     pages = {

@@ -10,10 +10,10 @@ import sqlite3
 import pytest
 from lxml import html as lxml_html
 
-from checks import REGISTRY
-from checks.browser import chromedriver_service, chromium_options, find_browser
 from conftest import run_cli, write_config
-from reports.render import print_pdf
+from siteaudit.checks import REGISTRY
+from siteaudit.core.browser import chromedriver_service, chromium_options, find_browser
+from siteaudit.reports.render import print_pdf
 
 PAGE = "<html lang='zh-Hant'><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
 
@@ -56,7 +56,7 @@ def test_exports_csv_and_ods_hold_the_same_rows(demo_run):
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
     """Run 1: broken links a and b, and a page titled with a script; run 2: a fixed, c broken, a waiver file."""
-    from siteaudit.testserver import SiteServer
+    from siteaudit.demo.server import SiteServer
 
     root = tmp_path_factory.mktemp("report")
     evil = "<script>alert(1)</script>"
@@ -167,7 +167,7 @@ def test_a_bad_waiver_file_is_a_config_error(tmp_path):
 
 
 def test_the_inspection_table_says_when_the_mark_is_past_its_validity():
-    from reports.inspection import inspection_items
+    from siteaudit.verdict.inspection import inspection_items
 
     summary = {"accessibility": {"status": "pass", "pages_tested": 3,
                                  "mark": {"found": True, "level": "AA", "passed": "2019-03-01"}}}

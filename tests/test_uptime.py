@@ -11,14 +11,15 @@ import pytest
 import requests
 import responses
 
-from checks.browser import find_browser
-from conftest import ROOT, run_cli, write_config
-from reports.render import print_pdf
-from reports.uptime_log import month_rows, render_csv, render_html
-from schedules.uptime import TAIPEI, probe_once, run_uptime
-from siteaudit.config import from_dict
-from siteaudit.store import Store
-from siteaudit.testserver import redirect, send
+from conftest import run_cli, write_config
+from siteaudit.core.browser import find_browser
+from siteaudit.core.config import from_dict
+from siteaudit.core.dates import TAIPEI
+from siteaudit.core.store import Store
+from siteaudit.demo.server import redirect, send
+from siteaudit.reports.render import print_pdf
+from siteaudit.reports.uptime_log import month_rows, render_csv, render_html
+from siteaudit.schedules.uptime import probe_once, run_uptime
 from tlsutil import make_cert, server_context
 
 AGENCY = "第一區管理處"
@@ -137,7 +138,7 @@ def test_two_concurrent_runs_lose_no_row(sites, tmp_path):
     plain, _, _ = sites
     cfg = write_config(tmp_path / "c.toml", plain.base, tmp_path / "s.sqlite3", site={"agency": AGENCY},
                        extra=f'[uptime]\nurls = ["{plain.base}/", "{plain.base}/down"]\ntries = 3\nretry_wait = 0\n')
-    procs = [subprocess.Popen([sys.executable, "-m", "siteaudit", "uptime", "--config", str(cfg)], cwd=ROOT,
+    procs = [subprocess.Popen([sys.executable, "-m", "siteaudit", "uptime", "--config", str(cfg)], cwd=tmp_path,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
     for p in procs:
         assert p.wait(timeout=120) == 1, p.stderr.read().decode()

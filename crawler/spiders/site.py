@@ -16,11 +16,11 @@ from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from crawler.errors import classify_failure
-from crawler.extract import extract, parse_body
-from crawler.sniff import blocked_reason, looks_binary
-from crawler.urls import UrlRules
-from siteaudit import config as config_mod
+from siteaudit.core import config as config_mod
+from siteaudit.core.urls import UrlRules
+from siteaudit.crawler.errors import classify_failure
+from siteaudit.crawler.extract import extract, parse_body
+from siteaudit.crawler.sniff import blocked_reason, looks_binary
 
 MAX_REDIRECT_HOPS = 30  # a chain that never ends is cut; the link check judges chains by its own max_redirects
 HEAD_FALLBACK_STATUSES = frozenset({400, 403, 404, 405, 406, 409, 410, 500, 501, 502, 503})
@@ -50,7 +50,7 @@ class SiteSpider(scrapy.Spider):
         self.pages_scheduled = 0
         self.stats_counts = {"pages": 0, "resources": 0, "errors": 0}
         self.resume = resume or {}
-        # With crawl.workers = 2, resources go to a checker process (crawler.checker) instead.
+        # With crawl.workers = 2, resources go to a checker process (crawler.resource_process) instead.
         self.resource_sink: Any = resource_sink
         # External results of recent runs: the nightly run does not re-hit every external host.
         self.external_cache = external_cache or {}

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from siteaudit import config as config_mod
+from siteaudit.core import config as config_mod
 
 DEMO_CHECKS: dict[str, Any] = {
     "documents": {"max_document_bytes": 1024 * 1024},
@@ -30,9 +30,9 @@ def demo_config(base: str, store_path: str | None = None) -> config_mod.Config:
 
 def run_demo(out_dir: Path | None = None, store_path: str | None = None, lang: str = "zh") -> Any:
     from siteaudit.audit import audit
+    from siteaudit.core.store import Store
+    from siteaudit.demo.server import SiteServer
     from siteaudit.demo.site import build, fix_sitemap, routes
-    from siteaudit.store import Store
-    from siteaudit.testserver import SiteServer
 
     with tempfile.TemporaryDirectory(prefix="siteaudit-demo-") as tmp:
         build(tmp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from siteaudit.odf import package
+from siteaudit.core.odf import package
 
 ODF_MIME = {
     "odt": "application/vnd.oasis.opendocument.text",

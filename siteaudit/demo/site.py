@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from siteaudit.demo import documents
-from siteaudit.testserver import Route, redirect, send, set_file_times
+from siteaudit.demo.server import Route, redirect, send, set_file_times
 
 AGENCY = "台灣自來水公司第一區管理處（示範）"
 AGENCY_CODE = "A35010000G"

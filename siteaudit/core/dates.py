@@ -8,12 +8,14 @@ and amounts (1,050,216元) are not dates. Two-digit ROC years (97.1.25) are read
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from dataclasses import dataclass
 from datetime import date
 
 ROC_OFFSET = 1911
+TAIPEI = dt.timezone(dt.timedelta(hours=8), "Asia/Taipei")  # Taiwan keeps no daylight saving
 _NOT_NUMBER_BEFORE = r"(?<![\d,./-])(?<!第)"
 _NOT_DIGIT_BEFORE = r"(?<![\d,.])(?<!第)"
 _NOT_NUMBER_AFTER = r"(?![\d,]|號|元|:\d|\.\d)"

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
-from siteaudit.config import Config
+from siteaudit.core.config import Config
 
 DOCUMENT_EXTENSIONS = frozenset(
     ["pdf", "odt", "ods", "odp", "odg", "odf", "odb", "ott", "ots", "otp", "fodt", "fods", "fodp", "doc", "docx", "docm", "dot", "dotx", "xls", "xlsx", "xlsm", "xlt", "xltx", "ppt", "pptx", "pps", "ppsx", "rtf", "csv", "tsv", "txt", "json", "xml", "kml", "kmz", "zip", "7z", "rar", "gz", "tgz", "tar", "bz2", "xz", "epub", "hwp"]

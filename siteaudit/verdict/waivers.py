@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from siteaudit.config import ConfigError
+from siteaudit.core.config import ConfigError
 
 KEYS = {"check", "rule", "url", "url_pattern", "reason", "accepted_by", "expires"}
 

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from reports.waivers import is_waived
-from siteaudit.store import Store
+from siteaudit.core.store import Store
+from siteaudit.verdict.waivers import is_waived
 
 PASS, FAIL, NOT_RUN = "pass", "fail", "not_run"
 

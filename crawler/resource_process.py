@@ -14,11 +14,13 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from scrapy import signals
+from scrapy.crawler import CrawlerProcess
 from scrapy.exceptions import DontCloseSpider
 from twisted.internet import task
 
-from crawler.spiders.site import SiteSpider
-from siteaudit.config import Config
+from siteaudit.core.config import Config
+from siteaudit.crawler.configure import settings_for
+from siteaudit.crawler.spiders.site import SiteSpider
 
 BATCH = 200
 
@@ -112,11 +114,9 @@ class ResourceSpider(SiteSpider):
         return super().schedule(url, scope, depth, found_on, parent, parent_chain)
 
 
-def run_checker(cfg: Config, store_path: str, run_id: int, inbox: Connection, log_file: str | None) -> None:
+def run_resource_process(cfg: Config, store_path: str, run_id: int, inbox: Connection, log_file: str | None) -> None:
     """Entry point of the checker process."""
-    from scrapy.crawler import CrawlerProcess
 
-    from crawler.runner import settings_for
 
     settings = settings_for(cfg, store_path, progress=False, log_file=log_file, share=2)
     process = CrawlerProcess(settings)
@@ -124,18 +124,18 @@ def run_checker(cfg: Config, store_path: str, run_id: int, inbox: Connection, lo
     process.start()
 
 
-def start_checker(cfg: Config, store_path: str, run_id: int, log_file: str | None
+def start_resource_process(cfg: Config, store_path: str, run_id: int, log_file: str | None
                   ) -> tuple[multiprocessing.process.BaseProcess, ResourceSink]:
     ctx = multiprocessing.get_context("spawn")
     ours, theirs = ctx.Pipe()
-    proc = ctx.Process(target=run_checker, args=(cfg, store_path, run_id, theirs, log_file), daemon=True,
+    proc = ctx.Process(target=run_resource_process, args=(cfg, store_path, run_id, theirs, log_file), daemon=True,
                        name="siteaudit-checker")
     proc.start()
     theirs.close()
     return proc, ResourceSink(ours)
 
 
-def finish_checker(proc: multiprocessing.process.BaseProcess, sink: ResourceSink, timeout: float = 3600) -> int:
+def finish_resource_process(proc: multiprocessing.process.BaseProcess, sink: ResourceSink, timeout: float = 3600) -> int:
     sink.close()
     deadline = time.monotonic() + timeout
     while proc.is_alive() and time.monotonic() < deadline:

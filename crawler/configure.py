@@ -1,0 +1,37 @@
+"""Scrapy settings for one site: the defaults of `siteaudit.crawler.settings` overlaid with the site config."""
+
+from __future__ import annotations
+
+from scrapy.settings import Settings
+
+from siteaudit.core.config import Config
+from siteaudit.crawler import settings as defaults
+
+
+def settings_for(cfg: Config, store_path: str, progress: bool = False, log_file: str | None = None,
+                 share: int = 1) -> Settings:
+    """Scrapy settings from a site config; `share` processes split the configured concurrency."""
+    c = cfg.crawl
+    s = Settings()
+    s.setmodule(defaults, priority="project")
+    s.update({
+        "ROBOTSTXT_OBEY": c.obey_robots,
+        "AUTOTHROTTLE_ENABLED": c.autothrottle,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": c.autothrottle_target_concurrency,
+        "CONCURRENT_REQUESTS": max(1, c.concurrency // share),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": max(1, c.concurrency_per_host // share),
+        "USER_AGENT": cfg.user_agent,
+        "DOWNLOAD_TIMEOUT": c.download_timeout,
+        "DOWNLOAD_VERIFY_CERTIFICATES": c.verify_tls,
+        "RETRY_TIMES": c.retries,
+        "SITEAUDIT_RETRIES": c.retries,
+        "SITEAUDIT_MAX_RETRY_AFTER": c.max_retry_after,
+        "SITEAUDIT_MAX_PAGE_BYTES": c.max_page_bytes,
+        "SITEAUDIT_SNIFF_BYTES": c.sniff_bytes,
+        "SITEAUDIT_STORE": store_path,
+        "SITEAUDIT_PROGRESS": progress,
+        "LOG_LEVEL": c.log_level.upper(),
+    }, priority="cmdline")
+    if log_file:
+        s.set("LOG_FILE", log_file, priority="cmdline")
+    return s
