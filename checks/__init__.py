@@ -10,11 +10,12 @@ from siteaudit.checks.base import Check, CheckContext, CheckResult, merged_optio
 from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.store import Store
 
+# In the order of the service-quality plan's inspection items, which is the report's order.
 REGISTRY: dict[str, Check] = {
     "links": links.CHECK,
-    "metadata": metadata.CHECK,
-    "documents": documents.CHECK,
     "disclosure": disclosure.CHECK,
+    "documents": documents.CHECK,
+    "metadata": metadata.CHECK,
     "accessibility": accessibility.CHECK,
     "essentials": essentials.CHECK,
     "freshness": freshness.CHECK,

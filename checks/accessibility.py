@@ -23,10 +23,13 @@ from siteaudit.checks.base import (
     CheckResult,
     Finding,
     Rule,
+    count_rules,
     finding,
     home_page,
+    inspection_item,
     rule_table,
     sort_findings,
+    status_of,
     today_option,
     validate_today,
 )
@@ -34,6 +37,7 @@ from siteaudit.checks.browser import Browser
 from siteaudit.core.browser import INSTALL_HINT, find_browser
 from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import find_dates
+from siteaudit.core.results import InspectionItem, Status, SummaryField
 
 GUIDE = "網站無障礙規範 (110.07)"
 LAW = "身心障礙者權益保障法第52條之2；網站無障礙檢測及認證標章核發辦法"
@@ -133,6 +137,40 @@ class AccessibilityCheck:
         "mark_max_age_years": 3,
         "today": "",                 # ISO date for the mark's age (default today)
     }
+
+    fields = (
+        SummaryField("target_level", "目標等級", "Target level", ""),
+        SummaryField("pages_tested", "已檢測頁數", "Pages tested", "頁"),
+        SummaryField("axe_core", "axe-core 版本", "axe-core version", ""),
+        SummaryField("seconds", "檢測時間", "Testing time", "秒"),
+    )
+
+    def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
+        """Two plan items: testing (the page rules) and the mark on the home page."""
+        status = status_of(summary)
+        level = summary.get("target_level", "AA")
+        errors = sum(1 for f in findings if f["severity"] == "error" and not f["rule"].startswith("mark-"))
+        tested = summary.get("pages_tested", 0)
+        testing = Status.NOT_RUN if status == Status.NOT_RUN else (Status.FAIL if errors else Status.PASS)
+        mark = summary.get("mark", {})
+        mark_errors = count_rules(findings, "mark-missing", "mark-level-below-target")
+        expired = count_rules(findings, "mark-expired")
+        if mark.get("found"):
+            shown = (f"{mark.get('level', '?')} 等級，通過日期 {mark.get('passed', '未知')}" + ("（已逾3年效期）" if expired else ""),
+                     f"level {mark.get('level', '?')}, passed {mark.get('passed', 'unknown')}"
+                     + (" (past its 3-year validity)" if expired else ""))
+        else:
+            shown = ("未找到", "Not found")
+        return [
+            inspection_item(self, "accessibility", "無障礙檢測", "Accessibility testing",
+                 (f"無 {level} 等級以下違規", f"No violations at level {level} or below"),
+                 (f"{errors} 項違規，{tested} 頁已檢測", f"{errors} violations, {tested} pages tested"),
+                 testing, "身心障礙者權益保障法第52條之2", float(errors)),
+            inspection_item(self, "accessibility-mark", "無障礙標章", "Accessibility mark",
+                 ("首頁標示有效標章", "A valid mark on the home page"), shown,
+                 Status.PASS if mark_errors == 0 and mark.get("found") else Status.FAIL,
+                 "網站無障礙檢測及認證標章核發辦法"),
+        ]
 
     def validate(self, opts: dict[str, Any]) -> None:
         validate_today(self.name, opts)
@@ -347,8 +385,7 @@ class AccessibilityCheck:
             host = (urlsplit(url).hostname or "").lower()
             if host == MARK_HOST or host in LEGACY_MARK_HOSTS:
                 marks.append((url, text or ""))
-        meta_row = ctx.store.db.execute("SELECT meta FROM pages WHERE run_id=? AND url=?",
-                                        (ctx.run_id, home)).fetchone()
+        meta_row = ctx.store.fetched_page(ctx.run_id, home)
         meta = json.loads(meta_row["meta"] or "{}") if meta_row else {}
         claim = " ".join(meta.get("accessible_website", []))
         out: list[Finding] = []

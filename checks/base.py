@@ -6,7 +6,11 @@ A check is a module in `checks/` exposing `CHECK`, an object with:
 - `options`: defaults of its `[checks.<name>]` config table (unknown keys are a config error);
 - optionally `validate(options)`: raise ConfigError on a bad option before anything is crawled;
 - `run(ctx) -> CheckResult`: read one run through `ctx.store` and return findings plus a summary whose
-  `status` is `pass`, `fail` or `not_run`.
+  `status` is a `Status` (pass, fail, not_run);
+- `fields`: the summary figures people read, with labels and units (`SummaryField`);
+- `inspection(summary, findings) -> list[InspectionItem]`: the plan's inspection item(s) this check
+  decides, from its summary and its findings still in force (waived ones removed). The verdict layer
+  calls it; reports only render what it returns.
 Findings name a rule id; reports, waivers and diffs work on rule ids, never on message strings.
 """
 
@@ -17,9 +21,10 @@ from datetime import date
 from typing import Any, Protocol
 
 from siteaudit.core.config import Config, ConfigError
+from siteaudit.core.results import InspectionItem, Severity, Status, SummaryField, severity_rank
 from siteaudit.core.store import Store
 
-SEVERITIES = ("error", "warning", "notice")
+SEVERITIES = tuple(s.value for s in Severity)
 
 
 @dataclass(frozen=True)
@@ -66,8 +71,11 @@ class Check(Protocol):
     title_en: str
     rules: dict[str, Rule]
     options: dict[str, Any]
+    fields: tuple[SummaryField, ...]
 
     def run(self, ctx: CheckContext) -> CheckResult: ...
+
+    def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]: ...
 
 
 def rule_table(*rules: Rule) -> dict[str, Rule]:
@@ -87,7 +95,7 @@ def finding(check: Check, rule_id: str, url: str, pages: list[str], detail: str 
 
 def sort_findings(findings: list[Finding]) -> None:
     """Errors first, then warnings, then notices; by rule and URL within each."""
-    findings.sort(key=lambda f: (SEVERITIES.index(f.severity), f.rule, f.url, f.message))
+    findings.sort(key=lambda f: (severity_rank(f.severity), f.rule, f.url, f.message))
 
 
 def today_option(opts: dict[str, Any], key: str = "today") -> date:
@@ -106,15 +114,31 @@ def validate_today(check_name: str, opts: dict[str, Any]) -> None:
 def home_page(ctx: CheckContext) -> str | None:
     """The crawled home page: where the first start URL that was fetched ended up."""
     for start in ctx.config.site.start_urls:
-        row = ctx.store.db.execute("SELECT url, final_url FROM pages WHERE run_id=? AND url IN (?, ?)",
-                                   (ctx.run_id, start, start.rstrip("/") + "/")).fetchone()
+        row = ctx.store.fetched_page(ctx.run_id, start, start.rstrip("/") + "/")
         if row:
             return row["final_url"] or row["url"]
     return None
 
 
-def status_from(findings: list[Finding]) -> str:
-    return "fail" if any(f.severity == "error" for f in findings) else "pass"
+def status_from(findings: list[Finding]) -> Status:
+    return Status.FAIL if any(f.severity == Severity.ERROR for f in findings) else Status.PASS
+
+
+def status_of(summary: dict[str, Any] | None) -> Status:
+    """The judged status in a summary; a check that left none did not run."""
+    return Status((summary or {}).get("status") or Status.NOT_RUN)
+
+
+def count_rules(findings: list[dict[str, Any]], *rules: str) -> int:
+    """How many of `findings` break one of `rules` (all of them when none is named)."""
+    return sum(1 for f in findings if not rules or f["rule"] in rules)
+
+
+def inspection_item(check: Check, id: str, zh: str, en: str, target: tuple[str, str], measured: tuple[str, str],
+         status: Status, regulation: str, figure: float | None = None) -> InspectionItem:
+    """An inspection item of `check`, linked to its report section."""
+    return InspectionItem(id, zh, en, target[0], target[1], measured[0], measured[1], status, regulation,
+                          f"check-{check.name}", figure)
 
 
 def merged_options(check: Check, config: Config) -> dict[str, Any]:

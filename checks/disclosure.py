@@ -18,7 +18,9 @@ from siteaudit.checks.base import (
     CheckResult,
     Finding,
     Rule,
+    count_rules,
     finding,
+    inspection_item,
     rule_table,
     sort_findings,
     today_option,
@@ -26,6 +28,7 @@ from siteaudit.checks.base import (
 )
 from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import find_period_years, find_years, roc_to_ad, years_in_file_name
+from siteaudit.core.results import InspectionItem, Status, SummaryField
 from siteaudit.core.store import Target, usable
 
 LAW = "政府資訊公開法第7條"
@@ -170,6 +173,30 @@ class DisclosureCheck:
         "start_year": 97,         # ROC year yearly series go back to
         "today": "",              # ISO date to judge against (default: today)
     }
+
+    fields = (
+        SummaryField("ratio", "已公開比例", "Share published", "%"),
+        SummaryField("published", "已公開項目", "Items published", "項"),
+        SummaryField("required", "應公開項目", "Items required", "項"),
+        SummaryField("not_applicable", "不適用項目", "Items not applicable", "項"),
+        SummaryField("since_roc", "回溯起始年（民國）", "Records from (ROC year)", ""),
+    )
+
+    def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
+        """Two plan items: the share of Art. 7 items published, and yearly records back to ROC 97."""
+        published, required = summary.get("published", 0), summary.get("required", 0)
+        missing = count_rules(findings, "item-missing", "item-broken")
+        gaps = count_rules(findings, "missing-years")
+        return [
+            inspection_item(self, "disclosure", "主動公開資訊比例", "Proactive disclosure ratio", ("100%", "100%"),
+                 (f"{summary.get('ratio')}%（{published}/{required}）", f"{summary.get('ratio')}% ({published}/{required})"),
+                 Status.PASS if published == required or missing == 0 else Status.FAIL, LAW,
+                 summary.get("ratio")),
+            inspection_item(self, "disclosure-years", "回溯至民國97年", "Records back to ROC 97 (2008)",
+                 ("無缺漏年度", "No missing years"),
+                 ("完整", "Complete") if not gaps else (f"{gaps} 項缺年度", f"{gaps} items miss years"),
+                 Status.FAIL if gaps else Status.PASS, "提升服務品質執行計畫", float(gaps)),
+        ]
 
     def validate(self, opts: dict[str, Any]) -> None:
         self.catalogue(opts)

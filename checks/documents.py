@@ -18,9 +18,11 @@ from siteaudit.checks.base import (
     Finding,
     Rule,
     finding,
+    inspection_item,
     rule_table,
     sort_findings,
     status_from,
+    status_of,
 )
 from siteaudit.checks.filetype import (
     ARCHIVES,
@@ -31,6 +33,7 @@ from siteaudit.checks.filetype import (
     sniff,
 )
 from siteaudit.core.net import fetch_bytes, session_for
+from siteaudit.core.results import InspectionItem, SummaryField
 from siteaudit.core.urls import extension
 
 ODF_PLAN = "推動ODF-CNS15251為政府文件標準格式實施計畫：可編輯文件提供ODF，非可編輯文件提供PDF"
@@ -80,6 +83,21 @@ class DocumentsCheck:
         "max_pdf_bytes": 20 * 1024 * 1024,         # PDFs larger than this are not read for text
         "max_pdfs_read": 500,                      # PDFs fetched whole for the text-layer test, at most
     }
+
+    fields = (
+        SummaryField("documents", "文件數", "Documents", "個"),
+        SummaryField("editable", "可編輯文件", "Editable documents", "個"),
+        SummaryField("odf", "ODF 文件", "ODF documents", "個"),
+        SummaryField("odf_share", "ODF 占可編輯文件", "ODF share of editable documents", "%"),
+    )
+
+    def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
+        share = summary.get("odf_share")
+        measured = (f"ODF 占可編輯文件 {share}%", f"ODF is {share}% of editable documents") if share is not None \
+            else ("無可編輯文件", "No editable documents")
+        return [inspection_item(self, "documents", "ODF/PDF 格式", "ODF / PDF documents",
+                     ("可編輯文件皆有 ODF", "Every editable document has an ODF version"), measured,
+                     status_of(summary), "ODF-CNS15251 實施計畫", share)]
 
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options

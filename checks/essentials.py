@@ -20,12 +20,15 @@ from siteaudit.checks.base import (
     Rule,
     finding,
     home_page,
+    inspection_item,
     rule_table,
     sort_findings,
+    status_of,
 )
 from siteaudit.checks.links import is_mixed_content
 from siteaudit.core.config import ConfigError
 from siteaudit.core.net import measure_connection, session_for
+from siteaudit.core.results import InspectionItem, SummaryField
 from siteaudit.core.store import usable
 
 GUIDE = "政府網站服務管理規範；提升服務品質執行計畫"
@@ -94,6 +97,24 @@ class EssentialsCheck:
         "ca_file": "",               # extra trusted certificates (PEM) for the HTTPS probe
         "cert_warn_days": 30,
     }
+
+    fields = (
+        SummaryField("elements_required", "必要項目", "Required elements", "項"),
+        SummaryField("mixed_content_resources", "https 頁面的 http 資源", "http resources on https pages", "個"),
+    )
+
+    def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
+        """The measured value names what failed (a missing element, HTTPS…) rather than only what was found."""
+        found = len(summary.get("elements_found", {}))
+        failing = sorted({f["rule"] for f in findings if f["severity"] == "error"})
+        if failing:
+            measured = ("未通過：" + "、".join(self.rules[r].zh for r in failing[:3]),
+                        "Failing: " + "; ".join(self.rules[r].en for r in failing[:3]))
+        else:
+            measured = (f"找到 {found} 項", f"{found} elements found")
+        return [inspection_item(self, "essentials", "網站必要資訊與檢索服務", "Site essentials and search",
+                     ("必要項目齊全、檢索可用", "Every required element present, search works"), measured,
+                     status_of(summary), "政府網站服務管理規範")]
 
     def validate(self, opts: dict[str, Any]) -> None:
         for key, level in opts["elements"].items():

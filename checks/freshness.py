@@ -20,12 +20,15 @@ from siteaudit.checks.base import (
     Rule,
     finding,
     home_page,
+    inspection_item,
     rule_table,
     sort_findings,
+    status_of,
     today_option,
     validate_today,
 )
 from siteaudit.core.dates import find_dates
+from siteaudit.core.results import InspectionItem, SummaryField
 
 PLAN = "提升服務品質執行計畫：網站(頁)提供即時正確之資訊內容，無明顯錯誤及過期資訊情形"
 UPDATE_LABELS = ("更新", "最後更新", "修改日期", "Updated", "updated")
@@ -72,6 +75,19 @@ class FreshnessCheck:
         "announcement_words": ["停水", "停電", "施工", "停止供水", "暫停"],
         "today": "",
     }
+
+    fields = (
+        SummaryField("pages_dated", "有日期的頁面", "Pages with a date", "頁"),
+        SummaryField("pages_without_displayed_date", "未顯示更新日期", "Pages showing no update date", "頁"),
+        SummaryField("within_limit_share", "在期限內", "Within the limit", "%"),
+    )
+
+    def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
+        share = summary.get("within_limit_share")
+        measured = (f"{share}% 頁面在期限內", f"{share}% of pages within the limit") if share is not None \
+            else ("無頁面顯示日期", "No page shows a date")
+        return [inspection_item(self, "freshness", "資訊即時性（過期資訊）", "Freshness", ("無過期資訊", "No stale information"),
+                     measured, status_of(summary), "提升服務品質執行計畫", share)]
 
     def validate(self, opts: dict[str, Any]) -> None:
         validate_today(self.name, opts)

@@ -18,10 +18,13 @@ from siteaudit.checks.base import (
     Finding,
     Rule,
     finding,
+    inspection_item,
     rule_table,
     sort_findings,
     status_from,
+    status_of,
 )
+from siteaudit.core.results import InspectionItem, SummaryField
 from siteaudit.core.store import Target
 from siteaudit.core.urls import has_illegal_characters
 
@@ -108,6 +111,19 @@ class LinksCheck:
         "max_redirects": 5,         # longer chains are an error
         "title_consistency": True,  # the title-mismatch notice
     }
+
+    fields = (
+        SummaryField("links", "連結數", "Links", "個"),
+        SummaryField("targets_checked", "檢查的網址", "Distinct URLs checked", "個"),
+        SummaryField("broken", "失效連結", "Broken links", "個"),
+        SummaryField("could_not_verify", "無法驗證", "Could not verify", "個"),
+    )
+
+    def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
+        broken, unknown = summary.get("broken", 0), summary.get("could_not_verify", 0)
+        return [inspection_item(self, "links", "連結有效性", "Link validity", ("失效連結 0", "No broken links"),
+                     (f"失效 {broken}，無法驗證 {unknown}", f"{broken} broken, {unknown} could not be verified"),
+                     status_of(summary), "網站資訊內容及連結抽測", float(broken))]
 
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options

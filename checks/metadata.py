@@ -13,9 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from siteaudit.checks.base import CheckContext, CheckResult, Finding, Rule, finding, rule_table
+from siteaudit.checks.base import (
+    CheckContext,
+    CheckResult,
+    Finding,
+    Rule,
+    finding,
+    inspection_item,
+    rule_table,
+    status_of,
+)
 from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import parse_date
+from siteaudit.core.results import InspectionItem, SummaryField
 
 SPEC = "行政機關電子資料流通詮釋資料及分類檢索規範"
 PLAN = "提升服務品質執行計畫：加註主題、施政、服務分類並定期檢測 Meta data，通過比率100%"
@@ -97,6 +107,18 @@ class MetadataCheck:
         "constant_fields": ["DC.Date", "DC.coverage.t.min", "DC.coverage.t.max", "DC.Title"],
         "constant_min_pages": 3,
     }
+
+    fields = (
+        SummaryField("pass_rate", "通過比率", "Pass rate", "%"),
+        SummaryField("pages_passing", "通過頁數", "Pages passing", "頁"),
+        SummaryField("html_pages", "檢查頁數", "Pages checked", "頁"),
+    )
+
+    def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
+        rate, passing, pages = summary.get("pass_rate"), summary.get("pages_passing", 0), summary.get("html_pages", 0)
+        return [inspection_item(self, "metadata", "詮釋資料通過比率", "Metadata pass rate", ("100%", "100%"),
+                     (f"{rate}%（{passing}/{pages}）", f"{rate}% ({passing}/{pages})"), status_of(summary),
+                     "行政機關電子資料流通實施要點", rate)]
 
     def validate(self, opts: dict[str, Any]) -> None:
         self.code_lists(opts)

@@ -14,6 +14,7 @@ from typing import Any
 
 from twisted.internet import task
 
+from siteaudit.core.runs import start_run
 from siteaudit.core.store import Store
 
 
@@ -39,7 +40,6 @@ class StorePipeline:
         spider = spider or self.crawler.spider
         self.path = self.path or str(spider.cfg.store_path())
         if spider.run_id is None:
-            from siteaudit.runs import start_run
 
             store = Store(self.path)
             spider.run_id = start_run(store, spider.cfg)
@@ -78,7 +78,7 @@ class StorePipeline:
                         else:
                             store.insert_resource(self.run_id, item["resource"])
                 except BaseException:
-                    store.db.execute("ROLLBACK")
+                    store.rollback()
                     raise
                 store.commit()
         except BaseException as exc:  # reported when the spider closes

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from siteaudit.core.results import InspectionItem
 from siteaudit.core.store import Store
-from siteaudit.verdict.inspection import inspection_items
+from siteaudit.verdict.judge import stored_items
 
 
 def finding_key(f: dict[str, Any], origin: str = "") -> tuple[str, str, str]:
@@ -34,14 +35,11 @@ class Diff:
     figures: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
 
-def previous_run(store: Store, run: dict[str, Any]) -> dict[str, Any] | None:
-    row = store.db.execute("SELECT id FROM runs WHERE site=? AND id<? AND status='complete' ORDER BY id DESC LIMIT 1",
-                           (run["site"], run["id"])).fetchone()
-    return store.run(row["id"]) if row else None
-
-
-def diff_runs(store: Store, run: dict[str, Any], findings: list[dict[str, Any]]) -> Diff:
-    prev = previous_run(store, run)
+def diff_runs(store: Store, run: dict[str, Any], findings: list[dict[str, Any]],
+              items: list[InspectionItem]) -> Diff:
+    """What changed since the previous complete run: findings by key, and the headline figures (the previous
+    run's as judged when it ended)."""
+    prev = store.previous_complete_run(run["site"], run["id"])
     if prev is None:
         return Diff(None)
     before = store.findings(prev["id"])
@@ -51,20 +49,19 @@ def diff_runs(store: Store, run: dict[str, Any], findings: list[dict[str, Any]])
     diff.new = [f for k, f in now_keys.items() if k not in old_keys]
     diff.fixed = [f for k, f in old_keys.items() if k not in now_keys]
     diff.persisting = len(set(now_keys) & set(old_keys))
-    now_items = {i.id: i.figure for i in inspection_items(run["summary"], findings)}
-    old_items = {i.id: i.figure for i in inspection_items(prev["summary"], before)}
+    now_items = {i.id: i.figure for i in items}
+    old_items = {i.id: i.figure for i in stored_items(prev)}
     diff.figures = {k: (old_items.get(k), v) for k, v in now_items.items() if v is not None or old_items.get(k)}
     return diff
 
 
-def trend(store: Store, run: dict[str, Any], limit: int = 10) -> dict[str, list[float]]:
-    """Headline figures of the last `limit` complete runs of the site, oldest first."""
-    rows = store.db.execute("SELECT id FROM runs WHERE site=? AND id<=? AND status='complete' ORDER BY id DESC "
-                            "LIMIT ?", (run["site"], run["id"], limit)).fetchall()
+def trend(store: Store, run: dict[str, Any], items: list[InspectionItem], limit: int = 10) -> dict[str, list[float]]:
+    """Headline figures of the last `limit` complete runs of the site, oldest first: earlier runs as they were
+    judged when they ended, this run as `items`."""
     series: dict[str, list[float]] = {}
-    for row in reversed(rows):
-        r = store.run(row["id"]) or {}
-        for item in inspection_items(r.get("summary", {}), store.findings(row["id"])):
+    earlier = [r for r in store.complete_runs(run["site"], run["id"], limit) if r["id"] != run["id"]]
+    for judged in [*(stored_items(r) for r in earlier[-(limit - 1):]), items]:
+        for item in judged:
             if item.figure is not None:
                 series.setdefault(item.id, []).append(float(item.figure))
     return series

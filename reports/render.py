@@ -17,13 +17,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from siteaudit import checks as registry
 from siteaudit.core.browser import CHROMIUM_FLAGS
 from siteaudit.core.dates import roc_date_label
+from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
 from siteaudit.reports import export
 from siteaudit.reports.history import diff_runs, sparkline, trend
-from siteaudit.verdict.inspection import inspection_items
-from siteaudit.verdict.waivers import Waiver, apply_waivers
+from siteaudit.verdict.judge import Verdict
 
-SEVERITY_ORDER = {"error": 0, "warning": 1, "notice": 2}
 DETAIL_KEYS = {"years", "items", "offenders_by_page", "failing_pages", "stalest", "mark", "elements_found",
                "search", "https", "contact", "violations_by_rule", "by_rule", "by_type", "failures_by_field",
                "pages_with_violations_by_level", "code_lists_complete"}
@@ -34,19 +33,20 @@ def _iso(ts: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(ts)) if ts else None
 
 
-def findings_document(store: Store, run_id: int, waivers: list[Waiver] | None = None) -> dict[str, Any]:
-    """The findings.json document: {"run", "summary", "pages", "findings"}; waivers applied as of today."""
+def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, Any]:
+    """The findings.json document: {"run", "status", "inspection", "summary", "pages", "findings"}, as judged."""
     run = store.run(run_id)
     if run is None:
         raise KeyError(run_id)
-    findings, summary = apply_waivers(store.findings(run_id), run["summary"], waivers or [])
     return {
         "run": {"id": run["id"], "site": run["site"], "started": _iso(run["started"]),
                 "finished": _iso(run["finished"]), "status": run["status"], "config_hash": run["config_hash"],
                 "versions": run["versions"]},
-        "summary": summary,
+        "status": str(verdict.status),
+        "inspection": [i.as_dict() for i in verdict.items],
+        "summary": verdict.checks,
         "pages": store.count_pages(run_id),
-        "findings": findings,
+        "findings": verdict.findings,
     }
 
 
@@ -71,8 +71,8 @@ def year_grid(summary: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def render_html(store: Store, run_id: int, lang: str = "zh", waivers: list[Waiver] | None = None) -> str:
-    doc = findings_document(store, run_id, waivers)
+def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -> str:
+    doc = findings_document(store, run_id, verdict)
     run = store.run(run_id) or {}
     by_check: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for f in doc["findings"]:
@@ -81,7 +81,7 @@ def render_html(store: Store, run_id: int, lang: str = "zh", waivers: list[Waive
     for name, summary in doc["summary"].items():
         check = registry.REGISTRY.get(name)
         rules = check.rules if check else {}
-        items = sorted(by_check.get(name, []), key=lambda f: (SEVERITY_ORDER.get(f["severity"], 9), f["rule"], f["url"]))
+        items = sorted(by_check.get(name, []), key=lambda f: (severity_rank(f["severity"]), f["rule"], f["url"]))
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for f in items:
             groups[f["rule"]].append(f)
@@ -100,9 +100,9 @@ def render_html(store: Store, run_id: int, lang: str = "zh", waivers: list[Waive
         })
     started = run.get("started") or time.time()
     run_row = {**run, "summary": run.get("summary", {})}
-    diff = diff_runs(store, run_row, store.findings(run_id))
-    series = trend(store, run_row)
-    items = inspection_items(doc["summary"], doc["findings"], store, run.get("site", ""), run.get("finished"))
+    diff = diff_runs(store, run_row, store.findings(run_id), verdict.items)
+    series = trend(store, run_row, verdict.items)
+    items = verdict.items
     return environment().get_template("report.html.j2").render(
         doc=doc, run=run, sections=sections, lang=lang, items=items, diff=diff,
         sparks={k: sparkline(v) for k, v in series.items()},
@@ -114,10 +114,10 @@ def render_html(store: Store, run_id: int, lang: str = "zh", waivers: list[Waive
     )
 
 
-def write_outputs(store: Store, run_id: int, out_dir: Path, lang: str = "zh", waivers: list[Waiver] | None = None,
+def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, lang: str = "zh",
                   formats: tuple[str, ...] = FORMATS) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    doc = findings_document(store, run_id, waivers)
+    doc = findings_document(store, run_id, verdict)
     written = []
     if "json" in formats:
         written.append(_atomic_write(out_dir / "findings.json", json.dumps(doc, ensure_ascii=False)))
@@ -126,7 +126,7 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, lang: str = "zh", wa
     if "ods" in formats:
         written.append(_atomic_write(out_dir / "findings.ods", export.to_ods(doc["findings"])))
     if "html" in formats:
-        written.append(_atomic_write(out_dir / "report.html", render_html(store, run_id, lang, waivers)))
+        written.append(_atomic_write(out_dir / "report.html", render_html(store, run_id, verdict, lang)))
     return written
 
 

@@ -10,10 +10,13 @@ from typing import Any
 
 from siteaudit import checks as registry
 from siteaudit.core.config import Config
+from siteaudit.core.results import ExitCode
+from siteaudit.core.runs import start_run
 from siteaudit.core.store import Store
-from siteaudit.runs import start_run
-
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNCRAWLABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+from siteaudit.crawler.runner import crawl
+from siteaudit.reports.render import FORMATS, write_outputs
+from siteaudit.verdict.judge import Verdict, judge
+from siteaudit.verdict.waivers import load_waivers
 
 
 class AuditError(RuntimeError):
@@ -27,24 +30,21 @@ class AuditError(RuntimeError):
 @dataclass
 class AuditOutcome:
     run_id: int
-    status: str
-    summary: dict[str, Any]
+    verdict: Verdict
     out_dir: Path
     pages: int
-    exit_code: int
     written: list[Path]
 
 
 def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file: Path | None = None,
                stamps: bool = True) -> int:
     """Crawl (or finish an interrupted crawl) and return the run id; the run is left 'crawled'."""
-    from siteaudit.crawler.runner import crawl
 
     resume_state = None
     if resume:
         previous = store.latest_run(cfg.site.name)
         if previous is None or previous["status"] not in ("running", "interrupted"):
-            raise AuditError(f"nothing to resume: no interrupted run of site {cfg.site.name!r}", EXIT_USAGE)
+            raise AuditError(f"nothing to resume: no interrupted run of site {cfg.site.name!r}", ExitCode.USAGE)
         run_id = previous["id"]
         store.mark_running(run_id)
         resume_state = {"fetched": store.fetched_urls(run_id), "frontier": store.frontier(run_id),
@@ -56,7 +56,7 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
     if result["finish_reason"] not in ("finished", "closespider_pagecount"):
         store.finish_run(run_id, "interrupted", error=f"crawl stopped: {result['finish_reason']}")
         raise AuditError(f"crawl interrupted ({result['finish_reason']}); finish it with: siteaudit audit --resume "
-                         f"...", EXIT_INTERRUPTED)
+                         f"...", ExitCode.INTERRUPTED)
     store.finalize_redirects(run_id)
     return run_id
 
@@ -67,10 +67,7 @@ def start_failure(store: Store, run_id: int, cfg: Config) -> str | None:
         return None
     reasons = []
     for url in cfg.site.start_urls:
-        row = store.db.execute("SELECT status, error, error_detail, final_url FROM pages WHERE run_id=? AND url=?",
-                               (run_id, url)).fetchone() or store.db.execute(
-            "SELECT status, error, error_detail, final_url FROM pages WHERE run_id=? ORDER BY id LIMIT 1",
-            (run_id,)).fetchone()
+        row = store.page_outcome(run_id, url)
         if row is None:
             reasons.append(f"{url}: no answer")
         elif row["error"]:
@@ -90,8 +87,6 @@ def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None) 
 def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str] | None = None,
           resume: bool = False, progress: bool = False, lang: str = "zh",
           formats: tuple[str, ...] | None = None) -> AuditOutcome:
-    from siteaudit.reports.render import FORMATS, write_outputs
-    from siteaudit.verdict.waivers import apply_waivers, load_waivers
 
     waivers = load_waivers(cfg.site.waivers)
     registry.validate_options(cfg)
@@ -103,13 +98,12 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     failure = start_failure(store, run_id, cfg)
     if failure:
         store.finish_run(run_id, "failed", error=failure)
-        raise AuditError(f"could not crawl the site: {failure}", EXIT_UNCRAWLABLE)
+        raise AuditError(f"could not crawl the site: {failure}", ExitCode.UNCRAWLABLE)
     summary = run_checks(cfg, store, run_id, check_names)
     store.finish_run(run_id, "complete", summary)
-    _, judged = apply_waivers(store.findings(run_id), summary, waivers)
-    status = "fail" if any(s.get("status") == "fail" for s in judged.values()) else "pass"
-    written = write_outputs(store, run_id, out, lang=lang, waivers=waivers, formats=formats or FORMATS)
+    verdict = judge(store, run_id, waivers)
+    store.save_verdict(run_id, verdict.stored())
+    written = write_outputs(store, run_id, out, verdict, lang=lang, formats=formats or FORMATS)
     print(f"siteaudit: run {run_id} of {cfg.site.name}: {store.count_pages(run_id)} pages in "
-          f"{time.time() - started:.1f} s, {status}", file=sys.stderr)
-    return AuditOutcome(run_id, status, judged, out, store.count_pages(run_id),
-                        EXIT_PASS if status == "pass" else EXIT_FAIL, written)
+          f"{time.time() - started:.1f} s, {verdict.status}", file=sys.stderr)
+    return AuditOutcome(run_id, verdict, out, store.count_pages(run_id), written)

@@ -7,15 +7,28 @@ Exit codes: 0 ran and every check passed, 1 ran and some check failed, 2 usage o
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
 from pathlib import Path
 
 from siteaudit import __version__
-from siteaudit.audit import EXIT_USAGE, AuditError
+from siteaudit.audit import AuditError, AuditOutcome, audit
+from siteaudit.config_template import CONFIG_TEMPLATE
+from siteaudit.core import config as config_mod
+from siteaudit.core.browser import INSTALL_HINT, find_browser
 from siteaudit.core.config import Config, ConfigError
+from siteaudit.core.dates import TAIPEI
+from siteaudit.core.results import ExitCode
 from siteaudit.core.store import Store, StoreError
+from siteaudit.demo import run_demo
+from siteaudit.reports import uptime_log
+from siteaudit.reports.render import FORMATS, print_pdf, write_outputs
+from siteaudit.schedules import install
+from siteaudit.schedules.uptime import run_uptime
+from siteaudit.verdict.judge import judge
+from siteaudit.verdict.waivers import load_waivers
 
 EPILOG = """exit codes: 0 all checks passed, 1 a check failed, 2 usage or config error,
 3 the site could not be crawled, 130 interrupted (finish with --resume)"""
@@ -90,7 +103,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_config(args: argparse.Namespace) -> Config:
-    from siteaudit.core import config as config_mod
 
     if getattr(args, "config", None):
         if getattr(args, "url", None):
@@ -121,14 +133,12 @@ def open_store(args: argparse.Namespace) -> Store:
     if getattr(args, "store", None):
         return Store(args.store)
     if getattr(args, "config", None):
-        from siteaudit.core import config as config_mod
 
         return Store(config_mod.load(args.config).store_path())
     return Store(Config().store_path())
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from siteaudit.audit import audit
 
     cfg = load_config(args)
     names = [n.strip() for n in args.checks.split(",") if n.strip()] if args.checks else None
@@ -140,11 +150,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print_outcome(outcome)
-    return outcome.exit_code
+    return outcome.verdict.exit_code
 
 
-def print_outcome(outcome) -> None:
-    for name, summary in outcome.summary.items():
+def print_outcome(outcome: AuditOutcome) -> None:
+    for name, summary in outcome.verdict.checks.items():
         extra = ", ".join(f"{k}={v}" for k, v in summary.items() if k != "status" and not isinstance(v, (dict, list)))
         print(f"{name:14} {summary.get('status', '?'):8} {extra}")
     for path in outcome.written:
@@ -152,7 +162,6 @@ def print_outcome(outcome) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from siteaudit.demo import run_demo
 
     outcome = run_demo(out_dir=args.out, store_path=args.store, lang=args.lang)
     print_outcome(outcome)
@@ -161,7 +170,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from siteaudit.config_template import CONFIG_TEMPLATE
 
     path = Path(args.file)
     if path.exists() and not args.force:
@@ -172,14 +180,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from siteaudit.core.browser import INSTALL_HINT, find_browser
-    from siteaudit.reports.render import FORMATS, print_pdf, write_outputs
-    from siteaudit.verdict.waivers import load_waivers
 
     site = None
     waivers_path = args.waivers
     if args.config:
-        from siteaudit.core import config as config_mod
 
         cfg = config_mod.load(args.config)
         site = cfg.site.name
@@ -199,7 +203,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         formats = FORMATS if args.format == "all" else (args.format,)
         if args.pdf and "html" not in formats:
             formats = (*formats, "html")
-        for path in write_outputs(store, run["id"], out, lang=args.lang, waivers=waivers, formats=formats):
+        verdict = judge(store, run["id"], waivers)
+        for path in write_outputs(store, run["id"], out, verdict, lang=args.lang, formats=formats):
             print(f"wrote {path}")
         if args.pdf:
             chromium = find_browser().chromium
@@ -220,10 +225,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_uptime(args: argparse.Namespace) -> int:
-    import datetime as dt
 
-    from siteaudit.core.dates import TAIPEI
-    from siteaudit.schedules.uptime import run_uptime
 
     cfg = load_config(args)
     store = Store(cfg.store_path())
@@ -251,7 +253,6 @@ def cmd_uptime(args: argparse.Namespace) -> int:
 
 
 def cmd_uptime_log(args: argparse.Namespace) -> int:
-    from siteaudit.reports import uptime_log
 
     cfg = load_config(args)
     try:
@@ -273,7 +274,6 @@ def cmd_uptime_log(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from siteaudit.schedules import install
 
     load_config(args)  # a wrong config is caught now, not at 20:00
     if args.action == "print":
@@ -297,27 +297,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
-        return EXIT_USAGE
+        return ExitCode.USAGE
     logging.getLogger("scrapy").setLevel(logging.WARNING)
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
         print(f"siteaudit: config error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except StoreError as exc:
         print(f"siteaudit: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except AuditError as exc:
         print(f"siteaudit: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         print("siteaudit: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except OSError as exc:
         print(f"siteaudit: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except Exception as exc:  # last resort: one line, never a traceback (SITEAUDIT_DEBUG=1 shows it)
         if os.environ.get("SITEAUDIT_DEBUG"):
             raise
         print(f"siteaudit: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        return ExitCode.FAIL

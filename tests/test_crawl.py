@@ -248,15 +248,18 @@ def test_broken_gzip_and_binary_served_as_html_do_not_stop_the_crawl(serve, tmp_
     assert fake["head"].startswith(b"%PDF-") and "not HTML" in fake["error_detail"]
 
 
-def test_a_store_from_the_previous_schema_is_upgraded_in_place_without_losing_data(tmp_path):
+def test_a_store_from_an_earlier_schema_is_upgraded_in_place_without_losing_data(tmp_path):
     from siteaudit.core import store as store_mod
 
     old_schema = re.sub(r"grp TEXT,([^\n]*)\n\s*row_text TEXT,[^\n]*\n\s*row_label TEXT[^\n]*", r"grp TEXT \1",
                         store_mod.SCHEMA)
-    assert old_schema != store_mod.SCHEMA
+    old_schema = re.sub(r"summary TEXT,([^\n]*)\n\s*verdict TEXT[^\n]*", r"summary TEXT \1", old_schema)
+    assert "row_label" not in old_schema and "the run's judged status" not in old_schema
     db = sqlite3.connect(tmp_path / "s.sqlite3")
     db.executescript(old_schema)
     db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    db.execute("INSERT INTO runs (site, started, status, config, config_hash, versions, summary) "
+               "VALUES ('s', 1.0, 'complete', '{}', 'h', '{}', '{\"links\": {\"status\": \"pass\"}}')")
     db.execute("INSERT INTO links (run_id, page_id, element, attribute, text, scope) "
                "VALUES (1, 1, 'a', 'href', '97年度', 'page')")
     db.commit()
@@ -265,7 +268,9 @@ def test_a_store_from_the_previous_schema_is_upgraded_in_place_without_losing_da
     try:
         row = upgraded.db.execute("SELECT text, row_text, row_label FROM links").fetchone()
         assert tuple(row) == ("97年度", None, None)
+        run = upgraded.run(1)
+        assert run is not None and run["summary"] == {"links": {"status": "pass"}} and run["verdict"] is None
         version = upgraded.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert version == str(store_mod.SCHEMA_VERSION) == "2"
+        assert version == str(store_mod.SCHEMA_VERSION) == "3"
     finally:
         upgraded.close()

@@ -167,12 +167,12 @@ def test_a_bad_waiver_file_is_a_config_error(tmp_path):
 
 
 def test_the_inspection_table_says_when_the_mark_is_past_its_validity():
-    from siteaudit.verdict.inspection import inspection_items
+    from siteaudit.checks.accessibility import CHECK
 
-    summary = {"accessibility": {"status": "pass", "pages_tested": 3,
-                                 "mark": {"found": True, "level": "AA", "passed": "2019-03-01"}}}
+    summary = {"status": "pass", "pages_tested": 3, "mark": {"found": True, "level": "AA", "passed": "2019-03-01"}}
     expired = [{"check": "accessibility", "rule": "mark-expired", "severity": "warning", "evidence": {}}]
-    mark = {i.id: i for i in inspection_items(summary, expired)}["accessibility-mark"]
-    assert "2019-03-01" in mark.measured and "已逾3年效期" in mark.measured
-    fresh = {i.id: i for i in inspection_items(summary, [])}["accessibility-mark"]
-    assert "已逾" not in fresh.measured
+    mark = {i.id: i for i in CHECK.inspection(summary, expired)}["accessibility-mark"]
+    assert "2019-03-01" in mark.measured_zh and "已逾3年效期" in mark.measured_zh
+    assert "past its 3-year validity" in mark.measured_en
+    fresh = {i.id: i for i in CHECK.inspection(summary, [])}["accessibility-mark"]
+    assert "已逾" not in fresh.measured_zh

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS runs (
     config TEXT NOT NULL,              -- JSON snapshot
     config_hash TEXT NOT NULL,
     versions TEXT NOT NULL,            -- JSON: tool and library versions
-    summary TEXT                       -- JSON: per-check summaries
+    summary TEXT,                      -- JSON: per-check summaries
+    verdict TEXT                       -- JSON: the run's judged status and inspection items (siteaudit.verdict)
 );
 CREATE TABLE IF NOT EXISTS pages (
     id INTEGER PRIMARY KEY,
@@ -217,11 +218,12 @@ class Store:
 
     def _upgrade(self) -> None:
         """Bring a store written by an earlier version up to SCHEMA_VERSION; adds columns, never drops data."""
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(links)")}
-        for column in ("row_text", "row_label"):  # schema 1 -> 2
-            if column not in columns:
+        added = (("links", "row_text"), ("links", "row_label"),  # schema 1 -> 2
+                 ("runs", "verdict"))                             # schema 2 -> 3
+        for table, column in added:
+            if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
                 try:
-                    self.db.execute(f"ALTER TABLE links ADD COLUMN {column} TEXT")
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
                 except sqlite3.OperationalError as exc:
                     if "duplicate column" not in str(exc):  # another process upgraded it first
                         raise
@@ -233,6 +235,9 @@ class Store:
 
     def commit(self) -> None:
         self.db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self.db.execute("ROLLBACK")
 
     # -- runs ---------------------------------------------------------------------------------
     def create_run(self, site: str, config: dict[str, Any], config_hash: str, versions: dict[str, str]) -> int:
@@ -249,6 +254,21 @@ class Store:
             "UPDATE runs SET finished=?, status=?, summary=?, error=? WHERE id=?",
             (time.time(), status, json.dumps(summary or {}, ensure_ascii=False), error, run_id),
         )
+
+    def save_verdict(self, run_id: int, verdict: dict[str, Any]) -> None:
+        """Keep the run's judged outcome, so later reports and trends read it instead of judging again."""
+        self.db.execute("UPDATE runs SET verdict=? WHERE id=?", (json.dumps(verdict, ensure_ascii=False), run_id))
+
+    def previous_complete_run(self, site: str, before: int) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM runs WHERE site=? AND id<? AND status='complete' ORDER BY id DESC "
+                              "LIMIT 1", (site, before)).fetchone()
+        return _run_dict(row) if row else None
+
+    def complete_runs(self, site: str, up_to: int, limit: int) -> list[dict[str, Any]]:
+        """The last `limit` complete runs of `site` up to run `up_to`, oldest first."""
+        rows = self.db.execute("SELECT * FROM runs WHERE site=? AND id<=? AND status='complete' ORDER BY id DESC "
+                               "LIMIT ?", (site, up_to, limit)).fetchall()
+        return [_run_dict(r) for r in reversed(rows)]
 
     def mark_running(self, run_id: int) -> None:
         self.db.execute("UPDATE runs SET status='running', finished=NULL, error=NULL WHERE id=?", (run_id,))
@@ -445,6 +465,18 @@ class Store:
             ))
         return out
 
+    def page_outcome(self, run_id: int, url: str) -> sqlite3.Row | None:
+        """Status, error and final URL of the page fetched as `url` (else the run's first page)."""
+        sql = "SELECT url, status, error, error_detail, final_url, meta FROM pages WHERE run_id=?"
+        return self.db.execute(sql + " AND url=?", (run_id, url)).fetchone() or \
+            self.db.execute(sql + " ORDER BY id LIMIT 1", (run_id,)).fetchone()
+
+    def fetched_page(self, run_id: int, *urls: str) -> sqlite3.Row | None:
+        """The page row fetched under any of `urls`, or None."""
+        marks = ",".join("?" * len(urls))
+        return self.db.execute(f"SELECT url, final_url, meta FROM pages WHERE run_id=? AND url IN ({marks}) "
+                               "ORDER BY id LIMIT 1", (run_id, *urls)).fetchone()
+
     def count_pages(self, run_id: int) -> int:
         return int(self.db.execute(
             "SELECT COUNT(*) FROM pages WHERE run_id=? AND is_html=1 AND status BETWEEN 200 AND 299", (run_id,)
@@ -513,4 +545,5 @@ def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
     d = dict(row)
     for key in ("config", "versions", "summary"):
         d[key] = json.loads(d[key]) if d.get(key) else {}
+    d["verdict"] = json.loads(d["verdict"]) if d.get("verdict") else None  # None: judged before schema 3
     return d

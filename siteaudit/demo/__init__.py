@@ -6,7 +6,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from siteaudit.audit import audit
 from siteaudit.core import config as config_mod
+from siteaudit.core.store import Store
+from siteaudit.demo.server import SiteServer
+from siteaudit.demo.site import build, fix_sitemap, routes
 
 DEMO_CHECKS: dict[str, Any] = {
     "documents": {"max_document_bytes": 1024 * 1024},
@@ -29,10 +33,6 @@ def demo_config(base: str, store_path: str | None = None) -> config_mod.Config:
 
 
 def run_demo(out_dir: Path | None = None, store_path: str | None = None, lang: str = "zh") -> Any:
-    from siteaudit.audit import audit
-    from siteaudit.core.store import Store
-    from siteaudit.demo.server import SiteServer
-    from siteaudit.demo.site import build, fix_sitemap, routes
 
     with tempfile.TemporaryDirectory(prefix="siteaudit-demo-") as tmp:
         build(tmp)

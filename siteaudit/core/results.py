@@ -1,0 +1,74 @@
+"""The vocabulary every layer shares: statuses, severities, exit codes, inspection items and summary fields.
+
+They are str/int enums, so findings.json and the store keep plain strings and numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import IntEnum, StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_RUN = "not_run"
+    ERROR = "error"          # the check itself failed; never a pass
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTICE = "notice"
+
+
+SEVERITY_ORDER: dict[str, int] = {s.value: i for i, s in enumerate(Severity)}
+
+
+def severity_rank(severity: str) -> int:
+    """Errors first, then warnings, then notices; anything unknown last."""
+    return SEVERITY_ORDER.get(severity, len(SEVERITY_ORDER))
+
+
+class ExitCode(IntEnum):
+    PASS = 0
+    FAIL = 1
+    USAGE = 2
+    UNCRAWLABLE = 3
+    INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class InspectionItem:
+    """One row of the service-quality plan's inspection table, as a check declares it."""
+
+    id: str
+    zh: str
+    en: str
+    target_zh: str
+    target_en: str
+    measured_zh: str
+    measured_en: str
+    status: Status
+    regulation: str
+    section: str = ""
+    figure: float | None = None   # the headline number for the comparison and the trend chart
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "status": str(self.status)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InspectionItem:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**{**known, "status": Status(known["status"])})
+
+
+@dataclass(frozen=True)
+class SummaryField:
+    """A figure of a check's summary as people read it: its key, labels and unit."""
+
+    key: str
+    zh: str
+    en: str
+    unit: str = ""
