@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from reports.export import write_csv
 from reports.render import environment
 from schedules.uptime import TAIPEI
 from siteaudit.dates import ad_to_roc
@@ -109,11 +108,6 @@ def render_html(store: Store, site: str, agency: str, year: int, month: int) -> 
 
 
 def render_csv(store: Store, site: str, year: int, month: int) -> str:
+    """The record form as CSV (BOM: Excel opens UTF-8 Chinese correctly), cells neutralised like every export."""
     rows, _ = month_rows(store, site, year, month)
-    buf = io.StringIO()
-    buf.write("\ufeff")  # BOM: Excel opens UTF-8 Chinese correctly
-    writer = csv.writer(buf)
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow(row.cells())
-    return buf.getvalue()
+    return write_csv(COLUMNS, [row.cells() for row in rows])
