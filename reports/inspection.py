@@ -9,7 +9,7 @@ from typing import Any
 from reports.waivers import is_waived
 from siteaudit.store import Store
 
-PASS, FAIL, NOT_RUN = "pass", "fail", "not_run"
+PASS, FAIL, NOT_RUN, ERROR = "pass", "fail", "not_run", "error"
 
 
 @dataclass
@@ -31,7 +31,17 @@ def _status(summary: dict[str, Any] | None) -> str:
 
 def inspection_items(summaries: dict[str, Any], findings: list[dict[str, Any]], store: Store | None = None,
                      site: str = "", when: float | None = None) -> list[Item]:
-    s = summaries
+    """The plan's items; a check that failed to run (status `error`) makes its items `error`."""
+    failed = {name for name, summary in summaries.items() if (summary or {}).get("status") == ERROR}
+    items = plan_items({k: v for k, v in summaries.items() if k not in failed}, findings, store, site, when)
+    for item in items:
+        if item.section.removeprefix("check-") in failed:
+            item.measured, item.status, item.figure = "檢查失敗", ERROR, None
+    return items
+
+
+def plan_items(s: dict[str, Any], findings: list[dict[str, Any]], store: Store | None, site: str,
+               when: float | None) -> list[Item]:
     unwaived = [f for f in findings if not is_waived(f)]
 
     def count(check: str, *rules: str) -> int:

@@ -80,8 +80,18 @@ def start_failure(store: Store, run_id: int, cfg: Config) -> str | None:
     return "; ".join(reasons)
 
 
+def run_check(check: registry.Check, store: Store, run_id: int, cfg: Config) -> registry.CheckResult:
+    """One check; one that raises gets status `error` with the reason, and the others go on."""
+    try:
+        return registry.run_checks([check], store, run_id, cfg)[check.name]
+    except Exception as exc:  # a bug or an unexpected input in one check must not cost the whole audit
+        reason = f"{type(exc).__name__}: {exc}"[:500]
+        print(f"siteaudit: check {check.name} failed: {reason}", file=sys.stderr)
+        return registry.CheckResult([], {"status": "error", "reason": reason})
+
+
 def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None) -> dict[str, Any]:
-    results = registry.run_checks(registry.select(names, cfg), store, run_id, cfg)
+    results = {c.name: run_check(c, store, run_id, cfg) for c in registry.select(names, cfg)}
     findings = [f.as_dict() for r in results.values() for f in r.findings]
     store.replace_findings(run_id, findings)
     return {name: r.summary for name, r in results.items()}
@@ -104,10 +114,14 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     if failure:
         store.finish_run(run_id, "failed", error=failure)
         raise AuditError(f"could not crawl the site: {failure}", EXIT_UNCRAWLABLE)
-    summary = run_checks(cfg, store, run_id, check_names)
+    try:
+        summary = run_checks(cfg, store, run_id, check_names)
+    except Exception as exc:
+        store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
+        raise
     store.finish_run(run_id, "complete", summary)
     _, judged = apply_waivers(store.findings(run_id), summary, waivers)
-    status = "fail" if any(s.get("status") == "fail" for s in judged.values()) else "pass"
+    status = "fail" if any(s.get("status") in ("fail", "error") for s in judged.values()) else "pass"
     written = write_outputs(store, run_id, out, lang=lang, waivers=waivers, formats=formats or FORMATS)
     print(f"siteaudit: run {run_id} of {cfg.site.name}: {store.count_pages(run_id)} pages in "
           f"{time.time() - started:.1f} s, {status}", file=sys.stderr)
