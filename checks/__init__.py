@@ -25,7 +25,9 @@ def select(names: list[str] | None, config: Config) -> list[Check]:
     """The checks to run: the given names, else `[checks] enabled`, else all registered ones."""
     if names is None:
         enabled = config.checks.get("enabled")
-        names = list(enabled) if isinstance(enabled, list) else list(REGISTRY)
+        if enabled is not None and not (isinstance(enabled, list) and all(isinstance(n, str) for n in enabled)):
+            raise ConfigError(f"checks.enabled: expected a list of check names, got {enabled!r}")
+        names = list(REGISTRY) if enabled is None else list(enabled)
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise ConfigError(f"checks: unknown check {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
@@ -37,6 +39,7 @@ def validate_options(config: Config) -> None:
     for key in config.checks:
         if key != "enabled" and key not in REGISTRY:
             raise ConfigError(f"checks.{key}: unknown check (known: {', '.join(REGISTRY)})")
+    select(None, config)
     for check in REGISTRY.values():
         options = merged_options(check, config)
         validate = getattr(check, "validate", None)

@@ -21,6 +21,7 @@ from checks.base import (
     rule_table,
     sort_findings,
     status_from,
+    validate_regexes,
 )
 from crawler.urls import has_illegal_characters
 from siteaudit.store import Target
@@ -108,6 +109,9 @@ class LinksCheck:
         "max_redirects": 5,         # longer chains are an error
         "title_consistency": True,  # the title-mismatch notice
     }
+
+    def validate(self, opts: dict[str, Any]) -> None:
+        validate_regexes(self.name, "ignore", opts["ignore"])
 
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options

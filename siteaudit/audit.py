@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import checks as registry
-from siteaudit.config import Config
+from siteaudit.config import Config, ConfigError
 from siteaudit.runs import start_run
 from siteaudit.store import Store
 
@@ -97,6 +98,19 @@ def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None) 
     return {name: r.summary for name, r in results.items()}
 
 
+def writable_out(out: Path) -> None:
+    """Create the output folder and make sure files can be written in it, before any run row exists."""
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise ConfigError(f"--out: cannot write in {out} ({exc.strerror or exc})")
+
+
 def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str] | None = None,
           resume: bool = False, progress: bool = False, lang: str = "zh",
           formats: tuple[str, ...] | None = None) -> AuditOutcome:
@@ -107,8 +121,8 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     registry.validate_options(cfg)
     started = time.time()
     out = out_dir or Path("siteaudit-out") / f"{cfg.site.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    out.mkdir(parents=True, exist_ok=True)
     selected = {c.name for c in registry.select(check_names, cfg)}
+    writable_out(out)
     run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log", stamps="freshness" in selected)
     failure = start_failure(store, run_id, cfg)
     if failure:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import re
 import tomllib
@@ -17,7 +18,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from siteaudit import __version__
+from siteaudit.urlparts import canonical_host, canonical_url, redact
 
+MIN_PAGE_BYTES = 1024
 DEFAULT_SESSION_PARAMS = ["jsessionid", "phpsessid", "sid", "sessionid", "aspsessionid", "cfid", "cftoken"]
 
 
@@ -133,7 +136,7 @@ def _check_type(key: str, value: Any, expected: Any) -> Any:
             raise ConfigError(f"{key}: must not be negative, got {value}")
         return value
     if expected in ("float", float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ConfigError(f"{key}: expected a number, got {value!r}")
         return float(value)
     if expected in ("str", str):
@@ -158,9 +161,26 @@ def _fill(section_name: str, target: Any, data: Any) -> None:
 
 
 def validate_url(key: str, url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{key}: {url!r} is not an http(s) URL")
+    """An absolute http(s) URL with a valid host and port and no user name or password in it."""
+    shown = redact(url)
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {shown!r} is not a valid URL ({exc})")
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{key}: {shown!r} is not an http(s) URL")
+    if "@" in parts.netloc:
+        raise ConfigError(f"{key}: {shown!r} has a user name or password in it; remove it (siteaudit never sends "
+                          "credentials found in URLs)")
+    if not parts.hostname:
+        raise ConfigError(f"{key}: {shown!r} has no host name")
+    if port == 0:
+        raise ConfigError(f"{key}: {shown!r} has port 0")
+    try:
+        canonical_url(url)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {shown!r} has an invalid host name ({exc})")
     return url
 
 
@@ -191,8 +211,12 @@ def finish(cfg: Config) -> None:
         raise ConfigError("site.start_urls: at least one start URL is required")
     for i, url in enumerate(cfg.site.start_urls):
         validate_url(f"site.start_urls[{i}]", url)
-    if not cfg.site.allowed_hosts:
-        cfg.site.allowed_hosts = sorted({urlsplit(u).netloc.lower() for u in cfg.site.start_urls})
+    cfg.site.start_urls = [canonical_url(u) for u in cfg.site.start_urls]
+    try:
+        hosts = [canonical_host(h) for h in cfg.site.allowed_hosts]
+    except ValueError as exc:
+        raise ConfigError(f"site.allowed_hosts: {cfg.site.allowed_hosts!r}: {exc}")
+    cfg.site.allowed_hosts = list(dict.fromkeys(hosts)) or sorted({urlsplit(u).netloc for u in cfg.site.start_urls})
     if not cfg.site.name:
         cfg.site.name = cfg.site.allowed_hosts[0]
     for i, pattern in enumerate(cfg.site.exclude):
@@ -203,6 +227,11 @@ def finish(cfg: Config) -> None:
     for key in ("max_pages", "concurrency", "concurrency_per_host", "download_timeout", "sniff_bytes"):
         if getattr(cfg.crawl, key) < 1:
             raise ConfigError(f"crawl.{key}: must be at least 1")
+    if cfg.crawl.max_page_bytes < MIN_PAGE_BYTES:
+        raise ConfigError(f"crawl.max_page_bytes: must be at least {MIN_PAGE_BYTES}, got {cfg.crawl.max_page_bytes}")
+    if not cfg.crawl.autothrottle_target_concurrency > 0:
+        raise ConfigError("crawl.autothrottle_target_concurrency: must be greater than 0, got "
+                          f"{cfg.crawl.autothrottle_target_concurrency}")
     for i, url in enumerate(cfg.uptime.urls):
         validate_url(f"uptime.urls[{i}]", url)
     if cfg.uptime.tries < 1:
@@ -215,19 +244,23 @@ def finish(cfg: Config) -> None:
         raise ConfigError(f"crawl.log_level: {cfg.crawl.log_level!r} is not DEBUG, INFO, WARNING or ERROR")
 
 
-def load(path: str | Path) -> Config:
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A config file's TOML table; unreadable, non-UTF-8 and invalid files are config errors naming the file."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror})")
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config file is not UTF-8")
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: config file is not UTF-8 (byte {exc.start})")
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}")
-    return from_dict(data, source=str(path))
+
+
+def load(path: str | Path) -> Config:
+    return from_dict(read_toml(path), source=str(path))
 
 
 def for_url(url: str, **crawl_overrides: Any) -> Config:

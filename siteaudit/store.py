@@ -191,8 +191,10 @@ def usable(target: Target | None, targets: dict[str, Target]) -> bool | None:
 class Store:
     """A connection to the audit database."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, create: bool = True) -> None:
         self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise StoreError(f"no store at {self.path}")
         for attempt in range(6):
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -214,6 +216,15 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        """Close; a SQLite error on the way (a damaged file) becomes one StoreError naming the file."""
+        self.close()
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise StoreError(f"the store {self.path} is damaged or unreadable: {exc}") from exc
 
     def _upgrade(self) -> None:
         """Bring a store written by an earlier version up to SCHEMA_VERSION; adds columns, never drops data."""
