@@ -75,6 +75,8 @@ def month_rows(store: Store, site: str, year: int, month: int) -> tuple[list[Day
                 finals[p["url"]] = p  # the last try of each URL decides
                 if not p["ok"]:
                     row.problems.append(f"{p['url']} 第{p['attempt']}次：{p['reason']}")
+            row.problems += [f"通知失敗（{a['channel']}）：{a['detail']}" for a in store.alerts(site, last_batch)
+                             if not a["ok"]]
             row.urls = list(finals)
             row.statuses = [str(p["status"]) if p["status"] else "—" for p in finals.values()]
             times = [p["detail"].get("total_ms") for p in finals.values() if p["detail"].get("total_ms") is not None]

@@ -73,15 +73,18 @@ class UptimeConfig:
     keyword: str = ""                                   # default: site.agency
     tries: int = 3
     retry_wait: int = 60                                # seconds between tries (3 tries over 2 minutes)
-    timeout: int = 30
+    timeout: int = 30                                   # seconds per try, the whole answer included
+    max_body_bytes: int = 10 * 1024 * 1024              # a larger answer is 異常
     cert_warn_days: int = 30
     ca_file: str = ""                                   # extra trusted certificates (PEM)
     on_failure_command: list[str] = field(default_factory=list)
     smtp_host: str = ""
     smtp_port: int = 25
-    smtp_starttls: bool = False
+    smtp_starttls: bool | None = None                   # default: true when smtp_user is set
+    smtp_ssl: bool = False                              # SMTPS: TLS from the first byte (usually port 465)
     smtp_user: str = ""
     smtp_password_env: str = ""                         # name of the environment variable holding the password
+    smtp_allow_plain_password: bool = False             # send the password without TLS (not recommended)
     mail_from: str = ""
     mail_to: list[str] = field(default_factory=list)
 
@@ -125,6 +128,8 @@ class Config:
 
 def _check_type(key: str, value: Any, expected: Any) -> Any:
     """Validate one scalar or list value against a dataclass field type."""
+    if expected == "bool | None":
+        expected = "bool"
     if expected in ("bool", bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{key}: expected true or false, got {value!r}")
@@ -234,14 +239,27 @@ def finish(cfg: Config) -> None:
                           f"{cfg.crawl.autothrottle_target_concurrency}")
     for i, url in enumerate(cfg.uptime.urls):
         validate_url(f"uptime.urls[{i}]", url)
-    if cfg.uptime.tries < 1:
-        raise ConfigError("uptime.tries: must be at least 1")
+    for key in ("tries", "timeout", "max_body_bytes"):
+        if getattr(cfg.uptime, key) < 1:
+            raise ConfigError(f"uptime.{key}: must be at least 1")
     if cfg.uptime.mail_to and not (cfg.uptime.smtp_host and cfg.uptime.mail_from):
         raise ConfigError("uptime.mail_to: needs uptime.smtp_host and uptime.mail_from")
+    finish_smtp(cfg.uptime)
     if cfg.crawl.workers not in (1, 2):
         raise ConfigError(f"crawl.workers: must be 1 or 2, got {cfg.crawl.workers}")
     if cfg.crawl.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"crawl.log_level: {cfg.crawl.log_level!r} is not DEBUG, INFO, WARNING or ERROR")
+
+
+def finish_smtp(u: UptimeConfig) -> None:
+    """STARTTLS by default when a password is sent; a password in clear only when asked for by name."""
+    if u.smtp_starttls is None:
+        u.smtp_starttls = bool(u.smtp_user) and not u.smtp_ssl
+    if u.smtp_ssl and u.smtp_starttls:
+        raise ConfigError("uptime.smtp_ssl: use either smtp_ssl (SMTPS) or smtp_starttls, not both")
+    if u.smtp_user and not (u.smtp_starttls or u.smtp_ssl or u.smtp_allow_plain_password):
+        raise ConfigError("uptime.smtp_starttls: false would send the SMTP password in clear; set smtp_starttls "
+                          "or smtp_ssl to true (or smtp_allow_plain_password = true to accept that)")
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
