@@ -8,6 +8,7 @@ from __future__ import annotations
 from siteaudit.checks import accessibility, disclosure, documents, essentials, freshness, links, metadata
 from siteaudit.checks.base import Check, CheckContext, CheckResult, merged_options
 from siteaudit.core.config import Config, ConfigError
+from siteaudit.core.results import Status
 from siteaudit.core.store import Store
 
 # In the order of the service-quality plan's inspection items, which is the report's order.
@@ -26,7 +27,9 @@ def select(names: list[str] | None, config: Config) -> list[Check]:
     """The checks to run: the given names, else `[checks] enabled`, else all registered ones."""
     if names is None:
         enabled = config.checks.get("enabled")
-        names = list(enabled) if isinstance(enabled, list) else list(REGISTRY)
+        if enabled is not None and not (isinstance(enabled, list) and all(isinstance(n, str) for n in enabled)):
+            raise ConfigError(f"checks.enabled: expected a list of check names, got {enabled!r}")
+        names = list(REGISTRY) if enabled is None else list(enabled)
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise ConfigError(f"checks: unknown check {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
@@ -38,6 +41,7 @@ def validate_options(config: Config) -> None:
     for key in config.checks:
         if key != "enabled" and key not in REGISTRY:
             raise ConfigError(f"checks.{key}: unknown check (known: {', '.join(REGISTRY)})")
+    select(None, config)
     for check in REGISTRY.values():
         options = merged_options(check, config)
         validate = getattr(check, "validate", None)
@@ -46,8 +50,14 @@ def validate_options(config: Config) -> None:
 
 
 def run_checks(checks: list[Check], store: Store, run_id: int, config: Config) -> dict[str, CheckResult]:
+    """Run `checks` on a stored run. A check that raises gets status `error` with the reason (never a pass),
+    and the others still run."""
     results = {}
     for check in checks:
         ctx = CheckContext(store, run_id, config, merged_options(check, config))
-        results[check.name] = check.run(ctx)
+        try:
+            results[check.name] = check.run(ctx)
+        except Exception as exc:  # a bug or an unexpected input in one check must not cost the whole audit
+            results[check.name] = CheckResult([], {"status": Status.ERROR,
+                                                   "reason": f"{type(exc).__name__}: {exc}"[:500]})
     return results

@@ -16,6 +16,7 @@ Findings name a rule id; reports, waivers and diffs work on rule ids, never on m
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -109,6 +110,17 @@ def validate_today(check_name: str, opts: dict[str, Any]) -> None:
             date.fromisoformat(opts["today"])
         except ValueError:
             raise ConfigError(f"checks.{check_name}.today: {opts['today']!r} is not an ISO date")
+
+
+def validate_regexes(check_name: str, key: str, patterns: Any) -> None:
+    """A check option that is a list of regular expressions: each must compile."""
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise ConfigError(f"checks.{check_name}.{key}: expected a list of regular expressions, got {patterns!r}")
+    for i, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"checks.{check_name}.{key}[{i}]: bad regular expression {pattern!r}: {exc}")
 
 
 def home_page(ctx: CheckContext) -> str | None:

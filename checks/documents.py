@@ -49,6 +49,7 @@ RULES = rule_table(
          "Non-conformant ODF container (mimetype not the first stored member)", "ISO/IEC 26300 (CNS 15251)"),
     Rule("pdf-without-text", "warning", "PDF 無文字層（掃描影像），螢幕報讀軟體無法讀取",
          "PDF without a text layer (scanned images): screen readers cannot read it", "網站無障礙規範"),
+    Rule("pdf-unreadable", "warning", "PDF 無法讀取", "PDF could not be read", ODF_PLAN),
     Rule("not-pdf-publication", "warning", "非可編輯文件未以 PDF 提供", "Non-editable publication not offered as PDF",
          ODF_PLAN),
     Rule("broken-document", "error", "文件無法下載", "Document cannot be downloaded", ODF_PLAN),
@@ -225,22 +226,31 @@ class DocumentsCheck:
                 if got.error or got.truncated or got.status != 200:
                     continue
                 body = got.body
-            if not has_text_layer(body):
-                pages = sorted({p for p, _, _ in refs.get(url, [])})
+            pages = sorted({p for p, _, _ in refs.get(url, [])})
+            try:
+                has_text = has_text_layer(body)
+            except UnreadablePdf as exc:
+                out.append(finding(self, "pdf-unreadable", url, pages, str(exc),
+                                   {"bytes": len(body), "reason": str(exc)}))
+                continue
+            if not has_text:
                 out.append(finding(self, "pdf-without-text", url, pages, "", {"bytes": len(body)}))
         return out
 
 
+class UnreadablePdf(Exception):
+    """pypdf could not read a PDF; the message says why."""
+
+
 def has_text_layer(body: bytes) -> bool:
-    """True when any page of the PDF yields text; an unreadable PDF counts as having text (not judged)."""
+    """True when any of the first 20 pages yields text; raises UnreadablePdf when pypdf cannot read the file."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(body))
         return any((page.extract_text() or "").strip() for page in reader.pages[:20])
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError):
-        return True
+    except Exception as exc:  # pypdf raises PdfReadError, LimitReachedError and plain errors on damaged files
+        raise UnreadablePdf(f"{type(exc).__name__}: {exc}"[:300]) from exc
 
 
 CHECK = DocumentsCheck()

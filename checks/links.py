@@ -23,6 +23,7 @@ from siteaudit.checks.base import (
     sort_findings,
     status_from,
     status_of,
+    validate_regexes,
 )
 from siteaudit.core.results import InspectionItem, SummaryField
 from siteaudit.core.store import Target
@@ -124,6 +125,9 @@ class LinksCheck:
         return [inspection_item(self, "links", "連結有效性", "Link validity", ("失效連結 0", "No broken links"),
                      (f"失效 {broken}，無法驗證 {unknown}", f"{broken} broken, {unknown} could not be verified"),
                      status_of(summary), "網站資訊內容及連結抽測", float(broken))]
+
+    def validate(self, opts: dict[str, Any]) -> None:
+        validate_regexes(self.name, "ignore", opts["ignore"])
 
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options

@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
+from siteaudit.core.urlparts import redact
 from siteaudit.core.urls import UrlRules
 
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -144,7 +145,7 @@ def extract(doc: Any, page_url: str, rules: UrlRules, stamps: bool = True) -> Pa
         r = rules.resolve(base, raw, tag, rel)
         grp, row_text, row_label = _row_of(el) if r.scope == "document" else (None, None, None)
         links.append({
-            "element": tag, "attribute": attr, "text": text, "raw": raw, "url": r.url, "fragment": r.fragment,
+            "element": tag, "attribute": attr, "text": text, "raw": redact(raw) if raw else raw, "url": r.url, "fragment": r.fragment,
             "rel": rel or el.get("rel"), "target": el.get("target"), "title": el.get("title"), "scope": r.scope,
             "grp": grp, "row_text": row_text, "row_label": row_label,
         })

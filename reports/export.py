@@ -1,10 +1,14 @@
-"""Findings as CSV (UTF-8 with BOM, for Excel) and as ODS (ODF spreadsheet, as the agency's policy asks)."""
+"""Findings as CSV (UTF-8 with BOM, for Excel) and as ODS (ODF spreadsheet, as the agency's policy asks).
+
+Every cell of every tabular export goes through `safe_cell`: no formula, no XML-invalid character.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -13,6 +17,25 @@ from siteaudit.verdict.waivers import waiver_of
 
 COLUMNS = ["check", "rule", "severity", "url", "pages", "message", "waiver", "evidence"]
 ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")   # OWASP CSV injection: what a spreadsheet may run
+XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def safe_cell(value: object) -> str:
+    """A spreadsheet cell that is only ever text: characters XML 1.0 forbids (C0 controls, lone surrogates)
+    become U+FFFD, and a value a spreadsheet would read as a formula gets a leading single quote."""
+    text = XML_INVALID.sub("\ufffd", "" if value is None else str(value))
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def write_csv(header: list[str], rows: list[list[str]]) -> str:
+    """CSV for Excel: UTF-8 with BOM, RFC 4180 quoting (csv module), every cell neutralised."""
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.writer(buf)
+    for row in [header, *rows]:
+        writer.writerow([safe_cell(v) for v in row])
+    return buf.getvalue()
 
 
 def rows(findings: list[dict[str, Any]]) -> list[list[str]]:
@@ -27,16 +50,12 @@ def rows(findings: list[dict[str, Any]]) -> list[list[str]]:
 
 
 def to_csv(findings: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = csv.writer(buf)
-    writer.writerow(COLUMNS)
-    writer.writerows(rows(findings))
-    return buf.getvalue()
+    return write_csv(COLUMNS, rows(findings))
 
 
 def _cell(value: str) -> str:
-    paragraphs = "".join(f"<text:p>{escape(line)}</text:p>" for line in value.split("\n")) or "<text:p/>"
+    lines = safe_cell(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    paragraphs = "".join(f"<text:p>{escape(line)}</text:p>" for line in lines) or "<text:p/>"
     return f'<table:table-cell office:value-type="string">{paragraphs}</table:table-cell>'
 
 

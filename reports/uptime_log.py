@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from siteaudit.core.dates import TAIPEI, ad_to_roc
 from siteaudit.core.store import Store
+from siteaudit.reports.export import write_csv
 from siteaudit.reports.render import environment
 
 COLUMNS = ["日期（民國）", "日期（西元）", "檢查時間", "檢查網址", "HTTP 狀態", "回應時間(ms)", "憑證剩餘天數", "結果",
@@ -75,6 +74,8 @@ def month_rows(store: Store, site: str, year: int, month: int) -> tuple[list[Day
                 finals[p["url"]] = p  # the last try of each URL decides
                 if not p["ok"]:
                     row.problems.append(f"{p['url']} 第{p['attempt']}次：{p['reason']}")
+            row.problems += [f"通知失敗（{a['channel']}）：{a['detail']}" for a in store.alerts(site, last_batch)
+                             if not a["ok"]]
             row.urls = list(finals)
             row.statuses = [str(p["status"]) if p["status"] else "—" for p in finals.values()]
             times = [p["detail"].get("total_ms") for p in finals.values() if p["detail"].get("total_ms") is not None]
@@ -108,11 +109,6 @@ def render_html(store: Store, site: str, agency: str, year: int, month: int) -> 
 
 
 def render_csv(store: Store, site: str, year: int, month: int) -> str:
+    """The record form as CSV (BOM: Excel opens UTF-8 Chinese correctly), cells neutralised like every export."""
     rows, _ = month_rows(store, site, year, month)
-    buf = io.StringIO()
-    buf.write("\ufeff")  # BOM: Excel opens UTF-8 Chinese correctly
-    writer = csv.writer(buf)
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow(row.cells())
-    return buf.getvalue()
+    return write_csv(COLUMNS, [row.cells() for row in rows])

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import shlex
 import smtplib
+import ssl
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -20,6 +22,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import requests
+import urllib3
 
 from siteaudit.core.config import Config
 from siteaudit.core.net import measure_connection
@@ -35,9 +38,28 @@ class ProbeResult:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+def read_body(response: requests.Response, max_bytes: int, deadline: float) -> str:
+    """Read the body into `response` (so .text works) unless it passes `max_bytes` or `deadline` (monotonic):
+    then the reason, else ""."""
+    raw, chunks, size = response.raw, [], 0
+    read = getattr(raw, "read1", raw.read)
+    try:
+        while chunk := read(64 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                return f"回應過大 answer larger than {max_bytes} bytes"
+            if time.monotonic() > deadline:
+                return f"回應過慢 answer not complete after {size} bytes within the time limit"
+            chunks.append(chunk)
+    except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
+        return f"讀取失敗 reading the answer failed: {type(exc).__name__}"
+    response._content = b"".join(chunks)
+    return ""
+
+
 def probe_once(session: requests.Session, url: str, keyword: str, timeout: float, cert_warn_days: int,
-               ca_file: str = "", measure: bool = True) -> ProbeResult:
-    """One try; never raises on network errors."""
+               ca_file: str = "", measure: bool = True, max_bytes: int = 10 * 1024 * 1024) -> ProbeResult:
+    """One try within `timeout` seconds and `max_bytes` of answer; never raises on network errors."""
     detail: dict[str, Any] = {}
     if measure:
         try:
@@ -46,8 +68,9 @@ def probe_once(session: requests.Session, url: str, keyword: str, timeout: float
             reason = str(exc) if str(exc).startswith("DNS") else f"連線失敗 connection failed: {exc}"
             return ProbeResult(url, False, None, reason, detail)
     t0 = time.perf_counter()
+    deadline = time.monotonic() + timeout
     try:
-        response = session.get(url, timeout=timeout, allow_redirects=True,
+        response = session.get(url, timeout=timeout, allow_redirects=True, stream=True,
                                verify=ca_file or session.verify)
     except requests.exceptions.SSLError as exc:
         return ProbeResult(url, False, None, f"TLS 憑證錯誤: {detail.get('tls_error') or exc}"[:300], detail)
@@ -60,10 +83,14 @@ def probe_once(session: requests.Session, url: str, keyword: str, timeout: float
         return ProbeResult(url, False, None, reason, detail)
     except requests.RequestException as exc:
         return ProbeResult(url, False, None, f"{type(exc).__name__}: {exc}"[:300], detail)
-    body = response.content
-    detail.update({"total_ms": round((time.perf_counter() - t0) * 1000, 1), "final_url": response.url,
-                   "bytes": len(body), "redirects": [r.url for r in response.history]})
+    with response:
+        cut = read_body(response, max_bytes, deadline)
     status = response.status_code
+    detail.update({"total_ms": round((time.perf_counter() - t0) * 1000, 1), "final_url": response.url,
+                   "redirects": [r.url for r in response.history]})
+    if cut:
+        return ProbeResult(url, False, status, cut, detail)
+    detail["bytes"] = len(response.content)
     if status >= 400:
         return ProbeResult(url, False, status, f"HTTP {status}", detail)
     if keyword:
@@ -106,7 +133,8 @@ def run_uptime(cfg: Config, store: Store, sleep: Callable[[float], None] = time.
     finals: list[ProbeResult] = []
     for url in urls:
         for attempt in range(1, u.tries + 1):
-            result = probe_once(session, url, keyword, u.timeout, u.cert_warn_days, u.ca_file, measure)
+            result = probe_once(session, url, keyword, u.timeout, u.cert_warn_days, u.ca_file, measure,
+                                u.max_body_bytes)
             store.add_probes([{"site": cfg.site.name, "batch": batch, "started": time.time(), "url": url,
                                "attempt": attempt, "ok": result.ok, "status": result.status,
                                "reason": result.reason, "detail": result.detail}])
@@ -116,36 +144,58 @@ def run_uptime(cfg: Config, store: Store, sleep: Callable[[float], None] = time.
             sleep(u.retry_wait)
     run = UptimeRun(batch, started, all(r.ok for r in finals), finals)
     if not run.normal:
-        alert(cfg, run)
+        for channel, ok, detail in alert(cfg, run):
+            store.add_alert(cfg.site.name, batch, channel, ok, detail)
+            if not ok:
+                print(f"siteaudit: warning: uptime alert by {channel} failed: {detail}", file=sys.stderr)
     return run
 
 
-def alert(cfg: Config, run: UptimeRun) -> list[str]:
-    """Tell the person on duty: a configured command and/or an e-mail. Returns what was done (or failed)."""
+Outcome = tuple[str, bool, str]   # (channel, done, what was done or why it failed)
+
+
+def alert(cfg: Config, run: UptimeRun) -> list[Outcome]:
+    """Tell the person on duty: a configured command and/or an e-mail. Returns what was done or why not."""
     u = cfg.uptime
     done = []
     if u.on_failure_command:
-        try:
-            subprocess.run(u.on_failure_command, input=run.summary(), text=True, timeout=60, check=False,
-                           env={**os.environ, "SITEAUDIT_UPTIME": run.summary()})
-            done.append("command: " + shlex.join(u.on_failure_command))
-        except (OSError, subprocess.SubprocessError) as exc:
-            done.append(f"command failed: {exc}")
+        done.append(run_command(u.on_failure_command, run.summary(), u.smtp_password_env))
     if u.mail_to:
-        message = EmailMessage()
-        message["Subject"] = f"[siteaudit] {cfg.site.name} 網站運轉異常"
-        message["From"] = u.mail_from
-        message["To"] = ", ".join(u.mail_to)
-        message.set_content(run.summary() + "\n\n" + "\n".join(
-            f"{r.url}\t{r.status}\t{r.reason}" for r in run.results))
-        try:
-            with smtplib.SMTP(u.smtp_host, u.smtp_port, timeout=30) as smtp:
-                if u.smtp_starttls:
-                    smtp.starttls()
-                if u.smtp_user:
-                    smtp.login(u.smtp_user, os.environ.get(u.smtp_password_env, ""))
-                smtp.send_message(message)
-            done.append("mail: " + ", ".join(u.mail_to))
-        except (OSError, smtplib.SMTPException) as exc:
-            done.append(f"mail failed: {exc}")
+        done.append(send_mail(cfg, run))
     return done
+
+
+def run_command(command: list[str], summary: str, secret_env: str) -> Outcome:
+    """Run the alert command with the summary on stdin and in $SITEAUDIT_UPTIME; the SMTP password's
+    variable is left out of its environment."""
+    env = {k: v for k, v in os.environ.items() if not secret_env or k != secret_env}
+    try:
+        code = subprocess.run(command, input=summary, text=True, timeout=60, check=False,
+                              env={**env, "SITEAUDIT_UPTIME": summary}).returncode
+    except (OSError, subprocess.SubprocessError) as exc:
+        return "command", False, f"{shlex.join(command)}: {exc}"
+    if code != 0:
+        return "command", False, f"{shlex.join(command)}: exit code {code}"
+    return "command", True, shlex.join(command)
+
+
+def send_mail(cfg: Config, run: UptimeRun) -> Outcome:
+    """E-mail the summary; the password only ever goes over TLS unless the config allows otherwise."""
+    u = cfg.uptime
+    message = EmailMessage()
+    message["Subject"] = f"[siteaudit] {cfg.site.name} 網站運轉異常"
+    message["From"] = u.mail_from
+    message["To"] = ", ".join(u.mail_to)
+    message.set_content(run.summary() + "\n\n" + "\n".join(
+        f"{r.url}\t{r.status}\t{r.reason}" for r in run.results))
+    smtp_class = smtplib.SMTP_SSL if u.smtp_ssl else smtplib.SMTP
+    try:
+        with smtp_class(u.smtp_host, u.smtp_port, timeout=30) as smtp:
+            if u.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if u.smtp_user:
+                smtp.login(u.smtp_user, os.environ.get(u.smtp_password_env, ""))
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        return "mail", False, f"{u.smtp_host}:{u.smtp_port}: {exc}"
+    return "mail", True, ", ".join(u.mail_to)

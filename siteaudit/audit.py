@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from siteaudit import checks as registry
-from siteaudit.core.config import Config
-from siteaudit.core.results import ExitCode
+from siteaudit.core.config import Config, ConfigError
+from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import start_run
 from siteaudit.core.store import Store
 from siteaudit.crawler.runner import crawl
@@ -79,9 +80,25 @@ def start_failure(store: Store, run_id: int, cfg: Config) -> str | None:
 
 def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None) -> dict[str, Any]:
     results = registry.run_checks(registry.select(names, cfg), store, run_id, cfg)
+    for name, result in results.items():
+        if result.summary.get("status") == Status.ERROR:
+            print(f"siteaudit: check {name} failed: {result.summary.get('reason')}", file=sys.stderr)
     findings = [f.as_dict() for r in results.values() for f in r.findings]
     store.replace_findings(run_id, findings)
     return {name: r.summary for name, r in results.items()}
+
+
+def writable_out(out: Path) -> None:
+    """Create the output folder and make sure files can be written in it, before any run row exists."""
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise ConfigError(f"--out: cannot write in {out} ({exc.strerror or exc})")
 
 
 def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str] | None = None,
@@ -92,14 +109,18 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     registry.validate_options(cfg)
     started = time.time()
     out = out_dir or Path("siteaudit-out") / f"{cfg.site.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    out.mkdir(parents=True, exist_ok=True)
     selected = {c.name for c in registry.select(check_names, cfg)}
+    writable_out(out)
     run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log", stamps="freshness" in selected)
     failure = start_failure(store, run_id, cfg)
     if failure:
         store.finish_run(run_id, "failed", error=failure)
         raise AuditError(f"could not crawl the site: {failure}", ExitCode.UNCRAWLABLE)
-    summary = run_checks(cfg, store, run_id, check_names)
+    try:
+        summary = run_checks(cfg, store, run_id, check_names)
+    except Exception as exc:  # the run is closed, never left "running"
+        store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
+        raise
     store.finish_run(run_id, "complete", summary)
     verdict = judge(store, run_id, waivers)
     store.save_verdict(run_id, verdict.stored())

@@ -106,10 +106,7 @@ def load_config(args: argparse.Namespace) -> Config:
 
     if getattr(args, "config", None):
         if getattr(args, "url", None):
-            data = config_mod.tomllib.loads(Path(args.config).read_text(encoding="utf-8")) \
-                if Path(args.config).is_file() else None
-            if data is None:
-                raise ConfigError(f"{args.config}: cannot read config file")
+            data = config_mod.read_toml(args.config)
             data.setdefault("site", {})
             data["site"]["start_urls"] = [config_mod.validate_url("URL", args.url)]
             data["site"].pop("allowed_hosts", None)
@@ -130,12 +127,13 @@ def load_config(args: argparse.Namespace) -> Config:
 
 
 def open_store(args: argparse.Namespace) -> Store:
+    """The existing store of `--store`, else of `--config`, else the default one (never created here)."""
     if getattr(args, "store", None):
-        return Store(args.store)
+        return Store(args.store, create=False)
     if getattr(args, "config", None):
 
-        return Store(config_mod.load(args.config).store_path())
-    return Store(Config().store_path())
+        return Store(config_mod.load(args.config).store_path(), create=False)
+    return Store(Config().store_path(), create=False)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -189,8 +187,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         site = cfg.site.name
         waivers_path = waivers_path or cfg.site.waivers
     waivers = load_waivers(waivers_path)
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         if args.run == "latest":
             run = store.latest_run(site=site, status="complete")
         elif args.run.isdigit():
@@ -212,15 +209,13 @@ def cmd_report(args: argparse.Namespace) -> int:
                 raise ConfigError(f"--pdf needs chromium: {INSTALL_HINT}")
             print_pdf(out / "report.html", out / "report.pdf", chromium)
             print(f"wrote {out / 'report.pdf'}")
-    finally:
-        store.close()
     return 0
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    store = open_store(args)
-    for run in store.runs():
-        print(f"{run['id']:5}  {run['site']:24} {run['status']:12} {run['config_hash']}")
+    with open_store(args) as store:
+        for run in store.runs():
+            print(f"{run['id']:5}  {run['site']:24} {run['status']:12} {run['config_hash']}")
     return 0
 
 
@@ -259,14 +254,11 @@ def cmd_uptime_log(args: argparse.Namespace) -> int:
         year, month = uptime_log.parse_month(args.month)
     except ValueError as exc:
         raise ConfigError(str(exc))
-    store = Store(cfg.store_path())
-    try:
+    with Store(cfg.store_path()) as store:
         if args.format == "csv":
             text = uptime_log.render_csv(store, cfg.site.name, year, month)
         else:
             text = uptime_log.render_html(store, cfg.site.name, cfg.site.agency, year, month)
-    finally:
-        store.close()
     out = args.out or Path(f"uptime-{year}-{month:02d}.{args.format}")
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}")

@@ -42,8 +42,9 @@ workers = 1                 # 2: check documents and external links in a second 
 # tries = 3                 # a failed URL is tried again...
 # retry_wait = 60           # ...this many seconds apart
 # on_failure_command = []   # e.g. ["/usr/local/bin/notify-duty"]
-# smtp_host = ""            # e-mail on 異常: smtp_host, smtp_port, smtp_starttls, smtp_user, smtp_password_env,
-# mail_from = ""            # mail_from, mail_to
+# smtp_host = ""            # e-mail on 異常: smtp_host, smtp_port, smtp_starttls, smtp_ssl, smtp_user,
+# mail_from = ""            # smtp_password_env, mail_from, mail_to; a password goes only over STARTTLS
+#                           # (the default with smtp_user) or smtp_ssl, unless smtp_allow_plain_password = true
 # mail_to = []
 
 [checks]

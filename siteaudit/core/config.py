@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import re
 import tomllib
@@ -17,7 +18,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from siteaudit import __version__
+from siteaudit.core.urlparts import canonical_host, canonical_url, redact
 
+MIN_PAGE_BYTES = 1024
 DEFAULT_SESSION_PARAMS = ["jsessionid", "phpsessid", "sid", "sessionid", "aspsessionid", "cfid", "cftoken"]
 
 
@@ -70,15 +73,18 @@ class UptimeConfig:
     keyword: str = ""                                   # default: site.agency
     tries: int = 3
     retry_wait: int = 60                                # seconds between tries (3 tries over 2 minutes)
-    timeout: int = 30
+    timeout: int = 30                                   # seconds per try, the whole answer included
+    max_body_bytes: int = 10 * 1024 * 1024              # a larger answer is 異常
     cert_warn_days: int = 30
     ca_file: str = ""                                   # extra trusted certificates (PEM)
     on_failure_command: list[str] = field(default_factory=list)
     smtp_host: str = ""
     smtp_port: int = 25
-    smtp_starttls: bool = False
+    smtp_starttls: bool | None = None                   # default: true when smtp_user is set
+    smtp_ssl: bool = False                              # SMTPS: TLS from the first byte (usually port 465)
     smtp_user: str = ""
     smtp_password_env: str = ""                         # name of the environment variable holding the password
+    smtp_allow_plain_password: bool = False             # send the password without TLS (not recommended)
     mail_from: str = ""
     mail_to: list[str] = field(default_factory=list)
 
@@ -122,6 +128,8 @@ class Config:
 
 def _check_type(key: str, value: Any, expected: Any) -> Any:
     """Validate one scalar or list value against a dataclass field type."""
+    if expected == "bool | None":
+        expected = "bool"
     if expected in ("bool", bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{key}: expected true or false, got {value!r}")
@@ -133,7 +141,7 @@ def _check_type(key: str, value: Any, expected: Any) -> Any:
             raise ConfigError(f"{key}: must not be negative, got {value}")
         return value
     if expected in ("float", float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ConfigError(f"{key}: expected a number, got {value!r}")
         return float(value)
     if expected in ("str", str):
@@ -158,9 +166,26 @@ def _fill(section_name: str, target: Any, data: Any) -> None:
 
 
 def validate_url(key: str, url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{key}: {url!r} is not an http(s) URL")
+    """An absolute http(s) URL with a valid host and port and no user name or password in it."""
+    shown = redact(url)
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {shown!r} is not a valid URL ({exc})")
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{key}: {shown!r} is not an http(s) URL")
+    if "@" in parts.netloc:
+        raise ConfigError(f"{key}: {shown!r} has a user name or password in it; remove it (siteaudit never sends "
+                          "credentials found in URLs)")
+    if not parts.hostname:
+        raise ConfigError(f"{key}: {shown!r} has no host name")
+    if port == 0:
+        raise ConfigError(f"{key}: {shown!r} has port 0")
+    try:
+        canonical_url(url)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {shown!r} has an invalid host name ({exc})")
     return url
 
 
@@ -191,8 +216,12 @@ def finish(cfg: Config) -> None:
         raise ConfigError("site.start_urls: at least one start URL is required")
     for i, url in enumerate(cfg.site.start_urls):
         validate_url(f"site.start_urls[{i}]", url)
-    if not cfg.site.allowed_hosts:
-        cfg.site.allowed_hosts = sorted({urlsplit(u).netloc.lower() for u in cfg.site.start_urls})
+    cfg.site.start_urls = [canonical_url(u) for u in cfg.site.start_urls]
+    try:
+        hosts = [canonical_host(h) for h in cfg.site.allowed_hosts]
+    except ValueError as exc:
+        raise ConfigError(f"site.allowed_hosts: {cfg.site.allowed_hosts!r}: {exc}")
+    cfg.site.allowed_hosts = list(dict.fromkeys(hosts)) or sorted({urlsplit(u).netloc for u in cfg.site.start_urls})
     if not cfg.site.name:
         cfg.site.name = cfg.site.allowed_hosts[0]
     for i, pattern in enumerate(cfg.site.exclude):
@@ -203,31 +232,53 @@ def finish(cfg: Config) -> None:
     for key in ("max_pages", "concurrency", "concurrency_per_host", "download_timeout", "sniff_bytes"):
         if getattr(cfg.crawl, key) < 1:
             raise ConfigError(f"crawl.{key}: must be at least 1")
+    if cfg.crawl.max_page_bytes < MIN_PAGE_BYTES:
+        raise ConfigError(f"crawl.max_page_bytes: must be at least {MIN_PAGE_BYTES}, got {cfg.crawl.max_page_bytes}")
+    if not cfg.crawl.autothrottle_target_concurrency > 0:
+        raise ConfigError("crawl.autothrottle_target_concurrency: must be greater than 0, got "
+                          f"{cfg.crawl.autothrottle_target_concurrency}")
     for i, url in enumerate(cfg.uptime.urls):
         validate_url(f"uptime.urls[{i}]", url)
-    if cfg.uptime.tries < 1:
-        raise ConfigError("uptime.tries: must be at least 1")
+    for key in ("tries", "timeout", "max_body_bytes"):
+        if getattr(cfg.uptime, key) < 1:
+            raise ConfigError(f"uptime.{key}: must be at least 1")
     if cfg.uptime.mail_to and not (cfg.uptime.smtp_host and cfg.uptime.mail_from):
         raise ConfigError("uptime.mail_to: needs uptime.smtp_host and uptime.mail_from")
+    finish_smtp(cfg.uptime)
     if cfg.crawl.workers not in (1, 2):
         raise ConfigError(f"crawl.workers: must be 1 or 2, got {cfg.crawl.workers}")
     if cfg.crawl.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"crawl.log_level: {cfg.crawl.log_level!r} is not DEBUG, INFO, WARNING or ERROR")
 
 
-def load(path: str | Path) -> Config:
+def finish_smtp(u: UptimeConfig) -> None:
+    """STARTTLS by default when a password is sent; a password in clear only when asked for by name."""
+    if u.smtp_starttls is None:
+        u.smtp_starttls = bool(u.smtp_user) and not u.smtp_ssl
+    if u.smtp_ssl and u.smtp_starttls:
+        raise ConfigError("uptime.smtp_ssl: use either smtp_ssl (SMTPS) or smtp_starttls, not both")
+    if u.smtp_user and not (u.smtp_starttls or u.smtp_ssl or u.smtp_allow_plain_password):
+        raise ConfigError("uptime.smtp_starttls: false would send the SMTP password in clear; set smtp_starttls "
+                          "or smtp_ssl to true (or smtp_allow_plain_password = true to accept that)")
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A config file's TOML table; unreadable, non-UTF-8 and invalid files are config errors naming the file."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror})")
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config file is not UTF-8")
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: config file is not UTF-8 (byte {exc.start})")
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}")
-    return from_dict(data, source=str(path))
+
+
+def load(path: str | Path) -> Config:
+    return from_dict(read_toml(path), source=str(path))
 
 
 def for_url(url: str, **crawl_overrides: Any) -> Config:

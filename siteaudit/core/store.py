@@ -138,6 +138,15 @@ CREATE TABLE IF NOT EXISTS uptime_notes (
     note TEXT NOT NULL,
     created REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS uptime_alerts (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    batch TEXT NOT NULL,               -- the probe batch that raised the alert
+    created REAL NOT NULL,
+    channel TEXT NOT NULL,             -- command | mail
+    ok INTEGER NOT NULL,
+    detail TEXT NOT NULL               -- what was done, or why it failed
+);
 CREATE INDEX IF NOT EXISTS uptime_site_started ON uptime_probes(site, started);
 CREATE INDEX IF NOT EXISTS links_run_url ON links(run_id, url);
 CREATE INDEX IF NOT EXISTS links_page ON links(page_id);
@@ -192,8 +201,10 @@ def usable(target: Target | None, targets: dict[str, Target]) -> bool | None:
 class Store:
     """A connection to the audit database."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, create: bool = True) -> None:
         self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise StoreError(f"no store at {self.path}")
         for attempt in range(6):
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -215,6 +226,15 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        """Close; a SQLite error on the way (a damaged file) becomes one StoreError naming the file."""
+        self.close()
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise StoreError(f"the store {self.path} is damaged or unreadable: {exc}") from exc
 
     def _upgrade(self) -> None:
         """Bring a store written by an earlier version up to SCHEMA_VERSION; adds columns, never drops data."""
@@ -522,6 +542,16 @@ class Store:
         rows = self.db.execute("SELECT * FROM uptime_probes WHERE site=? AND started>=? AND started<? "
                                "ORDER BY started, id", (site, start, end)).fetchall()
         return [{**dict(r), "detail": json.loads(r["detail"] or "{}")} for r in rows]
+
+    def add_alert(self, site: str, batch: str, channel: str, ok: bool, detail: str) -> None:
+        """Record one alert of a probe batch: sent, or why it could not be."""
+        self.db.execute("INSERT INTO uptime_alerts (site, batch, created, channel, ok, detail) VALUES (?,?,?,?,?,?)",
+                        (site, batch, time.time(), channel, int(ok), detail))
+
+    def alerts(self, site: str, batch: str) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM uptime_alerts WHERE site=? AND batch=? ORDER BY id",
+                               (site, batch)).fetchall()
+        return [{**dict(r), "ok": bool(r["ok"])} for r in rows]
 
     def add_note(self, site: str, day: str, checked_by: str, note: str) -> None:
         self.db.execute("INSERT INTO uptime_notes (site, day, checked_by, note, created) VALUES (?,?,?,?,?)",

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from w3lib.url import safe_url_string
 
 from siteaudit.core.config import Config
+from siteaudit.core.urlparts import canonical_netloc
 
 DOCUMENT_EXTENSIONS = frozenset(
     ["pdf", "odt", "ods", "odp", "odg", "odf", "odb", "ott", "ots", "otp", "fodt", "fods", "fodp", "doc", "docx", "docm", "dot", "dotx", "xls", "xlsx", "xlsm", "xlt", "xltx", "ppt", "pptx", "pps", "ppsx", "rtf", "csv", "tsv", "txt", "json", "xml", "kml", "kmz", "zip", "7z", "rar", "gz", "tgz", "tar", "bz2", "xz", "epub", "hwp"]
@@ -59,11 +60,7 @@ class UrlRules:
         absolute = absolute.strip()
         safe = absolute if SAFE_URL.match(absolute) else safe_url_string(absolute)
         parts = urlsplit(safe)
-        host = (parts.hostname or "").lower()
-        port = parts.port if _port_ok(parts) else None
-        netloc = host if port is None or (parts.scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
-        if parts.username:
-            netloc = f"{parts.username}@{netloc}"
+        netloc = canonical_netloc(parts)
         path = parts.path or "/"
         if ";" in path:
             path = re.sub(r";(jsessionid|phpsessid|sid)=[^/?#]*", "", path, flags=re.I)
@@ -200,13 +197,6 @@ def _fast_join(folder: str, raw: str) -> str | None:
     if raw.endswith("/") or raw.endswith("/.") or raw.endswith("/..") or raw in (".", ".."):
         joined += "/"
     return f"{folder.split('://', 1)[0]}://{origin}/{joined}"
-
-
-def _port_ok(parts) -> bool:
-    try:
-        return parts.port is not None
-    except ValueError:
-        return False
 
 
 def _grows(parent_query: str, query: str) -> bool:

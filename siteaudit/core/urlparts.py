@@ -1,0 +1,51 @@
+"""URL pieces shared by the config and the crawler: the canonical host[:port] and hiding passwords."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
+
+DEFAULT_PORTS = frozenset({("http", 80), ("https", 443)})
+USERINFO_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#:@]*):([^/?#]*)@")
+
+
+def canonical_netloc(parts: SplitResult) -> str:
+    """Lower-case host (IDNA already applied by safe_url_string), no default port, userinfo redacted."""
+    host = (parts.hostname or "").lower()
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    port = port_of(parts)
+    netloc = host if port is None or (parts.scheme.lower(), port) in DEFAULT_PORTS else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}{':***' if parts.password is not None else ''}@{netloc}"
+    return netloc
+
+
+def port_of(parts: SplitResult) -> int | None:
+    """The explicit port, or None when there is none or it is not a valid port number."""
+    try:
+        return parts.port
+    except ValueError:
+        return None
+
+
+def canonical_url(url: str) -> str:
+    """An absolute http(s) URL in the crawler's form: IDNA host, lower-case, no default port, path at least /."""
+    parts = urlsplit(safe_url_string(url.strip()))
+    return urlunsplit((parts.scheme.lower(), canonical_netloc(parts), parts.path or "/", parts.query, parts.fragment))
+
+
+def canonical_host(host: str) -> str:
+    """An allowed host (`name` or `name:port`) in the crawler's form: IDNA, lower-case, without :80 or :443
+    (an allowed host serves both schemes, and a canonical URL never shows its scheme's default port)."""
+    netloc = urlsplit(canonical_url(f"http://{host.strip()}/")).netloc
+    return urlsplit(canonical_url(f"https://{netloc}/")).netloc if netloc.endswith(":443") else netloc
+
+
+def redact(url: str) -> str:
+    """`url` with the password of its userinfo shown as ***: http://u:p@x/ -> http://u:***@x/."""
+    if "@" not in url:
+        return url
+    return USERINFO_PASSWORD.sub(lambda m: f"{m[1] or ''}//{m[2]}:***@", url.strip(), count=1)
