@@ -35,6 +35,7 @@ PHONE = re.compile(r"^\+?[0-9][0-9()\-. ]{2,}(;ext=\d+)?$")
 REASONS_ZH = {
     "dns": "找不到主機 (DNS)", "refused": "連線被拒", "timeout": "連線逾時", "tls": "TLS/SSL 憑證錯誤",
     "connection": "連線中斷", "encoding": "內容無法解碼", "oversize": "檔案超過大小上限", "error": "請求失敗",
+    "policy": "不予連線（只連 http/https，不連內部網路位址）",
 }
 
 RULES = rule_table(

@@ -1,4 +1,4 @@
-"""Name why a request got no usable response: dns, refused, timeout, tls, robots, connection, encoding."""
+"""Name why a request got no usable response: dns, refused, timeout, tls, robots, connection, encoding, policy."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ REASONS = {
     "connection": "connection lost or reset",
     "encoding": "response body could not be decoded",
     "oversize": "response larger than the limit",
+    "policy": "not fetched: only http(s), no internal addresses (siteaudit.fetchpolicy)",
     "error": "request failed",
 }
 

@@ -21,6 +21,7 @@ from crawler.extract import extract, parse_body
 from crawler.sniff import blocked_reason, looks_binary
 from crawler.urls import UrlRules
 from siteaudit import config as config_mod
+from siteaudit.fetchpolicy import refusal, site_classes
 
 MAX_REDIRECT_HOPS = 30  # a chain that never ends is cut; the link check judges chains by its own max_redirects
 HEAD_FALLBACK_STATUSES = frozenset({400, 403, 404, 405, 406, 409, 410, 500, 501, 502, 503})
@@ -55,6 +56,9 @@ class SiteSpider(scrapy.Spider):
         # External results of recent runs: the nightly run does not re-hit every external host.
         self.external_cache = external_cache or {}
         self.stamps = stamps  # update-date texts are only read when the freshness check will run
+        # Internal address classes (loopback, link-local, private) this site may reach: those it is on itself.
+        self.address_classes = site_classes([*config.site.allowed_hosts,
+                                             *(urlsplit(u).netloc for u in config.site.start_urls)])
 
     # -- start --------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -115,8 +119,13 @@ class SiteSpider(scrapy.Spider):
     # -- scheduling ---------------------------------------------------------------------------
     def schedule(self, url: str, scope: str, depth: int, found_on: str | None,
                  parent: str | None = None, parent_chain: int = 0) -> Iterator[Any]:
-        """Yield a request for `url` (or a trap record) unless it was met before."""
+        """Yield a request for `url` (or a trap or refusal record) unless it was met before."""
         if scope not in ("page", "document", "asset", "external") or url in self.seen:
+            return
+        reason = refusal(url, self.address_classes)
+        if reason:
+            self.seen.add(url)
+            yield self.refused_record(url, scope, depth, found_on, reason)
             return
         if scope == "page":
             if depth > self.cfg.crawl.max_depth or self.pages_scheduled >= self.cfg.crawl.max_pages:
@@ -158,14 +167,36 @@ class SiteSpider(scrapy.Spider):
         return scrapy.Request(url, method=method, callback=self.parse_resource, errback=self.on_error,
                               dont_filter=True, meta=meta, headers=headers)
 
+    def refused_record(self, url: str, scope: str, depth: int, found_on: str | None, reason: str) -> dict[str, Any]:
+        """The record of a target that is never fetched (fetchpolicy): a broken link naming why."""
+        record = {"url": url, "status": None, "error": "policy", "error_detail": reason, "verdict": "broken",
+                  "found_on": found_on, "fetched": time.time()}
+        self.stats_counts["errors"] += 1
+        if scope == "page":
+            return {"type": "page", "page": {**record, "depth": depth}, "links": []}
+        return {"type": "resource", "resource": {**record, "kind": scope, "method": None}}
+
     def follow_redirect(self, response: Response, record: dict[str, Any]) -> Iterator[Any]:
         location = response.headers.get(b"Location")
         if not location:
             return
-        target, _ = self.rules.canonical(urljoin(response.url, location.decode("latin-1")))
+        kind = response.meta["sa_kind"]
+        raw = location.decode("latin-1")
+        try:
+            target, _ = self.rules.canonical(urljoin(response.url, raw))
+        except ValueError:
+            record.update(verdict="broken", error="policy",
+                          error_detail=f"redirect to an unreadable address {raw[:100]!r}: not followed")
+            return
         record["redirect_to"] = target
         record["verdict"] = "redirect"
-        kind = response.meta["sa_kind"]
+        reason = refusal(target, self.address_classes)
+        if reason:  # file:, javascript:, an internal address...: reported at the target, never fetched
+            if target not in self.seen:
+                self.seen.add(target)
+                yield self.refused_record(target, kind, response.meta.get("sa_depth", 0), response.url,
+                                          f"redirect to {reason}")
+            return
         if kind == "page" and self.rules.is_crawlable(target):
             scope = "page"
         elif kind in ("document", "asset") and self.rules.is_internal(target):
