@@ -47,6 +47,8 @@ class CrawlConfig:
     autothrottle_target_concurrency: float = 2.0
     obey_robots: bool = True
     sitemaps: bool = True
+    max_sitemaps: int = 50            # sitemaps read at most (indexes included)
+    max_sitemap_depth: int = 3        # levels of sitemap indexes: 1 = only the sitemaps robots.txt names
     user_agent: str = ""
     download_timeout: int = 30
     max_page_bytes: int = 10 * 1024 * 1024

@@ -23,6 +23,7 @@ from crawler.urls import UrlRules
 from siteaudit import config as config_mod
 from siteaudit.fetchpolicy import refusal, site_classes
 
+SITEMAP_PRIORITY = -10  # pages and checks first: sitemaps only fill the queue when nothing else waits
 MAX_REDIRECT_HOPS = 30  # a chain that never ends is cut; the link check judges chains by its own max_redirects
 HEAD_FALLBACK_STATUSES = frozenset({400, 403, 404, 405, 406, 409, 410, 500, 501, 502, 503})
 KEPT_HEADERS = ("content-type", "content-length", "last-modified", "etag", "location", "retry-after", "server",
@@ -56,6 +57,8 @@ class SiteSpider(scrapy.Spider):
         # External results of recent runs: the nightly run does not re-hit every external host.
         self.external_cache = external_cache or {}
         self.stamps = stamps  # update-date texts are only read when the freshness check will run
+        self.sitemaps_requested = 0
+        self.notes: list[str] = []  # limits that cut the crawl short, printed after the audit
         # Internal address classes (loopback, link-local, private) this site may reach: those it is on itself.
         self.address_classes = site_classes([*config.site.allowed_hosts,
                                              *(urlsplit(u).netloc for u in config.site.start_urls)])
@@ -75,7 +78,7 @@ class SiteSpider(scrapy.Spider):
         for url in self.cfg.site.start_urls:
             canonical, _ = self.rules.canonical(url)
             out.extend(self.schedule(canonical, "page", 0, None))
-        if self.cfg.crawl.sitemaps and not self.resume:
+        if self.cfg.crawl.sitemaps:  # on resume too: pages only a sitemap lists are not in the stored frontier
             for host_root in sorted({f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.cfg.site.start_urls}):
                 out.append(scrapy.Request(
                     host_root + "/robots.txt", callback=self.parse_robots, errback=self.ignore_failure,
@@ -89,11 +92,30 @@ class SiteSpider(scrapy.Spider):
         if not sitemaps:
             sitemaps = [urljoin(response.url, "/sitemap.xml")]
         for url in sitemaps:
-            yield self.sitemap_request(url)
+            yield from self.sitemap_request(url, 1)
 
-    def sitemap_request(self, url: str) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.ignore_failure, dont_filter=True,
-                              meta={"sa_kind": "meta", "handle_httpstatus_all": True})
+    def sitemap_request(self, url: str, depth: int) -> Iterator[scrapy.Request]:
+        """A request for a sitemap at nesting `depth` (1: named by robots.txt), unless a limit cuts it."""
+        crawl = self.cfg.crawl
+        if depth > crawl.max_sitemap_depth:
+            self.note(f"sitemap indexes nested deeper than {crawl.max_sitemap_depth} levels were not read "
+                      "(crawl.max_sitemap_depth)")
+            return
+        if self.sitemaps_requested >= crawl.max_sitemaps:
+            self.note(f"only {crawl.max_sitemaps} sitemaps were read (crawl.max_sitemaps)")
+            return
+        if refusal(url, self.address_classes):
+            return
+        self.sitemaps_requested += 1
+        yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.ignore_failure, dont_filter=True,
+                             priority=SITEMAP_PRIORITY,
+                             meta={"sa_kind": "meta", "sa_sitemap_depth": depth, "handle_httpstatus_all": True})
+
+    def note(self, text: str) -> None:
+        """Say once, in the log and after the audit, that a limit cut the crawl short."""
+        if text not in self.notes:
+            self.notes.append(text)
+            self.logger.warning(text)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         if response.status != 200:
@@ -102,12 +124,13 @@ class SiteSpider(scrapy.Spider):
             sitemap = Sitemap(response.body)
         except Exception:  # a malformed sitemap is not a crawl failure
             return
+        depth = response.meta.get("sa_sitemap_depth", 1)
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                yield self.sitemap_request(loc)
+                yield from self.sitemap_request(loc, depth + 1)
             else:
                 url, _ = self.rules.canonical(loc)
                 if self.rules.is_crawlable(url):
