@@ -58,6 +58,8 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         return classify_failure(Failure(cause))
     if failure.check(IgnoreRequest):
         text = str(exc)
+        if text.startswith("robots.txt answered"):
+            return "robots", text[:200]
         if "robots.txt" in text:
             return "robots", REASONS["robots"]
         if "DOWNLOAD_MAXSIZE" in text or "max size" in text.lower():

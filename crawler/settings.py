@@ -56,6 +56,8 @@ DOWNLOAD_FAIL_ON_DATALOSS = False
 
 # Components the spider does not need are switched off: each one costs time on every request.
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxt": 100,  # robots.txt answering 5xx disallows all (RFC 9309)
     "crawler.middlewares.RetryAfterMiddleware": 560,
     "crawler.middlewares.DecompressionLimit": 595,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
