@@ -252,7 +252,7 @@ class SiteSpider(scrapy.Spider):
             "status": response.status,
             "content_type": headers.get("content-type"),
             "size": len(body),
-            "truncated": bool(response.meta.get("sa_truncated")),
+            "truncated": bool(response.meta.get("sa_truncated")) or data_lost(response),
             "response_time": round(response.meta.get("download_latency", 0.0), 4),
             "depth": response.meta.get("sa_depth"),
             "last_modified": headers.get("last-modified"),
@@ -262,6 +262,14 @@ class SiteSpider(scrapy.Spider):
             "fetched": time.time(),
             "verdict": verdict_for(response.status),
         }
+
+    @staticmethod
+    def mark_data_loss(response: Response, record: dict[str, Any]) -> None:
+        """A body the connection cut short (reset, broken chunked encoding) is kept, but marked incomplete."""
+        if data_lost(response) and not record.get("error"):
+            record["error"] = "incomplete"
+            record["error_detail"] = (f"body cut short after {len(response.body)} bytes: the connection ended "
+                                      "before the whole answer (data loss)")
 
     def parse_page(self, response: Response) -> list[Any]:
         """Callbacks return lists: Scrapy inspects generator callbacks' source on every call."""
@@ -280,6 +288,7 @@ class SiteSpider(scrapy.Spider):
         record = self.base_record(response)
         links: list[dict[str, Any]] = []
         followups = self.redirect_or_blocked(response, record)
+        self.mark_data_loss(response, record)
         body = response.body
         ctype = (record["content_type"] or "").lower()
         is_html = (not ctype or "html" in ctype) and hasattr(response, "text") and not looks_binary(body)
@@ -297,7 +306,7 @@ class SiteSpider(scrapy.Spider):
         if record["verdict"] == "ok" and is_html:
             record["is_html"] = True
             record["charset"] = getattr(response, "encoding", None)
-            if record["truncated"]:
+            if record["truncated"] and not record.get("error"):
                 record["error_detail"] = f"page cut at {len(body)} bytes (crawl.max_page_bytes)"
             data = extract(parse_body(body, record["charset"], lambda: response.text), response.url, self.rules,
                            stamps=self.stamps)
@@ -332,6 +341,7 @@ class SiteSpider(scrapy.Spider):
         if response.meta.get("sa_head_fallback"):
             record["error_detail"] = response.meta["sa_head_fallback"] + ", checked with GET"
         followups = self.redirect_or_blocked(response, record)
+        self.mark_data_loss(response, record)
         self.stats_counts["resources"] += 1
         yield {"type": "resource", "resource": record}
         yield from followups
@@ -357,6 +367,11 @@ class SiteSpider(scrapy.Spider):
         else:
             record.update(kind=kind, method=request.method)
             yield {"type": "resource", "resource": record}
+
+
+def data_lost(response: Response) -> bool:
+    """Scrapy flags a body that ended before its announced length or its last chunk (DOWNLOAD_FAIL_ON_DATALOSS off)."""
+    return "dataloss" in response.flags
 
 
 def verdict_for(status: int) -> str:
