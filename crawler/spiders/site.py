@@ -308,8 +308,11 @@ class SiteSpider(scrapy.Spider):
             record["charset"] = getattr(response, "encoding", None)
             if record["truncated"] and not record.get("error"):
                 record["error_detail"] = f"page cut at {len(body)} bytes (crawl.max_page_bytes)"
-            data = extract(parse_body(body, record["charset"], lambda: response.text), response.url, self.rules,
-                           stamps=self.stamps)
+            doc, whole = parse_body(body, record["charset"], lambda: response.text)
+            if not whole and not record.get("error"):
+                record["error"] = "incomplete"
+                record["error_detail"] = "not fully parsed: elements nested deeper than 2048 levels (and their links) are not read"
+            data = extract(doc, response.url, self.rules, stamps=self.stamps)
             record.update(title=data.title, h1=data.h1, lang=data.lang, anchors=data.anchors, meta=data.meta,
                           stamps=data.stamps)
             links = data.links
