@@ -56,7 +56,7 @@ class CrawlConfig:
     retries: int = 2
     max_retry_after: int = 120
     max_query_strings_per_path: int = 20000
-    max_growing_chain: int = 20
+    max_growing_chain: int = 10       # below max_depth, so a calendar is cut as a trap before the depth limit
     max_repeated_segments: int = 3
     session_params: list[str] = field(default_factory=lambda: list(DEFAULT_SESSION_PARAMS))
     check_external: bool = True

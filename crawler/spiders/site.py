@@ -230,7 +230,9 @@ class SiteSpider(scrapy.Spider):
         if hops > MAX_REDIRECT_HOPS:
             record["error_detail"] = f"more than {MAX_REDIRECT_HOPS} redirects: not followed"
             return
-        for out in self.schedule(target, scope, response.meta.get("sa_depth", 0), response.url):
+        # A redirect continues the growing-parameter chain of the URL that redirected (/cal?d=1 -> /cal?d=2).
+        for out in self.schedule(target, scope, response.meta.get("sa_depth", 0), response.url, parent=response.url,
+                                 parent_chain=response.meta.get("sa_chain", 0)):
             if isinstance(out, scrapy.Request):
                 out.meta["sa_hops"] = hops
             yield out
