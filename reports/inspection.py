@@ -84,10 +84,18 @@ def inspection_items(summaries: dict[str, Any], findings: list[dict[str, Any]], 
                       "check-essentials"))
     fr = s.get("freshness")
     items.append(Item("freshness", "資訊即時性（過期資訊）", "Freshness", "無過期資訊",
-                      f"{fr.get('within_limit_share')}% 頁面在期限內" if fr else "—", _status(fr),
+                      _freshness_measure(fr), _status(fr),
                       "提升服務品質執行計畫", "check-freshness", fr.get("within_limit_share") if fr else None))
     items.append(uptime_item(store, site, when))
     return items
+
+
+def _freshness_measure(fr: dict[str, Any] | None) -> str:
+    """The share of dated pages within their limit; "—" when the check did not run, 無 when no page has a date."""
+    if not fr:
+        return "—"
+    share = fr.get("within_limit_share")
+    return "無（沒有頁面標示日期）" if share is None else f"{share}% 頁面在期限內"
 
 
 def uptime_item(store: Store | None, site: str, when: float | None) -> Item:
