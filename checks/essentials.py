@@ -27,7 +27,7 @@ from siteaudit.checks.base import (
 )
 from siteaudit.checks.links import is_mixed_content
 from siteaudit.core.config import ConfigError
-from siteaudit.core.net import measure_connection, session_for
+from siteaudit.core.net import Download, fetch_bytes, measure_connection, session_for
 from siteaudit.core.results import InspectionItem, SummaryField
 from siteaudit.core.store import usable
 
@@ -182,23 +182,30 @@ class EssentialsCheck:
                 findings: list[Finding]) -> dict[str, Any]:
         if not url:
             return {"checked": False}
-        try:
-            text = BeautifulSoup(session.get(url, timeout=ctx.config.crawl.download_timeout, verify=session.verify).text, "lxml").get_text(" ")
-        except requests.RequestException as exc:
-            return {"checked": False, "error": str(exc)[:200]}
+        got = self.fetch(ctx, session, url)
+        if got.error:
+            return {"checked": False, "error": got.error}
+        text = BeautifulSoup(got.text(), "lxml").get_text(" ")
         present = {k: bool(p.search(text)) for k, p in CONTACT_PATTERNS.items()}
         missing = [k for k, v in present.items() if not v]
         if missing:
             findings.append(finding(self, "contact-details-missing", url, [url], "、".join(missing), {"missing": missing}))
-        return {"checked": True, "url": url, **present}
+        return {"checked": True, "url": url, **present, **({"truncated": True} if got.truncated else {})}
+
+    @staticmethod
+    def fetch(ctx: CheckContext, session: requests.Session, url: str, head_only: bool = False,
+              allow_redirects: bool = True) -> Download:
+        """One bounded GET: crawl.max_page_bytes of body, crawl.download_timeout seconds in all."""
+        crawl = ctx.config.crawl
+        return fetch_bytes(session, url, 0 if head_only else crawl.max_page_bytes, crawl.download_timeout,
+                           allow_redirects=allow_redirects)
 
     def search(self, ctx: CheckContext, session: requests.Session, home: str, opts: dict[str, Any],
                findings: list[Finding]) -> dict[str, Any]:
-        timeout = ctx.config.crawl.download_timeout
-        try:
-            soup = BeautifulSoup(session.get(home, timeout=timeout, verify=session.verify).text, "lxml")
-        except requests.RequestException as exc:
-            return {"form": False, "error": str(exc)[:200]}
+        got = self.fetch(ctx, session, home)
+        if got.error:
+            return {"form": False, "error": got.error}
+        soup = BeautifulSoup(got.text(), "lxml")
         form = field = None
         for candidate in soup.find_all("form"):
             if (candidate.get("method") or "get").lower() != "get":
@@ -218,20 +225,22 @@ class EssentialsCheck:
                   if i.get("name") and (i.get("type") or "").lower() == "hidden"}
 
         def submit(query: str) -> tuple[int | None, str, str]:
+            """(status, body text, URL); no status and the reason when there is no usable answer."""
             parts = urlsplit(action)
             url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode({**hidden, field["name"]: query}), ""))
-            try:
-                r = session.get(url, timeout=timeout, verify=session.verify)
-                return r.status_code, r.text, url
-            except requests.RequestException as exc:
-                return None, str(exc), url
+            got = self.fetch(ctx, session, url)
+            if got.error:
+                return None, got.error, url
+            if got.truncated:
+                return None, f"answer larger than {ctx.config.crawl.max_page_bytes} bytes: not read further", url
+            return got.status, got.text(), url
 
         status, body, url = submit(opts["search_query"])
         result: dict[str, Any] = {"form": True, "action": action, "field": field["name"], "query_url": url,
                                   "query_status": status}
         if status is None or status >= 400:
             findings.append(finding(self, "search-broken", url, [home], f"HTTP {status}" if status else body[:100],
-                                    {"status": status}))
+                                    {"status": status, **({} if status else {"reason": body[:200]})}))
             return result
         result_links = len(BeautifulSoup(body, "lxml").find_all("a"))
         if opts["search_query"] not in body or re.search(r"查無|沒有找到|找不到", body):
@@ -239,7 +248,9 @@ class EssentialsCheck:
         status2, body2, url2 = submit(opts["absurd_query"])
         result["absurd_status"] = status2
         if status2 is None or status2 >= 400:
-            findings.append(finding(self, "search-broken", url2, [home], f"查無資料時 HTTP {status2}", {"status": status2}))
+            findings.append(finding(self, "search-broken", url2, [home], f"查無資料時 HTTP {status2}" if status2
+                                    else f"查無資料時 {body2[:100]}",
+                                    {"status": status2, **({} if status2 else {"reason": body2[:200]})}))
         elif not NO_RESULT_HELP.search(body2):
             findings.append(finding(self, "search-no-help", url2, [home], "", {}))
         return result
@@ -251,16 +262,16 @@ class EssentialsCheck:
         http_url = opts["http_url"] or urlunsplit(("http", start.netloc, start.path or "/", "", ""))
         timeout = ctx.config.crawl.download_timeout
         state: dict[str, Any] = {"https_url": https_url}
-        try:
-            r = session.get(http_url, timeout=timeout, allow_redirects=False, verify=session.verify)
-            location = r.headers.get("Location", "")
-            redirected = r.status_code in (301, 302, 303, 307, 308) and urljoin(http_url, location).startswith("https://")
+        r = self.fetch(ctx, session, http_url, head_only=True, allow_redirects=False)
+        if r.error:
+            state["http_error"] = r.error
+        else:
+            location = r.headers.get("location", "")
+            redirected = r.status in (301, 302, 303, 307, 308) and urljoin(http_url, location).startswith("https://")
             state["http_redirects_to_https"] = redirected
             if not redirected:
-                findings.append(finding(self, "http-not-redirected", http_url, [], f"HTTP {r.status_code}",
-                                        {"status": r.status_code, "location": location}))
-        except requests.RequestException as exc:
-            state["http_error"] = str(exc)[:200]
+                findings.append(finding(self, "http-not-redirected", http_url, [], f"HTTP {r.status}",
+                                        {"status": r.status, "location": location}))
         try:
             conn = measure_connection(https_url, timeout, opts["ca_file"])
         except OSError as exc:
@@ -273,14 +284,14 @@ class EssentialsCheck:
         elif conn.get("cert_days_left") is not None and conn["cert_days_left"] < opts["cert_warn_days"]:
             findings.append(finding(self, "certificate-expiring", https_url, [], f"{conn['cert_days_left']} 天",
                                     conn))
-        try:
-            r = session.get(https_url, timeout=timeout, verify=session.verify)
-            hsts = r.headers.get("Strict-Transport-Security")
+        r = self.fetch(ctx, session, https_url, head_only=True)
+        if r.error:
+            state["https_get_error"] = r.error
+        else:
+            hsts = r.headers.get("strict-transport-security")
             state["hsts"] = hsts
             if not hsts:
                 findings.append(finding(self, "hsts-missing", https_url, [], "", {}))
-        except requests.RequestException as exc:
-            state["https_get_error"] = str(exc)[:200]
         return state
 
 

@@ -85,7 +85,7 @@ class FreshnessCheck:
     def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
         share = summary.get("within_limit_share")
         measured = (f"{share}% 頁面在期限內", f"{share}% of pages within the limit") if share is not None \
-            else ("無頁面顯示日期", "No page shows a date")
+            else ("無（沒有頁面標示日期）", "None (no page shows a date)")
         return [inspection_item(self, "freshness", "資訊即時性（過期資訊）", "Freshness", ("無過期資訊", "No stale information"),
                      measured, status_of(summary), "提升服務品質執行計畫", share)]
 

@@ -39,6 +39,7 @@ PHONE = re.compile(r"^\+?[0-9][0-9()\-. ]{2,}(;ext=\d+)?$")
 REASONS_ZH = {
     "dns": "找不到主機 (DNS)", "refused": "連線被拒", "timeout": "連線逾時", "tls": "TLS/SSL 憑證錯誤",
     "connection": "連線中斷", "encoding": "內容無法解碼", "oversize": "檔案超過大小上限", "error": "請求失敗",
+    "policy": "不予連線（只連 http/https，不連內部網路位址）",
 }
 
 RULES = rule_table(
@@ -47,6 +48,8 @@ RULES = rule_table(
          "Broken embedded resource (image, script, stylesheet or frame)", PLAN),
     Rule("could-not-verify", "warning", "無法驗證連結（需登入、流量限制或防火牆阻擋）",
          "Link could not be verified (authentication, rate limit or WAF)", PLAN),
+    Rule("incomplete-response", "warning", "回應不完整（連線中斷、分塊傳輸錯誤）或無法完整解析，內容未能完整檢查",
+         "Answer cut short (connection reset, broken chunked body) or not fully parsed: not fully checked", PLAN),
     Rule("redirect-loop", "error", "重新導向迴圈", "Redirect loop", PLAN),
     Rule("redirect-chain-too-long", "error", "重新導向次數過多", "Redirect chain longer than the limit", PLAN),
     Rule("permanent-redirect", "notice", "連結已永久轉址，請更新為新網址", "Permanent redirect: update the link", PLAN),
@@ -207,11 +210,17 @@ class LinksCheck:
                         text_rule, text_ev = text_cache[key]
                         note_all(text_rule, url, others, text, element, text_ev)
 
+        for url, target in targets.items():  # pages nothing links to (the start page) are incomplete too
+            key = ("incomplete-response", url)
+            if target.error == "incomplete" and key not in groups:
+                groups[key] = Referrers()
+                evidence[key] = {"reason": target.error_detail}
         findings: list[Finding] = []
         for (rule, url), refs in groups.items():
             ev = dict(evidence[(rule, url)])
             ev["referrers"] = refs.detail
-            detail = ev.get("reason", "") if rule in ("broken-link", "broken-resource", "could-not-verify") else ""
+            detail = ev.get("reason", "") if rule in ("broken-link", "broken-resource", "could-not-verify",
+                                                      "incomplete-response") else ""
             findings.append(finding(self, rule, url, refs.pages, detail, ev))
         sort_findings(findings)
         counts: dict[str, int] = defaultdict(int)
@@ -276,7 +285,7 @@ class LinksCheck:
             out.append(("http-to-https", {"final_url": final_url}))
         elif first_status in (301, 308):
             out.append(("permanent-redirect", {"final_url": final_url, "status": first_status}))
-        if a.hostname != b.hostname:
+        if a.hostname != b.hostname and b.scheme in ("http", "https"):  # file:, javascript: are broken links
             out.append(("redirect-other-host", {"final_url": final_url}))
         return out
 
@@ -286,10 +295,13 @@ class LinksCheck:
         rule, ev = self.judge(url, targets, accepted, max_redirects)
         target = targets.get(url)
         final = targets.get(target.final_url) if target and target.final_url else target
+        notices = self.redirect_notices(url, targets)
+        if final is not None and final.error == "incomplete":
+            notices.append(("incomplete-response", {"reason": final.error_detail, "final_url": final.url}))
         page_target = final if rule is None and final is not None and final.is_html and final.verdict == "ok" \
             else None
         http_host = urlsplit(url).hostname if url.startswith("http://") else None
-        return rule, ev, self.redirect_notices(url, targets), page_target, http_host
+        return rule, ev, notices, page_target, http_host
 
     def text_rule(self, text: str, final: Target, opts: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         """non-descriptive-text or title-mismatch for one link text and its target page, or None."""

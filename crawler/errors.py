@@ -1,4 +1,4 @@
-"""Name why a request got no usable response: dns, refused, timeout, tls, robots, connection, encoding."""
+"""Name why a request got no usable response: dns, refused, timeout, tls, robots, connection, encoding, policy."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ REASONS = {
     "connection": "connection lost or reset",
     "encoding": "response body could not be decoded",
     "oversize": "response larger than the limit",
+    "policy": "not fetched: only http(s), no internal addresses (siteaudit.core.fetchpolicy)",
     "error": "request failed",
 }
 
@@ -57,6 +58,8 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         return classify_failure(Failure(cause))
     if failure.check(IgnoreRequest):
         text = str(exc)
+        if text.startswith("robots.txt answered"):
+            return "robots", text[:200]
         if "robots.txt" in text:
             return "robots", REASONS["robots"]
         if "DOWNLOAD_MAXSIZE" in text or "max size" in text.lower():

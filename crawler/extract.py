@@ -27,6 +27,8 @@ HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 STAMP_XPATH = ("//body//text()[contains(., '更新') or contains(., '發布') or contains(., '發佈') "
                "or contains(., '公告日期') or contains(., '上版') or contains(., 'Updated') or contains(., 'updated')]")
 MAX_STAMPS = 5
+# Parsers use huge_tree: it lifts libxml2's nesting limit of 256 levels (to 2048), below which links were
+# dropped without a word; a page deeper still is reported as not fully parsed.
 
 
 @dataclass
@@ -47,28 +49,38 @@ def clean(text: str | None) -> str:
 BYTES_ENCODINGS = frozenset({"utf-8", "utf8", "ascii", "us-ascii", "cp1252", "iso-8859-1", "latin-1"})
 
 
-def parse_body(body: bytes, encoding: str | None, text: Any) -> Any:
+def parse_body(body: bytes, encoding: str | None, text: Any) -> tuple[Any, bool]:
     """Parse the bytes directly when lxml knows the encoding (no decode and re-encode), else the text.
 
     `text` is a callable giving the decoded text (Big5/CP950 and other legacy encodings go that way).
+    Returns the document and whether it was read whole (False: nested past libxml2's depth limit, so the
+    elements below it, and their links, are missing).
     """
     if encoding and encoding.lower() in BYTES_ENCODINGS and body.strip():
+        parser = lxml.html.HTMLParser(encoding=encoding, huge_tree=True)
         try:
-            return lxml.html.document_fromstring(body, parser=lxml.html.HTMLParser(encoding=encoding))
+            doc = lxml.html.document_fromstring(body, parser=parser)
+            return doc, _whole(parser)
         except (etree.ParserError, ValueError, LookupError):
             pass
-    return parse_html(text())
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    return parse_html(text(), parser), _whole(parser)
 
 
-def parse_html(text: str) -> Any:
+def parse_html(text: str, parser: Any = None) -> Any:
     """Parse a page leniently; returns None for an empty or unparsable document."""
     text = XML_DECLARATION.sub("", text, count=1)
     if not text.strip():
         return None
     try:
-        return lxml.html.document_fromstring(text)
+        return lxml.html.document_fromstring(text, parser=parser or lxml.html.HTMLParser(huge_tree=True))
     except (etree.ParserError, ValueError):
         return None
+
+
+def _whole(parser: Any) -> bool:
+    """False when libxml2 stopped descending (ERR_RESOURCE_LIMIT: "Excessive depth in document")."""
+    return not any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log)
 
 
 def _srcset_urls(value: str) -> list[str]:

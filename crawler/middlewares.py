@@ -1,4 +1,5 @@
-"""Downloader pieces Scrapy does not ship: body limits that keep the first bytes, and Retry-After."""
+"""Downloader pieces Scrapy does not ship: body limits that keep the first bytes, Retry-After, and robots.txt
+server errors read as RFC 9309 says."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import time
 from typing import Any
 
 from scrapy import Request, signals
-from scrapy.exceptions import StopDownload
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
@@ -121,3 +123,34 @@ class RetryAfterMiddleware:
         retry.meta.setdefault("sa_waits", []).append(round(delay, 2))
         retry.dont_filter = True
         return retry
+
+
+class ServerErrorRobots:
+    """The parser of a robots.txt that answered 5xx: every URL of the host is disallowed (RFC 9309 2.3.1.4)."""
+
+    def __init__(self, status: int) -> None:
+        self.reason = f"robots.txt answered HTTP {status}: a server error disallows the whole site (RFC 9309)"
+
+    def allowed(self, url: str, user_agent: Any) -> bool:
+        return False
+
+
+class RobotsTxt(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, except that a 5xx answer disallows all instead of allowing all.
+
+    A 4xx answer (no robots.txt) still allows all, as the RFC says.
+    """
+
+    async def _parse_robots(self, response: Response, netloc: str, *args: Any) -> None:
+        if response.status < 500:
+            await super()._parse_robots(response, netloc, *args)
+            return
+        deny = ServerErrorRobots(response.status)
+        waiting = self._parsers[netloc]
+        self._parsers[netloc] = deny
+        waiting.callback(deny)
+
+    def process_request_2(self, rp: Any, request: Request, *args: Any) -> None:
+        if isinstance(rp, ServerErrorRobots):
+            raise IgnoreRequest(rp.reason)
+        super().process_request_2(rp, request, *args)

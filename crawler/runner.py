@@ -43,4 +43,5 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
             finish_resource_process(checker, sink)
     stats = crawler.stats.get_stats() if crawler.stats else {}
     spider = crawler.spider
-    return {"counts": dict(getattr(spider, "stats_counts", {})), "finish_reason": stats.get("finish_reason", "")}
+    return {"counts": dict(getattr(spider, "stats_counts", {})), "finish_reason": stats.get("finish_reason", ""),
+            "notes": list(getattr(spider, "notes", []))}

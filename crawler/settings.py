@@ -46,12 +46,18 @@ DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
+# Only http(s) is ever fetched (siteaudit.core.fetchpolicy): no local files, FTP, S3 or data: URLs, whatever a
+# page or a redirect points at.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
+
 DOWNLOAD_MAXSIZE = 0  # crawler.middlewares.BodyLimit cuts bodies at their own limit and keeps the head
 DOWNLOAD_WARNSIZE = 0
 DOWNLOAD_FAIL_ON_DATALOSS = False
 
 # Components the spider does not need are switched off: each one costs time on every request.
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "siteaudit.crawler.middlewares.RobotsTxt": 100,  # robots.txt answering 5xx disallows all (RFC 9309)
     "siteaudit.crawler.middlewares.RetryAfterMiddleware": 560,
     "siteaudit.crawler.middlewares.DecompressionLimit": 595,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,

@@ -50,10 +50,17 @@ def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, 
     }
 
 
+def pretty(value: Any) -> Any:
+    """A summary figure as shown: JSON for tables and lists, "—" for a figure that has no value."""
+    if value is None:
+        return "—"
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+
+
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("siteaudit.reports", "templates"), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters["pretty"] = lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+    env.filters["pretty"] = pretty
     return env
 
 

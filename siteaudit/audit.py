@@ -54,6 +54,8 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         run_id = start_run(store, cfg)
     result = crawl(cfg, str(store.path), run_id, resume=resume_state, progress=progress,
                    log_file=str(log_file) if log_file else None, stamps=stamps)
+    for note in result.get("notes", []):
+        print(f"siteaudit: note: {note}", file=sys.stderr)
     if result["finish_reason"] not in ("finished", "closespider_pagecount"):
         store.finish_run(run_id, "interrupted", error=f"crawl stopped: {result['finish_reason']}")
         raise AuditError(f"crawl interrupted ({result['finish_reason']}); finish it with: siteaudit audit --resume "

@@ -17,11 +17,13 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from siteaudit.core import config as config_mod
+from siteaudit.core.fetchpolicy import refusal, site_classes
 from siteaudit.core.urls import UrlRules
 from siteaudit.crawler.errors import classify_failure
 from siteaudit.crawler.extract import extract, parse_body
 from siteaudit.crawler.sniff import blocked_reason, looks_binary
 
+SITEMAP_PRIORITY = -10  # pages and checks first: sitemaps only fill the queue when nothing else waits
 MAX_REDIRECT_HOPS = 30  # a chain that never ends is cut; the link check judges chains by its own max_redirects
 HEAD_FALLBACK_STATUSES = frozenset({400, 403, 404, 405, 406, 409, 410, 500, 501, 502, 503})
 KEPT_HEADERS = ("content-type", "content-length", "last-modified", "etag", "location", "retry-after", "server",
@@ -55,6 +57,11 @@ class SiteSpider(scrapy.Spider):
         # External results of recent runs: the nightly run does not re-hit every external host.
         self.external_cache = external_cache or {}
         self.stamps = stamps  # update-date texts are only read when the freshness check will run
+        self.sitemaps_requested = 0
+        self.notes: list[str] = []  # limits that cut the crawl short, printed after the audit
+        # Internal address classes (loopback, link-local, private) this site may reach: those it is on itself.
+        self.address_classes = site_classes([*config.site.allowed_hosts,
+                                             *(urlsplit(u).netloc for u in config.site.start_urls)])
 
     # -- start --------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -71,7 +78,7 @@ class SiteSpider(scrapy.Spider):
         for url in self.cfg.site.start_urls:
             canonical, _ = self.rules.canonical(url)
             out.extend(self.schedule(canonical, "page", 0, None))
-        if self.cfg.crawl.sitemaps and not self.resume:
+        if self.cfg.crawl.sitemaps:  # on resume too: pages only a sitemap lists are not in the stored frontier
             for host_root in sorted({f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.cfg.site.start_urls}):
                 out.append(scrapy.Request(
                     host_root + "/robots.txt", callback=self.parse_robots, errback=self.ignore_failure,
@@ -85,11 +92,30 @@ class SiteSpider(scrapy.Spider):
         if not sitemaps:
             sitemaps = [urljoin(response.url, "/sitemap.xml")]
         for url in sitemaps:
-            yield self.sitemap_request(url)
+            yield from self.sitemap_request(url, 1)
 
-    def sitemap_request(self, url: str) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.ignore_failure, dont_filter=True,
-                              meta={"sa_kind": "meta", "handle_httpstatus_all": True})
+    def sitemap_request(self, url: str, depth: int) -> Iterator[scrapy.Request]:
+        """A request for a sitemap at nesting `depth` (1: named by robots.txt), unless a limit cuts it."""
+        crawl = self.cfg.crawl
+        if depth > crawl.max_sitemap_depth:
+            self.note(f"sitemap indexes nested deeper than {crawl.max_sitemap_depth} levels were not read "
+                      "(crawl.max_sitemap_depth)")
+            return
+        if self.sitemaps_requested >= crawl.max_sitemaps:
+            self.note(f"only {crawl.max_sitemaps} sitemaps were read (crawl.max_sitemaps)")
+            return
+        if refusal(url, self.address_classes):
+            return
+        self.sitemaps_requested += 1
+        yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.ignore_failure, dont_filter=True,
+                             priority=SITEMAP_PRIORITY,
+                             meta={"sa_kind": "meta", "sa_sitemap_depth": depth, "handle_httpstatus_all": True})
+
+    def note(self, text: str) -> None:
+        """Say once, in the log and after the audit, that a limit cut the crawl short."""
+        if text not in self.notes:
+            self.notes.append(text)
+            self.logger.warning(text)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         if response.status != 200:
@@ -98,12 +124,13 @@ class SiteSpider(scrapy.Spider):
             sitemap = Sitemap(response.body)
         except Exception:  # a malformed sitemap is not a crawl failure
             return
+        depth = response.meta.get("sa_sitemap_depth", 1)
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                yield self.sitemap_request(loc)
+                yield from self.sitemap_request(loc, depth + 1)
             else:
                 url, _ = self.rules.canonical(loc)
                 if self.rules.is_crawlable(url):
@@ -115,8 +142,13 @@ class SiteSpider(scrapy.Spider):
     # -- scheduling ---------------------------------------------------------------------------
     def schedule(self, url: str, scope: str, depth: int, found_on: str | None,
                  parent: str | None = None, parent_chain: int = 0) -> Iterator[Any]:
-        """Yield a request for `url` (or a trap record) unless it was met before."""
+        """Yield a request for `url` (or a trap or refusal record) unless it was met before."""
         if scope not in ("page", "document", "asset", "external") or url in self.seen:
+            return
+        reason = refusal(url, self.address_classes)
+        if reason:
+            self.seen.add(url)
+            yield self.refused_record(url, scope, depth, found_on, reason)
             return
         if scope == "page":
             if depth > self.cfg.crawl.max_depth or self.pages_scheduled >= self.cfg.crawl.max_pages:
@@ -158,14 +190,36 @@ class SiteSpider(scrapy.Spider):
         return scrapy.Request(url, method=method, callback=self.parse_resource, errback=self.on_error,
                               dont_filter=True, meta=meta, headers=headers)
 
+    def refused_record(self, url: str, scope: str, depth: int, found_on: str | None, reason: str) -> dict[str, Any]:
+        """The record of a target that is never fetched (fetchpolicy): a broken link naming why."""
+        record = {"url": url, "status": None, "error": "policy", "error_detail": reason, "verdict": "broken",
+                  "found_on": found_on, "fetched": time.time()}
+        self.stats_counts["errors"] += 1
+        if scope == "page":
+            return {"type": "page", "page": {**record, "depth": depth}, "links": []}
+        return {"type": "resource", "resource": {**record, "kind": scope, "method": None}}
+
     def follow_redirect(self, response: Response, record: dict[str, Any]) -> Iterator[Any]:
         location = response.headers.get(b"Location")
         if not location:
             return
-        target, _ = self.rules.canonical(urljoin(response.url, location.decode("latin-1")))
+        kind = response.meta["sa_kind"]
+        raw = location.decode("latin-1")
+        try:
+            target, _ = self.rules.canonical(urljoin(response.url, raw))
+        except ValueError:
+            record.update(verdict="broken", error="policy",
+                          error_detail=f"redirect to an unreadable address {raw[:100]!r}: not followed")
+            return
         record["redirect_to"] = target
         record["verdict"] = "redirect"
-        kind = response.meta["sa_kind"]
+        reason = refusal(target, self.address_classes)
+        if reason:  # file:, javascript:, an internal address...: reported at the target, never fetched
+            if target not in self.seen:
+                self.seen.add(target)
+                yield self.refused_record(target, kind, response.meta.get("sa_depth", 0), response.url,
+                                          f"redirect to {reason}")
+            return
         if kind == "page" and self.rules.is_crawlable(target):
             scope = "page"
         elif kind in ("document", "asset") and self.rules.is_internal(target):
@@ -176,7 +230,9 @@ class SiteSpider(scrapy.Spider):
         if hops > MAX_REDIRECT_HOPS:
             record["error_detail"] = f"more than {MAX_REDIRECT_HOPS} redirects: not followed"
             return
-        for out in self.schedule(target, scope, response.meta.get("sa_depth", 0), response.url):
+        # A redirect continues the growing-parameter chain of the URL that redirected (/cal?d=1 -> /cal?d=2).
+        for out in self.schedule(target, scope, response.meta.get("sa_depth", 0), response.url, parent=response.url,
+                                 parent_chain=response.meta.get("sa_chain", 0)):
             if isinstance(out, scrapy.Request):
                 out.meta["sa_hops"] = hops
             yield out
@@ -198,7 +254,7 @@ class SiteSpider(scrapy.Spider):
             "status": response.status,
             "content_type": headers.get("content-type"),
             "size": len(body),
-            "truncated": bool(response.meta.get("sa_truncated")),
+            "truncated": bool(response.meta.get("sa_truncated")) or data_lost(response),
             "response_time": round(response.meta.get("download_latency", 0.0), 4),
             "depth": response.meta.get("sa_depth"),
             "last_modified": headers.get("last-modified"),
@@ -208,6 +264,14 @@ class SiteSpider(scrapy.Spider):
             "fetched": time.time(),
             "verdict": verdict_for(response.status),
         }
+
+    @staticmethod
+    def mark_data_loss(response: Response, record: dict[str, Any]) -> None:
+        """A body the connection cut short (reset, broken chunked encoding) is kept, but marked incomplete."""
+        if data_lost(response) and not record.get("error"):
+            record["error"] = "incomplete"
+            record["error_detail"] = (f"body cut short after {len(response.body)} bytes: the connection ended "
+                                      "before the whole answer (data loss)")
 
     def parse_page(self, response: Response) -> list[Any]:
         """Callbacks return lists: Scrapy inspects generator callbacks' source on every call."""
@@ -226,6 +290,7 @@ class SiteSpider(scrapy.Spider):
         record = self.base_record(response)
         links: list[dict[str, Any]] = []
         followups = self.redirect_or_blocked(response, record)
+        self.mark_data_loss(response, record)
         body = response.body
         ctype = (record["content_type"] or "").lower()
         is_html = (not ctype or "html" in ctype) and hasattr(response, "text") and not looks_binary(body)
@@ -243,10 +308,13 @@ class SiteSpider(scrapy.Spider):
         if record["verdict"] == "ok" and is_html:
             record["is_html"] = True
             record["charset"] = getattr(response, "encoding", None)
-            if record["truncated"]:
+            if record["truncated"] and not record.get("error"):
                 record["error_detail"] = f"page cut at {len(body)} bytes (crawl.max_page_bytes)"
-            data = extract(parse_body(body, record["charset"], lambda: response.text), response.url, self.rules,
-                           stamps=self.stamps)
+            doc, whole = parse_body(body, record["charset"], lambda: response.text)
+            if not whole and not record.get("error"):
+                record["error"] = "incomplete"
+                record["error_detail"] = "not fully parsed: elements nested deeper than 2048 levels (and their links) are not read"
+            data = extract(doc, response.url, self.rules, stamps=self.stamps)
             record.update(title=data.title, h1=data.h1, lang=data.lang, anchors=data.anchors, meta=data.meta,
                           stamps=data.stamps)
             links = data.links
@@ -278,6 +346,7 @@ class SiteSpider(scrapy.Spider):
         if response.meta.get("sa_head_fallback"):
             record["error_detail"] = response.meta["sa_head_fallback"] + ", checked with GET"
         followups = self.redirect_or_blocked(response, record)
+        self.mark_data_loss(response, record)
         self.stats_counts["resources"] += 1
         yield {"type": "resource", "resource": record}
         yield from followups
@@ -303,6 +372,11 @@ class SiteSpider(scrapy.Spider):
         else:
             record.update(kind=kind, method=request.method)
             yield {"type": "resource", "resource": record}
+
+
+def data_lost(response: Response) -> bool:
+    """Scrapy flags a body that ended before its announced length or its last chunk (DOWNLOAD_FAIL_ON_DATALOSS off)."""
+    return "dataloss" in response.flags
 
 
 def verdict_for(status: int) -> str:

@@ -50,6 +50,8 @@ class CrawlConfig:
     autothrottle_target_concurrency: float = 2.0
     obey_robots: bool = True
     sitemaps: bool = True
+    max_sitemaps: int = 50            # sitemaps read at most (indexes included)
+    max_sitemap_depth: int = 3        # levels of sitemap indexes: 1 = only the sitemaps robots.txt names
     user_agent: str = ""
     download_timeout: int = 30
     max_page_bytes: int = 10 * 1024 * 1024
@@ -57,7 +59,7 @@ class CrawlConfig:
     retries: int = 2
     max_retry_after: int = 120
     max_query_strings_per_path: int = 20000
-    max_growing_chain: int = 20
+    max_growing_chain: int = 10       # below max_depth, so a calendar is cut as a trap before the depth limit
     max_repeated_segments: int = 3
     session_params: list[str] = field(default_factory=lambda: list(DEFAULT_SESSION_PARAMS))
     check_external: bool = True

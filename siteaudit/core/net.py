@@ -1,19 +1,30 @@
-"""HTTP outside the crawl (requests): bounded downloads for checks that need a whole file, and the timed
-DNS/TCP/TLS measurement of a connection (the nightly probe and the HTTPS check)."""
+"""HTTP outside the crawl (requests): every read bounded in bytes and in total time, and the timed DNS/TCP/TLS
+measurement of a connection (the nightly probe and the HTTPS check).
+
+`fetch_bytes` is the one reader the checks use: at most `max_bytes` of body, and the whole answer
+(connecting, each redirect, headers, body) within `timeout` seconds by the clock, however slowly the server
+trickles; a redirect is followed only where siteaudit.core.fetchpolicy allows. It never raises on network errors:
+a too-big, too-slow or refused answer comes back as `truncated` or `error`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import socket
 import ssl
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
 from siteaudit.core.config import Config
+from siteaudit.core.fetchpolicy import refusal, site_classes
+
+MAX_REDIRECTS = 5
+CHUNK = 65536
 
 
 @dataclass
@@ -22,30 +33,94 @@ class Download:
     truncated: bool
     status: int | None
     error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
+    url: str = ""                                          # the URL that answered (after redirects)
+
+    def text(self) -> str:
+        """The body decoded by its declared charset (header or meta), else by detection."""
+        from bs4 import UnicodeDammit
+
+        ctype = self.headers.get("content-type", "")
+        charset = ctype.split("charset=", 1)[1].split(";")[0].strip(" \"'") if "charset=" in ctype else ""
+        return UnicodeDammit(self.body, [charset] if charset else [], is_html=True).unicode_markup or ""
 
 
-def session_for(cfg: Config) -> requests.Session:
-    session = requests.Session()
+class Session(requests.Session):
+    """A requests session that knows which internal address classes the audited site may reach."""
+
+    allowed: frozenset[str] = frozenset()
+
+
+def session_for(cfg: Config) -> Session:
+    session = Session()
     session.headers["User-Agent"] = cfg.user_agent
     session.verify = cfg.crawl.verify_tls
+    session.allowed = site_classes([*cfg.site.allowed_hosts, *(urlsplit(u).netloc for u in cfg.site.start_urls)])
     return session
 
 
-def fetch_bytes(session: requests.Session, url: str, max_bytes: int, timeout: float) -> Download:
-    """GET `url`, reading at most `max_bytes`; never raises on network errors."""
-    try:
-        # verify is passed per request: requests lets REQUESTS_CA_BUNDLE override Session.verify otherwise
-        with session.get(url, stream=True, timeout=timeout, headers={"Accept-Encoding": "identity"},
-                         verify=session.verify) as response:
-            chunks, size = [], 0
-            for chunk in response.iter_content(65536):
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > max_bytes:
-                    return Download(b"".join(chunks)[:max_bytes], True, response.status_code)
-            return Download(b"".join(chunks), False, response.status_code)
-    except requests.RequestException as exc:
-        return Download(b"", False, None, f"{type(exc).__name__}: {exc}"[:200])
+def fetch_bytes(session: requests.Session, url: str, max_bytes: int, timeout: float,
+                allow_redirects: bool = True) -> Download:
+    """GET `url`, reading at most `max_bytes` of body (0: headers only), all within `timeout` seconds."""
+    done: list[Download] = []
+    live: list[requests.Response] = []
+    deadline = time.monotonic() + timeout
+    worker = threading.Thread(target=lambda: done.append(_fetch(session, url, max_bytes, deadline,
+                                                                allow_redirects, live)),
+                              name="siteaudit-fetch", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if done:
+        return done[0]
+    _abort(live)  # unblocks the worker; it ends on its own
+    return Download(b"", False, None, f"no complete answer within {timeout:g} s (slow or stalled server)", url=url)
+
+
+def _fetch(session: requests.Session, url: str, max_bytes: int, deadline: float, follow: bool,
+           live: list[requests.Response]) -> Download:
+    allowed = getattr(session, "allowed", frozenset())
+    for _ in range(MAX_REDIRECTS + 1):
+        reason = refusal(url, allowed)
+        if reason:
+            return Download(b"", False, None, reason, url=url)
+        try:
+            # verify is passed per request: requests lets REQUESTS_CA_BUNDLE override Session.verify otherwise
+            with session.get(url, stream=True, timeout=max(0.1, deadline - time.monotonic()), allow_redirects=False,
+                             headers={"Accept-Encoding": "identity"}, verify=session.verify) as response:
+                live[:] = [response]
+                if follow and response.is_redirect:
+                    url = urljoin(url, response.headers["Location"])
+                    continue
+                body, truncated = _read(response, max_bytes)
+                return Download(body, truncated, response.status_code,
+                                headers={k.lower(): v for k, v in response.headers.items()}, url=url)
+        except (requests.RequestException, OSError, ValueError) as exc:
+            return Download(b"", False, None, f"{type(exc).__name__}: {exc}"[:200], url=url)
+    return Download(b"", False, None, f"more than {MAX_REDIRECTS} redirects", url=url)
+
+
+def _read(response: requests.Response, max_bytes: int) -> tuple[bytes, bool]:
+    """At most `max_bytes` of the body, and whether there was more."""
+    if max_bytes <= 0:
+        return b"", False
+    chunks, size = [], 0
+    for chunk in response.iter_content(CHUNK):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            return b"".join(chunks)[:max_bytes], True
+    return b"".join(chunks), False
+
+
+def _abort(live: list[requests.Response]) -> None:
+    """Shut the socket of a read in progress, so a trickling server cannot hold the worker."""
+    for response in live:
+        sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+        try:
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def measure_connection(url: str, timeout: float, ca_file: str = "") -> dict[str, Any]:
