@@ -27,12 +27,10 @@ from siteaudit.checks.base import (
     today_option,
     validate_today,
 )
-from siteaudit.core.dates import find_dates
+from siteaudit.core.dates import PUBLISH_LABELS, UPDATE_LABELS, find_dates
 from siteaudit.core.results import InspectionItem, SummaryField
 
 PLAN = "提升服務品質執行計畫：網站(頁)提供即時正確之資訊內容，無明顯錯誤及過期資訊情形"
-UPDATE_LABELS = ("更新", "最後更新", "修改日期", "Updated", "updated")
-PUBLISH_LABELS = ("發布", "發佈", "公告日期", "上版")
 
 RULES = rule_table(
     Rule("stale-page", "error", "頁面資訊逾期未更新", "Page not updated within the limit", PLAN),

@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
+from siteaudit.core.dates import PUBLISH_LABELS, UPDATE_LABELS
 from siteaudit.core.urlparts import redact
 from siteaudit.core.urls import UrlRules
 
@@ -24,8 +25,7 @@ CONTEXT_ROWS = frozenset({"tr", "li", "dd", "dt"})  # a paragraph is prose, not 
 MAX_CONTEXT = 200
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Text nodes that may carry a displayed update date (更新日期：115年10月1日); XPath runs in C, so this is cheap.
-STAMP_XPATH = ("//body//text()[contains(., '更新') or contains(., '發布') or contains(., '發佈') "
-               "or contains(., '公告日期') or contains(., '上版') or contains(., 'Updated') or contains(., 'updated')]")
+STAMP_XPATH = "//body//text()[" + " or ".join(f"contains(., '{label}')" for label in (*UPDATE_LABELS, *PUBLISH_LABELS)) + "]"
 MAX_STAMPS = 5
 # Parsers use huge_tree: it lifts libxml2's nesting limit of 256 levels (to 2048), below which links were
 # dropped without a word; a page deeper still is reported as not fully parsed.

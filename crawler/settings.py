@@ -38,11 +38,7 @@ RETRY_EXCEPTIONS = [
     "twisted.internet.error.ConnectionLost",
     "twisted.web._newclient.ResponseNeverReceived",
 ]
-DEPTH_LIMIT = 0
-DEPTH_STATS_VERBOSE = False
-
-# Breadth-first: a page is first met at its smallest depth.
-DEPTH_PRIORITY = 1
+# Breadth-first (FIFO queues): a page is first met at its smallest depth. The spider counts depth itself.
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 

@@ -39,7 +39,7 @@ class AuditOutcome:
 
 def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file: Path | None = None,
                stamps: bool = True) -> int:
-    """Crawl (or finish an interrupted crawl) and return the run id; the run is left 'crawled'."""
+    """Crawl (or finish an interrupted crawl) and return the run id; the run is left 'running' until the checks end."""
 
     resume_state = None
     if resume:
@@ -56,7 +56,7 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
                    log_file=str(log_file) if log_file else None, stamps=stamps)
     for note in result.get("notes", []):
         print(f"siteaudit: note: {note}", file=sys.stderr)
-    if result["finish_reason"] not in ("finished", "closespider_pagecount"):
+    if result["finish_reason"] != "finished":
         store.finish_run(run_id, "interrupted", error=f"crawl stopped: {result['finish_reason']}")
         raise AuditError(f"crawl interrupted ({result['finish_reason']}); finish it with: siteaudit audit --resume "
                          f"...", ExitCode.INTERRUPTED)

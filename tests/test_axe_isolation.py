@@ -69,8 +69,8 @@ def _violations(result: dict[str, Any]) -> set[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from siteaudit.demo.site import PNG_1PX
     from siteaudit.demo.server import SiteServer
+    from siteaudit.demo.site import PNG_1PX
 
     root = tmp_path_factory.mktemp("forged")
     (root / "pic.png").write_bytes(PNG_1PX)

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 
 ROC_OFFSET = 1911
+# Labels of a displayed date: an update label wins over a publish label (the crawl keeps the texts around
+# them, the freshness check reads their dates).
+UPDATE_LABELS = ("更新", "最後更新", "修改日期", "Updated", "updated")
+PUBLISH_LABELS = ("發布", "發佈", "公告日期", "上版")
 TAIPEI = dt.timezone(dt.timedelta(hours=8), "Asia/Taipei")  # Taiwan keeps no daylight saving
 _NOT_NUMBER_BEFORE = r"(?<![\d,./-])(?<!第)"
 _NOT_DIGIT_BEFORE = r"(?<![\d,.])(?<!第)"
