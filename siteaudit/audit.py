@@ -12,12 +12,12 @@ from typing import Any
 from siteaudit import checks as registry
 from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.results import ExitCode, Status
-from siteaudit.core.runs import start_run
+from siteaudit.core.runs import owner_alive, start_run, this_owner
 from siteaudit.core.store import Store
 from siteaudit.crawler.runner import crawl
 from siteaudit.reports.render import FORMATS, write_outputs
 from siteaudit.verdict.judge import Verdict, judge
-from siteaudit.verdict.waivers import load_waivers
+from siteaudit.verdict.waivers import Waiver, load_waivers
 
 
 class AuditError(RuntimeError):
@@ -47,11 +47,16 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         if previous is None or previous["status"] not in ("running", "interrupted"):
             raise AuditError(f"nothing to resume: no interrupted run of site {cfg.site.name!r}", ExitCode.USAGE)
         run_id = previous["id"]
+        holder = store.claim_run(run_id, this_owner(), owner_alive)
+        if holder:
+            raise AuditError(f"run {run_id} of {cfg.site.name!r} is still being crawled by process {holder}; wait "
+                             "for it to end (or stop it), then resume", ExitCode.USAGE)
         store.mark_running(run_id)
         resume_state = {"fetched": store.fetched_urls(run_id), "frontier": store.frontier(run_id),
                         "pages": store.scheduled_pages(run_id)}
     else:
         run_id = start_run(store, cfg)
+        store.claim_run(run_id, this_owner(), owner_alive)
     result = crawl(cfg, str(store.path), run_id, resume=resume_state, progress=progress,
                    log_file=str(log_file) if log_file else None, stamps=stamps)
     for note in result.get("notes", []):
@@ -114,6 +119,15 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     selected = {c.name for c in registry.select(check_names, cfg)}
     writable_out(out)
     run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log", stamps="freshness" in selected)
+    try:
+        return finish_audit(cfg, store, run_id, out, check_names, waivers, lang, formats, started)
+    finally:
+        store.release_run(run_id, this_owner())
+
+
+def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names: list[str] | None,
+                 waivers: list[Waiver], lang: str, formats: tuple[str, ...] | None, started: float) -> AuditOutcome:
+    """Checks, verdict and outputs of a crawled run."""
     failure = start_failure(store, run_id, cfg)
     if failure:
         store.finish_run(run_id, "failed", error=failure)

@@ -357,6 +357,88 @@ def credentials_are_redacted(run: Run) -> None:
     assert any("u:***@127.0.0.1" in (u or "") for u in urls), urls
 
 
+# -- 8: one owner per run ------------------------------------------------------------------------------------
+
+def slow_site(tmp: Path, serve: Callable[..., SiteServer]) -> SiteServer:
+    """A site of 60 pages answered 0.1 s apart, so a crawl is still running when a second process comes."""
+    files = {"index.html": page("".join(f'<a href="/p{i}.html">第{i}頁</a>' for i in range(60)))}
+    files |= {f"p{i}.html": page('<a href="/index.html">首頁</a>') for i in range(60)}
+
+    def slow(handler: Any) -> None:
+        time.sleep(0.1)
+        SimpleHandler.serve_file(handler, tmp / "site")
+
+    server = site(tmp, serve, files)
+    server.routes.update({f"/p{i}.html": slow for i in range(60)})
+    return server
+
+
+class SimpleHandler:
+    @staticmethod
+    def serve_file(handler: Any, root: Path) -> None:
+        body = (root / handler.path.lstrip("/")).read_bytes()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+
+def resume_while_crawling(tmp: Path, serve: Callable[..., SiteServer]) -> Run:
+    """`--resume` while the first crawl of the run is alive is refused; the first crawl finishes undisturbed."""
+    server = slow_site(tmp, serve)
+    store, out = tmp / "s.sqlite3", tmp / "out"
+    cfg = write_config(tmp / "c.toml", server.base, store, crawl={"sitemaps": False, "concurrency_per_host": 2,
+                                                                   "concurrency": 2})
+    first = subprocess.Popen([sys.executable, "-m", "siteaudit", "audit", "--config", str(cfg), "--checks", "links",
+                              "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (store.exists() and _pages(store) >= 5):
+        time.sleep(0.1)
+    second = run_cli("audit", "--config", str(cfg), "--checks", "links", "--resume", "--out", str(tmp / "out2"))
+    assert first.wait(timeout=120) in (0, 1), first.stderr.read() if first.stderr else ""
+    return Run(second, tmp, store, out)
+
+
+def _pages(store: Path) -> int:
+    try:
+        return sqlite3.connect(store).execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def one_owner_and_whole_store(run: Run) -> None:
+    assert stored(run, "PRAGMA integrity_check") == [("ok",)]
+    assert stored(run, "SELECT status FROM runs") == [("complete",)]
+    assert stored(run, "SELECT COUNT(*) FROM pages WHERE url LIKE '%.html'") == [(61,)]
+    assert stored(run, "SELECT COUNT(*) - COUNT(DISTINCT url) FROM pages") == [(0,)]
+    assert stored(run, "SELECT COUNT(*) FROM links WHERE page_id NOT IN (SELECT id FROM pages)") == [(0,)]
+    assert stored(run, "SELECT COUNT(*) FROM meta WHERE key LIKE 'run-owner:%'") == [(0,)]  # released at exit
+
+
+def resume_after_a_dead_owner(tmp: Path, serve: Callable[..., SiteServer]) -> Run:
+    """A run left 'running' by a process that died (its lock still written) is taken over by `--resume`."""
+    server = site(tmp, serve, {"index.html": page('<a href="/a.html">甲</a>'), "a.html": page("甲")})
+    store, out = tmp / "s.sqlite3", tmp / "out"
+    cfg = write_config(tmp / "c.toml", server.base, store, crawl={"sitemaps": False})
+    assert run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(out)).returncode == 0
+    db = sqlite3.connect(store)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    db.execute("UPDATE runs SET status='running', finished=NULL")
+    db.execute("INSERT INTO meta VALUES ('run-owner:1', ?)", (f"{socket.gethostname()}:{dead.pid}",))
+    db.commit()
+    db.close()
+    return Run(run_cli("audit", "--config", str(cfg), "--checks", "links", "--resume", "--out", str(out)),
+               tmp, store, out)
+
+
+def stale_lock_taken_over(run: Run) -> None:
+    assert stored(run, "SELECT status FROM runs") == [("complete",)]
+    assert stored(run, "SELECT COUNT(*) FROM pages WHERE url LIKE '%.html' OR url LIKE '%/'") == [(2,)]
+    assert stored(run, "SELECT COUNT(*) FROM meta WHERE key LIKE 'run-owner:%'") == [(0,)]
+
+
 CASES = [
     Case("csv-formula-injection", hostile_audit, 1, outputs=True, expect=csv_is_neutralised),
     Case("ods-formula-and-control-chars", hostile_audit, 1, outputs=True, expect=ods_is_valid_and_neutralised),
@@ -415,6 +497,10 @@ CASES = [
          refused_audit(extra=f'[uptime]\nurls = ["https://admin:{SECRET}@www.example.gov.tw/"]\n'),
          2, error=("uptime.urls[0]", "admin:***@"), refused=True),
     Case("credentials-in-a-crawled-link", link_with_credentials, 1, outputs=True, expect=credentials_are_redacted),
+    Case("resume-while-the-crawl-is-alive", resume_while_crawling, 2, error=("still being crawled by process",),
+         expect=one_owner_and_whole_store),
+    Case("resume-takes-over-a-dead-owners-run", resume_after_a_dead_owner, 0, outputs=True,
+         expect=stale_lock_taken_over),
 ]
 
 
@@ -476,3 +562,18 @@ def test_every_export_cell_goes_through_one_helper():
     content = zipfile.ZipFile(io.BytesIO(ods)).read("content.xml")
     ElementTree.fromstring(content)
     assert safe_cell("\tx") == "'\tx" and safe_cell("\rx") == "'\rx" and safe_cell(None) == ""
+
+
+def test_a_page_stored_twice_keeps_its_id_and_links(tmp_path: Path) -> None:
+    from siteaudit.core.store import Store
+
+    store = Store(tmp_path / "s.sqlite3")
+    run_id = store.create_run("s", {}, "h", {})
+    page = {"url": "http://127.0.0.1:9/", "status": 200, "is_html": 1, "truncated": 0, "depth": 0, "fetched": 1.0}
+    store.begin()
+    first = store.insert_page(run_id, page, [{"url": "http://127.0.0.1:9/a", "element": "a", "attribute": "href", "scope": "page"}])
+    again = store.insert_page(run_id, page, [{"url": "http://127.0.0.1:9/b", "element": "a", "attribute": "href", "scope": "page"}])
+    store.commit()
+    assert first == again
+    assert [tuple(r) for r in store.db.execute("SELECT page_id, url FROM links")] == [(first, "http://127.0.0.1:9/a")]
+    store.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -275,6 +275,27 @@ class Store:
             (time.time(), status, json.dumps(summary or {}, ensure_ascii=False), error, run_id),
         )
 
+    def claim_run(self, run_id: int, owner: str, alive: Callable[[str], bool]) -> str | None:
+        """Take run `run_id` for `owner`, unless another owner that `alive` says still runs holds it: then
+        return that owner. A lock left by a dead process is taken over."""
+        key = f"run-owner:{run_id}"
+        self.begin()
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+            if row and row[0] != owner and alive(row[0]):
+                self.rollback()
+                return str(row[0])
+            self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, owner))
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+        return None
+
+    def release_run(self, run_id: int, owner: str) -> None:
+        self.db.execute("DELETE FROM meta WHERE key=? AND value=?", (f"run-owner:{run_id}", owner))
+
     def save_verdict(self, run_id: int, verdict: dict[str, Any]) -> None:
         """Keep the run's judged outcome, so later reports and trends read it instead of judging again."""
         self.db.execute("UPDATE runs SET verdict=? WHERE id=?", (json.dumps(verdict, ensure_ascii=False), run_id))
@@ -318,13 +339,19 @@ class Store:
 
     # -- crawl writes (called inside a transaction by the pipeline) ---------------------------
     def insert_page(self, run_id: int, page: dict[str, Any], links: Iterable[dict[str, Any]]) -> int:
-        cols = ["run_id", *PAGE_COLUMNS]
-        values = [run_id, *(_db_value(page.get(c)) for c in PAGE_COLUMNS)]
-        cur = self.db.execute(
-            f"INSERT OR REPLACE INTO pages ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})", values
-        )
-        page_id = int(cur.lastrowid)
-        self.db.execute("DELETE FROM links WHERE page_id=?", (page_id,))
+        given = [c for c in PAGE_COLUMNS if page.get(c) is not None]  # the rest take their column defaults
+        cols = ["run_id", *given]
+        values = [run_id, *(_db_value(page[c]) for c in given)]
+        # A page already stored keeps its id and links: a second writer of the same run (a resume racing the
+        # crawl it resumes) never re-inserts it under a new id, which would orphan its links.
+        row = self.db.execute(
+            f"INSERT INTO pages ({','.join(cols)}) VALUES ({','.join('?' * len(cols))}) "
+            "ON CONFLICT (run_id, url) DO NOTHING RETURNING id", values
+        ).fetchone()
+        if row is None:
+            return int(self.db.execute("SELECT id FROM pages WHERE run_id=? AND url=?",
+                                       (run_id, page.get("url"))).fetchone()[0])
+        page_id = int(row[0])
         self.db.executemany(
             f"INSERT INTO links (run_id, page_id, {','.join(LINK_COLUMNS)}) "
             f"VALUES (?,?,{','.join('?' * len(LINK_COLUMNS))})",
