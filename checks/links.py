@@ -134,7 +134,7 @@ class LinksCheck:
 
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options
-        self._title_words: dict[str, set[str]] = {}
+        title_words: dict[str, set[str]] = {}  # per run, never on the shared check object
         ignore = [re.compile(p) for p in opts["ignore"]]
         accepted = {h.lower(): set(codes) for h, codes in opts["accepted_codes"].items()}
         targets = ctx.store.targets(ctx.run_id)
@@ -205,7 +205,7 @@ class LinksCheck:
                 if text and others:
                     key = (url, text)
                     if key not in text_cache:
-                        text_cache[key] = self.text_rule(text, page_target, opts)
+                        text_cache[key] = self.text_rule(text, page_target, opts, title_words)
                     if text_cache[key]:
                         text_rule, text_ev = text_cache[key]
                         note_all(text_rule, url, others, text, element, text_ev)
@@ -303,16 +303,18 @@ class LinksCheck:
         http_host = urlsplit(url).hostname if url.startswith("http://") else None
         return rule, ev, notices, page_target, http_host
 
-    def text_rule(self, text: str, final: Target, opts: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-        """non-descriptive-text or title-mismatch for one link text and its target page, or None."""
+    def text_rule(self, text: str, final: Target, opts: dict[str, Any], title_words: dict[str, set[str]]
+                  ) -> tuple[str, dict[str, Any]] | None:
+        """non-descriptive-text or title-mismatch for one link text and its target page (`title_words` memoises
+        each target's title bigrams), or None."""
         plain = text.strip().strip("。.>»›").strip().lower()
         if plain in GENERIC_TEXTS:
             return "non-descriptive-text", {"text": text}
         if not opts["title_consistency"] or len(plain) < 2:
             return None
-        words = self._title_words.get(final.url)
+        words = title_words.get(final.url)
         if words is None:
-            words = self._title_words[final.url] = bigrams(f"{final.title or ''} {final.h1 or ''}")
+            words = title_words[final.url] = bigrams(f"{final.title or ''} {final.h1 or ''}")
         wanted = bigrams(text)
         if wanted and words and not (words & wanted):
             return "title-mismatch", {"title": final.title, "h1": final.h1}
