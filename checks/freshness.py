@@ -27,7 +27,7 @@ from siteaudit.checks.base import (
     today_option,
     validate_today,
 )
-from siteaudit.core.dates import PUBLISH_LABELS, UPDATE_LABELS, find_dates
+from siteaudit.core.dates import find_dates, labelled_dates
 from siteaudit.core.results import InspectionItem, SummaryField
 
 PLAN = "提升服務品質執行計畫：網站(頁)提供即時正確之資訊內容，無明顯錯誤及過期資訊情形"
@@ -51,13 +51,10 @@ def displayed_date(stamps: list[str]) -> tuple[date, str] | None:
     """The update date a page shows (an update label wins over a publish label), with its text."""
     best: tuple[int, date, str] | None = None
     for text in stamps:
-        rank = 0 if any(label in text for label in UPDATE_LABELS) else 1 if any(
-            label in text for label in PUBLISH_LABELS) else 2
-        for found in find_dates(text):
-            if found.date is not None:
-                if best is None or rank < best[0]:
-                    best = (rank, found.date, text)
-                break
+        for found in labelled_dates(text):
+            rank = 0 if found.kind == "update" else 1
+            if best is None or rank < best[0]:
+                best = (rank, found.date, text)
     return (best[1], best[2]) if best else None
 
 
