@@ -211,3 +211,24 @@ def labelled_dates(text: str) -> list[LabelledDate]:
             kind = "update" if m.group("label").lower() in lowered else "publish"
             out.append(LabelledDate(kind, m.group("label"), dates[0].date))
     return out
+
+
+# Headers of a column or list whose cells are record years even when written as a full date (103/01/01 under
+# 年度 is the record of 103, not an upload day).
+YEAR_HEADERS = ("年度", "年份", "年別", "公告日期")
+_HEADED_CELL = re.compile("(?:" + "|".join(YEAR_HEADERS) + r")：(?P<cell>[^｜]*)")
+
+
+def is_year_header(text: str | None) -> bool:
+    """A column or list header naming record years: 年度, 年份, 公告日期 (with spaces or a colon around)."""
+    return (text or "").strip(" :：\u3000").replace(" ", "") in YEAR_HEADERS
+
+
+def headed_years(row_text: str | None, listing_label: str | None = None) -> set[int]:
+    """Years of a listing row given under a year header: `年度：103/01/01` cells the crawl wrote for a table
+    column headed 年度, or the whole row of a list headed 年度 / 公告日期."""
+    if not row_text:
+        return set()
+    if is_year_header(listing_label):
+        return find_years(row_text)
+    return {y for m in _HEADED_CELL.finditer(row_text) for y in find_years(m.group("cell"))}
