@@ -183,16 +183,16 @@ class LinksCheck:
             if rule == "broken-link" and element in RESOURCE_ELEMENTS:
                 rule = "broken-resource"
             if rule:
-                note_all(rule, url, pages, text, element, ev)
+                note_all(rule, url, pages, text, element, ev, raw=raw)
             for extra, extra_ev in notices:
-                note_all(extra, url, pages, text, element, extra_ev)
+                note_all(extra, url, pages, text, element, extra_ev, raw=raw)
             if http_host:
                 mixed = [p for p in pages if is_mixed_content(p, url, element)] if https_pages else []
                 if mixed:
-                    note_all("mixed-content", url, mixed, text, element, {"host": http_host})
+                    note_all("mixed-content", url, mixed, text, element, {"host": http_host}, raw=raw)
                 if http_host in https_hosts and len(mixed) < len(pages):
                     note_all("insecure-link", url, [p for p in pages if p not in mixed], text, element,
-                             {"host": http_host})
+                             {"host": http_host}, raw=raw)
             if page_target is not None and element in ("a", "area"):
                 if fragment and page_target.anchors is not None:
                     wanted = unquote(fragment)
@@ -200,7 +200,7 @@ class LinksCheck:
                     if wanted not in page_target.anchors and fragment not in page_target.anchors \
                             and wanted.lower() != "top":
                         note_all("missing-fragment", f"{url}#{fragment}", pages, text, element,
-                             {"fragment": fragment})
+                             {"fragment": fragment}, raw=raw)
                 others = [p for p in pages if p != url]  # a link to the page itself says nothing of its title
                 if text and others:
                     key = (url, text)
@@ -208,7 +208,7 @@ class LinksCheck:
                         text_cache[key] = self.text_rule(text, page_target, opts)
                     if text_cache[key]:
                         text_rule, text_ev = text_cache[key]
-                        note_all(text_rule, url, others, text, element, text_ev)
+                        note_all(text_rule, url, others, text, element, text_ev, raw=raw)
 
         for url, target in targets.items():  # pages nothing links to (the start page) are incomplete too
             key = ("incomplete-response", url)
@@ -221,6 +221,10 @@ class LinksCheck:
             ev["referrers"] = refs.detail
             detail = ev.get("reason", "") if rule in ("broken-link", "broken-resource", "could-not-verify",
                                                       "incomplete-response") else ""
+            readable = readable_name(url)
+            if readable:
+                ev["file_name"] = readable
+                detail = f"{readable}：{detail}" if detail else readable
             findings.append(finding(self, rule, url, refs.pages, detail, ev))
         sort_findings(findings)
         counts: dict[str, int] = defaultdict(int)
@@ -317,6 +321,15 @@ class LinksCheck:
         if wanted and words and not (words & wanted):
             return "title-mismatch", {"title": final.title, "h1": final.h1}
         return None
+
+def readable_name(url: str) -> str | None:
+    """The decoded last path segment of a percent-encoded URL (年度預算.pdf for %E5%B9%B4…), else None."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    if "%" not in name:
+        return None
+    decoded = unquote(name, errors="replace")
+    return decoded if decoded != name and "\ufffd" not in decoded else None
+
 
 def _href_problem(raw: str | None) -> str:
     if raw is None or not raw.strip():

@@ -22,6 +22,8 @@ ASSET_ELEMENTS = frozenset({"img", "script", "source", "embed", "object", "input
 PAGE_LINK_RELS = frozenset({"alternate", "canonical", "next", "prev", "help", "search", "index", "home"})
 UNCHECKED_SCHEMES = frozenset({"mailto", "tel", "ftp", "data", "sms", "news", "callto", "fax"})
 ILLEGAL_URL_CHARS = re.compile(r'[\s<>"{}|\\^`]')
+ILLEGAL_FRAGMENT_CHARS = re.compile(r'[\s<>"`]')  # the URL standard's fragment set: | { } ^ are fine after #
+EMPTY_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[/\\]+(?:[?#]|$)")
 SAFE_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[A-Za-z0-9.:-]+(/[A-Za-z0-9\-._~/?#\[\]@!$&'()*+,;=]*)?$")
 DATE_LIKE = re.compile(r"^-?\d{1,8}([-/.]\d{1,2}){0,2}$")
 
@@ -128,6 +130,8 @@ class UrlRules:
             return Resolved(None, "", "unchecked")
         if scheme and scheme not in ("http", "https"):
             return Resolved(None, "", "invalid")
+        if scheme and EMPTY_HOST.match(href):  # "http://": the URL standard has no empty host, urljoin keeps the base
+            return Resolved(None, "", "invalid")
         try:
             absolute = urljoin(base, href)
             url, fragment = self.canonical(absolute)
@@ -212,4 +216,6 @@ def _grows(parent_query: str, query: str) -> bool:
 
 
 def has_illegal_characters(raw: str) -> bool:
-    return bool(ILLEGAL_URL_CHARS.search(raw.strip()))
+    """Characters a URL may not hold as written: before the fragment, and (fewer) in it."""
+    before, _, fragment = raw.strip().partition("#")
+    return bool(ILLEGAL_URL_CHARS.search(before) or ILLEGAL_FRAGMENT_CHARS.search(fragment))
