@@ -164,3 +164,37 @@ def test_an_update_label_counts_only_as_a_label_followed_by_a_date(stamp, shown)
 def test_an_update_label_wins_over_a_publish_label():
     got = displayed_date(["發布日期：115年1月2日", "更新日期：115年3月4日"])
     assert got is not None and got[0] == date(2026, 3, 4)
+
+
+def test_elements_count_from_the_site_map_or_one_hop_and_search_help_from_a_heading(serve, tmp_path):
+    simple = lambda title, body="": (f'<html lang="zh-Hant"><head><title>{title}</title></head><body><h1>{title}</h1>'  # noqa: E731
+                                     f'{body}</body></html>')
+    mark = ('<a href="https://accessibility.moda.gov.tw/Applications/Detail?category=20261126" title="無障礙網站">'
+            '<img src="https://accessibility.moda.gov.tw/Content/images/mark.png" alt="通過AA檢測等級無障礙網頁檢測"></a>')
+    pages = {
+        "index.html": simple("首頁", '<a href="/sitemap.html">網站導覽</a><a href="/open.html">主動公開資訊</a>'
+                                     f'<a href="/guide.html">網站使用說明</a>{mark}'),
+        "sitemap.html": simple("網站導覽", '<a href="/services.html">便民服務</a>'),
+        "services.html": simple("便民服務", '<a href="/faq.html">常見問答</a>'),  # one hop from the site map
+        "open.html": simple("主動公開資訊", '<a href="/whitepaper.html">為民服務白皮書</a><a href="/deeper.html">更多</a>'),
+        "deeper.html": simple("更多", '<a href="/privacy.html">隱私權政策</a>'),  # two hops from home: not counted
+        "guide.html": simple("網站使用說明", "<h2>操作說明</h2><p>…</p><h2>檢索說明</h2><p>輸入關鍵字…</p>"),
+        "faq.html": simple("常見問答"), "whitepaper.html": simple("為民服務白皮書"), "privacy.html": simple("隱私權政策"),
+    }
+    for name, html in pages.items():
+        (tmp_path / name).write_text(html, encoding="utf-8")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                       site={"exclude": ["^https://accessibility"]},
+                       extra=f'[checks.essentials]\nhttps_url = "{server.base}/"\n')
+    run_cli("audit", "--config", str(cfg), "--checks", "essentials", "--out", str(tmp_path / "out"))
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    summary = doc["summary"]["essentials"]
+    found, found_on = summary["elements_found"], summary["elements_found_on"]
+    assert found_on["faq"] == server.base + "/services.html"
+    assert found_on["whitepaper"] == server.base + "/open.html"
+    assert found["accessibility"].startswith("https://accessibility.moda.gov.tw/Applications/Detail")
+    assert summary["search_help_on"] == server.base + "/guide.html"
+    missing = {f["evidence"]["element"] for f in doc["findings"] if f["rule"] == "element-missing"}
+    assert "privacy" in missing and "faq" not in missing
+    assert not any(f["rule"] == "search-help-missing" for f in doc["findings"])
