@@ -29,6 +29,7 @@ from siteaudit.checks.base import (
 )
 from siteaudit.core.dates import find_dates, labelled_dates
 from siteaudit.core.results import InspectionItem, SummaryField
+from siteaudit.core.urls import find_traps, trap_pages
 
 PLAN = "提升服務品質執行計畫：網站(頁)提供即時正確之資訊內容，無明顯錯誤及過期資訊情形"
 
@@ -95,8 +96,12 @@ class FreshnessCheck:
         dated: list[dict[str, Any]] = []
         no_date: list[str] = []
         within = 0
-        for page in ctx.store.pages(ctx.run_id, html_only=True):
+        pages = list(ctx.store.pages(ctx.run_id, html_only=True))
+        trapped = trap_pages(find_traps(ctx.store.trap_cuts(ctx.run_id), [(p["url"], p["found_on"]) for p in pages]))
+        for page in pages:
             url = page["url"]
+            if url in trapped:  # a calendar trap's 下一天 pages: counted apart, not judged
+                continue
             stamps = json.loads(page["stamps"] or "[]")
             shown = displayed_date(stamps)
             if shown:

@@ -27,7 +27,7 @@ from siteaudit.checks.base import (
 )
 from siteaudit.core.results import InspectionItem, SummaryField
 from siteaudit.core.store import Target
-from siteaudit.core.urls import has_illegal_characters
+from siteaudit.core.urls import find_traps, has_illegal_characters, trap_pages
 
 PLAN = "提升服務品質執行計畫：網站資訊內容及連結抽測"
 RESOURCE_ELEMENTS = frozenset({"img", "script", "link", "iframe", "frame", "object", "embed", "source", "video",
@@ -64,6 +64,8 @@ RULES = rule_table(
          "提升服務品質執行計畫：資訊標題應與內容一致"),
     Rule("non-descriptive-text", "notice", "連結文字無法說明目的（如「請按此」）",
          "Non-descriptive link text (e.g. 'click here')", "網站無障礙規範 2.4.4"),
+    Rule("crawler-trap", "notice", "發現爬蟲陷阱（如無限延伸的日曆），已截斷",
+         "Crawler trap found (an endless calendar…) and cut", "提升服務品質執行計畫：網站資訊內容及連結抽測"),
 )
 
 
@@ -121,6 +123,7 @@ class LinksCheck:
         SummaryField("targets_checked", "檢查的網址", "Distinct URLs checked", "個"),
         SummaryField("broken", "失效連結", "Broken links", "個"),
         SummaryField("could_not_verify", "無法驗證", "Could not verify", "個"),
+        SummaryField("trap_pages", "陷阱頁（不列入檢查）", "Trap pages (not audited)", "頁"),
     )
 
     def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
@@ -145,6 +148,9 @@ class LinksCheck:
         checked: set[str] = set()
         url_info: dict[str, tuple[Any, ...]] = {}
         text_cache: dict[tuple[str, str], tuple[str, dict[str, Any]] | None] = {}
+        traps = find_traps(ctx.store.trap_cuts(ctx.run_id),
+                           [(p["url"], p["found_on"]) for p in ctx.store.pages(ctx.run_id)])
+        trapped = trap_pages(traps)  # counted apart: no title or text judgement on or about them
 
         def note_all(rule: str, url: str, pages: list[str], text: str, element: str, ev: dict[str, Any],
                      raw: str | None = None) -> None:
@@ -201,8 +207,9 @@ class LinksCheck:
                             and wanted.lower() != "top":
                         note_all("missing-fragment", f"{url}#{fragment}", pages, text, element,
                              {"fragment": fragment}, raw=raw)
-                others = [p for p in pages if p != url]  # a link to the page itself says nothing of its title
-                if text and others:
+                # a link to the page itself says nothing of its title; trap pages are not audited
+                others = [p for p in pages if p != url and p not in trapped]
+                if text and others and url not in trapped:
                     key = (url, text)
                     if key not in text_cache:
                         text_cache[key] = self.text_rule(text, page_target, opts)
@@ -215,7 +222,7 @@ class LinksCheck:
             if target.error == "incomplete" and key not in groups:
                 groups[key] = Referrers()
                 evidence[key] = {"reason": target.error_detail}
-        findings: list[Finding] = []
+        findings: list[Finding] = [self.trap_notice(t) for t in traps]
         for (rule, url), refs in groups.items():
             ev = dict(evidence[(rule, url)])
             ev["referrers"] = refs.detail
@@ -236,9 +243,23 @@ class LinksCheck:
             "links": link_count,
             "broken": counts["broken-link"] + counts["broken-resource"],
             "could_not_verify": counts["could-not-verify"],
+            "trap_pages": len(trapped),
+            "trap_urls_skipped": sum(t.skipped for t in traps),
             "by_rule": dict(sorted(counts.items())),
         }
         return CheckResult(findings, summary)
+
+    def trap_notice(self, trap: Any) -> Finding:
+        """One notice per trap: its path, what grows, how many URLs were skipped and pages set apart."""
+        what = {"growing-parameter": "參數逐頁遞增", "query-cap": "查詢字串組合過多",
+                "repeated-path-segments": "路徑重複"}.get(trap.reason, trap.reason)
+        params = f"（參數 {'、'.join(trap.parameters)}）" if trap.parameters else ""
+        detail = f"{urlsplit(trap.path).path}{params}{what}：略過 {trap.skipped} 個網址"
+        if trap.pages:
+            detail += f"，{len(trap.pages)} 頁只經由陷阱到達，不列入檢查"
+        return finding(self, "crawler-trap", trap.path, sorted(trap.pages)[:50], detail,
+                       {"path": trap.path, "reason": trap.reason, "parameters": trap.parameters,
+                        "skipped": trap.skipped, "trap_pages": len(trap.pages), "examples": trap.examples})
 
     def judge(self, url: str, targets: dict[str, Target], accepted: dict[str, set[int]],
               max_redirects: int) -> tuple[str | None, dict[str, Any]]:
