@@ -27,7 +27,7 @@ from siteaudit.checks.base import (
     validate_today,
 )
 from siteaudit.core.config import ConfigError
-from siteaudit.core.dates import find_period_years, find_years, roc_to_ad, years_in_file_name
+from siteaudit.core.dates import find_period_years, find_years, headed_years, roc_to_ad, years_in_file_name
 from siteaudit.core.results import InspectionItem, Status, SummaryField
 from siteaudit.core.store import Target, usable
 
@@ -317,7 +317,8 @@ class DisclosureCheck:
             mark(find_years(title), True)
             for text, link, row_text, row_label in links_by_page.get(url, []):
                 name = unquote(urlsplit(link).path.rsplit("/", 1)[-1])
-                found = find_years(text) | find_period_years(row_text) | years_in_file_name(name)
+                found = (find_years(text) | find_period_years(row_text) | headed_years(row_text, row_label)
+                         | years_in_file_name(name))
                 found = found or label_year(row_label)
                 mark(found, usable(targets.get(link), targets))
         return status

@@ -1,7 +1,7 @@
 """Site essentials: the pages an inspector looks for, a working search, and HTTPS.
 
-Elements are found from the home page's links (text, title, URL); search and HTTPS are tried with a
-few requests of the check's own (GET only, never POST). Rules and options: docs/checks/essentials.md.
+Elements are found from the links (text, title, URL) of the home page, the site map and the pages one link
+away from either; search and HTTPS are tried with a few requests of the check's own (GET only, never POST). Rules and options: docs/checks/essentials.md.
 """
 
 from __future__ import annotations
@@ -54,11 +54,15 @@ CONTACT_PATTERNS = {
 }
 NO_RESULT_HELP = re.compile(r"查無|沒有找到|找不到|無相關|無符合|0\s*筆|建議|搜尋說明|No results|nothing found|Try", re.I)
 SEARCH_HELP_TEXTS = ("搜尋說明", "檢索說明", "查詢說明", "搜尋幫助", "檢索功能說明", "search help")
+HELP_PAGE_WORDS = ("說明", "使用", "導覽", "幫助", "help", "Help")  # links to pages that may hold a search-help section
+HELP_PAGE_READS = 5
 SEARCH_PARAM_NAMES = ("q", "query", "keyword", "keywords", "kw", "search", "s", "text", "key")
 
 RULES = rule_table(
-    Rule("element-missing", "error", "首頁找不到必要的網站資訊", "Required site element not found from the home page", GUIDE),
-    Rule("element-recommended", "warning", "首頁找不到建議的網站資訊", "Recommended site element not found", GUIDE),
+    Rule("element-missing", "error", "首頁、網站導覽及其連結頁面都找不到必要的網站資訊",
+         "Required site element linked neither from the home page, the site map nor a page one link away", GUIDE),
+    Rule("element-recommended", "warning", "首頁、網站導覽及其連結頁面都找不到建議的網站資訊",
+         "Recommended site element not found", GUIDE),
     Rule("element-broken", "error", "必要網站資訊的連結失效", "Link to a required site element is broken", GUIDE),
     Rule("contact-details-missing", "error", "聯絡資訊頁缺少地址、電話、傳真或電子郵件",
          "Contact page lacks address, phone, fax or e-mail", "政府資訊公開法第7條第1項第3款"),
@@ -133,31 +137,49 @@ class EssentialsCheck:
         summary: dict[str, Any] = {}
         if home is None:
             return CheckResult([], {"status": "not_run", "reason": "the home page was not crawled"})
-        home_links = [(t or "", u or r or "", ti or "") for t, u, r, ti, page in
-                      ctx.store.link_tuples(ctx.run_id, ("text", "url", "raw", "title")) if page == home]
+        by_page: dict[str, list[tuple[str, str, str]]] = {}
+        for t, u, r, ti, element, page in ctx.store.link_tuples(ctx.run_id, ("text", "url", "raw", "title", "element")):
+            if element in ("a", "area"):  # the link, not an image inside it (an accessibility mark's <img>)
+                by_page.setdefault(page, []).append((t or "", u or r or "", ti or ""))
         targets = ctx.store.targets(ctx.run_id)
+        crawled = {u for u, t in targets.items() if t.is_html}
         found: dict[str, str] = {}
+        found_on: dict[str, str] = {}
+        reach = [home]
         for key, spec in ELEMENTS.items():
             level = opts["elements"].get(key, spec["level"])
             if level == "off":
                 continue
             texts = spec.get("texts", []) + opts["matchers"].get(key, [])
             urls = spec.get("urls", [])
-            matches = [u for t, u, ti in home_links
-                       if any(x.lower() in f"{t} {ti}".lower() for x in texts) or any(x in u for x in urls)]
+            page, matches = home, []
+            for page in reach_pages(home, found.get("sitemap"), by_page, crawled) if key != "sitemap" else reach:
+                matches = [u for t, u, ti in by_page.get(page, [])
+                           if any(x.lower() in f"{t} {ti}".lower() for x in texts) or any(x in u for x in urls)]
+                if matches:
+                    break
             if not matches:
                 rule = "element-missing" if level == "required" else "element-recommended"
                 findings.append(finding(self, rule, "", [home], spec["name"], {"element": key, "looked_for": texts}))
                 continue
             ok = [u for u in matches if usable(targets.get(u), targets) is not False]
             if not ok:
-                findings.append(finding(self, "element-broken", matches[0], [home], spec["name"], {"element": key}))
+                findings.append(finding(self, "element-broken", matches[0], [page], spec["name"],
+                                        {"element": key, "found_on": page}))
                 continue
-            found[key] = ok[0]
+            found[key], found_on[key] = ok[0], page
         summary["elements_found"] = found
+        summary["elements_found_on"] = found_on
         summary["elements_required"] = sum(1 for k, s in ELEMENTS.items()
                                            if opts["elements"].get(k, s["level"]) == "required")
-        if not any(any(h.lower() in t.lower() for h in SEARCH_HELP_TEXTS) for t, _, _ in home_links):
+        help_page = next((page for page in reach_pages(home, found.get("sitemap"), by_page, crawled)
+                          if any(any(h.lower() in t.lower() for h in SEARCH_HELP_TEXTS) for t, _, _ in by_page.get(page, []))),
+                         None)
+        if help_page is None:
+            help_page = self.search_help_heading(ctx, reach_pages(home, found.get("sitemap"), by_page, crawled), by_page,
+                                                 targets)
+        summary["search_help_on"] = help_page
+        if help_page is None:
             findings.append(finding(self, "search-help-missing", "", [home], "", {}))
         mixed = {}
         for element, url, page in ctx.store.link_tuples(ctx.run_id, ("element", "url")):
@@ -177,6 +199,32 @@ class EssentialsCheck:
         sort_findings(findings)
         summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
         return CheckResult(findings, summary)
+
+    def search_help_heading(self, ctx: CheckContext, pages: list[str], by_page: dict[str, list[tuple[str, str, str]]],
+                            targets: dict[str, Any]) -> str | None:
+        """The first page the home page or the site map reaches with a search-help heading (檢索說明, 搜尋說明,
+        查詢說明): its title or h1 from the crawl, else a section heading of a help page (網站使用說明…), read
+        with at most HELP_PAGE_READS requests of the check's own."""
+        for page in pages:
+            target = targets.get(page)
+            if target is not None and any(h.lower() in f"{target.title or ''} {target.h1 or ''}".lower()
+                                          for h in SEARCH_HELP_TEXTS):
+                return page
+        if not ctx.options["network"]:
+            return None
+        texts = {u: f"{t} {ti}" for page in pages[:2] for t, u, ti in by_page.get(page, [])}
+        helps = [p for p in pages if any(w in texts.get(p, "") for w in HELP_PAGE_WORDS)][:HELP_PAGE_READS]
+        session = session_for(ctx.config)
+        for page in helps:
+            got = self.fetch(ctx, session, page)
+            if got.error:
+                continue
+            soup = BeautifulSoup(got.text(), "lxml")
+            headings = [h.get_text(" ", strip=True) for h in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "dt",
+                                                                            "summary", "caption"])]
+            if any(h.lower() in heading.lower() for heading in headings for h in SEARCH_HELP_TEXTS):
+                return page
+        return None
 
     def contact(self, ctx: CheckContext, session: requests.Session, url: str | None,
                 findings: list[Finding]) -> dict[str, Any]:
@@ -293,6 +341,19 @@ class EssentialsCheck:
             if not hsts:
                 findings.append(finding(self, "hsts-missing", https_url, [], "", {}))
         return state
+
+
+def reach_pages(home: str, sitemap: str | None, by_page: dict[str, list[tuple[str, str, str]]],
+                crawled: set[str]) -> list[str]:
+    """Where a visitor finds an element: the home page, the site map (網站導覽), then every crawled page one
+    link away from either, in link order."""
+    first = [home] + ([sitemap] if sitemap and sitemap != home else [])
+    out = list(first)
+    for page in first:
+        for _, url, _ in by_page.get(page, []):
+            if url in crawled and url not in out:
+                out.append(url)
+    return out
 
 
 CHECK = EssentialsCheck()

@@ -27,8 +27,9 @@ from siteaudit.checks.base import (
     today_option,
     validate_today,
 )
-from siteaudit.core.dates import PUBLISH_LABELS, UPDATE_LABELS, find_dates
+from siteaudit.core.dates import find_dates, labelled_dates
 from siteaudit.core.results import InspectionItem, SummaryField
+from siteaudit.core.urls import find_traps, trap_pages
 
 PLAN = "提升服務品質執行計畫：網站(頁)提供即時正確之資訊內容，無明顯錯誤及過期資訊情形"
 
@@ -51,13 +52,10 @@ def displayed_date(stamps: list[str]) -> tuple[date, str] | None:
     """The update date a page shows (an update label wins over a publish label), with its text."""
     best: tuple[int, date, str] | None = None
     for text in stamps:
-        rank = 0 if any(label in text for label in UPDATE_LABELS) else 1 if any(
-            label in text for label in PUBLISH_LABELS) else 2
-        for found in find_dates(text):
-            if found.date is not None:
-                if best is None or rank < best[0]:
-                    best = (rank, found.date, text)
-                break
+        for found in labelled_dates(text):
+            rank = 0 if found.kind == "update" else 1
+            if best is None or rank < best[0]:
+                best = (rank, found.date, text)
     return (best[1], best[2]) if best else None
 
 
@@ -98,8 +96,12 @@ class FreshnessCheck:
         dated: list[dict[str, Any]] = []
         no_date: list[str] = []
         within = 0
-        for page in ctx.store.pages(ctx.run_id, html_only=True):
+        pages = list(ctx.store.pages(ctx.run_id, html_only=True))
+        trapped = trap_pages(find_traps(ctx.store.trap_cuts(ctx.run_id), [(p["url"], p["found_on"]) for p in pages]))
+        for page in pages:
             url = page["url"]
+            if url in trapped:  # a calendar trap's 下一天 pages: counted apart, not judged
+                continue
             stamps = json.loads(page["stamps"] or "[]")
             shown = displayed_date(stamps)
             if shown:

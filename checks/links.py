@@ -27,7 +27,7 @@ from siteaudit.checks.base import (
 )
 from siteaudit.core.results import InspectionItem, SummaryField
 from siteaudit.core.store import Target
-from siteaudit.core.urls import has_illegal_characters
+from siteaudit.core.urls import find_traps, has_illegal_characters, trap_pages
 
 PLAN = "提升服務品質執行計畫：網站資訊內容及連結抽測"
 RESOURCE_ELEMENTS = frozenset({"img", "script", "link", "iframe", "frame", "object", "embed", "source", "video",
@@ -64,6 +64,8 @@ RULES = rule_table(
          "提升服務品質執行計畫：資訊標題應與內容一致"),
     Rule("non-descriptive-text", "notice", "連結文字無法說明目的（如「請按此」）",
          "Non-descriptive link text (e.g. 'click here')", "網站無障礙規範 2.4.4"),
+    Rule("crawler-trap", "notice", "發現爬蟲陷阱（如無限延伸的日曆），已截斷",
+         "Crawler trap found (an endless calendar…) and cut", "提升服務品質執行計畫：網站資訊內容及連結抽測"),
 )
 
 
@@ -121,6 +123,7 @@ class LinksCheck:
         SummaryField("targets_checked", "檢查的網址", "Distinct URLs checked", "個"),
         SummaryField("broken", "失效連結", "Broken links", "個"),
         SummaryField("could_not_verify", "無法驗證", "Could not verify", "個"),
+        SummaryField("trap_pages", "陷阱頁（不列入檢查）", "Trap pages (not audited)", "頁"),
     )
 
     def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
@@ -145,6 +148,9 @@ class LinksCheck:
         checked: set[str] = set()
         url_info: dict[str, tuple[Any, ...]] = {}
         text_cache: dict[tuple[str, str], tuple[str, dict[str, Any]] | None] = {}
+        traps = find_traps(ctx.store.trap_cuts(ctx.run_id),
+                           [(p["url"], p["found_on"]) for p in ctx.store.pages(ctx.run_id)])
+        trapped = trap_pages(traps)  # counted apart: no title or text judgement on or about them
 
         def note_all(rule: str, url: str, pages: list[str], text: str, element: str, ev: dict[str, Any],
                      raw: str | None = None) -> None:
@@ -183,16 +189,16 @@ class LinksCheck:
             if rule == "broken-link" and element in RESOURCE_ELEMENTS:
                 rule = "broken-resource"
             if rule:
-                note_all(rule, url, pages, text, element, ev)
+                note_all(rule, url, pages, text, element, ev, raw=raw)
             for extra, extra_ev in notices:
-                note_all(extra, url, pages, text, element, extra_ev)
+                note_all(extra, url, pages, text, element, extra_ev, raw=raw)
             if http_host:
                 mixed = [p for p in pages if is_mixed_content(p, url, element)] if https_pages else []
                 if mixed:
-                    note_all("mixed-content", url, mixed, text, element, {"host": http_host})
+                    note_all("mixed-content", url, mixed, text, element, {"host": http_host}, raw=raw)
                 if http_host in https_hosts and len(mixed) < len(pages):
                     note_all("insecure-link", url, [p for p in pages if p not in mixed], text, element,
-                             {"host": http_host})
+                             {"host": http_host}, raw=raw)
             if page_target is not None and element in ("a", "area"):
                 if fragment and page_target.anchors is not None:
                     wanted = unquote(fragment)
@@ -200,27 +206,32 @@ class LinksCheck:
                     if wanted not in page_target.anchors and fragment not in page_target.anchors \
                             and wanted.lower() != "top":
                         note_all("missing-fragment", f"{url}#{fragment}", pages, text, element,
-                             {"fragment": fragment})
-                others = [p for p in pages if p != url]  # a link to the page itself says nothing of its title
-                if text and others:
+                             {"fragment": fragment}, raw=raw)
+                # a link to the page itself says nothing of its title; trap pages are not audited
+                others = [p for p in pages if p != url and p not in trapped]
+                if text and others and url not in trapped:
                     key = (url, text)
                     if key not in text_cache:
                         text_cache[key] = self.text_rule(text, page_target, opts, title_words)
                     if text_cache[key]:
                         text_rule, text_ev = text_cache[key]
-                        note_all(text_rule, url, others, text, element, text_ev)
+                        note_all(text_rule, url, others, text, element, text_ev, raw=raw)
 
         for url, target in targets.items():  # pages nothing links to (the start page) are incomplete too
             key = ("incomplete-response", url)
             if target.error == "incomplete" and key not in groups:
                 groups[key] = Referrers()
                 evidence[key] = {"reason": target.error_detail}
-        findings: list[Finding] = []
+        findings: list[Finding] = [self.trap_notice(t) for t in traps]
         for (rule, url), refs in groups.items():
             ev = dict(evidence[(rule, url)])
             ev["referrers"] = refs.detail
             detail = ev.get("reason", "") if rule in ("broken-link", "broken-resource", "could-not-verify",
                                                       "incomplete-response") else ""
+            readable = readable_name(url)
+            if readable:
+                ev["file_name"] = readable
+                detail = f"{readable}：{detail}" if detail else readable
             findings.append(finding(self, rule, url, refs.pages, detail, ev))
         sort_findings(findings)
         counts: dict[str, int] = defaultdict(int)
@@ -232,9 +243,23 @@ class LinksCheck:
             "links": link_count,
             "broken": counts["broken-link"] + counts["broken-resource"],
             "could_not_verify": counts["could-not-verify"],
+            "trap_pages": len(trapped),
+            "trap_urls_skipped": sum(t.skipped for t in traps),
             "by_rule": dict(sorted(counts.items())),
         }
         return CheckResult(findings, summary)
+
+    def trap_notice(self, trap: Any) -> Finding:
+        """One notice per trap: its path, what grows, how many URLs were skipped and pages set apart."""
+        what = {"growing-parameter": "參數逐頁遞增", "query-cap": "查詢字串組合過多",
+                "repeated-path-segments": "路徑重複"}.get(trap.reason, trap.reason)
+        params = f"（參數 {'、'.join(trap.parameters)}）" if trap.parameters else ""
+        detail = f"{urlsplit(trap.path).path}{params}{what}：略過 {trap.skipped} 個網址"
+        if trap.pages:
+            detail += f"，{len(trap.pages)} 頁只經由陷阱到達，不列入檢查"
+        return finding(self, "crawler-trap", trap.path, sorted(trap.pages)[:50], detail,
+                       {"path": trap.path, "reason": trap.reason, "parameters": trap.parameters,
+                        "skipped": trap.skipped, "trap_pages": len(trap.pages), "examples": trap.examples})
 
     def judge(self, url: str, targets: dict[str, Target], accepted: dict[str, set[int]],
               max_redirects: int) -> tuple[str | None, dict[str, Any]]:
@@ -319,6 +344,15 @@ class LinksCheck:
         if wanted and words and not (words & wanted):
             return "title-mismatch", {"title": final.title, "h1": final.h1}
         return None
+
+def readable_name(url: str) -> str | None:
+    """The decoded last path segment of a percent-encoded URL (年度預算.pdf for %E5%B9%B4…), else None."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    if "%" not in name:
+        return None
+    decoded = unquote(name, errors="replace")
+    return decoded if decoded != name and "\ufffd" not in decoded else None
+
 
 def _href_problem(raw: str | None) -> str:
     if raw is None or not raw.strip():

@@ -26,6 +26,7 @@ from siteaudit.checks.base import (
 from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import parse_date
 from siteaudit.core.results import InspectionItem, SummaryField
+from siteaudit.core.urls import find_traps, trap_pages
 
 SPEC = "行政機關電子資料流通詮釋資料及分類檢索規範"
 PLAN = "提升服務品質執行計畫：加註主題、施政、服務分類並定期檢測 Meta data，通過比率100%"
@@ -35,9 +36,9 @@ DC_FIELDS = ["DC.Title", "DC.Creator", "DC.Subject", "DC.Description", "DC.Contr
 CATEGORY_FIELDS = ["Category.Theme", "Category.Cake", "Category.Service"]
 SCHEMES = {"category.theme": "theme", "category.cake": "cake", "category.service": "service"}
 SHAPES = {"theme": re.compile(r"^\d[0-9Z]0$"), "cake": re.compile(r"^[A-Z][0-9A-Z]{2}$"),
-          "service": re.compile(r"^[A-Z][0-9A-Z]{2}$")}
+          "service": re.compile(r"^[1-9A-Z][0-9A-Z]{2}$")}  # top classes 100 生育保健 … 900, A00 … I00
 SHAPE_TEXT = {"theme": "three digits such as 770 or 8Z0", "cake": "a letter and two characters such as C21",
-              "service": "a letter and two characters such as E41"}
+              "service": "a letter or digit and two characters such as E41 or 100"}
 IDENTIFIER = re.compile(r"^[0-9A-Z]{9}[A-Z](\d{4})?([-_/:].*)?$")
 DATA = Path(__file__).parent / "data"
 KEYWORD_NAMES = ("keywords", "dc.keywords")
@@ -53,8 +54,8 @@ RULES = rule_table(
          SPEC),
     Rule("wrong-scheme-code", "error", "分類代碼格式不符該分類", "Classification code has another scheme's shape", SPEC),
     Rule("unknown-code", "error", "分類代碼不在代碼表中", "Classification code not in the code list", SPEC),
-    Rule("unlisted-code", "warning", "分類代碼不在（未完整的）代碼表中",
-         "Classification code not in the (incomplete) code list", SPEC),
+    Rule("unlisted-code", "notice", "分類代碼不在（未完整的）代碼表中，請人工確認",
+         "Classification codes not in the (incomplete) code lists: check them by hand", SPEC),
     Rule("template-constant", "warning", "全站詮釋資料為固定值，未描述各頁內容",
          "The same metadata value on every page (template constant)", PLAN),
 )
@@ -106,6 +107,7 @@ class MetadataCheck:
         "code_lists": {},          # {"theme" = "path.tsv", "cake" = ..., "service" = ...}
         "constant_fields": ["DC.Date", "DC.coverage.t.min", "DC.coverage.t.max", "DC.Title"],
         "constant_min_pages": 3,
+        "constant_share": 0.9,     # a value on at least this share of the pages carrying the field is a constant
     }
 
     fields = (
@@ -121,6 +123,13 @@ class MetadataCheck:
                      "行政機關電子資料流通實施要點", rate)]
 
     def validate(self, opts: dict[str, Any]) -> None:
+        unknown = set(opts["code_lists"]) - set(SHAPES)
+        if unknown:
+            raise ConfigError(f"checks.metadata.code_lists: unknown scheme {sorted(unknown)[0]!r} "
+                              f"(known: {', '.join(SHAPES)})")
+        if not 0.5 < opts["constant_share"] <= 1:
+            raise ConfigError(f"checks.metadata.constant_share: expected a share above 0.5 and at most 1, "
+                              f"got {opts['constant_share']!r}")
         self.code_lists(opts)
 
     def code_lists(self, opts: dict[str, Any]) -> dict[str, CodeList]:
@@ -140,11 +149,18 @@ class MetadataCheck:
         failing: list[str] = []
         per_field: Counter[str] = Counter()
         values: dict[str, Counter[str]] = defaultdict(Counter)
+        unlisted: dict[tuple[str, str], list[str]] = defaultdict(list)  # (field, code) -> pages
         html_pages = 0
-        for page in ctx.store.pages(ctx.run_id, html_only=True):
+        pages = list(ctx.store.pages(ctx.run_id, html_only=True))
+        trapped = trap_pages(find_traps(ctx.store.trap_cuts(ctx.run_id), [(p["url"], p["found_on"]) for p in pages]))
+        for page in pages:
+            if page["url"] in trapped:  # reached only through a crawler trap: counted apart, not checked
+                continue
             html_pages += 1
             meta = {k.lower(): v for k, v in json.loads(page["meta"] or "{}").items()}
             problems = self.page_problems(meta, required, opts, blank_ok, lists, names)
+            for item in problems.pop("unlisted-code", []):
+                unlisted[(item["field"], item["value"])].append(page["url"])
             for field in (f.lower() for f in opts["constant_fields"]):
                 if meta.get(field):
                     values[field][meta[field][0].strip()] += 1
@@ -159,11 +175,15 @@ class MetadataCheck:
                 findings.append(finding(self, rule, page["url"], [page["url"]], detail, {"fields": items},
                                         severity=severity))
         for field, counter in values.items():
-            if len(counter) == 1:
-                value, count = next(iter(counter.items()))
-                if count >= opts["constant_min_pages"]:
-                    findings.append(finding(self, "template-constant", "", [], f"{names.get(field, field)} = {value}",
-                                            {"field": names.get(field, field), "value": value, "pages": count}))
+            value, count = counter.most_common(1)[0]
+            carrying = sum(counter.values())
+            if count >= opts["constant_min_pages"] and count >= opts["constant_share"] * carrying:
+                findings.append(finding(self, "template-constant", "", [], f"{names.get(field, field)} = {value}"
+                                        + (f"（{count}/{carrying} 頁）" if count < carrying else ""),
+                                        {"field": names.get(field, field), "value": value, "pages": count,
+                                         "pages_with_field": carrying}))
+        if unlisted:
+            findings.append(self.unlisted_notice(unlisted, lists))
         passing = html_pages - len(failing)
         rate = round(100.0 * passing / html_pages, 2) if html_pages else 0.0
         summary = {
@@ -171,11 +191,21 @@ class MetadataCheck:
             "pass_rate": rate,
             "pages_passing": passing,
             "html_pages": html_pages,
+            "trap_pages": len(trapped),
             "failures_by_field": dict(sorted((k, v) for k, v in per_field.items() if v)),
             "failing_pages": failing[:200],
             "code_lists_complete": {s: c.complete for s, c in lists.items()},
         }
         return CheckResult(findings, summary)
+
+    def unlisted_notice(self, unlisted: dict[tuple[str, str], list[str]], lists: dict[str, CodeList]) -> Finding:
+        """One site-level notice for every well-shaped code the (incomplete) lists do not hold, with its pages."""
+        rows = sorted(unlisted.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        codes = [{"field": field, "code": code, "pages": len(pages), "example": pages[0],
+                  "code_list": lists[SCHEMES[field.lower()]].source} for (field, code), pages in rows]
+        detail = "、".join(f"{c['code']}（{c['field']}，{c['pages']} 頁）" for c in codes)
+        all_pages = sorted({p for pages in unlisted.values() for p in pages})
+        return finding(self, "unlisted-code", "", all_pages[:50], detail, {"codes": codes, "pages": len(all_pages)})
 
     def page_problems(self, meta: dict[str, list[str]], required: list[str], opts: dict[str, Any],
                       blank_ok: set[str], lists: dict[str, CodeList], names: dict[str, str]

@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
-from siteaudit.core.dates import PUBLISH_LABELS, UPDATE_LABELS
+from siteaudit.core.dates import PUBLISH_LABELS, UPDATE_LABELS, is_year_header
 from siteaudit.core.urlparts import redact
 from siteaudit.core.urls import UrlRules
 
@@ -99,8 +99,42 @@ def _row_of(el: Any) -> tuple[str | None, str | None, str | None]:
     if parent.tag not in CONTEXT_ROWS:
         return path, None, None
     label = _label_of(parent)
-    return (path, clean(parent.text_content())[:MAX_CONTEXT],
-            clean(label.text_content())[:MAX_CONTEXT] if label is not None else None)
+    text = _row_text(parent) if parent.tag == "tr" else clean(parent.text_content())
+    return (path, text[:MAX_CONTEXT], clean(label.text_content())[:MAX_CONTEXT] if label is not None else None)
+
+
+def _row_text(row: Any) -> str:
+    """A table row's text; a cell under a year column (年度, 年份, 公告日期) is written `年度：103/01/01｜`, so the
+    check can read its date as the record's year."""
+    headers = _column_headers(row)
+    cells = row.xpath("./td|./th")
+    if not any(is_year_header(h) for h in headers) or row in _header_rows(row):
+        return clean(row.text_content())
+    parts = []
+    for i, cell in enumerate(cells):
+        text = clean(cell.text_content())
+        header = headers[i] if i < len(headers) else ""
+        parts.append(f"{header.strip(' :：')}：{text}｜" if is_year_header(header) else text)
+    return clean(" ".join(parts))
+
+
+def _header_rows(row: Any) -> list[Any]:
+    table = row.getparent()
+    while table is not None and table.tag != "table":
+        table = table.getparent()
+    if table is None:
+        return []
+    head = table.xpath("./thead/tr")
+    if head:
+        return head[:1]
+    first = table.xpath("./tr[1]|./tbody/tr[1]")
+    return first[:1] if first and first[0].xpath("./th") and not first[0].xpath("./td") else []
+
+
+def _column_headers(row: Any) -> list[str]:
+    """The header texts of the columns of `row`'s table (its thead row, or a first row of th cells)."""
+    heads = _header_rows(row)
+    return [clean(c.text_content()) for c in heads[0].xpath("./th|./td")] if heads else []
 
 
 def _label_of(row: Any) -> Any:

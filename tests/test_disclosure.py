@@ -197,3 +197,21 @@ def test_a_year_naming_the_whole_listing_counts_for_its_links_but_a_range_does_n
         return f"<dl><dt>{roc}年度</dt><dd>總預算</dd><dd>{link}</dd></dl>"
 
     assert budget_gap_years(tmp_path, serve, listing) == [100, 109]
+
+
+def test_a_full_date_under_a_year_or_announcement_date_header_gives_its_year(tmp_path, serve):
+    forms = {101: "101/01/01", 102: "102.01.01", 104: "1040101", 105: "2016-01-01", 106: "民國106年1月1日"}
+
+    def row(roc: int, link: str) -> str | None:
+        link += "下載</a>"
+        if roc == 103:  # only an upload day, under 上傳日期: not a record year
+            return (f"<table><thead><tr><th>上傳日期</th><th>檔案</th></tr></thead>"
+                    f"<tr><td>{roc}/01/01</td><td>{link}</td></tr></table>")
+        if roc == 108:
+            return None
+        if roc % 2:
+            day = forms.get(roc, f"{roc}/01/01")
+            return f"<table><tr><th>年度</th><th>檔案</th></tr><tr><td>{day}</td><td>{link}</td></tr></table>"
+        return f"<h4>公告日期</h4><ul><li>{roc + 1911}-07-01 {link}</li></ul>"
+
+    assert budget_gap_years(tmp_path, serve, row) == [103, 108]

@@ -51,6 +51,9 @@ def site(tmp_path_factory):
         "future.html": page("未來", stamp="發布日期：125年3月1日"),
         "notice.html": page("停水公告", stamp="發布日期：115年11月20日"),
         "clock.html": page("伺服器時鐘錯誤", stamp=None),
+        # 更新 inside a sentence is a word, not an update label: the page's date is its 發布日期
+        "works.html": page("加壓站工程", "<p>預定於115年12月6日停水，因辦理加壓站設備更新，請預先儲水。</p>",
+                           stamp="發布日期：115年11月20日"),
     }
     for name, html in pages.items():
         (root / name).write_text(html, encoding="utf-8")
@@ -58,7 +61,7 @@ def site(tmp_path_factory):
     set_file_times(root / "nodate.html", NOW - timedelta(days=200))
     set_file_times(root / "clock.html", NOW + timedelta(days=40))  # a server clock or file copy gone wrong
     links = "".join(f'<a href="/{n}">{n}</a> ' for n in ("roc.html", "ad.html", "stale.html", "nodate.html",
-                                                           "future.html", "water.html", "clock.html"))
+                                                           "future.html", "water.html", "clock.html", "works.html"))
     links += f'<a href="/notice.html">停水公告（{announce_day.year - 1911}年{announce_day.month}月{announce_day.day}日）</a>'
     form = '<form action="/search" method="get" role="search"><label for="q">搜尋</label><input id="q" name="q"></form>'
     (root / "index.html").write_text(page("首頁", form + links), encoding="utf-8")
@@ -131,7 +134,7 @@ def test_freshness_reads_roc_and_ad_update_dates_and_flags_stale_future_and_unda
     assert dates["roc.html"]["date"] == "2026-10-20" and dates["ad.html"]["date"] == "2026-09-30"
     # the undated page is still judged, by its Last-Modified header
     assert dates["nodate.html"]["source"] == "Last-Modified" and dates["nodate.html"]["date"] == (TODAY - timedelta(days=200)).isoformat()
-    assert summary["pages_dated"] == 15 and summary["pages_without_displayed_date"] == 2
+    assert summary["pages_dated"] == 16 and summary["pages_without_displayed_date"] == 2
 
 
 def test_a_last_modified_after_the_audit_day_is_a_server_clock_notice_not_a_displayed_future_date(site, tmp_path):
@@ -143,6 +146,55 @@ def test_a_last_modified_after_the_audit_day_is_a_server_clock_notice_not_a_disp
     assert "clock.html" not in {r["url"].rsplit("/", 1)[-1] for r in doc["summary"]["freshness"]["stalest"]}
 
 
+@pytest.mark.parametrize("stamp, shown", [
+    ("更新日期：115年11月1日", date(2026, 11, 1)),
+    ("發布單位：工務課｜最後更新 2026-09-30 14:00", date(2026, 9, 30)),
+    ("資料更新:115.10.20", date(2026, 10, 20)),
+    ("上版日期 1151002", date(2026, 10, 2)),
+    ("預定於115年12月6日停水，因辦理加壓站設備更新，請預先儲水。", None),
+    ("本頁更新日期另行公告", None),
+    ("設備更新日期115年12月6日", None),
+    ("更新日期：請洽承辦人", None),
+])
+def test_an_update_label_counts_only_as_a_label_followed_by_a_date(stamp, shown):
+    got = displayed_date([stamp])
+    assert (got[0] if got else None) == shown
+
+
 def test_an_update_label_wins_over_a_publish_label():
     got = displayed_date(["發布日期：115年1月2日", "更新日期：115年3月4日"])
     assert got is not None and got[0] == date(2026, 3, 4)
+
+
+def test_elements_count_from_the_site_map_or_one_hop_and_search_help_from_a_heading(serve, tmp_path):
+    simple = lambda title, body="": (f'<html lang="zh-Hant"><head><title>{title}</title></head><body><h1>{title}</h1>'  # noqa: E731
+                                     f'{body}</body></html>')
+    mark = ('<a href="https://accessibility.moda.gov.tw/Applications/Detail?category=20261126" title="無障礙網站">'
+            '<img src="https://accessibility.moda.gov.tw/Content/images/mark.png" alt="通過AA檢測等級無障礙網頁檢測"></a>')
+    pages = {
+        "index.html": simple("首頁", '<a href="/sitemap.html">網站導覽</a><a href="/open.html">主動公開資訊</a>'
+                                     f'<a href="/guide.html">網站使用說明</a>{mark}'),
+        "sitemap.html": simple("網站導覽", '<a href="/services.html">便民服務</a>'),
+        "services.html": simple("便民服務", '<a href="/faq.html">常見問答</a>'),  # one hop from the site map
+        "open.html": simple("主動公開資訊", '<a href="/whitepaper.html">為民服務白皮書</a><a href="/deeper.html">更多</a>'),
+        "deeper.html": simple("更多", '<a href="/privacy.html">隱私權政策</a>'),  # two hops from home: not counted
+        "guide.html": simple("網站使用說明", "<h2>操作說明</h2><p>…</p><h2>檢索說明</h2><p>輸入關鍵字…</p>"),
+        "faq.html": simple("常見問答"), "whitepaper.html": simple("為民服務白皮書"), "privacy.html": simple("隱私權政策"),
+    }
+    for name, html in pages.items():
+        (tmp_path / name).write_text(html, encoding="utf-8")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                       site={"exclude": ["^https://accessibility"]},
+                       extra=f'[checks.essentials]\nhttps_url = "{server.base}/"\n')
+    run_cli("audit", "--config", str(cfg), "--checks", "essentials", "--out", str(tmp_path / "out"))
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    summary = doc["summary"]["essentials"]
+    found, found_on = summary["elements_found"], summary["elements_found_on"]
+    assert found_on["faq"] == server.base + "/services.html"
+    assert found_on["whitepaper"] == server.base + "/open.html"
+    assert found["accessibility"].startswith("https://accessibility.moda.gov.tw/Applications/Detail")
+    assert summary["search_help_on"] == server.base + "/guide.html"
+    missing = {f["evidence"]["element"] for f in doc["findings"] if f["rule"] == "element-missing"}
+    assert "privacy" in missing and "faq" not in missing
+    assert not any(f["rule"] == "search-help-missing" for f in doc["findings"])

@@ -43,7 +43,10 @@ def link_audit(tmp_path_factory):
     alt_srv, secure_srv, bad_srv, busy_srv = servers
     (alt / "x.html").write_text(PAGE.format(title="外部頁面", body="ok"), encoding="utf-8")
     (secure / "secure.html").write_text(PAGE.format(title="安全頁面", body="ok"), encoding="utf-8")
-    (main / "ok.html").write_text(PAGE.format(title="正常頁面", body='<p id="present">有錨點</p>'), encoding="utf-8")
+    (main / "ok.html").write_text(PAGE.format(title="正常頁面", body='<p id="present">有錨點</p><p id="a|b">直線</p>'),
+                                  encoding="utf-8")
+    (main / "base.html").write_text('<html><head><title>基底頁</title><base href="/deep/"></head><body>'
+                                    '<a href="C.html">基底連結</a></body></html>', encoding="utf-8")
     (main / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n0000")
     insecure_http = f"http://localhost:{alt_srv.port}/x.html"
     links = {
@@ -70,6 +73,8 @@ def link_audit(tmp_path_factory):
         "": "空白連結", "#": "井字號", "javascript:void(0)": "腳本連結", "bad page.html": "有空白的網址",
         "foo:bar": "未知協定", "mailto:someone@@example": "錯誤信箱", "tel:call-me": "錯誤電話",
         "mailto:service@example.gov.tw": "正確信箱", "tel:+886-2-2345-6789": "正確電話",
+        "http://": "空主機網址", "ok.html#a|b": "正常頁面直線錨點", "base.html": "基底頁",
+        "%E5%B9%B4%E5%BA%A6%E9%A0%90%E7%AE%97.pdf": "年度預算（PDF）",
     }
     body = "".join(f'<a href="{href}">{text}</a>\n' for href, text in links.items())
     body += '<a href="ok.html">完全無關的文字</a><a href="ok.html">請按此</a><img src="nope.png" alt="不見的圖">'
@@ -122,7 +127,7 @@ EXPECTED = {
     "/ok.html#absent": "missing-fragment",
     "": "invalid-href", "#": "invalid-href", "javascript:void(0)": "invalid-href", "foo:bar": "invalid-href",
     "mailto:someone@@example": "invalid-href", "tel:call-me": "invalid-href",
-    "bad page.html": "invalid-href", "/bad%20page.html": "broken-link",
+    "bad page.html": "invalid-href", "/bad%20page.html": "broken-link", "http://": "invalid-href",
 }
 
 
@@ -230,3 +235,21 @@ def test_external_results_are_cached_between_runs_within_the_ttl(serve, tmp_path
         doc = json.loads((tmp_path / f"o{len(runs) - 1}" / "findings.json").read_text(encoding="utf-8"))
         assert [f["url"].rsplit("/", 1)[-1] for f in doc["findings"] if f["rule"] == "broken-link"] == ["gone.html"]
     assert runs[0] > 0 and runs[1] == runs[0] and runs[2] > runs[1]
+
+
+def test_a_pipe_in_a_fragment_is_a_valid_link_as_browsers_parse_it(link_audit):
+    assert "ok.html#a|b" not in link_audit["by_url"]
+    assert not {"/ok.html#a|b", "/ok.html#a%7Cb"} & set(link_audit["by_url"])
+
+
+def test_a_broken_link_shows_the_href_the_page_wrote_beside_the_resolved_url(link_audit):
+    base = link_audit["base"]
+    through_base = next(f for f in link_audit["doc"]["findings"] if f["url"] == base + "/deep/C.html")
+    assert through_base["rule"] == "broken-link"
+    assert through_base["evidence"]["referrers"] == [{"page": base + "/base.html", "text": "基底連結", "element": "a",
+                                                      "href": "C.html"}]
+
+
+def test_a_percent_encoded_chinese_file_name_is_shown_decoded(link_audit):
+    pdf = next(f for f in link_audit["doc"]["findings"] if "%E5%B9%B4" in f["url"])
+    assert pdf["evidence"]["file_name"] == "年度預算.pdf" and "年度預算.pdf" in pdf["message"]

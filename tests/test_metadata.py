@@ -92,15 +92,19 @@ def test_dates_must_parse_and_coverage_must_be_ordered(metadata_audit):
     assert metadata_audit["rules"]["dates.html"] >= {"bad-date", "coverage-order"}
 
 
-def test_codes_of_the_wrong_scheme_shape_are_errors_and_unlisted_codes_warnings(metadata_audit):
+def test_codes_of_the_wrong_scheme_shape_are_errors_and_unlisted_codes_one_site_notice(metadata_audit):
     wrong = {i["field"]: i["value"] for i in metadata_audit["fields"][("codes.html", "wrong-scheme-code")]}
     assert wrong == {"Category.Theme": "C21", "Category.Cake": "812"}
-    unlisted = metadata_audit["fields"][("codes.html", "unlisted-code")]
-    assert [i["value"] for i in unlisted] == ["E41"]
+    assert ("codes.html", "unlisted-code") not in metadata_audit["fields"]
+    notices = [f for f in metadata_audit["doc"]["findings"] if f["rule"] == "unlisted-code"]
+    assert len(notices) == 1 and notices[0]["severity"] == "notice" and notices[0]["url"] == ""
+    codes = {(c["field"], c["code"]): c["pages"] for c in notices[0]["evidence"]["codes"]}
+    assert codes == {("Category.Service", "E41"): 1, ("Category.Theme", "990"): 1}
 
 
 def test_repeated_fields_are_each_validated(metadata_audit):
-    assert [i["value"] for i in metadata_audit["fields"][("repeat.html", "unlisted-code")]] == ["990"]
+    notice = next(f for f in metadata_audit["doc"]["findings"] if f["rule"] == "unlisted-code")
+    assert notice["pages"] == sorted(notice["pages"]) and any(p.endswith("/repeat.html") for p in notice["pages"])
     assert "repeat.html" not in metadata_audit["doc"]["summary"]["metadata"]["failing_pages"]
 
 
@@ -147,3 +151,39 @@ def test_a_malformed_code_list_is_an_error_naming_file_and_line(tmp_path: Path):
     bad.write_text("800 衛生福利勞動\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"theme.tsv:1: expected"):
         load_code_list("theme", bad)
+
+
+def test_a_value_on_ninety_percent_of_pages_is_a_template_constant_and_unlisted_codes_are_one_notice(tmp_path, serve):
+    pages = {f"p{i}.html": page(f"第{i}頁", gov(date="2026-01-05" if i == 9 else "2008-02-09",
+                                                 min="2001-01-01" if i >= 8 else "2007-11-09", service="E41",
+                                                 cake="C21" if i % 2 else "B10"))
+             for i in range(10)}
+    for name, html in pages.items():
+        (tmp_path / name).write_text(html.replace("環境部-空氣污染排放查詢", name), encoding="utf-8")
+    (tmp_path / "index.html").write_text('<html><body>' + "".join(f'<a href="{n}">{n}</a>' for n in pages)
+                                         + "</body></html>", encoding="utf-8")
+    _, doc = audit_fixture(tmp_path, serve(tmp_path).base, "metadata")
+    constants = {f["evidence"]["field"]: f["evidence"] for f in doc["findings"] if f["rule"] == "template-constant"}
+    assert constants["DC.Date"]["value"] == "2008-02-09" and constants["DC.Date"]["pages"] == 9  # one page differs
+    assert "DC.coverage.t.min" not in constants  # 8 of 10: not a constant
+    notices = [f for f in doc["findings"] if f["rule"] == "unlisted-code"]
+    assert len(notices) == 1
+    assert {(c["code"], c["pages"]) for c in notices[0]["evidence"]["codes"]} == {("E41", 10), ("C21", 5)}
+    assert "E41（Category.Service，10 頁）" in notices[0]["message"]
+
+
+def test_the_shipped_service_list_holds_all_eighteen_top_classes():
+    codes = load_code_list("service", DATA / "codes-service.tsv").codes
+    top = [c for c in codes if c.endswith("00")]
+    assert len(top) == 18 and codes["100"] == "生育保健" and codes["I00"] == "公共資訊"
+    assert len(load_code_list("cake", DATA / "codes-cake.tsv").codes) >= 117
+
+
+def test_users_point_the_check_at_their_own_code_lists(tmp_path, serve):
+    own = tmp_path / "service.tsv"
+    own.write_text("# complete: true\nB00\t就醫\nB11\t健保納保\tB00\n", encoding="utf-8")
+    (tmp_path / "index.html").write_text(page("首頁", gov(service="E41")), encoding="utf-8")
+    _, doc = audit_fixture(tmp_path, serve(tmp_path).base, "metadata",
+                           extra=f'[checks.metadata.code_lists]\nservice = "{own}"\n')
+    unknown = [f for f in doc["findings"] if f["rule"] == "unknown-code"]
+    assert unknown and unknown[0]["evidence"]["fields"][0]["code_list"] == str(own)

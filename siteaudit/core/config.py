@@ -47,7 +47,7 @@ class CrawlConfig:
     concurrency: int = 8
     concurrency_per_host: int = 4
     autothrottle: bool = True
-    autothrottle_target_concurrency: float = 2.0
+    autothrottle_target_concurrency: float = 6.0
     obey_robots: bool = True
     sitemaps: bool = True
     max_sitemaps: int = 50            # sitemaps read at most (indexes included)

@@ -16,9 +16,13 @@ from datetime import date
 
 ROC_OFFSET = 1911
 # Labels of a displayed date: an update label wins over a publish label (the crawl keeps the texts around
-# them, the freshness check reads their dates).
-UPDATE_LABELS = ("更新", "最後更新", "修改日期", "Updated", "updated")
-PUBLISH_LABELS = ("發布", "發佈", "公告日期", "上版")
+# them, the freshness check reads their dates). A label counts only where a label stands: at the start of
+# an element or line, or after a separator, and followed by a date (labelled_dates); 更新 inside a sentence
+# (因辦理加壓站設備更新) is a word, not a label. Longer labels first: the regex tries them in order.
+UPDATE_LABELS = ("最後更新日期", "最後更新時間", "最後更新", "資料更新日期", "資料更新時間", "資料更新", "更新日期",
+                 "更新時間", "修改日期", "修訂日期", "異動日期", "Last updated", "Last modified", "Updated")
+PUBLISH_LABELS = ("發布日期", "發佈日期", "發布時間", "發佈時間", "公告日期", "上版日期", "上架日期", "上稿日期",
+                  "刊登日期", "張貼日期", "Published")
 TAIPEI = dt.timezone(dt.timedelta(hours=8), "Asia/Taipei")  # Taiwan keeps no daylight saving
 _NOT_NUMBER_BEFORE = r"(?<![\d,./-])(?<!第)"
 _NOT_DIGIT_BEFORE = r"(?<![\d,.])(?<!第)"
@@ -178,3 +182,53 @@ def roc_date_label(when: time.struct_time | date) -> str:
     else:
         year, month, day = when.year, when.month, when.day
     return f"中華民國{ad_to_roc(year)}年{month}月{day}日"
+
+
+_LABEL_START = r"(?:^|(?<=[\s|｜│/／,，;；、。.\]】)）>:：]))"
+_LABELLED = re.compile(
+    _LABEL_START + "(?P<label>" + "|".join(re.escape(x) for x in (*UPDATE_LABELS, *PUBLISH_LABELS)) + ")"
+    + r"\s*(?:[:：]|\s|-|－)?\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LabelledDate:
+    """A date shown under an update or publish label."""
+
+    kind: str   # update | publish
+    label: str
+    date: date
+
+
+def labelled_dates(text: str) -> list[LabelledDate]:
+    """The dates `text` shows under an update or publish label, in order: a label at the start of the text,
+    of a line, or after a separator, followed at once by a full date."""
+    out: list[LabelledDate] = []
+    lowered = {x.lower(): x for x in UPDATE_LABELS}
+    for m in _LABELLED.finditer(text or ""):
+        rest = text[m.end():m.end() + 40]
+        dates = find_dates(rest)
+        if dates and dates[0].start == 0 and dates[0].date is not None:
+            kind = "update" if m.group("label").lower() in lowered else "publish"
+            out.append(LabelledDate(kind, m.group("label"), dates[0].date))
+    return out
+
+
+# Headers of a column or list whose cells are record years even when written as a full date (103/01/01 under
+# 年度 is the record of 103, not an upload day).
+YEAR_HEADERS = ("年度", "年份", "年別", "公告日期")
+_HEADED_CELL = re.compile("(?:" + "|".join(YEAR_HEADERS) + r")：(?P<cell>[^｜]*)")
+
+
+def is_year_header(text: str | None) -> bool:
+    """A column or list header naming record years: 年度, 年份, 公告日期 (with spaces or a colon around)."""
+    return (text or "").strip(" :：\u3000").replace(" ", "") in YEAR_HEADERS
+
+
+def headed_years(row_text: str | None, listing_label: str | None = None) -> set[int]:
+    """Years of a listing row given under a year header: `年度：103/01/01` cells the crawl wrote for a table
+    column headed 年度, or the whole row of a list headed 年度 / 公告日期."""
+    if not row_text:
+        return set()
+    if is_year_header(listing_label):
+        return find_years(row_text)
+    return {y for m in _HEADED_CELL.finditer(row_text) for y in find_years(m.group("cell"))}

@@ -405,6 +405,12 @@ class Store:
         return int(self.db.execute("SELECT COUNT(*) FROM pages WHERE run_id=? AND (error IS NULL OR error NOT "
                                    "LIKE 'trap:%')", (run_id,)).fetchone()[0])
 
+    def trap_cuts(self, run_id: int) -> list[tuple[str, str, str | None]]:
+        """URLs the crawl cut as crawler traps and never fetched: (url, reason such as trap:growing-parameter, the
+        page that linked them)."""
+        return [(r[0], r[1], r[2]) for r in self.db.execute(
+            "SELECT url, error, found_on FROM pages WHERE run_id=? AND error LIKE 'trap:%' ORDER BY url", (run_id,))]
+
     def frontier(self, run_id: int) -> list[tuple[str, str, int, str]]:
         """Targets linked from stored pages (or redirected to) that were never fetched: (url, scope, depth, found_on)."""
         rows = self.db.execute(

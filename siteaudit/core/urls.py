@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -22,6 +22,8 @@ ASSET_ELEMENTS = frozenset({"img", "script", "source", "embed", "object", "input
 PAGE_LINK_RELS = frozenset({"alternate", "canonical", "next", "prev", "help", "search", "index", "home"})
 UNCHECKED_SCHEMES = frozenset({"mailto", "tel", "ftp", "data", "sms", "news", "callto", "fax"})
 ILLEGAL_URL_CHARS = re.compile(r'[\s<>"{}|\\^`]')
+ILLEGAL_FRAGMENT_CHARS = re.compile(r'[\s<>"`]')  # the URL standard's fragment set: | { } ^ are fine after #
+EMPTY_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[/\\]+(?:[?#]|$)")
 SAFE_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[A-Za-z0-9.:-]+(/[A-Za-z0-9\-._~/?#\[\]@!$&'()*+,;=]*)?$")
 DATE_LIKE = re.compile(r"^-?\d{1,8}([-/.]\d{1,2}){0,2}$")
 
@@ -128,6 +130,8 @@ class UrlRules:
             return Resolved(None, "", "unchecked")
         if scheme and scheme not in ("http", "https"):
             return Resolved(None, "", "invalid")
+        if scheme and EMPTY_HOST.match(href):  # "http://": the URL standard has no empty host, urljoin keeps the base
+            return Resolved(None, "", "invalid")
         try:
             absolute = urljoin(base, href)
             url, fragment = self.canonical(absolute)
@@ -212,4 +216,57 @@ def _grows(parent_query: str, query: str) -> bool:
 
 
 def has_illegal_characters(raw: str) -> bool:
-    return bool(ILLEGAL_URL_CHARS.search(raw.strip()))
+    """Characters a URL may not hold as written: before the fragment, and (fewer) in it."""
+    before, _, fragment = raw.strip().partition("#")
+    return bool(ILLEGAL_URL_CHARS.search(before) or ILLEGAL_FRAGMENT_CHARS.search(fragment))
+
+
+@dataclass
+class Trap:
+    """A crawler trap the crawl cut: where it is, what grows, how many URLs were skipped, which fetched pages
+    were only reached through it (they are counted apart, not audited)."""
+
+    path: str                   # scheme://host/path
+    reason: str                 # growing-parameter | repeated-path-segments | query-cap
+    parameters: list[str]
+    skipped: int
+    pages: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+
+
+def find_traps(cuts: list[tuple[str, str, str | None]], fetched: list[tuple[str, str | None]]) -> list[Trap]:
+    """Group the crawl's trap cuts by path; a growing-parameter trap's pages are the fetched pages of that path
+    reached from a page of the same path (the calendar's own 下一天 links), not its entry page."""
+    traps: dict[tuple[str, str], Trap] = {}
+    for url, error, found_on in cuts:
+        parts = urlsplit(url)
+        path = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        reason = error.split(":", 1)[1] if ":" in error else error
+        trap = traps.setdefault((path, reason), Trap(path, reason, [], 0))
+        trap.skipped += 1
+        if len(trap.examples) < 3:
+            trap.examples.append(url)
+        if found_on and reason == "growing-parameter":
+            before = dict(parse_qsl(urlsplit(found_on).query, keep_blank_values=True))
+            after = dict(parse_qsl(parts.query, keep_blank_values=True))
+            for key in sorted(k for k in after if before.get(k) != after[k]):
+                if key not in trap.parameters:
+                    trap.parameters.append(key)
+        elif reason == "query-cap":
+            for key, _ in parse_qsl(parts.query, keep_blank_values=True):
+                if key not in trap.parameters:
+                    trap.parameters.append(key)
+    growing = {t.path: t for t in traps.values() if t.reason == "growing-parameter"}
+    cut = {url for url, _, _ in cuts}
+    for url, found_on in fetched:
+        if url in cut:
+            continue
+        parts = urlsplit(url)
+        trap = growing.get(urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")))
+        if trap is not None and parts.query and found_on and found_on.split("?", 1)[0] == trap.path:
+            trap.pages.append(url)
+    return sorted(traps.values(), key=lambda t: (t.path, t.reason))
+
+
+def trap_pages(traps: list[Trap]) -> set[str]:
+    return {p for t in traps for p in t.pages}

@@ -1,0 +1,64 @@
+"""AutoThrottle that learns a host's pace from every prompt answer and slows down only when the host says so.
+
+Scrapy's AutoThrottle starts each host at 5 s and never lowers the delay on a non-200 answer, so a site
+with many broken links is crawled at one request per 5 s. Here the first answer sets the delay, every
+answer (404 included) is a latency sample, and only 429, 503 and timeouts double a host's delay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Request
+from scrapy.extensions.throttle import AutoThrottle
+from scrapy.http import Response
+
+SLOW_DOWN_STATUSES = frozenset({429, 503})  # the server asks for less
+SLOW_DOWN_FLOOR = 1.0  # seconds: a host that asked to slow down waits at least this long between requests
+TIMEOUT_ERRORS = ("TimeoutError", "TCPTimedOutError", "DownloadTimeoutError", "ResponseNeverReceived")
+
+
+def next_delay(delay: float, latency: float, status: int | None, target_concurrency: float, sampled: bool,
+               min_delay: float, max_delay: float) -> float:
+    """The host's new delay after an answer of `status` (None: a timeout) that took `latency` seconds."""
+    if status is None or status in SLOW_DOWN_STATUSES:
+        slowed = max(delay * 2, SLOW_DOWN_FLOOR, latency / target_concurrency)
+        return min(max(min_delay, slowed), max_delay)
+    target = latency / target_concurrency
+    new = target if not sampled else max(target, (delay + target) / 2)
+    return min(max(min_delay, new), max_delay)
+
+
+class PoliteThrottle(AutoThrottle):
+    """AUTOTHROTTLE_* settings as in Scrapy; AUTOTHROTTLE_START_DELAY is the delay before a host's first answer."""
+
+    def _adjust_delay(self, slot: Any, latency: float, response: Response) -> None:
+        slot.delay = next_delay(slot.delay, latency, response.status, self.target_concurrency,
+                                getattr(slot, "sa_sampled", False), self.mindelay, self.maxdelay)
+        slot.sa_sampled = True
+
+    def timed_out(self, request: Request) -> None:
+        """A request that timed out: its host is slowed down like one that answered 503."""
+        _, slot = self._get_slot(request, None)  # type: ignore[arg-type]
+        if slot is not None:
+            slot.delay = next_delay(slot.delay, 0.0, None, self.target_concurrency, True,
+                                    self.mindelay, self.maxdelay)
+
+
+class TimeoutSlowDown:
+    """Downloader middleware telling PoliteThrottle about timeouts, which Scrapy's signals do not report."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> TimeoutSlowDown:
+        return cls(crawler)
+
+    def process_exception(self, request: Request, exception: BaseException, spider: Any = None) -> None:
+        if type(exception).__name__ not in TIMEOUT_ERRORS:
+            return None
+        for ext in self.crawler.extensions.middlewares:
+            if isinstance(ext, PoliteThrottle):
+                ext.timed_out(request)
+        return None

@@ -1,0 +1,42 @@
+"""Pace: AutoThrottle learns from every prompt answer; only 429, 503 and timeouts slow a host down."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from conftest import run_cli, write_config
+from siteaudit.crawler.throttle import SLOW_DOWN_FLOOR, next_delay
+
+
+def test_a_prompt_404_is_a_latency_sample_that_lowers_the_delay():
+    first = next_delay(0.1, 0.02, 404, 4.0, sampled=False, min_delay=0.0, max_delay=60.0)
+    assert first == 0.005  # the first answer sets the pace: latency ÷ target concurrency
+    lowered = next_delay(2.0, 0.02, 404, 4.0, sampled=True, min_delay=0.0, max_delay=60.0)
+    assert lowered < 2.0
+
+
+def test_429_503_and_timeouts_slow_a_host_down():
+    for status in (429, 503, None):
+        slowed = next_delay(0.05, 0.01, status, 4.0, sampled=True, min_delay=0.0, max_delay=60.0)
+        assert slowed >= SLOW_DOWN_FLOOR
+        assert next_delay(slowed, 0.01, status, 4.0, sampled=True, min_delay=0.0, max_delay=60.0) == 2 * slowed
+    assert next_delay(40.0, 0.01, 503, 4.0, sampled=True, min_delay=0.0, max_delay=60.0) == 60.0
+
+
+def test_a_site_full_of_broken_links_is_crawled_fast_under_polite_defaults(serve, tmp_path):
+    """Scrapy's own AutoThrottle would wait 5 s per 404 here: over six minutes for 80 of them."""
+    links = "".join(f'<li><a href="/gone/{i}.html">舊頁{i}</a></li>' for i in range(80))
+    (tmp_path / "index.html").write_text(f"<html><head><title>首頁</title></head><body><ul>{links}</ul></body></html>",
+                                         encoding="utf-8")
+    server = serve(tmp_path)
+    store = tmp_path / "s.sqlite3"
+    cfg = write_config(tmp_path / "c.toml", server.base, store,
+                       crawl={"autothrottle": True, "concurrency": 8, "concurrency_per_host": 4, "sitemaps": False})
+    start = time.monotonic()
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"), timeout=90)
+    took = time.monotonic() - start
+    assert result.returncode == 1, result.stderr  # the broken links fail the check
+    db = sqlite3.connect(store)
+    assert db.execute("SELECT COUNT(*) FROM pages WHERE status = 404").fetchone()[0] == 80
+    assert took < 45, f"80 broken links took {took:.0f} s"
