@@ -107,11 +107,6 @@ def test_init_writes_a_config_that_loads(tmp_path):
     assert_one_line_error(run_cli("init", str(path)), 2, "already exists")
 
 
-# Ground-truth entries a later rule made correct: the demo's 為民服務白皮書 is linked from 主動公開資訊, one link
-# from the home page, which is where the essentials check now looks too (docs/checks/essentials.md).
-NO_LONGER_DEFECTS = {("essentials", "element-recommended")}
-
-
 def test_the_demo_report_finds_every_deliberate_defect_of_the_registered_checks(demo_run):
     from siteaudit.checks import REGISTRY
 
@@ -124,7 +119,7 @@ def test_the_demo_report_finds_every_deliberate_defect_of_the_registered_checks(
         for ref in f["evidence"].get("referrers", []):
             found.add((f["check"], f["rule"], ref.get("href") or ""))
     missing = [d for d in demo_run["truth"]["defects"] if d["check"] in REGISTRY
-               and (d["check"], d["rule"], d["url"]) not in found and (d["check"], d["rule"]) not in NO_LONGER_DEFECTS
+               and (d["check"], d["rule"], d["url"]) not in found
                and not (d["url"] == "" and any(c == d["check"] and r == d["rule"] for c, r, _ in found))]
     assert not missing
 

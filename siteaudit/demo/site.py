@@ -282,7 +282,6 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
     files["accessibility.html"] = page("無障礙聲明", "<p>本網站通過AA檢測等級。</p>")
     files["faq.html"] = page("常見問答", "<dl><dt>如何申請用水？</dt><dd>請見用水申請。</dd></dl>", updated=None)
     defect("freshness", "no-displayed-date", "/faq.html", "no 更新日期 shown")
-    defect("essentials", "element-recommended", "", "為民服務白皮書 not linked from the home page")
     defect("essentials", "https-missing", "", "the demo is served over plain http")
     defect("essentials", "http-not-redirected", "", "http:// is not redirected to https://")
     files["search-help.html"] = page("搜尋說明", "<p>輸入關鍵字後按搜尋；查無資料時請改用較短的關鍵字。</p>")
