@@ -5,17 +5,16 @@ printable, Jinja2 with autoescape: everything from crawled pages is escaped), fi
 from __future__ import annotations
 
 import json
-import subprocess
-import tempfile
 import time
 from collections import defaultdict
+from html import escape
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from siteaudit import checks as registry
-from siteaudit.core.browser import CHROMIUM_FLAGS
+from siteaudit.core.browser import BrowserPaths, print_to_pdf
 from siteaudit.core.dates import roc_date_label
 from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
@@ -111,7 +110,7 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
     series = trend(store, run_row, verdict.items)
     items = verdict.items
     return environment().get_template("report.html.j2").render(
-        doc=doc, run=run, sections=sections, lang=lang, items=items, diff=diff,
+        doc=doc, run=run, sections=sections, lang=lang, items=items, diff=diff, undecided=verdict.undecided,
         sparks={k: sparkline(v) for k, v in series.items()},
         date_ad=time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
         date_roc=roc_date_label(time.localtime(started)),
@@ -137,12 +136,34 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, la
     return written
 
 
-def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
-    """Print the report to PDF through headless Chromium."""
-    with tempfile.TemporaryDirectory(prefix="siteaudit-pdf-") as profile:
-        subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf}",
-                        "--no-pdf-header-footer", html.resolve().as_uri()],
-                       check=True, capture_output=True, timeout=300)
+PAGE_LABEL = {"zh": '第 <span class="pageNumber"></span> 頁／共 <span class="totalPages"></span> 頁',
+              "en": 'Page <span class="pageNumber"></span> of <span class="totalPages"></span>'}
+MARGIN_STYLE = ('<div style="font-size:7.5pt;width:100%;margin:0 12mm;display:flex;justify-content:space-between;'
+                'font-family:\'Noto Sans CJK TC\',\'Noto Sans TC\',sans-serif;color:#444">')
+
+
+def page_templates(left: str, right: str = "", lang: str = "zh") -> tuple[str, str]:
+    """Header (`left` and `right`, escaped) and footer (`left` and 第 X 頁／共 Y 頁) templates for Page.printToPDF."""
+    header = f"{MARGIN_STYLE}<span>{escape(left)}</span><span>{escape(right)}</span></div>"
+    footer = f"{MARGIN_STYLE}<span>{escape(right)}</span><span>{PAGE_LABEL.get(lang, PAGE_LABEL['zh'])}</span></div>"
+    return header, footer
+
+
+def report_templates(run: dict[str, Any], lang: str = "zh") -> tuple[str, str]:
+    """The report's header and footer: agency, site and run; page X of Y."""
+    agency = (run.get("config") or {}).get("site", {}).get("agency", "")
+    started = time.strftime("%Y-%m-%d", time.localtime(run.get("started") or time.time()))
+    label = "網站稽核報告" if lang == "zh" else "Site audit report"
+    run_label = f"執行編號 {run.get('id')}" if lang == "zh" else f"run {run.get('id')}"
+    return page_templates(f"{agency}　{label}", f"{run.get('site', '')}　{run_label}　{started}", lang)
+
+
+def print_pdf(html: Path, pdf: Path, paths: BrowserPaths, header: str = "", footer: str = "",
+              landscape: bool = False) -> None:
+    """Print an HTML file to PDF through headless Chromium's DevTools (Page.printToPDF)."""
+    data = print_to_pdf(html.resolve().as_uri(), paths, header or "<span></span>", footer or "<span></span>",
+                        landscape=landscape)
+    _atomic_write(pdf, data)
 
 
 def _atomic_write(path: Path, data: str | bytes) -> Path:

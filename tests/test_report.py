@@ -6,15 +6,18 @@ import csv
 import io
 import json
 import sqlite3
+import unicodedata
 
 import pytest
 from lxml import html as lxml_html
+from pypdf import PdfReader
 
-from conftest import run_cli, write_config
+from conftest import audit_fixture, run_cli, write_config
 from siteaudit.checks import REGISTRY
 from siteaudit.core.browser import chromedriver_service, chromium_options, find_browser
 from siteaudit.reports.render import print_pdf
 
+AGENCY = "台灣自來水公司第一區管理處"
 PAGE = "<html lang='zh-Hant'><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
 
 
@@ -131,10 +134,48 @@ def test_report_command_formats_and_pdf(two_runs, tmp_path):
                      "--format", "csv")
     assert result.returncode == 0 and (tmp_path / "r" / "findings.csv").exists()
     assert not (tmp_path / "r" / "report.html").exists()
-    result = run_cli("report", "1", "--config", str(two_runs["cfg2"]), "--out", str(tmp_path / "p"), "--pdf")
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "p" / "report.pdf").read_bytes()[:5] == b"%PDF-"
     assert sqlite3.connect(two_runs["store"]).execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 2
+
+
+def test_the_pdf_has_chinese_text_an_embedded_cjk_font_and_page_numbers(tmp_path, serve):
+    (tmp_path / "index.html").write_text(PAGE.format(title="首頁", body='<a href="/gone.html">舊檔</a>'),
+                                         encoding="utf-8")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                       site={"agency": AGENCY})
+    assert run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "a")).returncode == 1
+    result = run_cli("report", "latest", "--config", str(cfg), "--out", str(tmp_path / "p"), "--pdf")
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(tmp_path / "p" / "report.pdf")
+    # Chromium's text layer maps some CJK glyphs to their compatibility forms (⾴ for 頁): compare as NFKC.
+    texts = [unicodedata.normalize("NFKC", page.extract_text()) for page in reader.pages]
+    assert "未通過" in texts[0] and "通過" in texts[0] and AGENCY in texts[0]
+    assert "第 1 頁" in texts[0] and f"共 {len(reader.pages)} 頁" in texts[0]
+    fonts = {font_name(f) for page in reader.pages for f in font_objects(page)}
+    assert any("CJK" in name for name in fonts), fonts  # glyphs drawn from a CJK font, not boxes
+    assert all(len(t.strip()) > 300 for t in texts[:-1]), [len(t) for t in texts]  # no forced near-empty page
+
+
+def font_name(font) -> str:
+    """A PDF font's name; Chromium embeds CFF fonts (Noto CJK) as Type 3, named in their descriptor."""
+    descriptor = font.get("/FontDescriptor")
+    return str(font.get("/BaseFont") or (descriptor.get_object().get("/FontName") if descriptor else ""))
+
+
+def font_objects(page):
+    resources = page.get("/Resources") or {}
+    fonts = resources.get("/Font") or {}
+    return [fonts[name].get_object() for name in fonts]
+
+
+def test_pdf_without_a_chinese_font_is_refused_with_the_install_command(demo_run, tmp_path):
+    bare = tmp_path / "fonts.conf"
+    bare.write_text("<?xml version='1.0'?><fontconfig></fontconfig>", encoding="utf-8")
+    store = demo_run["db"].execute("PRAGMA database_list").fetchone()["file"]
+    result = run_cli("report", str(demo_run["run_id"]), "--store", store, "--out", str(tmp_path / "p"), "--pdf",
+                     env={"FONTCONFIG_FILE": str(bare)})
+    assert result.returncode == 2 and "apt-get install fonts-noto-cjk" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "p" / "report.pdf").exists()
 
 
 def test_the_report_renders_in_chromium_without_console_errors_and_prints(demo_run, tmp_path):
@@ -153,7 +194,7 @@ def test_the_report_renders_in_chromium_without_console_errors_and_prints(demo_r
     finally:
         driver.quit()
     pdf = tmp_path / "report.pdf"
-    print_pdf(demo_run["out"] / "report.html", pdf, paths.chromium)
+    print_pdf(demo_run["out"] / "report.html", pdf, paths)
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
 
 
@@ -176,3 +217,44 @@ def test_the_inspection_table_says_when_the_mark_is_past_its_validity():
     assert "past its 3-year validity" in mark.measured_en
     fresh = {i.id: i for i in CHECK.inspection(summary, [])}["accessibility-mark"]
     assert "已逾" not in fresh.measured_zh
+
+
+def open_in_chromium(path, tmp_path, check) -> None:
+    """Load `path` in headless Chromium and call `check(driver)`."""
+    from selenium import webdriver
+
+    paths = find_browser()
+    assert not paths.missing
+    driver = webdriver.Chrome(service=chromedriver_service(paths, str(tmp_path)), options=chromium_options(paths))
+    try:
+        driver.get(path.as_uri())
+        check(driver)
+    finally:
+        driver.quit()
+
+
+def test_script_in_a_title_a_link_text_and_a_url_never_runs_in_the_report(tmp_path, serve):
+    evil = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
+    quoted = evil.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    (tmp_path / "index.html").write_text(PAGE.format(
+        title=quoted, body=f'<a href="/gone.html?q={quoted}">{quoted}</a><a href="/x{quoted}.html">x</a>'),
+        encoding="utf-8")
+    server = serve(tmp_path)
+    _, doc = audit_fixture(tmp_path, server.base, "links,metadata")
+    assert any("pwned" in f["url"] for f in doc["findings"])
+
+    def no_script_ran(driver) -> None:
+        assert driver.execute_script("return window.pwned === undefined")
+        assert "pwned" in driver.page_source  # shown as text
+
+    open_in_chromium(tmp_path / "out" / "report.html", tmp_path, no_script_ran)
+
+
+def test_the_first_screen_is_one_verdict_line(demo_run, tmp_path):
+    def verdict_on_first_screen(driver) -> None:
+        line = driver.find_element("id", "verdict")
+        assert line.location["y"] + line.size["height"] < 700
+        text = line.text
+        assert "未通過" in text and "10 項中" in text and "項通過" in text and f"執行編號 {demo_run['run_id']}" in text
+
+    open_in_chromium(demo_run["out"] / "report.html", tmp_path, verdict_on_first_screen)

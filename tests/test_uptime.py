@@ -181,10 +181,10 @@ def test_the_month_prints_to_pdf_in_headless_chromium(tmp_path):
     fixture_month(store)
     html = tmp_path / "uptime.html"
     html.write_text(render_html(store, "s", "第一區管理處", 2026, 11), encoding="utf-8")
-    chromium = find_browser().chromium
-    assert chromium, "chromium must be installed"
+    paths = find_browser()
+    assert not paths.missing, "chromium and chromedriver must be installed"
     pdf = tmp_path / "uptime.pdf"
-    print_pdf(html, pdf, chromium)
+    print_pdf(html, pdf, paths, landscape=True)
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 1000
 
 
