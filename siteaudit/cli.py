@@ -91,9 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     ul = sub.add_parser("uptime-log", help="the month's 全球資訊網運轉情形紀錄表 (A4 HTML or CSV)")
     ul.add_argument("--config", required=True)
     ul.add_argument("--store", help="SQLite store path")
-    ul.add_argument("--month", required=True, help="YYYY-MM")
-    ul.add_argument("--format", choices=("html", "csv"), default="html")
-    ul.add_argument("--out", type=Path, help="output file (default: uptime-YYYY-MM.html/.csv)")
+    ul.add_argument("--month", required=True, help="the month: 115-11, 115/11, 民國115年11月 or 2026-11")
+    ul.add_argument("--format", choices=("html", "pdf", "csv"), default="html",
+                    help="html (A4 landscape), pdf (printed through headless Chromium, one page) or csv")
+    ul.add_argument("--out", type=Path, help="output file (default: uptime-YYYY-MM.html/.pdf/.csv)")
 
     sc = sub.add_parser("schedule", help="print or install the crontab / systemd units (20:00 check, nightly audit)")
     sc.add_argument("action", choices=("print", "install"))
@@ -269,19 +270,27 @@ def cmd_uptime(args: argparse.Namespace) -> int:
 
 
 def cmd_uptime_log(args: argparse.Namespace) -> int:
-
+    """The month's record form: A4 landscape HTML, its PDF (one page for any month) or CSV."""
     cfg = load_config(args)
     try:
         year, month = uptime_log.parse_month(args.month)
     except ValueError as exc:
         raise ConfigError(str(exc))
+    printer = pdf_printer() if args.format == "pdf" else None
+    out = args.out or Path(f"uptime-{year}-{month:02d}.{args.format}")
     with Store(cfg.store_path()) as store:
         if args.format == "csv":
             text = uptime_log.render_csv(store, cfg.site.name, year, month)
         else:
             text = uptime_log.render_html(store, cfg.site.name, cfg.site.agency, year, month)
-    out = args.out or Path(f"uptime-{year}-{month:02d}.{args.format}")
-    out.write_text(text, encoding="utf-8")
+    if printer:
+        html = out.with_suffix(".html")
+        html.write_text(text, encoding="utf-8")
+        print_pdf(html, out, printer, *uptime_log.form_templates(cfg.site.name, cfg.site.agency, year, month),
+                  landscape=True)
+        print(f"wrote {html}")
+    else:
+        out.write_text(text, encoding="utf-8")
     print(f"wrote {out}")
     return 0
 
