@@ -298,6 +298,8 @@ def cmd_uptime_log(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
 
     load_config(args)  # a wrong config is caught now, not at 20:00
+    if args.kind == "cron" and install.dst_warning():
+        print(f"siteaudit: {install.dst_warning()}", file=sys.stderr)
     if args.action == "print":
         for name, text in install.files(args.kind, args.config, args.outdir, args.logdir).items():
             print(f"# ---- {name}\n{text}")

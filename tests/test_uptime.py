@@ -273,12 +273,22 @@ def test_uptime_log_and_note_commands(tmp_path, sites):
     assert bad.returncode == 2 and "--month" in bad.stderr
 
 
+def test_cron_runs_at_2000_taipei_in_the_servers_zone_and_warns_of_daylight_saving(tmp_path):
+    cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3")
+    utc = run_cli("schedule", "print", "--config", str(cfg), "--kind", "cron", env={"TZ": "UTC"})
+    assert utc.returncode == 0 and "\n0 12 * * * root " in utc.stdout and "\n30 18 * * * root " in utc.stdout
+    assert "daylight saving" not in utc.stderr
+    berlin = run_cli("schedule", "print", "--config", str(cfg), "--kind", "cron", env={"TZ": "Europe/Berlin"})
+    assert berlin.returncode == 0 and "daylight saving" in berlin.stderr and "--kind systemd" in berlin.stderr
+
+
 def test_schedule_files_use_taipei_time_and_real_paths(tmp_path):
     cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3")
-    result = run_cli("schedule", "print", "--config", str(cfg), "--kind", "cron")
+    result = run_cli("schedule", "print", "--config", str(cfg), "--kind", "cron", env={"TZ": "Asia/Taipei"})
     assert result.returncode == 0
-    assert "CRON_TZ=Asia/Taipei" in result.stdout and "0 20 * * *" in result.stdout
-    assert str(cfg) in result.stdout and "siteaudit" in result.stdout
+    assert "\n0 20 * * * root " in result.stdout and "\n30 2 * * * root " in result.stdout
+    assert str(cfg) in result.stdout and "siteaudit" in result.stdout and "CRON_TZ=" not in result.stdout
+    assert "daylight saving" not in result.stderr
     dest = tmp_path / "units"
     result = run_cli("schedule", "install", "--config", str(cfg), "--kind", "systemd", "--dest", str(dest),
                      "--outdir", str(tmp_path / "r"), "--logdir", str(tmp_path / "l"))
