@@ -19,12 +19,11 @@ from siteaudit.core.dates import roc_date_label
 from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
 from siteaudit.reports import export
-from siteaudit.reports.history import diff_runs, sparkline, trend
+from siteaudit.reports.history import PERCENT_ITEMS, diff_runs, figure_text, sparkline, trend
 from siteaudit.verdict.judge import Verdict
 
-DETAIL_KEYS = {"years", "items", "offenders_by_page", "failing_pages", "stalest", "mark", "elements_found",
-               "search", "https", "contact", "violations_by_rule", "by_rule", "by_type", "failures_by_field",
-               "pages_with_violations_by_level", "code_lists_complete"}
+SEVERITY_WORDS = {"zh": {"error": "錯誤", "warning": "警告", "notice": "提醒"},
+                  "en": {"error": "Error", "warning": "Warning", "notice": "Notice"}}
 FORMATS = ("html", "json", "csv", "ods")
 
 
@@ -49,17 +48,29 @@ def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, 
     }
 
 
-def pretty(value: Any) -> Any:
-    """A summary figure as shown: JSON for tables and lists, "—" for a figure that has no value."""
-    if value is None:
+def figure(value: Any, unit: str = "") -> str:
+    """A summary figure as read: numbers without a needless .0, its unit, "—" for none; never JSON."""
+    if value is None or isinstance(value, (dict, list)):
         return "—"
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, float):
+        value = f"{value:g}"
+    return f"{value}{'' if unit in ('', '%') else ' '}{unit}"
+
+
+def labelled_figures(check: Any, summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """(label, value with unit) of each summary field the check declares and the summary holds."""
+    fields = getattr(check, "fields", ()) or ()
+    return [(f.zh if lang == "zh" else f.en, figure(summary[f.key], f.unit)) for f in fields
+            if f.key in summary and summary[f.key] is not None]
 
 
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("siteaudit.reports", "templates"), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters["pretty"] = pretty
+    env.filters["figure"] = figure
+    env.globals["figure_text"] = figure_text
     return env
 
 
@@ -95,8 +106,8 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
             "name": name,
             "title": (check.title_zh if lang == "zh" else check.title_en) if check else name,
             "summary": summary,
-            "figures": {k: v for k, v in summary.items() if k not in DETAIL_KEYS},
-            "details": {k: v for k, v in summary.items() if k in DETAIL_KEYS and k not in ("years", "items")},
+            "figures": labelled_figures(check, summary, lang),
+            "reason": summary.get("reason") or summary.get("status_note") or "",
             "groups": [{"rule": rule, "severity": fs[0]["severity"], "findings": fs,
                         "label": (rules[rule].zh if lang == "zh" else rules[rule].en) if rule in rules else rule,
                         "regulation": rules[rule].regulation if rule in rules else ""}
@@ -111,7 +122,11 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
     items = verdict.items
     return environment().get_template("report.html.j2").render(
         doc=doc, run=run, sections=sections, lang=lang, items=items, diff=diff, undecided=verdict.undecided,
-        sparks={k: sparkline(v) for k, v in series.items()},
+        sparks={k: sparkline(v, k in PERCENT_ITEMS) for k, v in series.items()},
+        severity_words=SEVERITY_WORDS.get(lang, SEVERITY_WORDS["zh"]),
+        item_labels={i.id: (i.zh if lang == "zh" else i.en) for i in verdict.items},
+        percent_items=PERCENT_ITEMS,
+        titles={s["name"]: s["title"] for s in sections},
         date_ad=time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
         date_roc=roc_date_label(time.localtime(started)),
         duration=(run.get("finished") or started) - started,

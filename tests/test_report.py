@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from conftest import audit_fixture, run_cli, write_config
 from siteaudit.checks import REGISTRY
 from siteaudit.core.browser import chromedriver_service, chromium_options, find_browser
+from siteaudit.reports.history import sparkline
 from siteaudit.reports.render import print_pdf
 
 AGENCY = "台灣自來水公司第一區管理處"
@@ -258,3 +259,25 @@ def test_the_first_screen_is_one_verdict_line(demo_run, tmp_path):
         assert "未通過" in text and "10 項中" in text and "項通過" in text and f"執行編號 {demo_run['run_id']}" in text
 
     open_in_chromium(demo_run["out"] / "report.html", tmp_path, verdict_on_first_screen)
+
+
+def test_sections_show_labelled_figures_and_severity_words_never_raw_keys_or_json(demo_run):
+    tree = lxml_html.fromstring((demo_run["out"] / "report.html").read_bytes())
+    text = tree.text_content()
+    for raw in ("targets_checked", "odf_share", "pass_rate", "status fail", '{"', "offenders_by_page"):
+        assert raw not in text, raw
+    links = tree.get_element_by_id("check-links")
+    figures = dict(zip(links.xpath(".//table[@class='figures']//th/text()"),
+                       links.xpath(".//table[@class='figures']//td/text()"), strict=True))
+    assert figures["失效連結"].endswith(" 個") and "檢查的網址" in figures
+    severities = {c.text_content().split("豁免")[0].strip() for c in tree.xpath("//td[contains(@class, 'sev')]")}
+    assert severities and severities <= {"錯誤", "警告", "提醒"}
+
+
+def test_trend_charts_label_their_ends_and_scale_percentages_0_to_100():
+    flat = sparkline([90.0, 90.0, 90.0], percent=True)
+    assert ">90%</text>" in flat
+    ys = [float(p.split(",")[1]) for p in flat.split('points="')[1].split('"')[0].split()]
+    assert len(set(ys)) == 1 and ys[0] < 26 / 2  # 90 of 100: near the top, not at the bottom
+    counts = sparkline([6.0, 3.0])
+    assert ">6</text>" in counts and ">3</text>" in counts and "6.0" not in counts
