@@ -66,6 +66,51 @@ def labelled_figures(check: Any, summary: dict[str, Any], lang: str) -> list[tup
             if f.key in summary and summary[f.key] is not None]
 
 
+FIRST_PAGES = 5   # pages listed in a grouped row; the rest behind a fold
+
+
+def finding_index(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per check: its anchor and, per severity, the anchor of its first group and how many findings."""
+    index = []
+    for s in sections:
+        by_severity: dict[str, dict[str, Any]] = {}
+        for g in s["groups"]:
+            entry = by_severity.setdefault(g["severity"], {"anchor": f"{s['name']}-{g['rule']}", "count": 0})
+            entry["count"] += g["count"]
+        index.append({"name": s["name"], "title": s["title"], "count": s["count"],
+                      "severities": sorted(by_severity.items(), key=lambda kv: severity_rank(kv[0]))})
+    return index
+
+
+def message(f: dict[str, Any], rule: Any, lang: str) -> str:
+    """The finding's message in the report's language: in English the rule's text, then the particulars the
+    Chinese message gives after its colon (codes, field names, status)."""
+    if lang == "zh" or rule is None:
+        return f["message"]
+    _, sep, particulars = f["message"].partition("：")
+    return f"{rule.en}: {particulars}" if sep and particulars else rule.en
+
+
+def grouped_rows(findings: list[dict[str, Any]], rule: Any, lang: str) -> list[dict[str, Any]]:
+    """One row per cause: findings about the page itself (its URL among its pages) with the same message are
+    one row listing every page; a finding about another URL (a broken link, a document) or a waived one keeps
+    its own row. The exports keep one row per finding."""
+    rows: dict[tuple[str, ...], dict[str, Any]] = {}
+    for f in findings:
+        waiver = f["evidence"].get("waiver")
+        per_page = f["url"] in f["pages"] and not waiver
+        key = (f["severity"], f["message"]) if per_page else (f["severity"], f["message"], f["url"], str(id(f)))
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = {"severity": f["severity"], "url": None if per_page else f["url"], "pages": [],
+                               "message": message(f, rule, lang), "waiver": waiver,
+                               "referrers": f["evidence"].get("referrers") or []}
+        row["pages"].extend(f["pages"] or [f["url"]])
+    for row in rows.values():
+        row["pages"] = list(dict.fromkeys(row["pages"]))
+    return list(rows.values())
+
+
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("siteaudit.reports", "templates"), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
@@ -108,7 +153,8 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
             "summary": summary,
             "figures": labelled_figures(check, summary, lang),
             "reason": summary.get("reason") or summary.get("status_note") or "",
-            "groups": [{"rule": rule, "severity": fs[0]["severity"], "findings": fs,
+            "groups": [{"rule": rule, "severity": fs[0]["severity"], "count": len(fs),
+                        "rows": grouped_rows(fs, rules.get(rule), lang),
                         "label": (rules[rule].zh if lang == "zh" else rules[rule].en) if rule in rules else rule,
                         "regulation": rules[rule].regulation if rule in rules else ""}
                        for rule, fs in groups.items()],
@@ -126,7 +172,8 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
         severity_words=SEVERITY_WORDS.get(lang, SEVERITY_WORDS["zh"]),
         item_labels={i.id: (i.zh if lang == "zh" else i.en) for i in verdict.items},
         percent_items=PERCENT_ITEMS,
-        titles={s["name"]: s["title"] for s in sections},
+        titles={s["name"]: s["title"] for s in sections}, first_pages=FIRST_PAGES,
+        index=finding_index(sections),
         date_ad=time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
         date_roc=roc_date_label(time.localtime(started)),
         duration=(run.get("finished") or started) - started,

@@ -281,3 +281,28 @@ def test_trend_charts_label_their_ends_and_scale_percentages_0_to_100():
     assert len(set(ys)) == 1 and ys[0] < 26 / 2  # 90 of 100: near the top, not at the bottom
     counts = sparkline([6.0, 3.0])
     assert ">6</text>" in counts and ">3</text>" in counts and "6.0" not in counts
+
+
+def test_same_cause_on_many_pages_is_one_row_and_the_filter_hides_other_groups(demo_run, tmp_path):
+    doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
+    unlisted = [f for f in doc["findings"] if f["rule"] == "unlisted-code"]
+    assert len(unlisted) > 10  # the exports keep one row per page
+
+    def grouped_and_filtered(driver) -> None:
+        group = driver.find_element("id", "metadata-unlisted-code")
+        rows = group.find_elements("css selector", "tr.waived, tr[class='']")
+        assert len(rows) == 1
+        assert rows[0].find_element("css selector", "b.count").text == f"{len(unlisted)} 頁"
+        assert len(rows[0].find_elements("css selector", "details a")) == len(unlisted) - 5
+        link = driver.find_element("css selector", "#index a.warning[href^='#metadata-']")
+        target = driver.find_element("id", link.get_attribute("href").split("#")[1])  # works without script
+        assert "警告" in link.text and target.get_attribute("data-severity") == "warning"
+        from selenium.webdriver.support.ui import Select
+
+        Select(driver.find_element("id", "filter-severity")).select_by_value("error")
+        assert not group.is_displayed()
+        assert driver.find_element("id", "links-broken-link").is_displayed()
+        Select(driver.find_element("id", "filter-check")).select_by_value("documents")
+        assert not driver.find_element("id", "check-links").is_displayed()
+
+    open_in_chromium(demo_run["out"] / "report.html", tmp_path, grouped_and_filtered)
