@@ -20,11 +20,13 @@ from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
 from siteaudit.reports import export
 from siteaudit.reports.history import PERCENT_ITEMS, diff_runs, figure_text, sparkline, trend
+from siteaudit.verdict.ids import finding_id, site_origin
 from siteaudit.verdict.judge import Verdict
 
 SEVERITY_WORDS = {"zh": {"error": "錯誤", "warning": "警告", "notice": "提醒"},
                   "en": {"error": "Error", "warning": "Warning", "notice": "Notice"}}
 FORMATS = ("html", "json", "csv", "ods")
+SCHEMA_VERSION = 2   # 2: schema_version, and an id per finding
 
 
 def _iso(ts: float | None) -> str | None:
@@ -32,11 +34,14 @@ def _iso(ts: float | None) -> str | None:
 
 
 def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, Any]:
-    """The findings.json document: {"run", "status", "inspection", "summary", "pages", "findings"}, as judged."""
+    """The findings.json document: {"schema_version", "run", "status", "inspection", "summary", "pages",
+    "findings"}, as judged; each finding with its stable `id`."""
     run = store.run(run_id)
     if run is None:
         raise KeyError(run_id)
+    origin = site_origin((run.get("config") or {}).get("site", {}).get("start_urls") or [])
     return {
+        "schema_version": SCHEMA_VERSION,
         "run": {"id": run["id"], "site": run["site"], "started": _iso(run["started"]),
                 "finished": _iso(run["finished"]), "status": run["status"], "config_hash": run["config_hash"],
                 "versions": run["versions"]},
@@ -44,7 +49,7 @@ def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, 
         "inspection": [i.as_dict() for i in verdict.items],
         "summary": verdict.checks,
         "pages": store.count_pages(run_id),
-        "findings": verdict.findings,
+        "findings": [{"id": finding_id(f, origin), **f} for f in verdict.findings],
     }
 
 
@@ -190,9 +195,11 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, la
     if "json" in formats:
         written.append(_atomic_write(out_dir / "findings.json", json.dumps(doc, ensure_ascii=False)))
     if "csv" in formats:
-        written.append(_atomic_write(out_dir / "findings.csv", export.to_csv(doc["findings"])))
+        written.append(_atomic_write(out_dir / "findings.csv", export.to_csv(doc["findings"], lang)))
     if "ods" in formats:
-        written.append(_atomic_write(out_dir / "findings.ods", export.to_ods(doc["findings"])))
+        titles = {n: (c.title_zh if lang == "zh" else c.title_en) for n, c in registry.REGISTRY.items()}
+        written.append(_atomic_write(out_dir / "findings.ods",
+                                     export.to_ods(doc["findings"], doc["inspection"], lang, titles)))
     if "html" in formats:
         written.append(_atomic_write(out_dir / "report.html", render_html(store, run_id, verdict, lang)))
     return written

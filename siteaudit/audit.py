@@ -113,6 +113,9 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     out = out_dir or Path("siteaudit-out") / f"{cfg.site.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     selected = {c.name for c in registry.select(check_names, cfg)}
     writable_out(out)
+    if not resume:  # a new run replaces the outputs of an earlier one in the same folder, its crawl log included
+        for name in ("crawl.log", "crawl-resources.log"):
+            (out / name).unlink(missing_ok=True)
     run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log", stamps="freshness" in selected)
     failure = start_failure(store, run_id, cfg)
     if failure:

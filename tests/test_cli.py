@@ -31,16 +31,18 @@ def test_demo_command_writes_report_and_findings(tmp_path):
 
 def test_findings_json_follows_the_schema(demo_run):
     doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
-    assert set(doc) == {"run", "status", "inspection", "summary", "pages", "findings"}
+    assert set(doc) == {"schema_version", "run", "status", "inspection", "summary", "pages", "findings"}
+    assert doc["schema_version"] == 2
     assert doc["status"] == "fail"  # the demo has deliberate defects
     items = {i["id"]: i for i in doc["inspection"]}
     assert list(items)[0] == "links" and list(items)[-1] == "uptime" and len(items) == 10
     assert items["links"]["status"] == "fail" and items["links"]["measured_en"].endswith("could not be verified")
     assert items["uptime"]["status"] == "not_run"  # the demo has no nightly probes
     for f in doc["findings"]:
-        assert set(f) == {"check", "rule", "severity", "url", "pages", "message", "evidence"}
+        assert set(f) == {"id", "check", "rule", "severity", "url", "pages", "message", "evidence"}
         assert f["severity"] in ("error", "warning", "notice")
         assert isinstance(f["pages"], list) and isinstance(f["evidence"], dict)
+    assert len({f["id"] for f in doc["findings"]}) == len(doc["findings"])  # one id per finding
 
 
 def test_report_command_rerenders_a_stored_run(demo_run, tmp_path):

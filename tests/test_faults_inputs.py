@@ -471,7 +471,7 @@ def test_every_export_cell_goes_through_one_helper():
     hostile = {"check": "metadata", "rule": "r", "severity": "error", "url": "@SUM(A1)", "pages": ["-1+2", "ok"],
                "message": "標題\x0c\x01", "evidence": {"meta": "\x0b"}}
     rows = list(csv.reader(io.StringIO(to_csv([hostile]).lstrip("\ufeff"))))
-    assert rows[1][3] == "'@SUM(A1)" and rows[1][4] == "'-1+2\nok" and rows[1][5] == "標題\ufffd\ufffd"
+    assert rows[1][4] == "'@SUM(A1)" and rows[1][5] == "'-1+2\nok" and rows[1][6] == "標題\ufffd\ufffd"
     ods = to_ods([hostile])
     content = zipfile.ZipFile(io.BytesIO(ods)).read("content.xml")
     ElementTree.fromstring(content)

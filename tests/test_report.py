@@ -7,6 +7,7 @@ import io
 import json
 import sqlite3
 import unicodedata
+import zipfile
 
 import pytest
 from lxml import html as lxml_html
@@ -38,23 +39,71 @@ def test_the_demo_report_holds_every_section_and_the_inspection_table(demo_run):
     assert "中華民國" in cover and "axe-core 4." in cover and doc["run"]["config_hash"] in cover
 
 
-def test_exports_csv_and_ods_hold_the_same_rows(demo_run):
+def ods_sheets(path) -> dict[str, list[list[str]]]:
     from odf.opendocument import load
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
 
+    sheets = {}
+    for table in load(str(path)).spreadsheet.getElementsByType(Table):
+        sheets[table.getAttribute("name")] = [
+            ["\n".join(str(p) for p in cell.getElementsByType(P)) for cell in row.getElementsByType(TableCell)]
+            for row in table.getElementsByType(TableRow)]
+    return sheets
+
+
+def test_exports_csv_and_ods_hold_the_same_rows(demo_run):
     text = (demo_run["out"] / "findings.csv").read_text(encoding="utf-8")
-    assert text.startswith("\ufeff")
+    assert text.startswith("\ufeff編號,檢查,規則,嚴重度,網址")  # headers in the report's language
     csv_rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    sheet = load(str(demo_run["out"] / "findings.ods")).spreadsheet.getElementsByType(Table)[0]
-    ods_rows = []
-    for row in sheet.getElementsByType(TableRow):
-        cells = []
-        for cell in row.getElementsByType(TableCell):
-            cells.append("\n".join(str(p) for p in cell.getElementsByType(P)))
-        ods_rows.append(cells)
-    assert len(ods_rows) == len(csv_rows) > 1
-    assert ods_rows == csv_rows
+    sheets = ods_sheets(demo_run["out"] / "findings.ods")
+    names = list(sheets)
+    assert names[0] == "考核項目" and len(sheets["考核項目"]) == 11 and "連結有效性" in names
+    ods_rows = [row for name in names[1:] for row in sheets[name][1:]]
+    assert sorted(ods_rows) == sorted(csv_rows[1:]) and len(ods_rows) > 1
+    assert all(sheets[name][0] == csv_rows[0] for name in names[1:])
+    for row in csv_rows[1:]:
+        json.loads(row[-1])  # evidence is always valid JSON
+
+
+def test_ods_has_a_frozen_header_row_and_column_widths(demo_run):
+    archive = zipfile.ZipFile(demo_run["out"] / "findings.ods")
+    settings = archive.read("settings.xml").decode("utf-8")
+    assert 'config:name="VerticalSplitMode"' in settings and 'config:name="Tables"' in settings
+    assert "style:column-width" in archive.read("content.xml").decode("utf-8")
+
+
+def test_long_evidence_is_summarised_into_valid_json():
+    from siteaudit.reports.export import evidence_json
+
+    evidence = {"referrers": [{"page": f"https://x.gov.tw/{i}", "text": "連結" * 50} for i in range(5000)],
+                "html": "<div>" * 20000}
+    text = evidence_json(evidence)
+    assert len(text) <= 30_000
+    data = json.loads(text)
+    assert data["referrers"][-1].startswith("… +") and data["html"].endswith(")")
+
+
+def test_findings_have_a_stable_id_across_runs_and_addresses():
+    from siteaudit.verdict.ids import finding_id
+
+    a = {"check": "metadata", "rule": "missing-field", "url": "http://127.0.0.1:4001/a.html",
+         "evidence": {"fields": [{"field": "DC.Date"}]}}
+    b = {**a, "url": "http://127.0.0.1:5002/a.html"}
+    assert finding_id(a, "//127.0.0.1:4001") == finding_id(b, "//127.0.0.1:5002")
+    assert finding_id(a, "//127.0.0.1:4001") != finding_id({**a, "evidence": {"fields": [{"field": "DC.Title"}]}},
+                                                          "//127.0.0.1:4001")
+
+
+def test_a_second_run_into_the_same_out_replaces_its_files_crawl_log_included(tmp_path, serve):
+    (tmp_path / "index.html").write_text(PAGE.format(title="首頁", body="x"), encoding="utf-8")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False})
+    out = tmp_path / "same"
+    for _ in range(2):
+        run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(out))
+    log = (out / "crawl.log").read_text(encoding="utf-8")
+    assert log.count("Spider opened") == 1, log[:2000]
 
 
 @pytest.fixture(scope="module")
