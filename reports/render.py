@@ -20,6 +20,7 @@ from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
 from siteaudit.reports import export
 from siteaudit.reports.history import PERCENT_ITEMS, diff_runs, figure_text, sparkline, trend
+from siteaudit.reports.regulations import regulation_en
 from siteaudit.verdict.ids import finding_id, site_origin
 from siteaudit.verdict.judge import Verdict
 
@@ -53,6 +54,14 @@ def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, 
     }
 
 
+UNITS_EN = {"頁": "pages", "個": "", "項": "items", "秒": "s", "天": "days"}
+
+
+def cite(regulation: str, lang: str) -> str:
+    """A regulation as cited in the report's language (English with the Chinese name in brackets)."""
+    return regulation if lang == "zh" else regulation_en(regulation)
+
+
 def figure(value: Any, unit: str = "") -> str:
     """A summary figure as read: numbers without a needless .0, its unit, "—" for none; never JSON."""
     if value is None or isinstance(value, (dict, list)):
@@ -67,7 +76,8 @@ def figure(value: Any, unit: str = "") -> str:
 def labelled_figures(check: Any, summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     """(label, value with unit) of each summary field the check declares and the summary holds."""
     fields = getattr(check, "fields", ()) or ()
-    return [(f.zh if lang == "zh" else f.en, figure(summary[f.key], f.unit)) for f in fields
+    return [(f.zh if lang == "zh" else f.en, figure(summary[f.key], f.unit if lang == "zh" else UNITS_EN.get(f.unit, f.unit)))
+            for f in fields
             if f.key in summary and summary[f.key] is not None]
 
 
@@ -161,7 +171,7 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
             "groups": [{"rule": rule, "severity": fs[0]["severity"], "count": len(fs),
                         "rows": grouped_rows(fs, rules.get(rule), lang),
                         "label": (rules[rule].zh if lang == "zh" else rules[rule].en) if rule in rules else rule,
-                        "regulation": rules[rule].regulation if rule in rules else ""}
+                        "regulation": cite(rules[rule].regulation, lang) if rule in rules else ""}
                        for rule, fs in groups.items()],
             "count": len(items),
             "grid": year_grid(summary),
@@ -178,6 +188,7 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
         item_labels={i.id: (i.zh if lang == "zh" else i.en) for i in verdict.items},
         percent_items=PERCENT_ITEMS,
         titles={s["name"]: s["title"] for s in sections}, first_pages=FIRST_PAGES,
+        cite=lambda text: cite(text, lang),
         index=finding_index(sections),
         date_ad=time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
         date_roc=roc_date_label(time.localtime(started)),

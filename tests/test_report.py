@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 import unicodedata
 import zipfile
@@ -355,3 +356,25 @@ def test_same_cause_on_many_pages_is_one_row_and_the_filter_hides_other_groups(d
         assert not driver.find_element("id", "check-links").is_displayed()
 
     open_in_chromium(demo_run["out"] / "report.html", tmp_path, grouped_and_filtered)
+
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def test_the_english_report_is_english_with_chinese_names_only_in_brackets(demo_run, tmp_path):
+    store = demo_run["db"].execute("PRAGMA database_list").fetchone()["file"]
+    result = run_cli("report", str(demo_run["run_id"]), "--store", store, "--out", str(tmp_path / "en"),
+                     "--lang", "en", "--format", "html")
+    assert result.returncode == 0, result.stderr
+    tree = lxml_html.fromstring((tmp_path / "en" / "report.html").read_bytes())
+    assert not CJK.search(tree.xpath("string(//p[@id='verdict'])"))
+    for heading in tree.xpath("//h2 | //h3 | //th[not(ancestor::table[@class='grid'])]"):
+        assert not CJK.search(re.sub(r"\([^)]*\)", "", heading.text_content())), heading.text_content()
+    for row in tree.xpath("//section[@id='summary']/table[1]/tr[td]"):
+        cells = [c.text_content() for c in row.xpath("td")]
+        assert not CJK.search(cells[0] + cells[1] + cells[2] + cells[3]), cells
+        assert not CJK.search(re.sub(r"\([^)]*\)", "", cells[4])), cells[4]  # Chinese names only in brackets
+    messages = tree.xpath("//div[@id='links-broken-link']//tr/td[3]")
+    assert messages and all(m.text_content().startswith("Broken link") for m in messages)
+    severities = {c.text_content().split("Waiver")[0].strip() for c in tree.xpath("//td[contains(@class, 'sev')]")}
+    assert severities <= {"Error", "Warning", "Notice"}
