@@ -145,3 +145,13 @@ def test_scrapy_crawl_site_works_as_well_as_the_cli(tmp_path, serve):
 
     db = sqlite3.connect(store)
     assert {r[0] for r in db.execute("SELECT url FROM pages")} == {server.base + "/", server.base + "/a.html"}
+
+
+def test_the_checks_phase_shows_progress_and_the_last_line_is_the_verdict(tmp_path, serve):
+    (tmp_path / "index.html").write_text("<html lang='zh-Hant'><head><title>首頁</title></head><body>x</body></html>",
+                                         encoding="utf-8")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False})
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links,metadata", "--out", str(tmp_path / "o"))
+    assert "checks 1/2: links pass in" in result.stderr and "checks 2/2: metadata" in result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("siteaudit: run ")
