@@ -74,11 +74,11 @@ def figure(value: Any, unit: str = "") -> str:
 
 
 def labelled_figures(check: Any, summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
-    """(label, value with unit) of each summary field the check declares and the summary holds."""
+    """(label, value with unit) of each summary field the check declares and the summary holds ("—" for none)."""
     fields = getattr(check, "fields", ()) or ()
     return [(f.zh if lang == "zh" else f.en, figure(summary[f.key], f.unit if lang == "zh" else UNITS_EN.get(f.unit, f.unit)))
             for f in fields
-            if f.key in summary and summary[f.key] is not None]
+            if f.key in summary]
 
 
 FIRST_PAGES = 5   # pages listed in a grouped row; the rest behind a fold

@@ -234,7 +234,7 @@ def expect_no_none_share(ctx: dict[str, Any], doc: dict[str, Any]) -> None:
     assert doc["summary"]["freshness"]["within_limit_share"] is None
     report = (ctx["out"] / "report.html").read_text(encoding="utf-8")
     assert "None%" not in report and "無（沒有頁面標示日期）" in report
-    assert "<th>within_limit_share</th><td>—</td>" in report
+    assert "<th>在期限內</th><td>—</td>" in report
 
 
 def expect_resume_reads_sitemap(ctx: dict[str, Any], doc: dict[str, Any]) -> None:
