@@ -1,4 +1,5 @@
-"""Findings as CSV (UTF-8 with BOM, for Excel) and as ODS (ODF spreadsheet, as the agency's policy asks).
+"""Findings as CSV (UTF-8 with BOM, for Excel; headers in the report's language) and as ODS (ODF spreadsheet,
+as the agency's policy asks, written by odfpy: a sheet of inspection items and one per check).
 
 Every cell of every tabular export goes through `safe_cell`: no formula, no XML-invalid character.
 """
@@ -10,13 +11,24 @@ import io
 import json
 import re
 from typing import Any
-from xml.sax.saxutils import escape
 
-from siteaudit.core.odf import package
+from odf.config import ConfigItem, ConfigItemMapEntry, ConfigItemMapIndexed, ConfigItemMapNamed, ConfigItemSet
+from odf.opendocument import OpenDocumentSpreadsheet
+from odf.style import Style, TableColumnProperties, TextProperties
+from odf.table import Table, TableCell, TableColumn, TableRow
+from odf.text import P
+
 from siteaudit.verdict.waivers import waiver_of
 
-COLUMNS = ["check", "rule", "severity", "url", "pages", "message", "waiver", "evidence"]
-ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
+COLUMNS = ["id", "check", "rule", "severity", "url", "pages", "message", "waiver", "evidence"]
+HEADERS = {"zh": ["編號", "檢查", "規則", "嚴重度", "網址", "出現頁面", "說明", "豁免", "證據"],
+           "en": ["ID", "Check", "Rule", "Severity", "URL", "Pages", "Message", "Waiver", "Evidence"]}
+ITEM_HEADERS = {"zh": ["項目", "目標", "量測值", "結果", "依據"], "en": ["Item", "Target", "Measured", "Result", "Regulation"]}
+STATUS_WORDS = {"zh": {"pass": "通過", "fail": "未通過", "not_run": "未執行", "error": "檢查失敗"},
+                "en": {"pass": "Pass", "fail": "Fail", "not_run": "Not run", "error": "Error"}}
+COLUMN_WIDTHS = {"id": "3.2cm", "check": "2.6cm", "rule": "4cm", "severity": "2cm", "url": "9cm", "pages": "9cm",
+                 "message": "10cm", "waiver": "5cm", "evidence": "12cm"}
+EVIDENCE_LIMIT = 30_000   # characters of evidence JSON in one cell (spreadsheets stop at 32,767)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")   # OWASP CSV injection: what a spreadsheet may run
 XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -38,38 +50,122 @@ def write_csv(header: list[str], rows: list[list[str]]) -> str:
     return buf.getvalue()
 
 
-def rows(findings: list[dict[str, Any]]) -> list[list[str]]:
+def summarised(value: Any, items: int, chars: int) -> Any:
+    """`value` with lists cut to `items` entries (a note says how many were left out) and strings to `chars`."""
+    if isinstance(value, dict):
+        return {k: summarised(v, items, chars) for k, v in value.items()}
+    if isinstance(value, list):
+        kept = [summarised(v, items, chars) for v in value[:items]]
+        return kept + [f"… +{len(value) - items}"] if len(value) > items else kept
+    if isinstance(value, str) and len(value) > chars:
+        return value[:chars] + f"… (+{len(value) - chars})"
+    return value
+
+
+def evidence_json(evidence: dict[str, Any], limit: int = EVIDENCE_LIMIT) -> str:
+    """The evidence as JSON that always parses: long lists and strings are summarised, never cut mid-string."""
+    text = json.dumps(evidence, ensure_ascii=False)
+    items, chars = 200, 2000
+    while len(text) > limit and (items > 1 or chars > 20):
+        text = json.dumps(summarised(evidence, items, chars), ensure_ascii=False)
+        items, chars = max(1, items // 4), max(20, chars // 4)
+    return text if len(text) <= limit else json.dumps({"summary": f"{len(evidence)} fields, too long to show"})
+
+
+def rows(findings: list[dict[str, Any]], lang: str = "zh") -> list[list[str]]:
+    words = {"zh": ("有效", "已過期"), "en": ("active", "expired")}.get(lang, ("有效", "已過期"))
     out = []
     for f in findings:
         waiver = waiver_of(f)
-        out.append([f["check"], f["rule"], f["severity"], f["url"], "\n".join(f["pages"]), f["message"],
-                    "" if not waiver else f"{'有效' if waiver['active'] else '已過期'}：{waiver['reason']}"
+        out.append([f.get("id", ""), f["check"], f["rule"], f["severity"], f["url"], "\n".join(f["pages"]),
+                    f["message"],
+                    "" if not waiver else f"{words[0] if waiver['active'] else words[1]}：{waiver['reason']}"
                     f"（{waiver['accepted_by']}，{waiver['expires']}）",
-                    json.dumps(f["evidence"], ensure_ascii=False)[:30000]])
+                    evidence_json(f["evidence"])])
     return out
 
 
-def to_csv(findings: list[dict[str, Any]]) -> str:
-    return write_csv(COLUMNS, rows(findings))
+def to_csv(findings: list[dict[str, Any]], lang: str = "zh") -> str:
+    return write_csv(HEADERS.get(lang, HEADERS["zh"]), rows(findings, lang))
 
 
-def _cell(value: str) -> str:
-    lines = safe_cell(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    paragraphs = "".join(f"<text:p>{escape(line)}</text:p>" for line in lines) or "<text:p/>"
-    return f'<table:table-cell office:value-type="string">{paragraphs}</table:table-cell>'
+def item_rows(items: list[dict[str, Any]], lang: str = "zh") -> list[list[str]]:
+    zh, words = lang == "zh", STATUS_WORDS.get(lang, STATUS_WORDS["zh"])
+    return [[i["zh"] if zh else i["en"], i["target_zh"] if zh else i["target_en"],
+             i["measured_zh"] if zh else i["measured_en"], words.get(i["status"], i["status"]), i["regulation"]]
+            for i in items]
 
 
-def to_ods(findings: list[dict[str, Any]]) -> bytes:
-    """A conformant ODF spreadsheet: the mimetype member first and stored, then content and manifest."""
-    body = "".join("<table:table-row>" + "".join(_cell(v) for v in row) + "</table:table-row>"
-                   for row in [COLUMNS, *rows(findings)])
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
-        '<office:body><office:spreadsheet><table:table table:name="findings">'
-        f'<table:table-column table:number-columns-repeated="{len(COLUMNS)}"/>{body}'
-        "</table:table></office:spreadsheet></office:body></office:document-content>"
-    )
-    return package(ODS_MIME, content)
+def to_ods(findings: list[dict[str, Any]], items: list[dict[str, Any]] | None = None, lang: str = "zh",
+           titles: dict[str, str] | None = None) -> bytes:
+    """An ODF spreadsheet written by odfpy: a sheet of the inspection items, then one sheet per check, each
+    with its header row frozen and set column widths; every cell neutralised."""
+    doc = OpenDocumentSpreadsheet()
+    bold = Style(name="header", family="table-cell")
+    bold.addElement(TextProperties(fontweight="bold"))
+    doc.automaticstyles.addElement(bold)
+    widths: dict[str, Style] = {}
+
+    def width(size: str) -> Style:
+        if size not in widths:
+            style = Style(name=f"col{len(widths)}", family="table-column")
+            style.addElement(TableColumnProperties(columnwidth=size))
+            doc.automaticstyles.addElement(style)
+            widths[size] = style
+        return widths[size]
+
+    def sheet(name: str, header: list[str], body: list[list[str]], sizes: list[str]) -> str:
+        table = Table(name=name)
+        for size in sizes:
+            table.addElement(TableColumn(stylename=width(size)))
+        for i, row in enumerate([header, *body]):
+            tr = TableRow()
+            for value in row:
+                cell = TableCell(valuetype="string", stylename=bold if i == 0 else None)
+                for line in safe_cell(value).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+                    cell.addElement(P(text=line))
+                tr.addElement(cell)
+            table.addElement(tr)
+        doc.spreadsheet.addElement(table)
+        return name
+
+    names = []
+    if items is not None:
+        names.append(sheet("考核項目" if lang == "zh" else "Inspection items", ITEM_HEADERS.get(lang, ITEM_HEADERS["zh"]),
+                           item_rows(items, lang), ["5cm", "6cm", "7cm", "2.2cm", "8cm"]))
+    by_check: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        by_check.setdefault(f["check"], []).append(f)
+    for check, fs in by_check.items():
+        title = (titles or {}).get(check, check)
+        names.append(sheet(sheet_name(title, names), HEADERS.get(lang, HEADERS["zh"]), rows(fs, lang),
+                           [COLUMN_WIDTHS[c] for c in COLUMNS]))
+    freeze_header_rows(doc, names)
+    buf = io.BytesIO()
+    doc.write(buf)
+    return buf.getvalue()
+
+
+def sheet_name(title: str, taken: list[str]) -> str:
+    """A sheet name spreadsheets accept (no []*?:/\\', at most 31 characters), unique in the file."""
+    name = re.sub(r"[\[\]*?:/\\']", "_", title)[:31] or "sheet"
+    return name if name not in taken else f"{name[:28]}_{len(taken)}"
+
+
+def freeze_header_rows(doc: OpenDocumentSpreadsheet, names: list[str]) -> None:
+    """Freeze the first row of each sheet (settings.xml view settings, as LibreOffice writes them)."""
+    view = ConfigItemSet(name="ooo:view-settings")
+    views = ConfigItemMapIndexed(name="Views")
+    entry = ConfigItemMapEntry()
+    entry.addElement(ConfigItem(name="ViewId", type="string", text="view1"))
+    tables = ConfigItemMapNamed(name="Tables")
+    for name in names:
+        table = ConfigItemMapEntry(name=name)
+        for key, kind, value in (("VerticalSplitMode", "short", "2"), ("VerticalSplitPosition", "int", "1"),
+                                 ("ActiveSplitRange", "short", "2"), ("PositionBottom", "int", "1")):
+            table.addElement(ConfigItem(name=key, type=kind, text=value))
+        tables.addElement(table)
+    entry.addElement(tables)
+    views.addElement(entry)
+    view.addElement(views)
+    doc.settings.addElement(view)

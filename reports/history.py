@@ -67,15 +67,33 @@ def trend(store: Store, run: dict[str, Any], items: list[InspectionItem], limit:
     return series
 
 
-def sparkline(values: list[float], width: int = 120, height: int = 24) -> str:
-    """A small inline SVG polyline; numbers only, so nothing to escape."""
+PERCENT_ITEMS = frozenset({"disclosure", "documents", "metadata", "freshness", "uptime"})  # figures in %
+
+
+def figure_text(value: float | None, percent: bool = False) -> str:
+    """A headline figure as read: 6 not 6.0, 94.12%, "—" for none."""
+    if value is None:
+        return "—"
+    return f"{value:g}%" if percent else f"{value:g}"
+
+
+def sparkline(values: list[float], percent: bool = False, width: int = 170, height: int = 26) -> str:
+    """A small inline SVG line with its first and last values written at its ends; a percentage is drawn on a
+    0–100 scale, and a flat series across the middle. Numbers only, so nothing to escape."""
     if len(values) < 2:
         return ""
-    lo, hi = min(values), max(values)
-    span = (hi - lo) or 1.0
-    step = width / (len(values) - 1)
-    points = " ".join(f"{i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}" for i, v in enumerate(values))
-    last_x, last_y = points.split()[-1].split(",")
+    lo, hi = (0.0, 100.0) if percent else (min(values), max(values))
+    span = hi - lo
+    left, right = 38, width - 38
+    step = (right - left) / (len(values) - 1)
+
+    def y(v: float) -> float:
+        return height / 2 if not span else height - 3 - (v - lo) / span * (height - 6)
+
+    points = " ".join(f"{left + i * step:.1f},{y(v):.1f}" for i, v in enumerate(values))
+    first, last = figure_text(values[0], percent), figure_text(values[-1], percent)
     return (f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-            f'aria-label="trend {values[0]:g} to {values[-1]:g}"><polyline fill="none" stroke="#035" stroke-width="1.5" '
-            f'points="{points}"/><circle cx="{last_x}" cy="{last_y}" r="2" fill="#035"/></svg>')
+            f'aria-label="{first} → {last}"><text x="{left - 3}" y="{height / 2 + 3:.0f}" font-size="9" '
+            f'text-anchor="end">{first}</text><polyline fill="none" stroke="#035" stroke-width="1.5" '
+            f'points="{points}"/><circle cx="{right:.1f}" cy="{y(values[-1]):.1f}" r="2" fill="#035"/>'
+            f'<text x="{right + 3}" y="{height / 2 + 3:.0f}" font-size="9">{last}</text></svg>')

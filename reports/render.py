@@ -5,28 +5,29 @@ printable, Jinja2 with autoescape: everything from crawled pages is escaped), fi
 from __future__ import annotations
 
 import json
-import subprocess
-import tempfile
 import time
 from collections import defaultdict
+from html import escape
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from siteaudit import checks as registry
-from siteaudit.core.browser import CHROMIUM_FLAGS
+from siteaudit.core.browser import BrowserPaths, print_to_pdf
 from siteaudit.core.dates import roc_date_label
 from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
 from siteaudit.reports import export
-from siteaudit.reports.history import diff_runs, sparkline, trend
+from siteaudit.reports.history import PERCENT_ITEMS, diff_runs, figure_text, sparkline, trend
+from siteaudit.reports.regulations import regulation_en
+from siteaudit.verdict.ids import finding_id, site_origin
 from siteaudit.verdict.judge import Verdict
 
-DETAIL_KEYS = {"years", "items", "offenders_by_page", "failing_pages", "stalest", "mark", "elements_found",
-               "search", "https", "contact", "violations_by_rule", "by_rule", "by_type", "failures_by_field",
-               "pages_with_violations_by_level", "code_lists_complete"}
+SEVERITY_WORDS = {"zh": {"error": "錯誤", "warning": "警告", "notice": "提醒"},
+                  "en": {"error": "Error", "warning": "Warning", "notice": "Notice"}}
 FORMATS = ("html", "json", "csv", "ods")
+SCHEMA_VERSION = 2   # 2: schema_version, and an id per finding
 
 
 def _iso(ts: float | None) -> str | None:
@@ -34,11 +35,14 @@ def _iso(ts: float | None) -> str | None:
 
 
 def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, Any]:
-    """The findings.json document: {"run", "status", "inspection", "summary", "pages", "findings"}, as judged."""
+    """The findings.json document: {"schema_version", "run", "status", "inspection", "summary", "pages",
+    "findings"}, as judged; each finding with its stable `id`."""
     run = store.run(run_id)
     if run is None:
         raise KeyError(run_id)
+    origin = site_origin((run.get("config") or {}).get("site", {}).get("start_urls") or [])
     return {
+        "schema_version": SCHEMA_VERSION,
         "run": {"id": run["id"], "site": run["site"], "started": _iso(run["started"]),
                 "finished": _iso(run["finished"]), "status": run["status"], "config_hash": run["config_hash"],
                 "versions": run["versions"]},
@@ -46,21 +50,87 @@ def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, 
         "inspection": [i.as_dict() for i in verdict.items],
         "summary": verdict.checks,
         "pages": store.count_pages(run_id),
-        "findings": verdict.findings,
+        "findings": [{"id": finding_id(f, origin), **f} for f in verdict.findings],
     }
 
 
-def pretty(value: Any) -> Any:
-    """A summary figure as shown: JSON for tables and lists, "—" for a figure that has no value."""
-    if value is None:
+UNITS_EN = {"頁": "pages", "個": "", "項": "items", "秒": "s", "天": "days"}
+
+
+def cite(regulation: str, lang: str) -> str:
+    """A regulation as cited in the report's language (English with the Chinese name in brackets)."""
+    return regulation if lang == "zh" else regulation_en(regulation)
+
+
+def figure(value: Any, unit: str = "") -> str:
+    """A summary figure as read: numbers without a needless .0, its unit, "—" for none; never JSON."""
+    if value is None or isinstance(value, (dict, list)):
         return "—"
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, float):
+        value = f"{value:g}"
+    return f"{value}{'' if unit in ('', '%') else ' '}{unit}"
+
+
+def labelled_figures(check: Any, summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """(label, value with unit) of each summary field the check declares and the summary holds ("—" for none)."""
+    fields = getattr(check, "fields", ()) or ()
+    return [(f.zh if lang == "zh" else f.en, figure(summary[f.key], f.unit if lang == "zh" else UNITS_EN.get(f.unit, f.unit)))
+            for f in fields
+            if f.key in summary]
+
+
+FIRST_PAGES = 5   # pages listed in a grouped row; the rest behind a fold
+
+
+def finding_index(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per check: its anchor and, per severity, the anchor of its first group and how many findings."""
+    index = []
+    for s in sections:
+        by_severity: dict[str, dict[str, Any]] = {}
+        for g in s["groups"]:
+            entry = by_severity.setdefault(g["severity"], {"anchor": f"{s['name']}-{g['rule']}", "count": 0})
+            entry["count"] += g["count"]
+        index.append({"name": s["name"], "title": s["title"], "count": s["count"],
+                      "severities": sorted(by_severity.items(), key=lambda kv: severity_rank(kv[0]))})
+    return index
+
+
+def message(f: dict[str, Any], rule: Any, lang: str) -> str:
+    """The finding's message in the report's language: in English the rule's text, then the particulars the
+    Chinese message gives after its colon (codes, field names, status)."""
+    if lang == "zh" or rule is None:
+        return f["message"]
+    _, sep, particulars = f["message"].partition("：")
+    return f"{rule.en}: {particulars}" if sep and particulars else rule.en
+
+
+def grouped_rows(findings: list[dict[str, Any]], rule: Any, lang: str) -> list[dict[str, Any]]:
+    """One row per cause: findings about the page itself (its URL among its pages) with the same message are
+    one row listing every page; a finding about another URL (a broken link, a document) or a waived one keeps
+    its own row. The exports keep one row per finding."""
+    rows: dict[tuple[str, ...], dict[str, Any]] = {}
+    for f in findings:
+        waiver = f["evidence"].get("waiver")
+        per_page = f["url"] in f["pages"] and not waiver
+        key = (f["severity"], f["message"]) if per_page else (f["severity"], f["message"], f["url"], str(id(f)))
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = {"severity": f["severity"], "url": None if per_page else f["url"], "pages": [],
+                               "message": message(f, rule, lang), "waiver": waiver,
+                               "referrers": f["evidence"].get("referrers") or []}
+        row["pages"].extend(f["pages"] or [f["url"]])
+    for row in rows.values():
+        row["pages"] = list(dict.fromkeys(row["pages"]))
+    return list(rows.values())
 
 
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("siteaudit.reports", "templates"), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters["pretty"] = pretty
+    env.filters["figure"] = figure
+    env.globals["figure_text"] = figure_text
     return env
 
 
@@ -96,11 +166,12 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
             "name": name,
             "title": (check.title_zh if lang == "zh" else check.title_en) if check else name,
             "summary": summary,
-            "figures": {k: v for k, v in summary.items() if k not in DETAIL_KEYS},
-            "details": {k: v for k, v in summary.items() if k in DETAIL_KEYS and k not in ("years", "items")},
-            "groups": [{"rule": rule, "severity": fs[0]["severity"], "findings": fs,
+            "figures": labelled_figures(check, summary, lang),
+            "reason": summary.get("reason") or summary.get("status_note") or "",
+            "groups": [{"rule": rule, "severity": fs[0]["severity"], "count": len(fs),
+                        "rows": grouped_rows(fs, rules.get(rule), lang),
                         "label": (rules[rule].zh if lang == "zh" else rules[rule].en) if rule in rules else rule,
-                        "regulation": rules[rule].regulation if rule in rules else ""}
+                        "regulation": cite(rules[rule].regulation, lang) if rule in rules else ""}
                        for rule, fs in groups.items()],
             "count": len(items),
             "grid": year_grid(summary),
@@ -111,8 +182,14 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
     series = trend(store, run_row, verdict.items)
     items = verdict.items
     return environment().get_template("report.html.j2").render(
-        doc=doc, run=run, sections=sections, lang=lang, items=items, diff=diff,
-        sparks={k: sparkline(v) for k, v in series.items()},
+        doc=doc, run=run, sections=sections, lang=lang, items=items, diff=diff, undecided=verdict.undecided,
+        sparks={k: sparkline(v, k in PERCENT_ITEMS) for k, v in series.items()},
+        severity_words=SEVERITY_WORDS.get(lang, SEVERITY_WORDS["zh"]),
+        item_labels={i.id: (i.zh if lang == "zh" else i.en) for i in verdict.items},
+        percent_items=PERCENT_ITEMS,
+        titles={s["name"]: s["title"] for s in sections}, first_pages=FIRST_PAGES,
+        cite=lambda text: cite(text, lang),
+        index=finding_index(sections),
         date_ad=time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
         date_roc=roc_date_label(time.localtime(started)),
         duration=(run.get("finished") or started) - started,
@@ -129,20 +206,44 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, la
     if "json" in formats:
         written.append(_atomic_write(out_dir / "findings.json", json.dumps(doc, ensure_ascii=False)))
     if "csv" in formats:
-        written.append(_atomic_write(out_dir / "findings.csv", export.to_csv(doc["findings"])))
+        written.append(_atomic_write(out_dir / "findings.csv", export.to_csv(doc["findings"], lang)))
     if "ods" in formats:
-        written.append(_atomic_write(out_dir / "findings.ods", export.to_ods(doc["findings"])))
+        titles = {n: (c.title_zh if lang == "zh" else c.title_en) for n, c in registry.REGISTRY.items()}
+        written.append(_atomic_write(out_dir / "findings.ods",
+                                     export.to_ods(doc["findings"], doc["inspection"], lang, titles)))
     if "html" in formats:
         written.append(_atomic_write(out_dir / "report.html", render_html(store, run_id, verdict, lang)))
     return written
 
 
-def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
-    """Print the report to PDF through headless Chromium."""
-    with tempfile.TemporaryDirectory(prefix="siteaudit-pdf-") as profile:
-        subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf}",
-                        "--no-pdf-header-footer", html.resolve().as_uri()],
-                       check=True, capture_output=True, timeout=300)
+PAGE_LABEL = {"zh": '第 <span class="pageNumber"></span> 頁／共 <span class="totalPages"></span> 頁',
+              "en": 'Page <span class="pageNumber"></span> of <span class="totalPages"></span>'}
+MARGIN_STYLE = ('<div style="font-size:7.5pt;width:100%;margin:0 12mm;display:flex;justify-content:space-between;'
+                'font-family:\'Noto Sans CJK TC\',\'Noto Sans TC\',sans-serif;color:#444">')
+
+
+def page_templates(left: str, right: str = "", lang: str = "zh") -> tuple[str, str]:
+    """Header (`left` and `right`, escaped) and footer (`left` and 第 X 頁／共 Y 頁) templates for Page.printToPDF."""
+    header = f"{MARGIN_STYLE}<span>{escape(left)}</span><span>{escape(right)}</span></div>"
+    footer = f"{MARGIN_STYLE}<span>{escape(right)}</span><span>{PAGE_LABEL.get(lang, PAGE_LABEL['zh'])}</span></div>"
+    return header, footer
+
+
+def report_templates(run: dict[str, Any], lang: str = "zh") -> tuple[str, str]:
+    """The report's header and footer: agency, site and run; page X of Y."""
+    agency = (run.get("config") or {}).get("site", {}).get("agency", "")
+    started = time.strftime("%Y-%m-%d", time.localtime(run.get("started") or time.time()))
+    label = "網站稽核報告" if lang == "zh" else "Site audit report"
+    run_label = f"執行編號 {run.get('id')}" if lang == "zh" else f"run {run.get('id')}"
+    return page_templates(f"{agency}　{label}", f"{run.get('site', '')}　{run_label}　{started}", lang)
+
+
+def print_pdf(html: Path, pdf: Path, paths: BrowserPaths, header: str = "", footer: str = "",
+              landscape: bool = False) -> None:
+    """Print an HTML file to PDF through headless Chromium's DevTools (Page.printToPDF)."""
+    data = print_to_pdf(html.resolve().as_uri(), paths, header or "<span></span>", footer or "<span></span>",
+                        landscape=landscape)
+    _atomic_write(pdf, data)
 
 
 def _atomic_write(path: Path, data: str | bytes) -> Path:

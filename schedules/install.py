@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sys
+import time
 from pathlib import Path
 
+from siteaudit.core.dates import TAIPEI
+
 TEMPLATES = Path(__file__).parent / "templates"
+UPTIME_AT = dt.time(20, 0)   # Asia/Taipei
+AUDIT_AT = dt.time(2, 30)
 SYSTEMD_UNITS = ("siteaudit-uptime.service", "siteaudit-uptime.timer", "siteaudit-audit.service",
                  "siteaudit-audit.timer")
 
@@ -19,11 +25,37 @@ def siteaudit_command() -> str:
     return shutil.which("siteaudit") or f"{sys.executable} -m siteaudit"
 
 
+def local_cron_time(taipei: dt.time, today: dt.date | None = None) -> str:
+    """"MINUTE HOUR" in this server's time zone of `taipei` (Asia/Taipei) on `today`."""
+    day = today or dt.datetime.now(TAIPEI).date()
+    local = dt.datetime.combine(day, taipei, TAIPEI).astimezone()
+    return f"{local.minute} {local.hour}"
+
+
+def zone_has_dst() -> bool:
+    """True when this server's time zone has daylight saving: a cron hour computed now moves in Taipei."""
+    return bool(time.daylight) and time.tzname[0] != time.tzname[1]
+
+
+def server_zone() -> str:
+    return "/".join(dict.fromkeys(time.tzname))
+
+
+def dst_warning() -> str:
+    """A warning for a crontab written in a zone with daylight saving, else ""."""
+    if not zone_has_dst():
+        return ""
+    return (f"warning: this server's time zone ({server_zone()}) has daylight saving: the cron hours were computed "
+            f"for today and will run an hour off in Taipei after the change; write the crontab again then, "
+            f"or use --kind systemd (its timers run in Asia/Taipei)")
+
+
 def render(name: str, config: str, outdir: str, logdir: str, user: str = "") -> str:
     text = (TEMPLATES / f"{name}.in").read_text(encoding="utf-8")
     return text.format(siteaudit=siteaudit_command(), config=str(Path(config).resolve()),
                        outdir=str(Path(outdir).resolve()), logdir=str(Path(logdir).resolve()),
-                       user=f"{user} " if user else "")
+                       user=f"{user} " if user else "", zone=server_zone(),
+                       uptime_at=local_cron_time(UPTIME_AT), audit_at=local_cron_time(AUDIT_AT))
 
 
 def files(kind: str, config: str, outdir: str, logdir: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ tried again (`uptime.tries`, `uptime.retry_wait` apart) and every try is appende
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shlex
 import smtplib
@@ -23,8 +24,10 @@ from typing import Any
 
 import requests
 import urllib3
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
 from siteaudit.core.config import Config
+from siteaudit.core.dates import TAIPEI
 from siteaudit.core.net import measure_connection
 from siteaudit.core.store import Store
 
@@ -55,6 +58,21 @@ def read_body(response: requests.Response, max_bytes: int, deadline: float) -> s
         return f"讀取失敗 reading the answer failed: {type(exc).__name__}"
     response._content = b"".join(chunks)
     return ""
+
+
+def page_encoding(body: bytes, content_type: str) -> str:
+    """The encoding a browser would use: the HTTP header's charset, else the BOM, else the page's <meta charset>
+    (or http-equiv), else UTF-8."""
+    bom, _ = read_bom(body)
+    declared = (http_content_type_encoding(content_type) or bom
+                or html_body_declared_encoding(body[:4096]) or "utf-8")
+    return resolve_encoding(declared) or "utf-8"
+
+
+def decode_page(body: bytes, content_type: str) -> str:
+    """The page's text as a browser reads it (undecodable bytes replaced, never an error); a BOM is dropped."""
+    _, mark = read_bom(body)
+    return body[len(mark or b""):].decode(page_encoding(body, content_type), errors="replace")
 
 
 def probe_once(session: requests.Session, url: str, keyword: str, timeout: float, cert_warn_days: int,
@@ -94,7 +112,7 @@ def probe_once(session: requests.Session, url: str, keyword: str, timeout: float
     if status >= 400:
         return ProbeResult(url, False, status, f"HTTP {status}", detail)
     if keyword:
-        text = response.text
+        text = decode_page(response.content, response.headers.get("Content-Type", ""))
         detail["keyword_found"] = keyword in text
         if not detail["keyword_found"]:
             return ProbeResult(url, False, status, f"頁面缺少關鍵字「{keyword}」(錯誤頁或遭竄改)", detail)
@@ -135,9 +153,11 @@ def run_uptime(cfg: Config, store: Store, sleep: Callable[[float], None] = time.
         for attempt in range(1, u.tries + 1):
             result = probe_once(session, url, keyword, u.timeout, u.cert_warn_days, u.ca_file, measure,
                                 u.max_body_bytes)
-            store.add_probes([{"site": cfg.site.name, "batch": batch, "started": time.time(), "url": url,
+            now = time.time()
+            taipei = dt.datetime.fromtimestamp(now, TAIPEI).strftime("%Y-%m-%d %H:%M:%S")
+            store.add_probes([{"site": cfg.site.name, "batch": batch, "started": now, "url": url,
                                "attempt": attempt, "ok": result.ok, "status": result.status,
-                               "reason": result.reason, "detail": result.detail}])
+                               "reason": result.reason, "detail": {**result.detail, "taipei_time": taipei}}])
             if result.ok or attempt == u.tries:
                 finals.append(result)
                 break

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Install siteaudit into ./.venv with a Python >= 3.12.
-#   scripts/setup.sh                  the tool and its test tools
-#   scripts/setup.sh --with-browser   also Debian's chromium, chromium-driver and chromium-headless-shell
-#                                     (accessibility check; needs root)
+# Install siteaudit into ./.venv with a Python >= 3.12, and what the main job needs besides: Debian's chromium,
+# chromium-driver and chromium-headless-shell (accessibility check, PDF) and a CJK font, fonts-noto-cjk (the
+# PDF's Chinese text). Those need root: without it the script says the exact command to run as root.
+#   scripts/setup.sh                  everything (system packages when root)
+#   scripts/setup.sh --no-system      only the Python environment
+#   (--with-browser is accepted and is the default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-with_browser=0
+with_browser=1
 for arg in "$@"; do
     case $arg in
         --with-browser) with_browser=1 ;;
-        *) echo "usage: scripts/setup.sh [--with-browser]" >&2; exit 2 ;;
+        --no-system) with_browser=0 ;;
+        *) echo "usage: scripts/setup.sh [--no-system]" >&2; exit 2 ;;
     esac
 done
 
@@ -42,18 +45,23 @@ fi
 
 if [[ $with_browser == 1 ]]; then
     # chromium-headless-shell (same Debian chromium build, no desktop layer) makes accessibility testing faster;
-    # without it the check uses chromium itself.
+    # without it the check uses chromium itself. fonts-noto-cjk: Debian's chromium brings no Chinese font, and
+    # a PDF printed without one shows every Chinese character as an empty box.
     need=() faster=()
     command -v chromium >/dev/null || need+=(chromium)
     command -v chromedriver >/dev/null || need+=(chromium-driver)
+    if ! command -v fc-list >/dev/null || [[ -z $(fc-list :lang=zh-tw 2>/dev/null) ]]; then
+        need+=(fonts-noto-cjk)
+    fi
     [[ -x /usr/lib/chromium/chromium-headless-shell ]] || command -v chromium-headless-shell >/dev/null \
         || faster+=(chromium-headless-shell)
     if (( ${#need[@]} + ${#faster[@]} )) && [[ $(id -u) -ne 0 ]]; then
         if (( ${#need[@]} )); then
-            echo "${need[*]} missing; install as root: apt-get install chromium chromium-driver chromium-headless-shell" >&2
-            exit 1
+            echo "not installed: ${need[*]}. Run as root: apt-get install ${need[*]} ${faster[*]}" >&2
+            echo "(or: sudo scripts/setup.sh). Until then the accessibility check cannot run and --pdf refuses." >&2
+        else
+            echo "note: apt-get install chromium-headless-shell (as root) makes accessibility testing faster" >&2
         fi
-        echo "note: apt-get install chromium-headless-shell (as root) makes accessibility testing faster" >&2
     elif (( ${#need[@]} + ${#faster[@]} )); then
         apt-get update -qq
         if (( ${#need[@]} )); then

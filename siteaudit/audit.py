@@ -85,8 +85,20 @@ def start_failure(store: Store, run_id: int, cfg: Config) -> str | None:
     return "; ".join(reasons)
 
 
-def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None) -> dict[str, Any]:
-    results = registry.run_checks(registry.select(names, cfg), store, run_id, cfg)
+def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None,
+               progress: bool = False) -> dict[str, Any]:
+    """Run the selected checks one after another; with `progress`, a line on stderr as each starts and ends."""
+    selected = registry.select(names, cfg)
+    results = {}
+    for n, check in enumerate(selected, 1):
+        started = time.monotonic()
+        if progress:
+            print(f"siteaudit: checks {n}/{len(selected)}: {check.name} …", file=sys.stderr, flush=True)
+        results.update(registry.run_checks([check], store, run_id, cfg))
+        if progress:
+            status = results[check.name].summary.get("status")
+            print(f"siteaudit: checks {n}/{len(selected)}: {check.name} {status} in "
+                  f"{time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     for name, result in results.items():
         if result.summary.get("status") == Status.ERROR:
             print(f"siteaudit: check {name} failed: {result.summary.get('reason')}", file=sys.stderr)
@@ -118,22 +130,26 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     out = out_dir or Path("siteaudit-out") / f"{cfg.site.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     selected = {c.name for c in registry.select(check_names, cfg)}
     writable_out(out)
+    if not resume:  # a new run replaces the outputs of an earlier one in the same folder, its crawl log included
+        for name in ("crawl.log", "crawl-resources.log"):
+            (out / name).unlink(missing_ok=True)
     run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log", stamps="freshness" in selected)
     try:
-        return finish_audit(cfg, store, run_id, out, check_names, waivers, lang, formats, started)
+        return finish_audit(cfg, store, run_id, out, check_names, waivers, lang, formats, started, progress)
     finally:
         store.release_run(run_id, this_owner())
 
 
 def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names: list[str] | None,
-                 waivers: list[Waiver], lang: str, formats: tuple[str, ...] | None, started: float) -> AuditOutcome:
+                 waivers: list[Waiver], lang: str, formats: tuple[str, ...] | None, started: float,
+                 progress: bool) -> AuditOutcome:
     """Checks, verdict and outputs of a crawled run."""
     failure = start_failure(store, run_id, cfg)
     if failure:
         store.finish_run(run_id, "failed", error=failure)
         raise AuditError(f"could not crawl the site: {failure}", ExitCode.UNCRAWLABLE)
     try:
-        summary = run_checks(cfg, store, run_id, check_names)
+        summary = run_checks(cfg, store, run_id, check_names, progress)
     except Exception as exc:  # the run is closed, never left "running"
         store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
         raise

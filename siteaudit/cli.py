@@ -1,6 +1,7 @@
 """The `siteaudit` command line.
 
-Exit codes: 0 ran and every check passed, 1 ran and some check failed, 2 usage or config error,
+Exit codes: 0 ran and every check passed, 1 ran and some check failed or could not run (the run is
+incomplete), 2 usage or config error,
 3 the site could not be crawled at all, 130 the crawl was interrupted (finish it with --resume).
 """
 
@@ -17,20 +18,26 @@ from siteaudit import __version__
 from siteaudit.audit import AuditError, AuditOutcome, audit
 from siteaudit.config_template import CONFIG_TEMPLATE
 from siteaudit.core import config as config_mod
-from siteaudit.core.browser import INSTALL_HINT, find_browser
+from siteaudit.core.browser import (
+    FONT_INSTALL_HINT,
+    INSTALL_HINT,
+    BrowserPaths,
+    find_browser,
+    zh_font_missing,
+)
 from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.dates import TAIPEI
-from siteaudit.core.results import ExitCode
+from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.store import Store, StoreError
 from siteaudit.demo import run_demo
 from siteaudit.reports import uptime_log
-from siteaudit.reports.render import FORMATS, print_pdf, write_outputs
+from siteaudit.reports.render import FORMATS, print_pdf, report_templates, write_outputs
 from siteaudit.schedules import install
 from siteaudit.schedules.uptime import run_uptime
 from siteaudit.verdict.judge import judge
 from siteaudit.verdict.waivers import load_waivers
 
-EPILOG = """exit codes: 0 all checks passed, 1 a check failed, 2 usage or config error,
+EPILOG = """exit codes: 0 all checks passed, 1 a check failed or could not run (incomplete), 2 usage or config error,
 3 the site could not be crawled, 130 interrupted (finish with --resume)"""
 
 
@@ -84,9 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     ul = sub.add_parser("uptime-log", help="the month's 全球資訊網運轉情形紀錄表 (A4 HTML or CSV)")
     ul.add_argument("--config", required=True)
     ul.add_argument("--store", help="SQLite store path")
-    ul.add_argument("--month", required=True, help="YYYY-MM")
-    ul.add_argument("--format", choices=("html", "csv"), default="html")
-    ul.add_argument("--out", type=Path, help="output file (default: uptime-YYYY-MM.html/.csv)")
+    ul.add_argument("--month", required=True, help="the month: 115-11, 115/11, 民國115年11月 or 2026-11")
+    ul.add_argument("--format", choices=("html", "pdf", "csv"), default="html",
+                    help="html (A4 landscape), pdf (printed through headless Chromium, one page) or csv")
+    ul.add_argument("--out", type=Path, help="output file (default: uptime-YYYY-MM.html/.pdf/.csv)")
 
     sc = sub.add_parser("schedule", help="print or install the crontab / systemd units (20:00 check, nightly audit)")
     sc.add_argument("action", choices=("print", "install"))
@@ -151,20 +159,24 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return outcome.verdict.exit_code
 
 
-def print_outcome(outcome: AuditOutcome) -> None:
+def print_outcome(outcome: AuditOutcome, note: str = "") -> None:
+    """Each check's line, the files written, then the verdict as the last line (naming what could not run)."""
     for name, summary in outcome.verdict.checks.items():
         extra = ", ".join(f"{k}={v}" for k, v in summary.items() if k != "status" and not isinstance(v, (dict, list)))
         print(f"{name:14} {summary.get('status', '?'):8} {extra}")
     for path in outcome.written:
         print(f"wrote {path}")
+    if note:
+        print(note)
+    print(outcome.verdict.last_line(outcome.run_id), flush=True)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
 
     outcome = run_demo(out_dir=args.out, store_path=args.store, lang=args.lang)
-    print_outcome(outcome)
-    print("demo: the demo site has deliberate defects, so its checks are expected to fail")
-    return 0
+    print_outcome(outcome, "demo: the demo site has deliberate defects, so its checks are expected to fail")
+    # A failing demo is the expected result; a check that could not run means the installation is incomplete.
+    return ExitCode.FAIL if outcome.verdict.status == Status.INCOMPLETE else ExitCode.PASS
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -177,7 +189,19 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def pdf_printer() -> BrowserPaths:
+    """Chromium and chromedriver to print with, and a Chinese font; else a usage error with the install command."""
+    paths = find_browser()
+    if paths.missing:
+        raise ConfigError(f"--pdf needs {paths.missing}: {INSTALL_HINT}")
+    if zh_font_missing():
+        raise ConfigError(f"--pdf: no font for Traditional Chinese (fc-list :lang=zh-tw finds none), the PDF would "
+                          f"show empty boxes; install one as root: {FONT_INSTALL_HINT}")
+    return paths
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    """Re-render a stored run; with --pdf also print it (refused without a Chinese font)."""
 
     site = None
     waivers_path = args.waivers
@@ -187,6 +211,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         site = cfg.site.name
         waivers_path = waivers_path or cfg.site.waivers
     waivers = load_waivers(waivers_path)
+    printer = pdf_printer() if args.pdf else None  # refused before anything is written
     with open_store(args) as store:
         if args.run == "latest":
             run = store.latest_run(site=site, status="complete")
@@ -203,11 +228,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         verdict = judge(store, run["id"], waivers)
         for path in write_outputs(store, run["id"], out, verdict, lang=args.lang, formats=formats):
             print(f"wrote {path}")
-        if args.pdf:
-            chromium = find_browser().chromium
-            if not chromium:
-                raise ConfigError(f"--pdf needs chromium: {INSTALL_HINT}")
-            print_pdf(out / "report.html", out / "report.pdf", chromium)
+        if printer:
+            print_pdf(out / "report.html", out / "report.pdf", printer, *report_templates(run, args.lang))
             print(f"wrote {out / 'report.pdf'}")
     return 0
 
@@ -248,19 +270,27 @@ def cmd_uptime(args: argparse.Namespace) -> int:
 
 
 def cmd_uptime_log(args: argparse.Namespace) -> int:
-
+    """The month's record form: A4 landscape HTML, its PDF (one page for any month) or CSV."""
     cfg = load_config(args)
     try:
         year, month = uptime_log.parse_month(args.month)
     except ValueError as exc:
         raise ConfigError(str(exc))
+    printer = pdf_printer() if args.format == "pdf" else None
+    out = args.out or Path(f"uptime-{year}-{month:02d}.{args.format}")
     with Store(cfg.store_path()) as store:
         if args.format == "csv":
             text = uptime_log.render_csv(store, cfg.site.name, year, month)
         else:
             text = uptime_log.render_html(store, cfg.site.name, cfg.site.agency, year, month)
-    out = args.out or Path(f"uptime-{year}-{month:02d}.{args.format}")
-    out.write_text(text, encoding="utf-8")
+    if printer:
+        html = out.with_suffix(".html")
+        html.write_text(text, encoding="utf-8")
+        print_pdf(html, out, printer, *uptime_log.form_templates(cfg.site.name, cfg.site.agency, year, month),
+                  landscape=True)
+        print(f"wrote {html}")
+    else:
+        out.write_text(text, encoding="utf-8")
     print(f"wrote {out}")
     return 0
 
@@ -268,6 +298,8 @@ def cmd_uptime_log(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
 
     load_config(args)  # a wrong config is caught now, not at 20:00
+    if args.kind == "cron" and install.dst_warning():
+        print(f"siteaudit: {install.dst_warning()}", file=sys.stderr)
     if args.action == "print":
         for name, text in install.files(args.kind, args.config, args.outdir, args.logdir).items():
             print(f"# ---- {name}\n{text}")

@@ -120,12 +120,15 @@ def test_the_accessibility_mark_on_the_home_page(tmp_path, serve, case, expected
         assert mark["level"] == "AA" and mark["passed"] == "2025-03-01"
 
 
-def test_without_chromium_the_check_is_not_run_and_the_audit_goes_on(tmp_path, serve):
+def test_without_chromium_the_check_is_not_run_and_the_run_is_incomplete(tmp_path, serve):
     (tmp_path / "index.html").write_text(CLEAN.format(title="首頁", body="<p>x</p>"), encoding="utf-8")
     server = serve(tmp_path)
     result, doc = audit_fixture(tmp_path, server.base, "links,accessibility",
                                 extra='[checks.accessibility]\nchromium_path = "/nonexistent/chromium"\n')
-    assert result.returncode == 0, result.stderr  # not_run is not a failure; the report says why
+    assert result.returncode == 1, result.stderr  # a check that could not run never makes a pass
+    assert doc["status"] == "incomplete"
+    last = result.stdout.strip().splitlines()[-1]
+    assert "incomplete" in last and "accessibility not_run" in last and "apt-get install chromium" in last
     summary = doc["summary"]
     assert "mark-missing" in {f["rule"] for f in doc["findings"]}  # what needs no browser is still judged
     assert summary["accessibility"]["status"] == "not_run"

@@ -31,16 +31,18 @@ def test_demo_command_writes_report_and_findings(tmp_path):
 
 def test_findings_json_follows_the_schema(demo_run):
     doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
-    assert set(doc) == {"run", "status", "inspection", "summary", "pages", "findings"}
+    assert set(doc) == {"schema_version", "run", "status", "inspection", "summary", "pages", "findings"}
+    assert doc["schema_version"] == 2
     assert doc["status"] == "fail"  # the demo has deliberate defects
     items = {i["id"]: i for i in doc["inspection"]}
     assert list(items)[0] == "links" and list(items)[-1] == "uptime" and len(items) == 10
     assert items["links"]["status"] == "fail" and items["links"]["measured_en"].endswith("could not be verified")
     assert items["uptime"]["status"] == "not_run"  # the demo has no nightly probes
     for f in doc["findings"]:
-        assert set(f) == {"check", "rule", "severity", "url", "pages", "message", "evidence"}
+        assert set(f) == {"id", "check", "rule", "severity", "url", "pages", "message", "evidence"}
         assert f["severity"] in ("error", "warning", "notice")
         assert isinstance(f["pages"], list) and isinstance(f["evidence"], dict)
+    assert len({f["id"] for f in doc["findings"]}) == len(doc["findings"])  # one id per finding
 
 
 def test_report_command_rerenders_a_stored_run(demo_run, tmp_path):
@@ -143,3 +145,13 @@ def test_scrapy_crawl_site_works_as_well_as_the_cli(tmp_path, serve):
 
     db = sqlite3.connect(store)
     assert {r[0] for r in db.execute("SELECT url FROM pages")} == {server.base + "/", server.base + "/a.html"}
+
+
+def test_the_checks_phase_shows_progress_and_the_last_line_is_the_verdict(tmp_path, serve):
+    (tmp_path / "index.html").write_text("<html lang='zh-Hant'><head><title>首頁</title></head><body>x</body></html>",
+                                         encoding="utf-8")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False})
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links,metadata", "--out", str(tmp_path / "o"))
+    assert "checks 1/2: links pass in" in result.stderr and "checks 2/2: metadata" in result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("siteaudit: run ")

@@ -245,7 +245,7 @@ def expect_no_none_share(ctx: dict[str, Any], doc: dict[str, Any]) -> None:
     assert doc["summary"]["freshness"]["within_limit_share"] is None
     report = (ctx["out"] / "report.html").read_text(encoding="utf-8")
     assert "None%" not in report and "無（沒有頁面標示日期）" in report
-    assert "<th>within_limit_share</th><td>—</td>" in report
+    assert "<th>在期限內</th><td>—</td>" in report
 
 
 def expect_resume_reads_sitemap(ctx: dict[str, Any], doc: dict[str, Any]) -> None:
@@ -909,7 +909,7 @@ def test_every_export_cell_goes_through_one_helper():
     hostile = {"check": "metadata", "rule": "r", "severity": "error", "url": "@SUM(A1)", "pages": ["-1+2", "ok"],
                "message": "標題\x0c\x01", "evidence": {"meta": "\x0b"}}
     rows = list(csv.reader(io.StringIO(to_csv([hostile]).lstrip("\ufeff"))))
-    assert rows[1][3] == "'@SUM(A1)" and rows[1][4] == "'-1+2\nok" and rows[1][5] == "標題\ufffd\ufffd"
+    assert rows[1][4] == "'@SUM(A1)" and rows[1][5] == "'-1+2\nok" and rows[1][6] == "標題\ufffd\ufffd"
     ods = to_ods([hostile])
     content = zipfile.ZipFile(io.BytesIO(ods)).read("content.xml")
     ElementTree.fromstring(content)

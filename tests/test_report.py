@@ -5,16 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
+import unicodedata
+import zipfile
 
 import pytest
 from lxml import html as lxml_html
+from pypdf import PdfReader
 
-from conftest import run_cli, write_config
+from conftest import audit_fixture, run_cli, write_config
 from siteaudit.checks import REGISTRY
 from siteaudit.core.browser import chromedriver_service, chromium_options, find_browser
+from siteaudit.reports.history import sparkline
 from siteaudit.reports.render import print_pdf
 
+AGENCY = "台灣自來水公司第一區管理處"
 PAGE = "<html lang='zh-Hant'><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
 
 
@@ -34,23 +40,71 @@ def test_the_demo_report_holds_every_section_and_the_inspection_table(demo_run):
     assert "中華民國" in cover and "axe-core 4." in cover and doc["run"]["config_hash"] in cover
 
 
-def test_exports_csv_and_ods_hold_the_same_rows(demo_run):
+def ods_sheets(path) -> dict[str, list[list[str]]]:
     from odf.opendocument import load
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
 
+    sheets = {}
+    for table in load(str(path)).spreadsheet.getElementsByType(Table):
+        sheets[table.getAttribute("name")] = [
+            ["\n".join(str(p) for p in cell.getElementsByType(P)) for cell in row.getElementsByType(TableCell)]
+            for row in table.getElementsByType(TableRow)]
+    return sheets
+
+
+def test_exports_csv_and_ods_hold_the_same_rows(demo_run):
     text = (demo_run["out"] / "findings.csv").read_text(encoding="utf-8")
-    assert text.startswith("\ufeff")
+    assert text.startswith("\ufeff編號,檢查,規則,嚴重度,網址")  # headers in the report's language
     csv_rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    sheet = load(str(demo_run["out"] / "findings.ods")).spreadsheet.getElementsByType(Table)[0]
-    ods_rows = []
-    for row in sheet.getElementsByType(TableRow):
-        cells = []
-        for cell in row.getElementsByType(TableCell):
-            cells.append("\n".join(str(p) for p in cell.getElementsByType(P)))
-        ods_rows.append(cells)
-    assert len(ods_rows) == len(csv_rows) > 1
-    assert ods_rows == csv_rows
+    sheets = ods_sheets(demo_run["out"] / "findings.ods")
+    names = list(sheets)
+    assert names[0] == "考核項目" and len(sheets["考核項目"]) == 11 and "連結有效性" in names
+    ods_rows = [row for name in names[1:] for row in sheets[name][1:]]
+    assert sorted(ods_rows) == sorted(csv_rows[1:]) and len(ods_rows) > 1
+    assert all(sheets[name][0] == csv_rows[0] for name in names[1:])
+    for row in csv_rows[1:]:
+        json.loads(row[-1])  # evidence is always valid JSON
+
+
+def test_ods_has_a_frozen_header_row_and_column_widths(demo_run):
+    archive = zipfile.ZipFile(demo_run["out"] / "findings.ods")
+    settings = archive.read("settings.xml").decode("utf-8")
+    assert 'config:name="VerticalSplitMode"' in settings and 'config:name="Tables"' in settings
+    assert "style:column-width" in archive.read("content.xml").decode("utf-8")
+
+
+def test_long_evidence_is_summarised_into_valid_json():
+    from siteaudit.reports.export import evidence_json
+
+    evidence = {"referrers": [{"page": f"https://x.gov.tw/{i}", "text": "連結" * 50} for i in range(5000)],
+                "html": "<div>" * 20000}
+    text = evidence_json(evidence)
+    assert len(text) <= 30_000
+    data = json.loads(text)
+    assert data["referrers"][-1].startswith("… +") and data["html"].endswith(")")
+
+
+def test_findings_have_a_stable_id_across_runs_and_addresses():
+    from siteaudit.verdict.ids import finding_id
+
+    a = {"check": "metadata", "rule": "missing-field", "url": "http://127.0.0.1:4001/a.html",
+         "evidence": {"fields": [{"field": "DC.Date"}]}}
+    b = {**a, "url": "http://127.0.0.1:5002/a.html"}
+    assert finding_id(a, "//127.0.0.1:4001") == finding_id(b, "//127.0.0.1:5002")
+    assert finding_id(a, "//127.0.0.1:4001") != finding_id({**a, "evidence": {"fields": [{"field": "DC.Title"}]}},
+                                                          "//127.0.0.1:4001")
+
+
+def test_a_second_run_into_the_same_out_replaces_its_files_crawl_log_included(tmp_path, serve):
+    (tmp_path / "index.html").write_text(PAGE.format(title="首頁", body="x"), encoding="utf-8")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False})
+    out = tmp_path / "same"
+    for _ in range(2):
+        run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(out))
+    log = (out / "crawl.log").read_text(encoding="utf-8")
+    assert log.count("Spider opened") == 1, log[:2000]
 
 
 @pytest.fixture(scope="module")
@@ -131,10 +185,48 @@ def test_report_command_formats_and_pdf(two_runs, tmp_path):
                      "--format", "csv")
     assert result.returncode == 0 and (tmp_path / "r" / "findings.csv").exists()
     assert not (tmp_path / "r" / "report.html").exists()
-    result = run_cli("report", "1", "--config", str(two_runs["cfg2"]), "--out", str(tmp_path / "p"), "--pdf")
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "p" / "report.pdf").read_bytes()[:5] == b"%PDF-"
     assert sqlite3.connect(two_runs["store"]).execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 2
+
+
+def test_the_pdf_has_chinese_text_an_embedded_cjk_font_and_page_numbers(tmp_path, serve):
+    (tmp_path / "index.html").write_text(PAGE.format(title="首頁", body='<a href="/gone.html">舊檔</a>'),
+                                         encoding="utf-8")
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                       site={"agency": AGENCY})
+    assert run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "a")).returncode == 1
+    result = run_cli("report", "latest", "--config", str(cfg), "--out", str(tmp_path / "p"), "--pdf")
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(tmp_path / "p" / "report.pdf")
+    # Chromium's text layer maps some CJK glyphs to their compatibility forms (⾴ for 頁): compare as NFKC.
+    texts = [unicodedata.normalize("NFKC", page.extract_text()) for page in reader.pages]
+    assert "未通過" in texts[0] and "通過" in texts[0] and AGENCY in texts[0]
+    assert "第 1 頁" in texts[0] and f"共 {len(reader.pages)} 頁" in texts[0]
+    fonts = {font_name(f) for page in reader.pages for f in font_objects(page)}
+    assert any("CJK" in name for name in fonts), fonts  # glyphs drawn from a CJK font, not boxes
+    assert all(len(t.strip()) > 300 for t in texts[:-1]), [len(t) for t in texts]  # no forced near-empty page
+
+
+def font_name(font) -> str:
+    """A PDF font's name; Chromium embeds CFF fonts (Noto CJK) as Type 3, named in their descriptor."""
+    descriptor = font.get("/FontDescriptor")
+    return str(font.get("/BaseFont") or (descriptor.get_object().get("/FontName") if descriptor else ""))
+
+
+def font_objects(page):
+    resources = page.get("/Resources") or {}
+    fonts = resources.get("/Font") or {}
+    return [fonts[name].get_object() for name in fonts]
+
+
+def test_pdf_without_a_chinese_font_is_refused_with_the_install_command(demo_run, tmp_path):
+    bare = tmp_path / "fonts.conf"
+    bare.write_text("<?xml version='1.0'?><fontconfig></fontconfig>", encoding="utf-8")
+    store = demo_run["db"].execute("PRAGMA database_list").fetchone()["file"]
+    result = run_cli("report", str(demo_run["run_id"]), "--store", store, "--out", str(tmp_path / "p"), "--pdf",
+                     env={"FONTCONFIG_FILE": str(bare)})
+    assert result.returncode == 2 and "apt-get install fonts-noto-cjk" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "p" / "report.pdf").exists()
 
 
 def test_the_report_renders_in_chromium_without_console_errors_and_prints(demo_run, tmp_path):
@@ -153,7 +245,7 @@ def test_the_report_renders_in_chromium_without_console_errors_and_prints(demo_r
     finally:
         driver.quit()
     pdf = tmp_path / "report.pdf"
-    print_pdf(demo_run["out"] / "report.html", pdf, paths.chromium)
+    print_pdf(demo_run["out"] / "report.html", pdf, paths)
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
 
 
@@ -176,3 +268,113 @@ def test_the_inspection_table_says_when_the_mark_is_past_its_validity():
     assert "past its 3-year validity" in mark.measured_en
     fresh = {i.id: i for i in CHECK.inspection(summary, [])}["accessibility-mark"]
     assert "已逾" not in fresh.measured_zh
+
+
+def open_in_chromium(path, tmp_path, check) -> None:
+    """Load `path` in headless Chromium and call `check(driver)`."""
+    from selenium import webdriver
+
+    paths = find_browser()
+    assert not paths.missing
+    driver = webdriver.Chrome(service=chromedriver_service(paths, str(tmp_path)), options=chromium_options(paths))
+    try:
+        driver.get(path.as_uri())
+        check(driver)
+    finally:
+        driver.quit()
+
+
+def test_script_in_a_title_a_link_text_and_a_url_never_runs_in_the_report(tmp_path, serve):
+    evil = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
+    quoted = evil.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    (tmp_path / "index.html").write_text(PAGE.format(
+        title=quoted, body=f'<a href="/gone.html?q={quoted}">{quoted}</a><a href="/x{quoted}.html">x</a>'),
+        encoding="utf-8")
+    server = serve(tmp_path)
+    _, doc = audit_fixture(tmp_path, server.base, "links,metadata")
+    assert any("pwned" in f["url"] for f in doc["findings"])
+
+    def no_script_ran(driver) -> None:
+        assert driver.execute_script("return window.pwned === undefined")
+        assert "pwned" in driver.page_source  # shown as text
+
+    open_in_chromium(tmp_path / "out" / "report.html", tmp_path, no_script_ran)
+
+
+def test_the_first_screen_is_one_verdict_line(demo_run, tmp_path):
+    def verdict_on_first_screen(driver) -> None:
+        line = driver.find_element("id", "verdict")
+        assert line.location["y"] + line.size["height"] < 700
+        text = line.text
+        assert "未通過" in text and "10 項中" in text and "項通過" in text and f"執行編號 {demo_run['run_id']}" in text
+
+    open_in_chromium(demo_run["out"] / "report.html", tmp_path, verdict_on_first_screen)
+
+
+def test_sections_show_labelled_figures_and_severity_words_never_raw_keys_or_json(demo_run):
+    tree = lxml_html.fromstring((demo_run["out"] / "report.html").read_bytes())
+    text = tree.text_content()
+    for raw in ("targets_checked", "odf_share", "pass_rate", "status fail", '{"', "offenders_by_page"):
+        assert raw not in text, raw
+    links = tree.get_element_by_id("check-links")
+    figures = dict(zip(links.xpath(".//table[@class='figures']//th/text()"),
+                       links.xpath(".//table[@class='figures']//td/text()"), strict=True))
+    assert figures["失效連結"].endswith(" 個") and "檢查的網址" in figures
+    severities = {c.text_content().split("豁免")[0].strip() for c in tree.xpath("//td[contains(@class, 'sev')]")}
+    assert severities and severities <= {"錯誤", "警告", "提醒"}
+
+
+def test_trend_charts_label_their_ends_and_scale_percentages_0_to_100():
+    flat = sparkline([90.0, 90.0, 90.0], percent=True)
+    assert ">90%</text>" in flat
+    ys = [float(p.split(",")[1]) for p in flat.split('points="')[1].split('"')[0].split()]
+    assert len(set(ys)) == 1 and ys[0] < 26 / 2  # 90 of 100: near the top, not at the bottom
+    counts = sparkline([6.0, 3.0])
+    assert ">6</text>" in counts and ">3</text>" in counts and "6.0" not in counts
+
+
+def test_same_cause_on_many_pages_is_one_row_and_the_filter_hides_other_groups(demo_run, tmp_path):
+    doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
+    blank = [f for f in doc["findings"] if f["rule"] == "blank-optional-field"]  # one per page: the same cause
+    assert len(blank) > 10  # the exports keep one row per page
+
+    def grouped_and_filtered(driver) -> None:
+        group = driver.find_element("id", "metadata-blank-optional-field")
+        rows = group.find_elements("css selector", "tr.waived, tr[class='']")
+        assert len(rows) == 1
+        assert rows[0].find_element("css selector", "b.count").text == f"{len(blank)} 頁"
+        assert len(rows[0].find_elements("css selector", "details a")) == len(blank) - 5
+        link = driver.find_element("css selector", "#index a.notice[href^='#metadata-']")
+        target = driver.find_element("id", link.get_attribute("href").split("#")[1])  # works without script
+        assert "提醒" in link.text and target.get_attribute("data-severity") == "notice"
+        from selenium.webdriver.support.ui import Select
+
+        Select(driver.find_element("id", "filter-severity")).select_by_value("error")
+        assert not group.is_displayed()
+        assert driver.find_element("id", "links-broken-link").is_displayed()
+        Select(driver.find_element("id", "filter-check")).select_by_value("documents")
+        assert not driver.find_element("id", "check-links").is_displayed()
+
+    open_in_chromium(demo_run["out"] / "report.html", tmp_path, grouped_and_filtered)
+
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def test_the_english_report_is_english_with_chinese_names_only_in_brackets(demo_run, tmp_path):
+    store = demo_run["db"].execute("PRAGMA database_list").fetchone()["file"]
+    result = run_cli("report", str(demo_run["run_id"]), "--store", store, "--out", str(tmp_path / "en"),
+                     "--lang", "en", "--format", "html")
+    assert result.returncode == 0, result.stderr
+    tree = lxml_html.fromstring((tmp_path / "en" / "report.html").read_bytes())
+    assert not CJK.search(tree.xpath("string(//p[@id='verdict'])"))
+    for heading in tree.xpath("//h2 | //h3 | //th[not(ancestor::table[@class='grid'])]"):
+        assert not CJK.search(re.sub(r"\([^)]*\)", "", heading.text_content())), heading.text_content()
+    for row in tree.xpath("//section[@id='summary']/table[1]/tr[td]"):
+        cells = [c.text_content() for c in row.xpath("td")]
+        assert not CJK.search(cells[0] + cells[1] + cells[2] + cells[3]), cells
+        assert not CJK.search(re.sub(r"\([^)]*\)", "", cells[4])), cells[4]  # Chinese names only in brackets
+    messages = tree.xpath("//div[@id='links-broken-link']//tr/td[3]")
+    assert messages and all(m.text_content().startswith("Broken link") for m in messages)
+    severities = {c.text_content().split("Waiver")[0].strip() for c in tree.xpath("//td[contains(@class, 'sev')]")}
+    assert severities <= {"Error", "Warning", "Notice"}

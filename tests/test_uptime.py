@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import json
 import sqlite3
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 import requests
 import responses
+from pypdf import PdfReader
 
 from conftest import run_cli, write_config
 from siteaudit.core.browser import find_browser
@@ -18,7 +22,7 @@ from siteaudit.core.dates import TAIPEI
 from siteaudit.core.store import Store
 from siteaudit.demo.server import redirect, send
 from siteaudit.reports.render import print_pdf
-from siteaudit.reports.uptime_log import month_rows, render_csv, render_html
+from siteaudit.reports.uptime_log import month_rows, parse_month, render_csv, render_html
 from siteaudit.schedules.uptime import probe_once, run_uptime
 from tlsutil import make_cert, server_context
 
@@ -181,11 +185,71 @@ def test_the_month_prints_to_pdf_in_headless_chromium(tmp_path):
     fixture_month(store)
     html = tmp_path / "uptime.html"
     html.write_text(render_html(store, "s", "第一區管理處", 2026, 11), encoding="utf-8")
-    chromium = find_browser().chromium
-    assert chromium, "chromium must be installed"
+    paths = find_browser()
+    assert not paths.missing, "chromium and chromedriver must be installed"
     pdf = tmp_path / "uptime.pdf"
-    print_pdf(html, pdf, chromium)
+    print_pdf(html, pdf, paths, landscape=True)
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 1000
+
+
+def month_of_probes(store: Store, year: int, month: int) -> None:
+    """A probe at 20:00 every day of the month; day 3's scheduled probe failed and a later manual one passed,
+    day 5's ran late, day 9's certificate has 12 days left; day 2 has a failed morning probe."""
+    def at(day: int, hour: int, minute: int = 0) -> float:
+        return dt.datetime(year, month, day, hour, minute, tzinfo=TAIPEI).timestamp()
+
+    rows = []
+    for day in range(1, calendar.monthrange(year, month)[1] + 1):
+        ok = day != 3
+        rows.append({"site": "s", "batch": f"b{day}", "started": at(day, 20, 50 if day == 5 else 0), "url": URL,
+                     "attempt": 1, "ok": ok, "status": 200 if ok else 503, "reason": "" if ok else "HTTP 503",
+                     "detail": {"total_ms": 120, "cert_days_left": 12 if day == 9 else 200}})
+    rows.append({"site": "s", "batch": "manual3", "started": at(3, 21, 30), "url": URL, "attempt": 1, "ok": True,
+                 "status": 200, "reason": "", "detail": {"total_ms": 90}})
+    rows.append({"site": "s", "batch": "morning2", "started": at(2, 9), "url": URL, "attempt": 1, "ok": False,
+                 "status": None, "reason": "逾時", "detail": {}})
+    store.add_probes(sorted(rows, key=lambda r: r["started"]))
+
+
+def test_each_day_shows_its_2000_probe_and_other_failures_and_flags(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    month_of_probes(store, 2026, 12)
+    store.add_note("s", "2026-12-03", "王小明", "21:30 人工確認恢復")
+    rows, summary = month_rows(store, "s", 2026, 12)
+    assert rows[2].result == "異常" and rows[2].time == "20:00" and rows[2].checked_by == "王小明"
+    assert rows[0].checked_by == "系統自動" and rows[0].problems == []
+    assert rows[1].result == "正常" and any("另次檢測 09:00 異常" in p for p in rows[1].problems)
+    assert rows[4].off_schedule and "20:50" in rows[4].problems[0]
+    assert rows[8].cert_warning and not rows[0].cert_warning
+    assert summary["urls"] == [URL]
+
+
+def test_a_31_day_month_prints_on_one_a4_page_with_urls_once_and_a_sign_off(tmp_path):
+    cfg = write_config(tmp_path / "c.toml", URL, tmp_path / "s.sqlite3", site={"name": "s", "agency": AGENCY})
+    with Store(tmp_path / "s.sqlite3") as store:
+        month_of_probes(store, 2026, 12)
+    out = tmp_path / "form.pdf"
+    result = run_cli("uptime-log", "--config", str(cfg), "--month", "民國115年12月", "--format", "pdf",
+                     "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(out)
+    assert len(reader.pages) == 1
+    text = unicodedata.normalize("NFKC", reader.pages[0].extract_text())
+    assert text.count("檢查網址") == 1 and f"檢查網址:{URL}" in text  # once, in the header, not per row
+    assert text.count(URL) == 3  # and in the 異常說明 of the two failed probes
+    assert "115/12/31" in text and "承辦人" in text and "單位主管" in text
+    assert "系統自動" in text and "將到期" in text and "第 1 頁" in text and "共 1 頁" in text
+
+
+@pytest.mark.parametrize("given", ["115-11", "115/11", "民國115年11月", "2026-11", " 2026/11 "])
+def test_month_accepts_roc_and_ad_forms(given):
+    assert parse_month(given) == (2026, 11)
+
+
+@pytest.mark.parametrize("given", ["2026-13", "11-2026", "November", "115", "0-11"])
+def test_any_other_month_is_refused_listing_the_forms(given):
+    with pytest.raises(ValueError, match="115-11, 115/11, 民國115年11月, 2026-11"):
+        parse_month(given)
 
 
 def test_uptime_log_and_note_commands(tmp_path, sites):
@@ -193,8 +257,10 @@ def test_uptime_log_and_note_commands(tmp_path, sites):
     cfg = write_config(tmp_path / "c.toml", plain.base, tmp_path / "s.sqlite3", site={"agency": AGENCY})
     assert run_cli("uptime", "--config", str(cfg)).returncode == 0
     # The probe ran at the real time: the form is printed for the month it was recorded in.
-    started = sqlite3.connect(tmp_path / "s.sqlite3").execute("SELECT started FROM uptime_probes").fetchone()[0]
+    started, detail = sqlite3.connect(tmp_path / "s.sqlite3").execute(
+        "SELECT started, detail FROM uptime_probes").fetchone()
     probed = dt.datetime.fromtimestamp(started, TAIPEI)
+    assert json.loads(detail)["taipei_time"] == probed.strftime("%Y-%m-%d %H:%M:%S")  # whatever the server's zone
     note = run_cli("uptime", "note", "--config", str(cfg), "--date", probed.date().isoformat(), "--by", "值班員",
                    "--text", "人工確認正常")
     assert note.returncode == 0
@@ -207,12 +273,22 @@ def test_uptime_log_and_note_commands(tmp_path, sites):
     assert bad.returncode == 2 and "--month" in bad.stderr
 
 
+def test_cron_runs_at_2000_taipei_in_the_servers_zone_and_warns_of_daylight_saving(tmp_path):
+    cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3")
+    utc = run_cli("schedule", "print", "--config", str(cfg), "--kind", "cron", env={"TZ": "UTC"})
+    assert utc.returncode == 0 and "\n0 12 * * * root " in utc.stdout and "\n30 18 * * * root " in utc.stdout
+    assert "daylight saving" not in utc.stderr
+    berlin = run_cli("schedule", "print", "--config", str(cfg), "--kind", "cron", env={"TZ": "Europe/Berlin"})
+    assert berlin.returncode == 0 and "daylight saving" in berlin.stderr and "--kind systemd" in berlin.stderr
+
+
 def test_schedule_files_use_taipei_time_and_real_paths(tmp_path):
     cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3")
-    result = run_cli("schedule", "print", "--config", str(cfg), "--kind", "cron")
+    result = run_cli("schedule", "print", "--config", str(cfg), "--kind", "cron", env={"TZ": "Asia/Taipei"})
     assert result.returncode == 0
-    assert "CRON_TZ=Asia/Taipei" in result.stdout and "0 20 * * *" in result.stdout
-    assert str(cfg) in result.stdout and "siteaudit" in result.stdout
+    assert "\n0 20 * * * root " in result.stdout and "\n30 2 * * * root " in result.stdout
+    assert str(cfg) in result.stdout and "siteaudit" in result.stdout and "CRON_TZ=" not in result.stdout
+    assert "daylight saving" not in result.stderr
     dest = tmp_path / "units"
     result = run_cli("schedule", "install", "--config", str(cfg), "--kind", "systemd", "--dest", str(dest),
                      "--outdir", str(tmp_path / "r"), "--logdir", str(tmp_path / "l"))
@@ -272,3 +348,17 @@ def test_an_abnormal_site_sends_mail_to_the_person_on_duty(sites, tmp_path):
     assert len(sink.messages) == 1
     message = sink.messages[0]
     assert "duty@example.gov.tw" in message and "Subject:" in message
+
+
+def test_pages_are_decoded_as_a_browser_does_utf8_by_meta_and_big5(serve, tmp_path):
+    page = f"<html><head><meta charset='{{}}'><title>首頁</title></head><body>{AGENCY}</body></html>"
+    (tmp_path / "meta.html").write_bytes(page.format("utf-8").encode("utf-8"))
+    (tmp_path / "big5.html").write_bytes(page.format("big5").encode("big5"))
+    (tmp_path / "bom.html").write_bytes(b"\xef\xbb\xbf" + f"<html><body>{AGENCY}</body></html>".encode())
+    (tmp_path / "header.html").write_bytes(f"<html><body>{AGENCY}</body></html>".encode("big5"))
+    server = serve(tmp_path, content_types={"/meta.html": "text/html", "/big5.html": "text/html",
+                                            "/bom.html": "text/html", "/header.html": "text/html; charset=big5"})
+    session = requests.Session()
+    for name in ("meta", "big5", "bom", "header"):
+        r = probe_once(session, f"{server.base}/{name}.html", AGENCY, 5, 30, measure=False)
+        assert r.ok and r.detail["keyword_found"], (name, r.reason)  # 正常

@@ -1,13 +1,16 @@
 """Headless Chromium: where it is, the flags that work offline and as root, and stopping every process of it.
 
-Used by the accessibility check (axe-core through Selenium) and by PDF printing.
+Used by the accessibility check (axe-core through Selenium) and by PDF printing (DevTools Page.printToPDF).
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import signal
+import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,3 +106,46 @@ def chromedriver_service(paths: BrowserPaths, profile_parent: str) -> Any:
     from selenium.webdriver.chrome.service import Service
 
     return Service(paths.chromedriver or "", env={**os.environ, "TMPDIR": profile_parent})
+
+
+FONT_INSTALL_HINT = "apt-get install fonts-noto-cjk"
+A4_INCHES = (8.27, 11.69)
+
+
+def zh_font_missing() -> bool:
+    """True when fontconfig has no font for Traditional Chinese (`fc-list :lang=zh-tw` lists nothing): a PDF
+    printed then shows every Chinese character as an empty box."""
+    fc_list = shutil.which("fc-list")
+    if not fc_list:
+        return True
+    try:
+        listed = subprocess.run([fc_list, ":lang=zh-tw", "family"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return True
+    return not listed.stdout.strip()
+
+
+def print_to_pdf(url: str, paths: BrowserPaths, header: str, footer: str, landscape: bool = False,
+                 timeout: float = 300) -> bytes:
+    """Print `url` through DevTools' Page.printToPDF in headless Chromium: A4, backgrounds, and the given
+    header and footer templates (Chromium fills `<span class="pageNumber">` and `totalPages`)."""
+    from selenium import webdriver
+
+    with tempfile.TemporaryDirectory(prefix="siteaudit-pdf-") as profile:
+        driver = webdriver.Chrome(service=chromedriver_service(paths, profile), options=chromium_options(paths))
+        pid = driver.service.process.pid
+        tree = process_tree(pid)
+        try:
+            driver.set_page_load_timeout(timeout)
+            driver.get(url)
+            width, height = A4_INCHES
+            printed = driver.execute_cdp_cmd("Page.printToPDF", {
+                "landscape": landscape, "printBackground": True, "preferCSSPageSize": False,
+                "paperWidth": width, "paperHeight": height, "marginTop": 0.6, "marginBottom": 0.6,
+                "marginLeft": 0.5, "marginRight": 0.5, "displayHeaderFooter": True,
+                "headerTemplate": header, "footerTemplate": footer})
+        finally:
+            tree = sorted(set(tree) | set(process_tree(pid)))
+            driver.quit()
+            stop_all(tree, 10)
+    return base64.b64decode(printed["data"])

@@ -15,6 +15,7 @@ class Status(StrEnum):
     FAIL = "fail"
     NOT_RUN = "not_run"
     ERROR = "error"          # the check itself failed; never a pass
+    INCOMPLETE = "incomplete"  # a run's status only: an enabled check could not run, so nothing was proved
 
 
 class Severity(StrEnum):

@@ -27,6 +27,18 @@ class Verdict:
     findings: list[dict[str, Any]] = field(default_factory=list)   # waived ones marked, never dropped
 
     @property
+    def undecided(self) -> dict[str, str]:
+        """Each check that ran but could not decide (not_run or error), with its reason."""
+        return {name: str(s.get("reason") or s.get("status")) for name, s in self.checks.items()
+                if Status(s.get("status", Status.NOT_RUN)) in DID_NOT_DECIDE}
+
+    def last_line(self, run_id: int | None = None) -> str:
+        """The console's closing line: the run's status, and every check that could not decide, with why."""
+        head = f"siteaudit: {'run ' + str(run_id) + ' ' if run_id is not None else ''}{self.status}"
+        missing = "; ".join(f"{name} {self.checks[name].get('status')}: {why}" for name, why in self.undecided.items())
+        return f"{head} (not decided: {missing})" if missing else head
+
+    @property
     def exit_code(self) -> ExitCode:
         return ExitCode.PASS if self.status == Status.PASS else ExitCode.FAIL
 
@@ -52,8 +64,17 @@ def judge(store: Store, run_id: int, waivers: list[Waiver] | None = None, today:
             declared = [replace(i, status=status, measured_zh="—", measured_en="—", figure=None) for i in declared]
         items += declared
     items.append(availability_item(store, run["site"], run.get("finished") or run.get("started")))
-    failed = any(Status(s.get("status", Status.NOT_RUN)) in (Status.FAIL, Status.ERROR) for s in checks.values())
-    return Verdict(Status.FAIL if failed else Status.PASS, items, checks, findings)
+    return Verdict(run_status(checks), items, checks, findings)
+
+
+def run_status(checks: dict[str, dict[str, Any]]) -> Status:
+    """fail when a check failed; else incomplete when an enabled check could not run (never a pass); else pass."""
+    statuses = {Status(s.get("status", Status.NOT_RUN)) for s in checks.values()}
+    if Status.FAIL in statuses:
+        return Status.FAIL
+    if statuses & set(DID_NOT_DECIDE):
+        return Status.INCOMPLETE
+    return Status.PASS
 
 
 def stored_items(run: dict[str, Any]) -> list[InspectionItem]:
