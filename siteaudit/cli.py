@@ -21,7 +21,7 @@ from siteaudit.core.browser import INSTALL_HINT, find_browser
 from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.dates import TAIPEI
 from siteaudit.core.results import ExitCode
-from siteaudit.core.store import Store, StoreError
+from siteaudit.core.store import Store, StoreError, is_database_url
 from siteaudit.demo import run_demo
 from siteaudit.reports import uptime_log
 from siteaudit.reports.render import FORMATS, print_pdf, write_outputs
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--checks", help="comma-separated checks to run (default: all enabled)")
     a.add_argument("--out", type=Path, help="output folder (default: siteaudit-out/SITE-DATE-TIME)")
     a.add_argument("--resume", action="store_true", help="finish the last interrupted crawl of this site")
-    a.add_argument("--store", help="SQLite store path (store.path)")
+    a.add_argument("--store", help="SQLite store path (store.path) or postgresql:// URL (store.url)")
     a.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     a.add_argument("--format", choices=("all", "html", "json", "csv", "ods"), default="all",
                    help="outputs to write (default all: report.html, findings.json/.csv/.ods)")
@@ -122,7 +122,10 @@ def load_config(args: argparse.Namespace) -> Config:
             raise ConfigError("--max-pages: must be at least 1")
         cfg.crawl.max_pages = args.max_pages
     if getattr(args, "store", None):
-        cfg.store.path = args.store
+        if is_database_url(args.store):
+            cfg.store.url, cfg.store.path = args.store, ""
+        else:
+            cfg.store.path, cfg.store.url = args.store, ""
     return cfg
 
 
