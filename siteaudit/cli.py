@@ -23,6 +23,7 @@ from siteaudit.core.dates import TAIPEI
 from siteaudit.core.results import ExitCode
 from siteaudit.core.store import Store, StoreError, is_database_url
 from siteaudit.demo import run_demo
+from siteaudit.fleet import commands as fleet_commands
 from siteaudit.reports import uptime_log
 from siteaudit.reports.render import FORMATS, print_pdf, write_outputs
 from siteaudit.schedules import install
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("runs", help="list stored runs")
     ls.add_argument("--config")
     ls.add_argument("--store")
+    fleet_commands.add_parsers(sub)
     return p
 
 
@@ -284,7 +286,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "runs": cmd_runs,
-            "uptime": cmd_uptime, "uptime-log": cmd_uptime_log, "schedule": cmd_schedule}
+            "uptime": cmd_uptime, "uptime-log": cmd_uptime_log, "schedule": cmd_schedule, **fleet_commands.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

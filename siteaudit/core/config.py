@@ -99,9 +99,7 @@ class StoreConfig:
 
 @dataclass
 class FleetConfig:
-    broker: str = ""                  # redis://127.0.0.1:6379/0
-    out_dir: str = ""                 # where workers write each audit's outputs (default siteaudit-out/fleet)
-    visibility_timeout: int = 3600    # seconds before a task of a dead worker is handed to another one
+    broker: str = ""                  # redis://127.0.0.1:6379/0 (default when empty)
     lock_seconds: int = 60            # a crawl's host lock lapses this long after its worker stops renewing it
 
 
@@ -278,9 +276,8 @@ def finish_services(cfg: Config) -> None:
             raise ConfigError("store.url: set either store.path (SQLite) or store.url (PostgreSQL), not both")
     if cfg.fleet.broker and not cfg.fleet.broker.startswith(("redis://", "rediss://")):
         raise ConfigError(f"fleet.broker: expected a redis:// URL, got {redact(cfg.fleet.broker)!r}")
-    for key in ("visibility_timeout", "lock_seconds"):
-        if getattr(cfg.fleet, key) < 10:
-            raise ConfigError(f"fleet.{key}: must be at least 10 seconds")
+    if cfg.fleet.lock_seconds < 10:
+        raise ConfigError("fleet.lock_seconds: must be at least 10 seconds")
 
 
 def finish_smtp(u: UptimeConfig) -> None:
