@@ -139,6 +139,12 @@ def test_three_sites_on_two_workers_find_what_single_machine_audits_find(fleet, 
         assert fleet_findings(fleet["store"], states[name]["run_id"]) == single_machine(tmp, config, name)
     status = run_cli("fleet", "status", "--broker", REDIS_URL)
     assert "north" in status.stdout and "uncrawlable" in status.stdout
+    report = run_cli("fleet", "report", "--store", fleet["store"], "--out", str(tmp / "portfolio"))
+    assert report.returncode == 0, report.stderr
+    page = (tmp / "portfolio" / "portfolio.html").read_text(encoding="utf-8")
+    assert page.count('<tr data-site="') == 4 and "連結有效性" in page and "未通過" in page
+    assert 'href="sites/north/report.html#' in page and (tmp / "portfolio/sites/north/report.html").is_file()
+    assert "<script>" in page and "http" not in page.split("<script>")[1]  # self-contained: nothing fetched
 
 
 def test_a_worker_killed_mid_crawl_leaves_its_site_to_another_that_resumes_it(fleet, serve):

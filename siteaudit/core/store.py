@@ -361,6 +361,10 @@ class Store:
         rows = self.db.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
         return [_run_dict(r) for r in rows]
 
+    def sites(self) -> list[str]:
+        """Every site with a run in the store, by name."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT site FROM runs ORDER BY site")]
+
     # -- crawl writes (called inside a transaction by the pipeline) ---------------------------
     def insert_page(self, run_id: int, page: dict[str, Any], links: Iterable[dict[str, Any]]) -> int:
         cols = ["run_id", *PAGE_COLUMNS]

@@ -6,10 +6,13 @@ import argparse
 import datetime as dt
 import os
 import sys
+from pathlib import Path
 
 from siteaudit.core.dates import TAIPEI
 from siteaudit.core.results import ExitCode
+from siteaudit.core.store import Store
 from siteaudit.fleet.errors import FleetError
+from siteaudit.fleet.portfolio import write_portfolio
 from siteaudit.fleet.queue import enqueue, status
 from siteaudit.fleet.state import DEFAULT_BROKER
 from siteaudit.fleet.worker import run_worker
@@ -38,6 +41,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--checks", help="comma-separated checks to run (default: all enabled)")
     s = fs.add_parser("status", help="each site's state in the fleet")
     s.add_argument("--broker", help=BROKER_HELP)
+    r = fs.add_parser("report", help="portfolio.html: every site × inspection item, linking to each site's report")
+    r.add_argument("--store", required=True, help="the fleet's store (postgresql:// URL or SQLite file)")
+    r.add_argument("--out", type=Path, default=Path("siteaudit-out/portfolio"), help="output folder")
+    r.add_argument("--lang", choices=("zh", "en"), default="zh")
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -56,6 +63,9 @@ def cmd_fleet(args: argparse.Namespace) -> int:
                 print(f"{item.site}: " + ("queued" if item.token else "already queued, not queued again"))
         elif args.fleet_command == "status":
             print_status(args.broker or default_broker())
+        elif args.fleet_command == "report":
+            with Store(args.store, create=False) as store:
+                print(f"wrote {write_portfolio(store, args.out, args.lang)}")
     except FleetError as exc:
         print(f"siteaudit: {exc}", file=sys.stderr)
         return ExitCode.USAGE
