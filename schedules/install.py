@@ -6,9 +6,13 @@ import shutil
 import sys
 from pathlib import Path
 
+from siteaudit.core import config as config_mod
+from siteaudit.core.config import ConfigError
+
 TEMPLATES = Path(__file__).parent / "templates"
 SYSTEMD_UNITS = ("siteaudit-uptime.service", "siteaudit-uptime.timer", "siteaudit-audit.service",
-                 "siteaudit-audit.timer")
+                 "siteaudit-audit.timer", "siteaudit-worker@.service")
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
 
 def siteaudit_command() -> str:
@@ -23,7 +27,15 @@ def render(name: str, config: str, outdir: str, logdir: str, user: str = "") -> 
     text = (TEMPLATES / f"{name}.in").read_text(encoding="utf-8")
     return text.format(siteaudit=siteaudit_command(), config=str(Path(config).resolve()),
                        outdir=str(Path(outdir).resolve()), logdir=str(Path(logdir).resolve()),
-                       user=f"{user} " if user else "")
+                       user=f"{user} " if user else "", broker=broker_of(config))
+
+
+def broker_of(config: str) -> str:
+    """The config's fleet.broker, for the worker unit (a config that cannot be read is reported elsewhere)."""
+    try:
+        return config_mod.load(config).fleet.broker or DEFAULT_BROKER
+    except ConfigError:
+        return DEFAULT_BROKER
 
 
 def files(kind: str, config: str, outdir: str, logdir: str) -> dict[str, str]:
