@@ -206,3 +206,9 @@ def test_a_config_error_is_rejected_at_enqueue_time_and_nothing_is_queued(fleet,
     result = run_cli("fleet", "enqueue", str(good), str(bad))
     assert result.returncode == 2 and "crawl.max_pagez" in result.stderr and result.stderr.count("\n") == 1
     assert fleet["state"].sites() == {}
+
+
+def test_a_worker_with_the_broker_down_is_one_line_and_exit_2():
+    result = run_cli("worker", "--broker", "redis://127.0.0.1:9/0", timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "cannot reach the broker redis://127.0.0.1:9/0" in result.stderr

@@ -12,6 +12,7 @@ from typing import Any
 from siteaudit.core import config as config_mod
 from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.store import Store, StoreError
+from siteaudit.core.urlparts import redact
 from siteaudit.fleet.app import configure
 from siteaudit.fleet.errors import FleetError
 from siteaudit.fleet.state import DEFAULT_BROKER, FleetState, connect
@@ -74,7 +75,7 @@ def enqueue(paths: list[str], broker: str | None = None, checks: str | None = No
                 audit_site.apply_async((job,), connection=conn, task_id=token, retry=True)
         except Exception as exc:  # kombu's connection errors vary by transport
             state.release_pending(cfg.site.name, token)
-            raise FleetError(f"cannot queue {cfg.site.name} on the broker {broker_url}: {exc}")
+            raise FleetError(f"cannot queue {cfg.site.name} on the broker {redact(broker_url)}: {exc}")
         state.record(cfg.site.name, state="queued", token=token, enqueued=job["enqueued"], run_id=None,
                      error=None, exit=None)
         queued.append(Queued(cfg.site.name, token))
