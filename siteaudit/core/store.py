@@ -690,6 +690,16 @@ def _pg_params(params: Iterable[Any]) -> list[Any]:
     return [p.replace("\x00", "") if isinstance(p, str) and "\x00" in p else p for p in params]
 
 
+def pg_reason(exc: BaseException) -> str:
+    """psycopg's several-line connection error as one phrase: 'Connection refused', 'role "x" does not exist'."""
+    text = " ".join(str(exc).split())
+    for marker in ("failed: FATAL: ", "failed: "):
+        if marker in text:
+            text = text.rsplit(marker, 1)[1]
+            break
+    return text.split(" Is the server running")[0].strip() or type(exc).__name__
+
+
 class Row(tuple):
     """A result row read by position or by column name, as sqlite3.Row is."""
 
@@ -743,7 +753,7 @@ class _PgConnection:
         try:
             conn = psycopg.connect(url, autocommit=True, row_factory=_row_factory, connect_timeout=10)
         except psycopg.Error as exc:
-            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            reason = pg_reason(exc)
             raise StoreError(f"cannot reach the database {redact_database_url(url)}: {reason}")
         self = cls(conn)
         try:
