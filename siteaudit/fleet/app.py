@@ -18,7 +18,9 @@ app.conf.update(
 def configure(broker: str, visibility_timeout: int = 3600) -> Celery:
     """Point the app at `broker`; a task not acknowledged after `visibility_timeout` seconds (its worker died)
     is delivered again."""
-    app.conf.update(broker_url=broker,
-                    broker_transport_options={"visibility_timeout": visibility_timeout},
+    # idle workers look for such tasks every few seconds (kombu's default looks every 100 s)
+    options = {"visibility_timeout": visibility_timeout, "unacked_restore_throttle": 1,
+               "unacked_restore_interval": max(1, min(10, visibility_timeout // 5))}
+    app.conf.update(broker_url=broker, broker_transport_options=options,
                     task_publish_retry_policy={"max_retries": 2, "interval_start": 0.5, "interval_step": 0.5})
     return app
