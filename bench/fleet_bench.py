@@ -41,18 +41,22 @@ BROWSER_CORE_S = 0.25
 
 
 def build(root: Path, pages: int) -> None:
-    """`pages` pages in a tree of 10 sections; each links to its section siblings, a document and one 404."""
+    """`pages` pages in 10 sections, each listed on its section's index (depth 2, as a CMS lists news); each page
+    links to ten of its section siblings; every 50th page links to a document and to one missing page."""
     root.mkdir(parents=True, exist_ok=True)
-    nav = "".join(f'<a href="/s{s}/p{s}.html">第{s}類</a>' for s in range(10))
-    for i in range(pages):
-        section = i % 10
-        links = "".join(f'<a href="/s{section}/p{j}.html">項目{j}</a>'
-                        for j in range(section, min(pages, i + 30), 10) if j != i)
-        links += f'<a href="/s{section}/p{i + 10}.html">下一頁</a>' if i + 10 < pages else ""
-        extra = '<a href="/files/a.pdf">附件</a><a href="/missing.html">失效</a>' if i % 50 == 0 else ""
-        path = root / f"s{section}" / f"p{i}.html"
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(PAGE.format(t=f"頁面{i}", nav=nav, body=links + extra), encoding="utf-8")
+    nav = "".join(f'<a href="/s{s}/index.html">第{s}類</a>' for s in range(10))
+    for section in range(10):
+        folder = root / f"s{section}"
+        folder.mkdir(exist_ok=True)
+        members = list(range(section, pages, 10))
+        listing = "".join(f'<a href="/s{section}/p{j}.html">項目{j}</a>' for j in members)
+        (folder / "index.html").write_text(PAGE.format(t=f"第{section}類", nav=nav, body=listing), encoding="utf-8")
+        for i in members:
+            siblings = "".join(f'<a href="/s{section}/p{j}.html">相關{j}</a>'
+                               for j in range(i + 10, min(pages, i + 110), 10))
+            extra = '<a href="/files/a.pdf">附件</a><a href="/missing.html">失效</a>' if i % 50 == 0 else ""
+            (folder / f"p{i}.html").write_text(PAGE.format(t=f"頁面{i}", nav=nav, body=siblings + extra),
+                                               encoding="utf-8")
     (root / "index.html").write_text(PAGE.format(t="首頁", nav=nav, body=""), encoding="utf-8")
     (root / "files").mkdir(exist_ok=True)
     (root / "files" / "a.pdf").write_bytes(b"%PDF-1.4\n" + b"0" * 2000)
