@@ -77,8 +77,12 @@ if ! listening 5432; then
     fi
     if command -v pg_ctlcluster >/dev/null && [[ -d /etc/postgresql ]]; then
         version=$(ls /etc/postgresql | sort -V | tail -1)
-        pg_ctlcluster --skip-systemctl-redirect "$version" main start \
-            || echo "note: could not start PostgreSQL $version; the PostgreSQL tests will fail" >&2
+        if listening 5432; then  # the package's own start-up got there first: read the edited pg_hba.conf
+            pg_ctlcluster --skip-systemctl-redirect "$version" main reload || true
+        else
+            pg_ctlcluster --skip-systemctl-redirect "$version" main start \
+                || echo "note: could not start PostgreSQL $version; the PostgreSQL tests will fail" >&2
+        fi
         if [[ $(id -u) -eq 0 ]]; then  # a trusted local role and the tests' database
             su postgres -c "psql -qc 'SELECT 1' -d test" >/dev/null 2>&1 || su postgres -c "createdb test" || true
         fi
