@@ -8,13 +8,16 @@ import sys
 import time
 from pathlib import Path
 
+from siteaudit.core import config as config_mod
+from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import TAIPEI
 
 TEMPLATES = Path(__file__).parent / "templates"
 UPTIME_AT = dt.time(20, 0)   # Asia/Taipei
 AUDIT_AT = dt.time(2, 30)
 SYSTEMD_UNITS = ("siteaudit-uptime.service", "siteaudit-uptime.timer", "siteaudit-audit.service",
-                 "siteaudit-audit.timer")
+                 "siteaudit-audit.timer", "siteaudit-worker@.service")
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
 
 def siteaudit_command() -> str:
@@ -55,7 +58,16 @@ def render(name: str, config: str, outdir: str, logdir: str, user: str = "") -> 
     return text.format(siteaudit=siteaudit_command(), config=str(Path(config).resolve()),
                        outdir=str(Path(outdir).resolve()), logdir=str(Path(logdir).resolve()),
                        user=f"{user} " if user else "", zone=server_zone(),
-                       uptime_at=local_cron_time(UPTIME_AT), audit_at=local_cron_time(AUDIT_AT))
+                       uptime_at=local_cron_time(UPTIME_AT), audit_at=local_cron_time(AUDIT_AT),
+                       broker=broker_of(config))
+
+
+def broker_of(config: str) -> str:
+    """The config's fleet.broker, for the worker unit (a config that cannot be read is reported elsewhere)."""
+    try:
+        return config_mod.load(config).fleet.broker or DEFAULT_BROKER
+    except ConfigError:
+        return DEFAULT_BROKER
 
 
 def files(kind: str, config: str, outdir: str, logdir: str) -> dict[str, str]:

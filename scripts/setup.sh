@@ -73,4 +73,39 @@ if [[ $with_browser == 1 ]]; then
         fi
     fi
 fi
+# The fleet's services, for the tests and for a one-machine fleet: PostgreSQL on 127.0.0.1:5432 and Redis on
+# 127.0.0.1:6379, started when none is listening (installed from Debian's packages when root and missing).
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if ! listening 5432; then
+    if ! command -v pg_ctlcluster >/dev/null && [[ $(id -u) -eq 0 ]]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+        for hba in /etc/postgresql/*/main/pg_hba.conf; do  # a fresh test server: trust loopback, as CI's does
+            sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+        done
+    fi
+    if command -v pg_ctlcluster >/dev/null && [[ -d /etc/postgresql ]]; then
+        version=$(ls /etc/postgresql | sort -V | tail -1)
+        if listening 5432; then  # the package's own start-up got there first: read the edited pg_hba.conf
+            pg_ctlcluster --skip-systemctl-redirect "$version" main reload || true
+        else
+            pg_ctlcluster --skip-systemctl-redirect "$version" main start \
+                || echo "note: could not start PostgreSQL $version; the PostgreSQL tests will fail" >&2
+        fi
+        if [[ $(id -u) -eq 0 ]]; then  # a trusted local role and the tests' database
+            su postgres -c "psql -qc 'SELECT 1' -d test" >/dev/null 2>&1 || su postgres -c "createdb test" || true
+        fi
+    else
+        echo "note: no PostgreSQL on 127.0.0.1:5432; install Debian's postgresql (as root) for the fleet store" >&2
+    fi
+fi
+if ! listening 6379; then
+    if ! command -v redis-server >/dev/null && [[ $(id -u) -eq 0 ]]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    fi
+    if command -v redis-server >/dev/null; then
+        redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no >/dev/null
+    else
+        echo "note: no Redis on 127.0.0.1:6379; install Debian's redis-server (as root) for the fleet broker" >&2
+    fi
+fi
 echo "siteaudit installed in .venv ($(.venv/bin/python --version))"

@@ -28,8 +28,9 @@ from siteaudit.core.browser import (
 from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.dates import TAIPEI
 from siteaudit.core.results import ExitCode, Status
-from siteaudit.core.store import Store, StoreError
+from siteaudit.core.store import Store, StoreError, is_database_url
 from siteaudit.demo import run_demo
+from siteaudit.fleet import commands as fleet_commands
 from siteaudit.reports import uptime_log
 from siteaudit.reports.render import FORMATS, print_pdf, report_templates, write_outputs
 from siteaudit.schedules import install
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--checks", help="comma-separated checks to run (default: all enabled)")
     a.add_argument("--out", type=Path, help="output folder (default: siteaudit-out/SITE-DATE-TIME)")
     a.add_argument("--resume", action="store_true", help="finish the last interrupted crawl of this site")
-    a.add_argument("--store", help="SQLite store path (store.path)")
+    a.add_argument("--store", help="SQLite store path (store.path) or postgresql:// URL (store.url)")
     a.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     a.add_argument("--format", choices=("all", "html", "json", "csv", "ods"), default="all",
                    help="outputs to write (default all: report.html, findings.json/.csv/.ods)")
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("runs", help="list stored runs")
     ls.add_argument("--config")
     ls.add_argument("--store")
+    fleet_commands.add_parsers(sub)
     return p
 
 
@@ -130,7 +132,10 @@ def load_config(args: argparse.Namespace) -> Config:
             raise ConfigError("--max-pages: must be at least 1")
         cfg.crawl.max_pages = args.max_pages
     if getattr(args, "store", None):
-        cfg.store.path = args.store
+        if is_database_url(args.store):
+            cfg.store.url, cfg.store.path = args.store, ""
+        else:
+            cfg.store.path, cfg.store.url = args.store, ""
     return cfg
 
 
@@ -313,7 +318,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "runs": cmd_runs,
-            "uptime": cmd_uptime, "uptime-log": cmd_uptime_log, "schedule": cmd_schedule}
+            "uptime": cmd_uptime, "uptime-log": cmd_uptime_log, "schedule": cmd_schedule, **fleet_commands.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

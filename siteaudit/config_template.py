@@ -37,6 +37,11 @@ workers = 1                 # 2: check documents and external links in a second 
 
 [store]
 # path = "~/.local/share/siteaudit/siteaudit.sqlite3"   # default: $XDG_DATA_HOME/siteaudit/siteaudit.sqlite3
+# url = "postgresql://siteaudit@db.example.internal:5432/siteaudit"   # instead of path: a fleet's shared store
+
+[fleet]
+# broker = "redis://127.0.0.1:6379/0"   # siteaudit fleet enqueue / siteaudit worker (docs/fleet.md)
+# lock_seconds = 60         # a dead worker's host lock lapses after this long
 
 [uptime]
 # urls = ["https://www.example.gov.tw/"]   # default: the first start URL

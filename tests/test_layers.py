@@ -13,7 +13,7 @@ from conftest import ROOT
 
 LAYERS: list[list[tuple[str, ...]]] = [
     [("siteaudit.cli", "siteaudit.__main__")],
-    [("siteaudit.demo",)],
+    [("siteaudit.demo",), ("siteaudit.fleet",)],
     [("siteaudit.audit",)],
     [("siteaudit.reports",), ("siteaudit.schedules",)],
     [("siteaudit.verdict",)],

@@ -296,6 +296,8 @@ def test_schedule_files_use_taipei_time_and_real_paths(tmp_path):
     timer = (dest / "siteaudit-uptime.timer").read_text(encoding="utf-8")
     assert "OnCalendar=*-*-* 20:00:00 Asia/Taipei" in timer and "Persistent=true" in timer
     assert f"--config {cfg}" in (dest / "siteaudit-uptime.service").read_text(encoding="utf-8")
+    worker = (dest / "siteaudit-worker@.service").read_text(encoding="utf-8")
+    assert "worker --broker redis://127.0.0.1:6379/0 --name worker%i" in worker and "Restart=always" in worker
 
 
 class SmtpSink:

@@ -94,6 +94,13 @@ class UptimeConfig:
 @dataclass
 class StoreConfig:
     path: str = ""
+    url: str = ""                     # postgresql://user@host:5432/db: a shared store for a fleet of workers
+
+
+@dataclass
+class FleetConfig:
+    broker: str = ""                  # redis://127.0.0.1:6379/0 (default when empty)
+    lock_seconds: int = 60            # a crawl's host lock lapses this long after its worker stops renewing it
 
 
 @dataclass
@@ -102,6 +109,7 @@ class Config:
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
     uptime: UptimeConfig = field(default_factory=UptimeConfig)
+    fleet: FleetConfig = field(default_factory=FleetConfig)
     checks: dict[str, Any] = field(default_factory=dict)
     source: str = ""
 
@@ -121,7 +129,10 @@ class Config:
         text = json.dumps(self.snapshot(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def store_path(self) -> Path:
+    def store_path(self) -> Path | str:
+        """The SQLite file, or the PostgreSQL URL when store.url is set."""
+        if self.store.url:
+            return self.store.url
         if self.store.path:
             return Path(self.store.path).expanduser()
         base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -202,12 +213,14 @@ def from_dict(data: dict[str, Any], source: str = "") -> Config:
             _fill("store", cfg.store, value)
         elif key == "uptime":
             _fill("uptime", cfg.uptime, value)
+        elif key == "fleet":
+            _fill("fleet", cfg.fleet, value)
         elif key == "checks":
             if not isinstance(value, dict):
                 raise ConfigError("checks: expected a table")
             cfg.checks = value
         else:
-            raise ConfigError(f"{key}: unknown section (known: site, crawl, store, uptime, checks)")
+            raise ConfigError(f"{key}: unknown section (known: site, crawl, store, uptime, fleet, checks)")
     finish(cfg)
     return cfg
 
@@ -247,10 +260,24 @@ def finish(cfg: Config) -> None:
     if cfg.uptime.mail_to and not (cfg.uptime.smtp_host and cfg.uptime.mail_from):
         raise ConfigError("uptime.mail_to: needs uptime.smtp_host and uptime.mail_from")
     finish_smtp(cfg.uptime)
+    finish_services(cfg)
     if cfg.crawl.workers not in (1, 2):
         raise ConfigError(f"crawl.workers: must be 1 or 2, got {cfg.crawl.workers}")
     if cfg.crawl.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"crawl.log_level: {cfg.crawl.log_level!r} is not DEBUG, INFO, WARNING or ERROR")
+
+
+def finish_services(cfg: Config) -> None:
+    """The shared store and the broker are URLs of the right kind; a password belongs in a file, not here."""
+    if cfg.store.url:
+        if not cfg.store.url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(f"store.url: expected a postgresql:// URL, got {redact(cfg.store.url)!r}")
+        if cfg.store.path:
+            raise ConfigError("store.url: set either store.path (SQLite) or store.url (PostgreSQL), not both")
+    if cfg.fleet.broker and not cfg.fleet.broker.startswith(("redis://", "rediss://")):
+        raise ConfigError(f"fleet.broker: expected a redis:// URL, got {redact(cfg.fleet.broker)!r}")
+    if cfg.fleet.lock_seconds < 10:
+        raise ConfigError("fleet.lock_seconds: must be at least 10 seconds")
 
 
 def finish_smtp(u: UptimeConfig) -> None:

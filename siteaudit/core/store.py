@@ -1,19 +1,26 @@
-"""The audit store: one SQLite database (WAL mode) holding runs, pages, links, resources and findings.
+"""The audit store: one database holding runs, pages, links, resources and findings.
 
-This module owns the schema and every query; crawler, checks and reports go through it.
+SQLite (WAL mode, one file) is the default; a `postgresql://` location opens the same schema on PostgreSQL
+(psycopg 3) for a fleet of workers. This module owns the schema and every query; crawler, checks and reports
+go through it, and the PostgreSQL connection translates the few SQLite idioms the queries use.
 Pages and resources are one row per fetched URL of a run; a redirect hop is its own row with
 `redirect_to`, and `finalize_redirects` fills `final_url` and `redirect_chain` once the crawl ends.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
 
 SCHEMA_VERSION = 3
 
@@ -159,6 +166,10 @@ LINK_COLUMNS = ["element", "attribute", "text", "raw", "url", "fragment", "rel",
                 "row_text", "row_label"]
 
 
+UPGRADE_COLUMNS = (("links", "row_text"), ("links", "row_label"),  # schema 1 -> 2
+                   ("runs", "verdict"))                             # schema 2 -> 3
+
+
 class StoreError(RuntimeError):
     """The database cannot be opened or is not a siteaudit store."""
 
@@ -202,6 +213,10 @@ class Store:
     """A connection to the audit database."""
 
     def __init__(self, path: str | Path, create: bool = True) -> None:
+        if is_database_url(path):
+            self.path: str | Path = str(path)
+            self.db: Any = _PgConnection.open(str(path), create)
+            return
         self.path = Path(path)
         if not create and not self.path.is_file():
             raise StoreError(f"no store at {self.path}")
@@ -224,6 +239,11 @@ class Store:
             except (sqlite3.DatabaseError, OSError) as exc:
                 raise StoreError(f"cannot open the store {self.path}: {exc}")
 
+    @property
+    def name(self) -> str:
+        """The store's location for messages (a database URL without its password)."""
+        return redact_database_url(str(self.path)) if is_database_url(self.path) else str(self.path)
+
     def close(self) -> None:
         self.db.close()
 
@@ -231,23 +251,48 @@ class Store:
         return self
 
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
-        """Close; a SQLite error on the way (a damaged file) becomes one StoreError naming the file."""
-        self.close()
-        if isinstance(exc, sqlite3.DatabaseError):
-            raise StoreError(f"the store {self.path} is damaged or unreadable: {exc}") from exc
+        """Close; a database error on the way (a damaged file, a lost server) becomes one StoreError naming it."""
+        try:
+            self.close()
+        except psycopg.Error:
+            pass
+        if isinstance(exc, (sqlite3.DatabaseError, psycopg.Error)):
+            raise StoreError(f"the store {self.name} is damaged or unreadable: {exc}") from exc
 
     def _upgrade(self) -> None:
         """Bring a store written by an earlier version up to SCHEMA_VERSION; adds columns, never drops data."""
-        added = (("links", "row_text"), ("links", "row_label"),  # schema 1 -> 2
-                 ("runs", "verdict"))                             # schema 2 -> 3
-        for table, column in added:
+        for table, column in UPGRADE_COLUMNS:
             if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
                 try:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
                 except sqlite3.OperationalError as exc:
                     if "duplicate column" not in str(exc):  # another process upgraded it first
                         raise
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                        (str(SCHEMA_VERSION),))
+
+    def schema_version(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def integrity_problems(self) -> list[str]:
+        """What is inconsistent in the store: duplicate page or resource URLs of a run, links or findings of
+        missing runs or pages, runs still marked running. Empty when the store is whole."""
+        problems = []
+        for table in ("pages", "resources"):
+            for row in self.db.execute(f"SELECT run_id, url, COUNT(*) FROM {table} GROUP BY run_id, url "
+                                       "HAVING COUNT(*) > 1"):
+                problems.append(f"{table}: {row[1]} stored {row[2]} times in run {row[0]}")
+        for row in self.db.execute("SELECT COUNT(*) FROM links l LEFT JOIN pages p ON p.id = l.page_id "
+                                   "WHERE p.id IS NULL"):
+            if row[0]:
+                problems.append(f"links: {row[0]} links of missing pages")
+        for table in ("pages", "findings"):
+            for row in self.db.execute(f"SELECT COUNT(*) FROM {table} t LEFT JOIN runs r ON r.id = t.run_id "
+                                       "WHERE r.id IS NULL"):
+                if row[0]:
+                    problems.append(f"{table}: {row[0]} rows of missing runs")
+        return problems
 
     # -- transactions -------------------------------------------------------------------------
     def begin(self) -> None:
@@ -337,11 +382,15 @@ class Store:
         rows = self.db.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
         return [_run_dict(r) for r in rows]
 
+    def sites(self) -> list[str]:
+        """Every site with a run in the store, by name."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT site FROM runs ORDER BY site")]
+
     # -- crawl writes (called inside a transaction by the pipeline) ---------------------------
     def insert_page(self, run_id: int, page: dict[str, Any], links: Iterable[dict[str, Any]]) -> int:
         given = [c for c in PAGE_COLUMNS if page.get(c) is not None]  # the rest take their column defaults
         cols = ["run_id", *given]
-        values = [run_id, *(_db_value(page[c]) for c in given)]
+        values = [run_id, *(_db_value(page[c], c) for c in given)]
         # A page already stored keeps its id and links: a second writer of the same run (a resume racing the
         # crawl it resumes) never re-inserts it under a new id, which would orphan its links.
         row = self.db.execute(
@@ -361,7 +410,7 @@ class Store:
 
     def insert_resource(self, run_id: int, resource: dict[str, Any]) -> None:
         cols = ["run_id", *RESOURCE_COLUMNS]
-        values = [run_id, *(_db_value(resource.get(c)) for c in RESOURCE_COLUMNS)]
+        values = [run_id, *(_db_value(resource.get(c), c) for c in RESOURCE_COLUMNS)]
         self.db.execute(
             f"INSERT OR REPLACE INTO resources ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})", values
         )
@@ -596,7 +645,13 @@ class Store:
         return [dict(r) for r in rows]
 
 
-def _db_value(value: Any) -> Any:
+NOT_NULL_DEFAULTS = {"is_html": 0, "truncated": 0}
+
+
+def _db_value(value: Any, column: str = "") -> Any:
+    """A column's stored value: JSON for structures, 0/1 for flags, the default for a missing flag."""
+    if value is None:
+        return NOT_NULL_DEFAULTS.get(column)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):
@@ -610,3 +665,154 @@ def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
         d[key] = json.loads(d[key]) if d.get(key) else {}
     d["verdict"] = json.loads(d["verdict"]) if d.get("verdict") else None  # None: judged before schema 3
     return d
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------------
+UPSERT_KEYS = {"pages": "run_id, url", "resources": "run_id, url", "meta": "key"}
+
+
+def is_database_url(location: str | Path) -> bool:
+    """Is this store location a PostgreSQL URL rather than an SQLite file?"""
+    return str(location).startswith(("postgresql://", "postgres://"))
+
+
+def redact_database_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc[-1]}"))
+
+
+def pg_schema() -> str:
+    """The SQLite schema in PostgreSQL's types: identity ids, 64-bit integers, doubles, bytea."""
+    script = SCHEMA.replace("id INTEGER PRIMARY KEY", "id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY")
+    script = re.sub(r"\bINTEGER\b", "BIGINT", script)
+    script = re.sub(r"\bREAL\b", "DOUBLE PRECISION", script)
+    return re.sub(r"\bBLOB\b", "BYTEA", script)
+
+
+@functools.lru_cache(maxsize=256)
+def pg_sql(sql: str, returning: bool = False) -> str:
+    """One query in PostgreSQL's dialect: %s placeholders, INSERT OR REPLACE as an upsert on the unique key,
+    PRAGMA table_info as information_schema, RETURNING id where the caller wants the new row's id."""
+    if sql == "BEGIN IMMEDIATE":
+        return "BEGIN"
+    pragma = re.fullmatch(r"PRAGMA table_info\((\w+)\)", sql)
+    if pragma:
+        return ("SELECT ordinal_position, column_name FROM information_schema.columns "
+                f"WHERE table_schema = current_schema() AND table_name = '{pragma.group(1)}'")
+    sql = sql.replace("%", "%%").replace("?", "%s")
+    upsert = re.match(r"INSERT OR REPLACE INTO (\w+) \(([^)]*)\)", sql)
+    if upsert:
+        table, cols = upsert.group(1), [c.strip() for c in upsert.group(2).split(",")]
+        key = UPSERT_KEYS[table]
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols if c not in key.split(", "))
+        sql = "INSERT INTO" + sql[len("INSERT OR REPLACE INTO"):] + f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    if returning and sql.startswith("INSERT") and not sql.startswith("INSERT INTO meta"):
+        sql += " RETURNING id"
+    return sql
+
+
+def _pg_params(params: Iterable[Any]) -> list[Any]:
+    """PostgreSQL text cannot hold NUL characters; crawled text sometimes does."""
+    return [p.replace("\x00", "") if isinstance(p, str) and "\x00" in p else p for p in params]
+
+
+def pg_reason(exc: BaseException) -> str:
+    """psycopg's several-line connection error as one phrase: 'Connection refused', 'role "x" does not exist'."""
+    text = " ".join(str(exc).split())
+    for marker in ("failed: FATAL: ", "failed: "):
+        if marker in text:
+            text = text.rsplit(marker, 1)[1]
+            break
+    return text.split(" Is the server running")[0].strip() or type(exc).__name__
+
+
+class Row(tuple):
+    """A result row read by position or by column name, as sqlite3.Row is."""
+
+    index: dict[str, int] = {}
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self.index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self.index)
+
+
+def _row_factory(cursor: Any) -> Any:
+    names = [c.name for c in cursor.description or []]
+    cls = type("Row", (Row,), {"index": {n: i for i, n in enumerate(names)}})
+    return lambda values: cls(values)
+
+
+class _PgCursor:
+    """The part of sqlite3.Cursor the store uses."""
+
+    def __init__(self, cursor: Any, returning: bool = False) -> None:
+        self.cursor = cursor
+        self.row_factory: Any = None
+        self.lastrowid = cursor.fetchone()[0] if returning and cursor.description else None
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> _PgCursor:
+        self.cursor.execute(pg_sql(sql), _pg_params(params))
+        return self
+
+    def fetchone(self) -> Any:
+        return self.cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self.cursor.fetchall()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.cursor)
+
+
+class _PgConnection:
+    """A PostgreSQL connection with the sqlite3.Connection calls the store makes (autocommit, explicit BEGIN)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    @classmethod
+    def open(cls, url: str, create: bool) -> _PgConnection:
+        try:
+            conn = psycopg.connect(url, autocommit=True, row_factory=_row_factory, connect_timeout=10)
+        except psycopg.Error as exc:
+            reason = pg_reason(exc)
+            raise StoreError(f"cannot reach the database {redact_database_url(url)}: {reason}")
+        self = cls(conn)
+        try:
+            exists = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
+            if not exists and not create:
+                raise StoreError(f"no store at {redact_database_url(url)}")
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")  # one creator at a time
+                conn.execute(pg_schema())
+                for table, column in UPGRADE_COLUMNS:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} TEXT")
+                conn.execute(pg_sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)"),
+                             (str(SCHEMA_VERSION),))
+        except psycopg.Error as exc:
+            conn.close()
+            raise StoreError(f"cannot open the store {redact_database_url(url)}: {exc}")
+        return self
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> _PgCursor:
+        returning = sql.startswith("INSERT") and " RETURNING " not in sql
+        cursor = self.conn.cursor()
+        cursor.execute(pg_sql(sql, returning), _pg_params(params))
+        return _PgCursor(cursor, returning)
+
+    def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        self.conn.cursor().executemany(pg_sql(sql), [_pg_params(r) for r in rows])
+
+    def cursor(self) -> _PgCursor:
+        return _PgCursor(self.conn.cursor())
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,90 @@
+"""The fleet's command line: `siteaudit worker` and `siteaudit fleet enqueue|status|report`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from siteaudit.core.dates import TAIPEI
+from siteaudit.core.results import ExitCode
+from siteaudit.core.store import Store
+from siteaudit.fleet.errors import FleetError
+from siteaudit.fleet.portfolio import write_portfolio
+from siteaudit.fleet.queue import enqueue, status
+from siteaudit.fleet.state import DEFAULT_BROKER
+from siteaudit.fleet.worker import run_worker
+
+BROKER_HELP = f"Redis broker URL (fleet.broker; default $SITEAUDIT_BROKER or {DEFAULT_BROKER})"
+
+
+def default_broker() -> str:
+    return os.environ.get("SITEAUDIT_BROKER") or DEFAULT_BROKER
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    w = sub.add_parser("worker", help="run a fleet worker: audits queued sites one at a time")
+    w.add_argument("--broker", help=BROKER_HELP)
+    w.add_argument("--name", help="worker name (default siteaudit@HOST)")
+    w.add_argument("--out", default="siteaudit-out/fleet", help="where this worker writes each audit's outputs")
+    w.add_argument("--visibility-timeout", type=int, default=3600,
+                   help="seconds after which a dead worker's task is handed to another worker")
+    w.add_argument("--loglevel", default="INFO")
+
+    f = sub.add_parser("fleet", help="queue site audits for the workers, show their state, write the portfolio")
+    fs = f.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
+    e = fs.add_parser("enqueue", help="queue one audit per site config (each checked now)")
+    e.add_argument("configs", nargs="+", help="site configs (TOML) with store.url")
+    e.add_argument("--broker", help="replaces fleet.broker of the configs")
+    e.add_argument("--checks", help="comma-separated checks to run (default: all enabled)")
+    s = fs.add_parser("status", help="each site's state in the fleet")
+    s.add_argument("--broker", help=BROKER_HELP)
+    r = fs.add_parser("report", help="portfolio.html: every site × inspection item, linking to each site's report")
+    r.add_argument("--store", required=True, help="the fleet's store (postgresql:// URL or SQLite file)")
+    r.add_argument("--out", type=Path, default=Path("siteaudit-out/portfolio"), help="output folder")
+    r.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    try:
+        run_worker(args.broker or default_broker(), args.name, args.out, args.visibility_timeout, args.loglevel)
+    except FleetError as exc:
+        print(f"siteaudit: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    return 0
+
+
+def cmd_fleet(args: argparse.Namespace) -> int:
+    try:
+        if args.fleet_command == "enqueue":
+            for item in enqueue(args.configs, args.broker or os.environ.get("SITEAUDIT_BROKER"), args.checks):
+                print(f"{item.site}: " + ("queued" if item.token else "already queued, not queued again"))
+        elif args.fleet_command == "status":
+            print_status(args.broker or default_broker())
+        elif args.fleet_command == "report":
+            with Store(args.store, create=False) as store:
+                print(f"wrote {write_portfolio(store, args.out, args.lang)}")
+    except FleetError as exc:
+        print(f"siteaudit: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    return 0
+
+
+def when(ts: float | None) -> str:
+    return dt.datetime.fromtimestamp(ts, TAIPEI).strftime("%Y-%m-%d %H:%M") if ts else "—"
+
+
+def print_status(broker: str) -> None:
+    sites = status(broker)
+    if not sites:
+        print("no site queued yet")
+    for site, st in sites.items():
+        extra = f"run {st['run_id']}" if st.get("run_id") else ""
+        if st.get("error"):
+            extra += f" {st['error']}"
+        print(f"{site:24} {st.get('state', '?'):12} {when(st.get('updated')):17} {extra}".rstrip())
+
+
+COMMANDS = {"worker": cmd_worker, "fleet": cmd_fleet}

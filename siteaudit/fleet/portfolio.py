@@ -1,0 +1,75 @@
+"""`siteaudit fleet report`: one self-contained page for every site of the store, sites × inspection items,
+each cell linking to that site's own report, with its trend and last run date. Read from each run's stored
+verdict; nothing is judged again for the matrix."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from siteaudit.core.dates import TAIPEI
+from siteaudit.core.results import InspectionItem, Status
+from siteaudit.core.store import Store
+from siteaudit.reports.history import sparkline
+from siteaudit.reports.render import write_outputs
+from siteaudit.verdict.judge import judge, stored_items
+
+LABELS = {Status.PASS: ("通過", "Pass"), Status.FAIL: ("未通過", "Fail"), Status.NOT_RUN: ("未執行", "Not run"),
+          Status.ERROR: ("檢查失敗", "Check failed")}
+
+
+@dataclass
+class SiteRow:
+    site: str
+    run: dict[str, Any] | None           # the latest complete run, None when the site never completed one
+    latest: dict[str, Any]               # the latest run of any status (a failed or uncrawlable one shows)
+    items: dict[str, InspectionItem]
+    passed: list[float]                  # items passed in each of the last runs, oldest first
+    link: str
+
+    @property
+    def last_run(self) -> str:
+        ts = self.latest.get("finished") or self.latest.get("started")
+        return dt.datetime.fromtimestamp(ts, TAIPEI).strftime("%Y-%m-%d %H:%M") if ts else "—"
+
+
+def site_rows(store: Store, trend_runs: int = 10) -> tuple[list[SiteRow], list[tuple[str, str, str]]]:
+    """Each site's row and the item columns (id, zh, en) in the order the checks declare them."""
+    rows, columns = [], {}
+    for site in store.sites():
+        latest = store.latest_run(site)
+        run = store.latest_run(site, status="complete")
+        items = {i.id: i for i in stored_items(run)} if run else {}
+        for item in items.values():
+            columns.setdefault(item.id, (item.id, item.zh, item.en))
+        history = store.complete_runs(site, run["id"], trend_runs) if run else []
+        passed = [float(sum(i.status == Status.PASS for i in stored_items(r))) for r in history]
+        rows.append(SiteRow(site, run, latest or {}, items, passed,
+                            f"sites/{safe_name(site)}/report.html" if run else ""))
+    return rows, list(columns.values())
+
+
+def safe_name(site: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in site)
+
+
+def write_portfolio(store: Store, out: Path, lang: str = "zh") -> Path:
+    """portfolio.html in `out`, and each site's latest report under out/sites/SITE/."""
+    rows, columns = site_rows(store)
+    for row in rows:
+        if row.run:
+            verdict = judge(store, row.run["id"])
+            write_outputs(store, row.run["id"], out / "sites" / safe_name(row.site), verdict, lang=lang,
+                          formats=("html",))
+    env = Environment(loader=PackageLoader("siteaudit.fleet", "templates"), autoescape=select_autoescape())
+    html = env.get_template("portfolio.html.j2").render(
+        rows=rows, columns=columns, labels=LABELS, lang=lang, sparkline=sparkline,
+        generated=dt.datetime.now(TAIPEI).strftime("%Y-%m-%d %H:%M"))
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "portfolio.html"
+    path.write_text(html, encoding="utf-8")
+    return path

@@ -1,0 +1,106 @@
+"""The fleet's task: one site's audit on one worker, under the lock of its hosts, resumed from the store when an
+earlier delivery of the same task died mid-way."""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from siteaudit.core import config as config_mod
+from siteaudit.core.config import Config
+from siteaudit.core.results import ExitCode
+from siteaudit.core.store import Store, StoreError
+from siteaudit.fleet.app import app
+from siteaudit.fleet.state import FleetState, connect
+
+OUTCOMES = {ExitCode.PASS: "complete", ExitCode.FAIL: "complete", ExitCode.UNCRAWLABLE: "uncrawlable"}
+
+
+def out_root() -> Path:
+    """Where this worker writes each audit's outputs (`siteaudit worker --out`)."""
+    return Path(app.conf.get("siteaudit_out") or "siteaudit-out/fleet")
+
+
+@app.task(bind=True, name="siteaudit.fleet.audit_site", acks_late=True, max_retries=None)
+def audit_site(self: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """Audit one queued site; a busy host sends the task back to the queue for later."""
+    state = FleetState(connect(app.conf.broker_url))
+    site, token = job["site"], job["token"]
+    if state.pending(site) != token:
+        return {"site": site, "skipped": "done by an earlier delivery"}
+    cfg = config_mod.from_dict(tomllib.loads(job["config"]), source=job["source"])
+    hosts = cfg.site.allowed_hosts
+    if not state.lock_hosts(hosts, token, cfg.fleet.lock_seconds):
+        state.record(site, state="waiting", reason="another crawl of the same host is running")
+        raise self.retry(countdown=max(2, cfg.fleet.lock_seconds // 4), max_retries=None)
+    keeper = state.keep_locked(hosts, token, cfg.fleet.lock_seconds)
+    try:
+        return run_job(state, job, cfg, self.request.hostname or socket.gethostname())
+    finally:
+        keeper.set()
+        state.unlock_hosts(hosts, token)
+
+
+def run_job(state: FleetState, job: dict[str, Any], cfg: Config, worker: str) -> dict[str, Any]:
+    site, token = job["site"], job["token"]
+    resume = interrupted_since(cfg, job["enqueued"])
+    out = out_root() / f"{site}-{token[:8]}"
+    state.record(site, state="running", worker=worker, started=time.time(), resumed=resume,
+                 out=str(out.resolve()))
+    code, error = run_audit(job, out, resume)
+    outcome = OUTCOMES.get(code, "failed")
+    run_id = None
+    try:
+        with Store(cfg.store_path(), create=False) as store:
+            run = store.latest_run(site)
+            run_id = run["id"] if run else None
+    except StoreError as exc:
+        error = error or str(exc)
+    state.record(site, state=outcome, exit=code, error=error if outcome != "complete" else None, run_id=run_id,
+                 finished=time.time())
+    state.release_pending(site, token)
+    return {"site": site, "state": outcome, "exit": code, "run_id": run_id}
+
+
+def interrupted_since(cfg: Config, enqueued: float) -> bool:
+    """Did an earlier delivery of this task start a run that never finished? Then the crawl resumes from it."""
+    try:
+        with Store(cfg.store_path(), create=False) as store:
+            run = store.latest_run(cfg.site.name)
+    except StoreError:
+        return False
+    return bool(run and run["status"] in ("running", "interrupted") and run["started"] >= enqueued)
+
+
+def die_with_parent() -> None:
+    """The audit process ends when its worker dies (Linux), so a killed worker leaves no crawl behind."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def run_audit(job: dict[str, Any], out: Path, resume: bool) -> tuple[int, str | None]:
+    """`siteaudit audit` of the job's config in its own process (a fresh Scrapy reactor per audit)."""
+    out.mkdir(parents=True, exist_ok=True)
+    config = out / "site.toml"
+    config.write_text(job["config"], encoding="utf-8")
+    args = [sys.executable, "-m", "siteaudit", "audit", "--config", str(config), "--out", str(out)]
+    if job.get("checks"):
+        args += ["--checks", job["checks"]]
+    if resume:
+        args.append("--resume")
+    with open(out / "audit.log", "a", encoding="utf-8") as log:
+        folder = Path(job.get("source") or ".").parent  # relative paths (waivers) as on the queuing machine
+        proc = subprocess.run(args, stdout=log, stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent,
+                              cwd=folder if folder.is_dir() else None)
+        log.write(proc.stderr)
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("siteaudit:")]
+    return proc.returncode, (lines[-1] if lines else None)

@@ -1,0 +1,214 @@
+"""The fleet on loopback: real Redis, real PostgreSQL, real worker processes, fixture sites on their own ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from conftest import run_cli, write_config
+from fleetsites import build_site, finding_keys, findings_file
+from services import REDIS_URL, fresh_pg_schema
+from siteaudit.core.store import Store
+from siteaudit.demo.server import SiteServer, send
+from siteaudit.fleet.state import FleetState
+
+CHECKS = "links,documents,metadata"
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """An empty broker database, a fresh PostgreSQL schema, and a way to start worker processes."""
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    workers: list[subprocess.Popen[bytes]] = []
+
+    def start_worker(name: str) -> subprocess.Popen[bytes]:
+        log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen([sys.executable, "-m", "siteaudit", "worker", "--broker", REDIS_URL, "--name", name,
+                                 "--out", str(tmp_path / name), "--visibility-timeout", "10",
+                                 "--loglevel", "WARNING"], stdout=log, stderr=log, start_new_session=True)
+        workers.append(proc)
+        return proc
+
+    with fresh_pg_schema() as url:
+        yield {"store": url, "start_worker": start_worker, "state": FleetState(client), "tmp": tmp_path}
+        for proc in workers:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+    client.flushdb()
+
+
+def site_config(tmp: Path, server: SiteServer, name: str, store_url: str, crawl: dict | None = None) -> Path:
+    return write_config(tmp / f"{name}.toml", server.base, tmp / "unused.sqlite3",
+                        crawl={"sitemaps": False, **(crawl or {})}, site={"name": name},
+                        extra=f'url = "{store_url}"\n[fleet]\nbroker = "{REDIS_URL}"\nlock_seconds = 10\n'
+                        ).parent / f"{name}.toml"
+
+
+def fix_store_section(path: Path) -> Path:
+    """write_config writes store.path; a fleet config has store.url only."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text("\n".join(line for line in text.splitlines() if not line.startswith("path =")) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def wait_for(state: FleetState, sites: list[str], timeout: float = 240,
+             during: Callable[[], None] | None = None) -> dict[str, dict[str, Any]]:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        states = state.sites()
+        if all(states.get(s, {}).get("state") in ("complete", "failed", "uncrawlable") for s in sites) and \
+                not any(state.pending(s) for s in sites):
+            return states
+        if during:
+            during()
+        time.sleep(0.5)
+    raise AssertionError(f"fleet did not finish: {state.sites()}")
+
+
+def single_machine(tmp: Path, config: Path, name: str) -> list[tuple[str, str, str]]:
+    """The same site audited by `siteaudit audit` into an SQLite store."""
+    out = tmp / f"single-{name}"
+    run_cli("audit", "--config", str(config), "--checks", CHECKS, "--out", str(out),
+            "--store", str(tmp / f"single-{name}.sqlite3"))
+    return findings_file(out)
+
+
+def fleet_findings(store_url: str, run_id: int) -> list[tuple[str, str, str]]:
+    with Store(store_url, create=False) as store:
+        return finding_keys(store.findings(run_id))
+
+
+def slow_routes(root: Path, pages: int, delay: float) -> dict[str, Any]:
+    def route_for(name: str) -> Callable[[Any], None]:
+        def route(handler: Any) -> None:
+            time.sleep(delay)
+            send(handler, 200, (root / name).read_bytes())
+        return route
+    return {f"/p{i}.html": route_for(f"p{i}.html") for i in range(pages)}
+
+
+def three_sites(tmp: Path, serve: Callable[..., SiteServer], store_url: str, slow_pages: int = 0
+                ) -> dict[str, Path]:
+    configs = {}
+    for i, name in enumerate(("north", "south", "east")):
+        pages = slow_pages if (slow_pages and i == 0) else 3 + i
+        root = build_site(tmp / name, name, pages=pages)
+        routes = slow_routes(root, pages, 0.15) if slow_pages and i == 0 else None
+        server = serve(root, routes)
+        crawl = {"concurrency": 1, "concurrency_per_host": 1} if slow_pages and i == 0 else None
+        configs[name] = fix_store_section(site_config(tmp, server, name, store_url, crawl))
+    return configs
+
+
+def test_three_sites_on_two_workers_find_what_single_machine_audits_find(fleet, serve):
+    tmp, state = fleet["tmp"], fleet["state"]
+    configs = three_sites(tmp, serve, fleet["store"])
+    closed = write_config(tmp / "down.toml", "http://127.0.0.1:9", tmp / "unused.sqlite3",
+                          site={"name": "down"}, extra=f'url = "{fleet["store"]}"\n')
+    fix_store_section(closed)
+    paths = [str(p) for p in configs.values()] + [str(closed)]
+    first = run_cli("fleet", "enqueue", *paths, "--checks", CHECKS, "--broker", REDIS_URL)
+    again = run_cli("fleet", "enqueue", *paths, "--checks", CHECKS, "--broker", REDIS_URL)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("queued") == 4 and again.stdout.count("already queued") == 4
+    fleet["start_worker"]("w1")
+    fleet["start_worker"]("w2")
+    states = wait_for(state, [*configs, "down"])
+    assert states["down"]["state"] == "uncrawlable"
+    with Store(fleet["store"], create=False) as store:
+        assert len(store.runs(limit=100)) == 4  # one audit per site, however often it was queued
+        assert store.integrity_problems() == []
+    for name, config in configs.items():
+        assert states[name]["state"] == "complete", states[name]
+        assert fleet_findings(fleet["store"], states[name]["run_id"]) == single_machine(tmp, config, name)
+    status = run_cli("fleet", "status", "--broker", REDIS_URL)
+    assert "north" in status.stdout and "uncrawlable" in status.stdout
+    report = run_cli("fleet", "report", "--store", fleet["store"], "--out", str(tmp / "portfolio"))
+    assert report.returncode == 0, report.stderr
+    page = (tmp / "portfolio" / "portfolio.html").read_text(encoding="utf-8")
+    assert page.count('<tr data-site="') == 4 and "連結有效性" in page and "未通過" in page
+    assert 'href="sites/north/report.html#' in page and (tmp / "portfolio/sites/north/report.html").is_file()
+    assert "<script>" in page and "http" not in page.split("<script>")[1]  # self-contained: nothing fetched
+
+
+def test_a_worker_killed_mid_crawl_leaves_its_site_to_another_that_resumes_it(fleet, serve):
+    tmp, state = fleet["tmp"], fleet["state"]
+    configs = three_sites(tmp, serve, fleet["store"], slow_pages=40)
+    result = run_cli("fleet", "enqueue", *map(str, configs.values()), "--checks", CHECKS)
+    assert result.returncode == 0, result.stderr
+    workers = {"w1": fleet["start_worker"]("w1"), "w2": fleet["start_worker"]("w2")}
+    killed: list[str] = []
+
+    def kill_mid_crawl() -> None:
+        north = state.site("north")
+        if killed or north.get("state") != "running":
+            return
+        with Store(fleet["store"], create=False) as store:
+            run = store.latest_run("north")
+            if run is None or run["status"] != "running" or store.scheduled_pages(run["id"]) < 5:
+                return
+        name = north["worker"].split("@")[0]
+        os.kill(workers[name].pid, signal.SIGKILL)
+        killed.append(name)
+
+    states = wait_for(state, list(configs), timeout=300, during=kill_mid_crawl)
+    assert killed, "the crawl ended before a worker could be killed"
+    assert states["north"]["resumed"] is True
+    with Store(fleet["store"], create=False) as store:
+        assert len(store.runs(limit=100)) == 3
+        assert store.integrity_problems() == []
+        assert store.count_pages(states["north"]["run_id"]) == 41
+    for name, config in configs.items():
+        assert states[name]["state"] == "complete", states[name]
+        assert fleet_findings(fleet["store"], states[name]["run_id"]) == single_machine(tmp, config, name)
+
+
+def test_enqueue_with_the_broker_down_is_one_line_and_exit_2(tmp_path, serve):
+    server = serve(build_site(tmp_path / "site", "甲"))
+    with fresh_pg_schema() as url:
+        config = fix_store_section(site_config(tmp_path, server, "north", url))
+        result = run_cli("fleet", "enqueue", str(config), "--broker", "redis://127.0.0.1:9/0")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "cannot reach the broker redis://127.0.0.1:9/0" in result.stderr
+
+
+def test_enqueue_with_the_database_down_is_one_line_exit_2_and_queues_nothing(fleet, serve):
+    server = serve(build_site(fleet["tmp"] / "site", "甲"))
+    config = fix_store_section(site_config(fleet["tmp"], server, "north", "postgresql://postgres@127.0.0.1:9/test"))
+    result = run_cli("fleet", "enqueue", str(config))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "cannot reach the database postgresql://postgres@127.0.0.1:9/test" in result.stderr
+    assert fleet["state"].sites() == {} and fleet["state"].pending("north") is None
+
+
+def test_a_config_error_is_rejected_at_enqueue_time_and_nothing_is_queued(fleet, serve):
+    server = serve(build_site(fleet["tmp"] / "site", "甲"))
+    good = fix_store_section(site_config(fleet["tmp"], server, "north", fleet["store"]))
+    bad = fleet["tmp"] / "bad.toml"
+    bad.write_text(good.read_text(encoding="utf-8").replace("[crawl]", "[crawl]\nmax_pagez = 3"), encoding="utf-8")
+    result = run_cli("fleet", "enqueue", str(good), str(bad))
+    assert result.returncode == 2 and "crawl.max_pagez" in result.stderr and result.stderr.count("\n") == 1
+    assert fleet["state"].sites() == {}
+
+
+def test_a_worker_with_the_broker_down_is_one_line_and_exit_2():
+    result = run_cli("worker", "--broker", "redis://127.0.0.1:9/0", timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "cannot reach the broker redis://127.0.0.1:9/0" in result.stderr
