@@ -1,5 +1,6 @@
-"""Accessibility check: axe-core in headless Chromium on every page, read against 網站無障礙規範 (WCAG 2.1),
-the checks Freego users expect that axe does not make, and the accessibility mark on the home page.
+"""Accessibility check: axe-core and Taiwan's own machine checks in headless Chromium on every page, read
+against 網站無障礙規範 115.11 (WCAG 2.2) or 110.07 (WCAG 2.1) with each finding's 檢測碼, the template checks
+Freego users expect, and the accessibility mark on the home page.
 
 Rules, options and limits: docs/checks/accessibility.md.
 """
@@ -154,7 +155,7 @@ class AccessibilityCheck:
         "max_pages": 0,              # 0: every HTML page
         "one_per_template": False,   # sample one page per template group
         "focus_walk": 20,            # focusable elements the keyboard walk visits per page (0: no walk)
-        "reflow": True,              # load each page at 320 CSS px too and look for horizontal scrolling
+        "reflow": True,              # lay each page out at 320 CSS px too (same load): no horizontal scrolling
         "mark_max_age_years": 3,
         "today": "",                 # ISO date for the mark's age (default today)
     }
@@ -179,10 +180,11 @@ class AccessibilityCheck:
         mark_errors = count_rules(findings, "mark-missing", "mark-level-below-target")
         expired = count_rules(findings, "mark-expired")
         if mark.get("found"):
-            version = mark.get("version", "?")
-            shown = (f"{version} 版 {mark.get('level', '?')} 等級，通過日期 {mark.get('passed', '未知')}，"
-                     f"效期至 {mark.get('expires', '未知')}" + ("（已逾3年效期）" if expired else ""),
-                     f"{version}, level {mark.get('level', '?')}, passed {mark.get('passed', 'unknown')}, "
+            version = mark.get("version")
+            shown = (f"{version + ' 版' if version else '版本未知'} {mark.get('level', '?')} 等級，"
+                     f"通過日期 {mark.get('passed', '未知')}，效期至 {mark.get('expires', '未知')}"
+                     + ("（已逾3年效期）" if expired else ""),
+                     f"{version or 'version unknown'}, level {mark.get('level', '?')}, passed {mark.get('passed', 'unknown')}, "
                      f"valid until {mark.get('expires', 'unknown')}" + (" (past its 3-year validity)" if expired else ""))
         else:
             shown = ("未找到", "Not found")
