@@ -16,7 +16,7 @@ mkdir -p "$BENCH_WORK/results"
 "$bench/serve.sh" start "$site" >/dev/null
 trap '"$bench/serve.sh" stop >/dev/null 2>&1 || true' EXIT
 echo "== siteaudit accessibility stage, K=$K"
-"$root/.venv/bin/python" "$here/axe_stage.py" --site "$site" --k "$K" --shared-bench "$bench" \
+"$root/.venv/bin/python" "$here/axe_stage.py" --site "$site" --base "http://127.0.0.1:$PORT" --k "$K" --shared-bench "$bench" \
     --out "$BENCH_WORK/results/axe-siteaudit.json" --chromium "${CHROMIUM:-}"
 echo "== @axe-core/cli, K=$K"
-python3 "$bench/axe_cli.py" --site "$site" --k "$K" --out "$BENCH_WORK/results/axe-cli-k$K.json" | cut -c1-600
+python3 "$bench/axe_cli.py" --site "$site" --base "http://127.0.0.1:$PORT" --k "$K" --out "$BENCH_WORK/results/axe-cli-k$K.json" | cut -c1-600

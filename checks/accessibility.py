@@ -1,5 +1,6 @@
-"""Accessibility check: axe-core in headless Chromium on every page, read against 網站無障礙規範 (WCAG 2.1),
-the checks Freego users expect that axe does not make, and the accessibility mark on the home page.
+"""Accessibility check: axe-core and Taiwan's own machine checks in headless Chromium on every page, read
+against 網站無障礙規範 115.11 (WCAG 2.2) or 110.07 (WCAG 2.1) with each finding's 檢測碼, the template checks
+Freego users expect, and the accessibility mark on the home page.
 
 Rules, options and limits: docs/checks/accessibility.md.
 """
@@ -14,10 +15,10 @@ import threading
 import time
 from collections import Counter, defaultdict
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from siteaudit.checks import a11y_rules as a11y
 from siteaudit.checks.base import (
     CheckContext,
     CheckResult,
@@ -39,11 +40,7 @@ from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import find_dates
 from siteaudit.core.results import InspectionItem, Status, SummaryField
 
-GUIDE = "網站無障礙規範 (110.07)"
 LAW = "身心障礙者權益保障法第52條之2；網站無障礙檢測及認證標章核發辦法"
-AXE_DATA = json.loads((Path(__file__).parent / "data" / "axe-wcag.json").read_text(encoding="utf-8"))
-AXE_RULES = {r["id"]: r for r in AXE_DATA["rules"]}
-SC_NAMES = AXE_DATA["sc_names_zh"]
 LEVELS = ("A", "AA", "AAA")
 MARK_HOST = "accessibility.moda.gov.tw"
 LEGACY_MARK_HOSTS = ("accessibility.ncc.gov.tw", "handicap-free.nat.gov.tw", "www.handicap-free.nat.gov.tw")
@@ -54,31 +51,43 @@ FILE_SIZE = re.compile(r"\d+(\.\d+)?\s*(k|m|g)?b|位元組", re.I)
 PASS_WORDS = re.compile(r"通過|檢測|認證|passed|certified", re.I)
 CLAUSE_BREAK = re.compile(r"[\n｜|。；;\u3000]|\s{2,}|(?=更新|發布|發佈|修改日期|瀏覽|Updated|updated)")
 SKIP_TEXT = re.compile(r"跳到主要內容|跳至主要內容|跳過|skip", re.I)
+# Accesskey anchors as Taiwanese templates write them: ":::", ":::上方連結區", or a title naming the area.
+ACCESSKEY_TEXT = re.compile(r"^\s*:::")
+ACCESSKEY_TITLE = re.compile(r"(上方|中央|下方|左側|右側|主要|頁尾|導覽)(功能|連結|內容)?(區|區塊)|定位點|accesskey", re.I)
+# A rule that fails on at least this share of the tested pages (and on 3 or more) is the template's.
+TEMPLATE_SHARE = 0.5
+TEMPLATE_MIN_PAGES = 3
+# A mark dated up to this day was judged under 110.07; later ones under 115.11.
+LAST_110_MARK = date.fromisoformat(a11y.VERSIONS["110.07"]["last_mark_date"])
 
 
 def _axe_rule(axe_id: str) -> Rule:
-    info = AXE_RULES[axe_id]
+    info = a11y.AXE_RULES[axe_id]
     sc = info["sc"][0] if info["sc"] else ""
-    name = SC_NAMES.get(sc, "")
-    zh = f"{GUIDE} {sc} {name}（{info['level']}）：{info['help']}" if sc else f"無障礙最佳實務：{info['help']}"
-    regulation = f"{GUIDE} {sc} {name}".strip() if sc else "axe-core best practice"
+    regulation = f"網站無障礙規範 {sc} {a11y.SC_NAMES.get(sc, '')}".strip() if sc else "axe-core best practice"
     severity = "warning" if info["level"] in ("AAA", "best-practice") else "error"
-    return Rule(f"axe-{axe_id}", severity, zh, info["help"], regulation)
+    return Rule(f"axe-{axe_id}", severity, a11y.axe_help_zh(axe_id), info["help"], regulation)
+
+
+def _own_rule(rule: a11y.OwnRule) -> Rule:
+    severity = "error" if any(c.endswith("C") for c in a11y.codes(rule.id)["115.11"]) else "warning"
+    return Rule(rule.id, severity, rule.zh, rule.en, f"網站無障礙規範 {rule.sc} {a11y.SC_NAMES.get(rule.sc, '')}")
 
 
 RULES = rule_table(
-    *(_axe_rule(i) for i in sorted(AXE_RULES)),
-    Rule("axe-needs-review", "notice", "axe 無法自動判定，需人工檢視", "axe could not decide: needs review", GUIDE),
-    Rule("page-not-tested", "warning", "頁面無法檢測", "Page could not be tested", GUIDE),
+    *(_axe_rule(i) for i in sorted(a11y.AXE_RULES)),
+    *(_own_rule(r) for r in a11y.OWN_RULES),
+    Rule("axe-needs-review", "notice", "axe 無法自動判定，需人工檢視", "axe could not decide: needs review", "網站無障礙規範"),
+    Rule("page-not-tested", "warning", "頁面無法檢測", "Page could not be tested", "網站無障礙規範"),
     Rule("missing-accesskey", "warning", "頁面缺少導盲磚（:::）快速鍵錨點", "No accesskey anchors (:::) on the page",
-         GUIDE + " 2.4.1"),
-    Rule("missing-skip-link", "warning", "頁面缺少「跳到主要內容」連結", "No skip-to-content link", GUIDE + " 2.4.1"),
+         "網站無障礙規範 2.4.1"),
+    Rule("missing-skip-link", "warning", "頁面缺少「跳到主要內容」連結", "No skip-to-content link", "網站無障礙規範 2.4.1"),
     Rule("noscript-missing", "warning", "頁面使用 script 但未提供 <noscript> 替代內容",
-         "Scripts without a <noscript> alternative", GUIDE),
+         "Scripts without a <noscript> alternative", "網站無障礙規範"),
     Rule("new-window-unwarned", "warning", "連結另開新視窗但未告知使用者", "Link opens a new window without a warning",
-         GUIDE + " 3.2.5"),
+         "網站無障礙規範 3.2.5"),
     Rule("file-link-unlabelled", "notice", "檔案連結未標示檔案格式或大小", "File link gives neither file type nor size",
-         GUIDE + " 2.4.4"),
+         "網站無障礙規範 2.4.4"),
     Rule("mark-missing", "error", "首頁未放置無障礙標章", "No accessibility mark on the home page", LAW),
     Rule("mark-outdated-link", "warning", "無障礙標章連結至舊網址（NCC／handicap-free）",
          "Accessibility mark links to a legacy host", LAW),
@@ -86,7 +95,17 @@ RULES = rule_table(
          LAW),
     Rule("mark-expired", "warning", "無障礙標章已逾3年效期", "Accessibility mark older than its 3-year validity", LAW),
     Rule("mark-size", "warning", "無障礙標章尺寸不是 88×31", "Accessibility mark is not 88x31 pixels", LAW),
+    Rule("mark-broken", "warning", "無障礙標章圖片無法載入", "Accessibility mark image does not load", LAW),
 )
+
+
+def mark_version(passed: date, max_age_years: int = 3) -> dict[str, str]:
+    """The version a mark was judged under (110.07 up to 2026-11-29, then 115.11) and its expiry."""
+    try:
+        expires = passed.replace(year=passed.year + max_age_years)
+    except ValueError:  # 29 February
+        expires = passed.replace(year=passed.year + max_age_years, day=28)
+    return {"version": "110.07" if passed <= LAST_110_MARK else "115.11", "expires": expires.isoformat()}
 
 
 def shown_pass_date(text: str) -> tuple[date, str] | None:
@@ -125,6 +144,7 @@ class AccessibilityCheck:
     title_en = "Accessibility"
     rules = RULES
     options: dict[str, Any] = {
+        "target_version": a11y.DEFAULT_VERSION,  # 網站無障礙規範 version: "115.11" (WCAG 2.2) or "110.07" (WCAG 2.1)
         "target_level": "AA",        # pass when no violation at or below this level
         "browser": True,             # run axe-core in Chromium (false: only the checks without a browser)
         "chromium_path": "",
@@ -134,11 +154,14 @@ class AccessibilityCheck:
         "restart_every": 100,        # pages per browser before a restart
         "max_pages": 0,              # 0: every HTML page
         "one_per_template": False,   # sample one page per template group
+        "focus_walk": 20,            # focusable elements the keyboard walk visits per page (0: no walk)
+        "reflow": True,              # lay each page out at 320 CSS px too (same load): no horizontal scrolling
         "mark_max_age_years": 3,
         "today": "",                 # ISO date for the mark's age (default today)
     }
 
     fields = (
+        SummaryField("target_version", "規範版本", "Guideline version", ""),
         SummaryField("target_level", "目標等級", "Target level", ""),
         SummaryField("pages_tested", "已檢測頁數", "Pages tested", "頁"),
         SummaryField("axe_core", "axe-core 版本", "axe-core version", ""),
@@ -149,6 +172,7 @@ class AccessibilityCheck:
         """Two plan items: testing (the page rules) and the mark on the home page."""
         status = status_of(summary)
         level = summary.get("target_level", "AA")
+        guide = a11y.VERSIONS.get(summary.get("target_version", a11y.DEFAULT_VERSION), {}).get("name", "網站無障礙規範")
         errors = sum(1 for f in findings if f["severity"] == "error" and not f["rule"].startswith("mark-"))
         tested = summary.get("pages_tested", 0)
         testing = Status.NOT_RUN if status == Status.NOT_RUN else (Status.FAIL if errors else Status.PASS)
@@ -156,14 +180,18 @@ class AccessibilityCheck:
         mark_errors = count_rules(findings, "mark-missing", "mark-level-below-target")
         expired = count_rules(findings, "mark-expired")
         if mark.get("found"):
-            shown = (f"{mark.get('level', '?')} 等級，通過日期 {mark.get('passed', '未知')}" + ("（已逾3年效期）" if expired else ""),
-                     f"level {mark.get('level', '?')}, passed {mark.get('passed', 'unknown')}"
-                     + (" (past its 3-year validity)" if expired else ""))
+            version = mark.get("version")
+            shown = (f"{version + ' 版' if version else '版本未知'} {mark.get('level', '?')} 等級，"
+                     f"通過日期 {mark.get('passed', '未知')}，效期至 {mark.get('expires', '未知')}"
+                     + ("（已逾3年效期）" if expired else ""),
+                     f"{version or 'version unknown'}, level {mark.get('level', '?')}, passed {mark.get('passed', 'unknown')}, "
+                     f"valid until {mark.get('expires', 'unknown')}" + (" (past its 3-year validity)" if expired else ""))
         else:
             shown = ("未找到", "Not found")
         return [
             inspection_item(self, "accessibility", "無障礙檢測", "Accessibility testing",
-                 (f"無 {level} 等級以下違規", f"No violations at level {level} or below"),
+                 (f"依{guide}無 {level} 等級以下違規", f"No violations at level {level} or below (Website Accessibility Guidelines "
+                  f"{summary.get('target_version', a11y.DEFAULT_VERSION)})"),
                  (f"{errors} 項違規，{tested} 頁已檢測", f"{errors} violations, {tested} pages tested"),
                  testing, "身心障礙者權益保障法第52條之2", float(errors)),
             inspection_item(self, "accessibility-mark", "無障礙標章", "Accessibility mark",
@@ -176,15 +204,21 @@ class AccessibilityCheck:
         validate_today(self.name, opts)
         if opts["target_level"] not in LEVELS:
             raise ConfigError(f"checks.accessibility.target_level: {opts['target_level']!r} is not A, AA or AAA")
+        if opts["target_version"] not in a11y.VERSIONS:
+            raise ConfigError(f"checks.accessibility.target_version: {opts['target_version']!r} is not "
+                              + " or ".join(a11y.VERSIONS))
 
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options
         pages = [r["url"] for r in ctx.store.pages(ctx.run_id, html_only=True)]
-        findings: list[Finding] = []
-        findings += self.page_structure(ctx, pages)
+        version = opts["target_version"]
+        findings, anchors = self.page_structure(ctx, pages)
         mark_findings, mark_info = self.mark(ctx, opts)
         findings += mark_findings
-        summary: dict[str, Any] = {"target_level": opts["target_level"], "pages": len(pages), "mark": mark_info}
+        summary: dict[str, Any] = {"target_version": version, "guideline": a11y.VERSIONS[version]["name"],
+                                   "wcag": a11y.VERSIONS[version]["wcag"], "target_level": opts["target_level"],
+                                   "pages": len(pages), "mark": mark_info}
+        tested = pages
         if opts["browser"]:
             paths = find_browser(opts["chromium_path"], opts["chromedriver_path"])
             if paths.missing:
@@ -192,20 +226,25 @@ class AccessibilityCheck:
                 return CheckResult(findings, summary)
             sample = self.sample(pages, opts)
             started = time.monotonic()
-            results, not_tested, version = self.test_pages(sample, paths, opts)
-            summary["axe_core"] = version
+            results, not_tested, axe_version = self.test_pages(sample, paths, opts)
+            summary["axe_core"] = axe_version
             summary["seconds"] = round(time.monotonic() - started, 1)
             findings += self.axe_findings(results, opts)
+            findings += self.own_findings(results, opts)
             findings += self.mark_in_page(results.get(mark_info.get("home", "")), mark_info, opts)
-            no_noscript = sorted(u for u, r in results.items()
-                                 if r.get("dom", {}).get("scripts") and not r["dom"].get("noscript"))
-            if no_noscript:
-                findings.append(finding(self, "noscript-missing", "", no_noscript, f"{len(no_noscript)} 頁", {}))
+            for url, result in results.items():
+                dom = result.get("dom", {})
+                anchors[url]["accesskey"] = anchors[url].get("accesskey") or bool(dom.get("accesskeys"))
+                anchors[url]["noscript"] = not dom.get("scripts") or bool(dom.get("noscript"))
+                anchors[url]["top"] = dom.get("top", "")
             for url, reason in not_tested.items():
                 findings.append(finding(self, "page-not-tested", url, [url], reason, {"reason": reason}))
             summary.update(self.axe_summary(results, not_tested, opts))
+            tested = list(results)
         else:
             summary["browser"] = "off"
+        findings += self.template_missing(anchors, tested)
+        findings = self.in_version(findings, version, len(tested))
         sort_findings(findings)
         summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
         return CheckResult(findings, summary)
@@ -232,7 +271,7 @@ class AccessibilityCheck:
         workers = opts["workers"] or os.cpu_count() or 1
 
         def worker() -> None:
-            browser = Browser(paths, opts["page_timeout"])
+            browser = Browser(paths, opts["page_timeout"], opts["target_version"], opts["focus_walk"], opts["reflow"])
             done = 0
             try:
                 while True:
@@ -281,16 +320,81 @@ class AccessibilityCheck:
                                                 "summary": (node.get("failureSummary") or "")[:300]})
         out = []
         for (outcome, axe_id, selector), pages in groups.items():
-            info = AXE_RULES.get(axe_id, {"sc": [], "level": "best-practice", "help": axe_id, "help_url": ""})
-            evidence = {"axe_rule": axe_id, "selector": selector, "wcag": info["sc"], "level": info["level"],
-                        "help_url": info["help_url"], **detail[(outcome, axe_id, selector)]}
+            info = a11y.AXE_RULES.get(axe_id, {"sc": [], "level": "best-practice", "help": axe_id, "help_url": ""})
+            evidence = {"axe_rule": axe_id, "selector": selector, "help_url": info["help_url"],
+                        **detail[(outcome, axe_id, selector)]}
             if outcome == "incomplete":
                 out.append(finding(self, "axe-needs-review", pages[0], sorted(set(pages)), f"{axe_id} {selector}",
                                    evidence))
                 continue
-            rule_id = f"axe-{axe_id}" if axe_id in AXE_RULES else "axe-needs-review"
+            rule_id = f"axe-{axe_id}" if axe_id in a11y.AXE_RULES else "axe-needs-review"
             severity = "error" if _level_rank(info["level"]) <= target else "warning"
             out.append(finding(self, rule_id, pages[0], sorted(set(pages)), selector, evidence, severity=severity))
+        return out
+
+    def own_findings(self, results: dict[str, dict[str, Any]], opts: dict[str, Any]) -> list[Finding]:
+        """The probe's own rules: one finding per rule and selector listing its pages, or per page."""
+        target = _level_rank(opts["target_level"])
+        groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+        nodes: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for url, result in results.items():
+            for node in result.get("dom", {}).get("own", []):
+                rule = a11y.OWN.get(node.get("rule", ""))
+                if rule is None:
+                    continue
+                key = (rule.id, url if rule.per_page else str(node.get("target", "")))
+                groups[key].append(url)
+                if len(nodes[key]) < 10:
+                    nodes[key].append({"selector": node.get("target", ""), "html": str(node.get("html", ""))[:300],
+                                       **({"detail": node["detail"]} if node.get("detail") else {})})
+        out = []
+        for (rule_id, where), pages in groups.items():
+            severity = self.rules[rule_id].severity
+            if _level_rank(a11y.level(rule_id)) > target:
+                severity = "warning"
+            first = nodes[(rule_id, where)][0]
+            pages = sorted(set(pages))
+            evidence = {"selector": first["selector"], "html": first["html"], "nodes": nodes[(rule_id, where)]}
+            detail = f"{len(nodes[(rule_id, where)])} 處" if a11y.OWN[rule_id].per_page else where
+            out.append(finding(self, rule_id, pages[0], pages, detail, evidence, severity=severity))
+        return out
+
+    def template_missing(self, anchors: dict[str, dict[str, Any]], tested: list[str]) -> list[Finding]:
+        """missing-accesskey, missing-skip-link, noscript-missing: each one finding, N of M pages."""
+        out = []
+        for rule_id, key in (("missing-accesskey", "accesskey"), ("missing-skip-link", "skip"),
+                             ("noscript-missing", "noscript")):
+            judged = [u for u in tested if key in anchors.get(u, {})]
+            lacking = sorted(u for u in judged if not anchors[u][key])
+            if not lacking:
+                continue
+            tops = Counter(anchors[u].get("top") for u in lacking if anchors[u].get("top"))
+            element = tops.most_common(1)[0][0] if tops else "body"
+            template = {"pages": len(lacking), "of": len(judged), "element": element}
+            out.append(finding(self, rule_id, "", lacking, f"{len(lacking)}/{len(judged)} 頁（版型 {element}）",
+                               {"template": template, "selector": element}))
+        return out
+
+    def in_version(self, findings: list[Finding], version: str, tested: int) -> list[Finding]:
+        """Keep the findings `version` judges; give each its criterion, level and codes, and name a rule that
+        fails on the same element of most pages as the template's."""
+        out = []
+        for f in findings:
+            base = f.evidence.get("axe_rule", f.rule) if f.rule.startswith("axe-") else f.rule
+            if not a11y.judged(base, version):
+                continue
+            labels = a11y.evidence(base, version)
+            if f.rule.startswith("mark-") and "level" in f.evidence:
+                labels.pop("level")  # the mark's claimed level stays
+            f.evidence.update(labels)
+            selector = f.evidence.get("selector")
+            if (f.rule.startswith("axe-") and selector and len(f.pages) >= TEMPLATE_MIN_PAGES
+                    and len(f.pages) >= TEMPLATE_SHARE * tested):
+                f.evidence["template"] = {"pages": len(f.pages), "of": tested, "element": selector}
+                f.message += f"（{len(f.pages)}/{tested} 頁共用的版型元素 {selector}）"
+            heading = a11y.heading(base, version)
+            f.message = f"{heading}：{f.message}" if heading else f.message
+            out.append(f)
         return out
 
     def axe_summary(self, results: dict[str, dict[str, Any]], not_tested: dict[str, str],
@@ -300,7 +404,7 @@ class AccessibilityCheck:
         for result in results.values():
             levels = set()
             for item in result.get("violations", []):
-                level = AXE_RULES.get(item["id"], {}).get("level", "best-practice")
+                level = a11y.level(item["id"]) or "best-practice"
                 levels.add(level)
                 by_rule[item["id"]] += 1
             for level in levels:
@@ -310,9 +414,11 @@ class AccessibilityCheck:
                 "violations_by_rule": dict(by_rule.most_common())}
 
     # -- without the browser ----------------------------------------------------------------------
-    def page_structure(self, ctx: CheckContext, pages: list[str]) -> list[Finding]:
-        """accesskey anchors, skip link, new windows, file links: from the links the crawl recorded."""
-        per_page: dict[str, dict[str, bool]] = {u: {"accesskey": False, "skip": False} for u in pages}
+    def page_structure(self, ctx: CheckContext, pages: list[str]
+                       ) -> tuple[list[Finding], dict[str, dict[str, Any]]]:
+        """New windows and file links as findings; per page, whether it has accesskey anchors and a skip link
+        (judged later, with what the browser adds): from the links the crawl recorded."""
+        per_page: dict[str, dict[str, Any]] = {u: {"accesskey": False, "skip": False} for u in pages}
         new_window: dict[str, list[str]] = defaultdict(list)
         unlabelled: dict[str, list[str]] = defaultdict(list)
         columns = ("element", "raw", "text", "target", "title", "scope", "url")
@@ -320,7 +426,7 @@ class AccessibilityCheck:
             if element != "a" or page not in per_page:
                 continue
             text = text or ""
-            if text.strip() == ":::":
+            if ACCESSKEY_TEXT.match(text) or ((raw or "").startswith("#") and ACCESSKEY_TITLE.search(title or "")):
                 per_page[page]["accesskey"] = True
             if (raw or "").startswith("#") and SKIP_TEXT.search(text):
                 per_page[page]["skip"] = True
@@ -330,17 +436,11 @@ class AccessibilityCheck:
                                             or FILE_TYPE_WORDS.search(title or "")):
                 unlabelled[url or raw or ""].append(page)
         out = []
-        no_accesskey = sorted(u for u, s in per_page.items() if not s["accesskey"])
-        no_skip = sorted(u for u, s in per_page.items() if not s["skip"])
-        if no_accesskey:
-            out.append(finding(self, "missing-accesskey", "", no_accesskey, f"{len(no_accesskey)} 頁", {}))
-        if no_skip:
-            out.append(finding(self, "missing-skip-link", "", no_skip, f"{len(no_skip)} 頁", {}))
         for url, refs in new_window.items():
             out.append(finding(self, "new-window-unwarned", url, sorted(set(refs)), "", {}))
         for url, refs in unlabelled.items():
             out.append(finding(self, "file-link-unlabelled", url, sorted(set(refs)), "", {}))
-        return out
+        return out, per_page
 
     # -- the mark -------------------------------------------------------------------------------
     def mark_in_page(self, result: dict[str, Any] | None, mark_info: dict[str, Any],
@@ -355,7 +455,11 @@ class AccessibilityCheck:
         out: list[Finding] = []
         size = (mark.get("shown_width"), mark.get("shown_height"))
         mark_info["size"] = f"{size[0]}x{size[1]}"
-        if size != (88, 31):
+        if mark.get("broken"):
+            mark_info["broken"] = True
+            out.append(finding(self, "mark-broken", mark["href"], [mark_info["home"]], mark.get("src", ""),
+                               {"src": mark.get("src", "")}))
+        elif size != (88, 31):
             out.append(finding(self, "mark-size", mark["href"], [mark_info["home"]], f"{size[0]}×{size[1]}",
                                {"width": size[0], "height": size[1]}))
         shown = shown_pass_date(mark.get("context") or "")
@@ -367,7 +471,8 @@ class AccessibilityCheck:
     def mark_age(self, passed: date, source: str, url: str, home: str, evidence: dict[str, Any],
                  opts: dict[str, Any]) -> list[Finding]:
         """Record the pass date; a finding when it is older than the mark's validity."""
-        evidence.update(passed=passed.isoformat(), passed_from=source)
+        evidence.update(passed=passed.isoformat(), passed_from=source,
+                        **mark_version(passed, opts["mark_max_age_years"]))
         age = (today_option(opts) - passed).days / 365.25
         if age > opts["mark_max_age_years"]:
             return [finding(self, "mark-expired", url, [home], f"{passed.isoformat()}，已 {age:.1f} 年", dict(evidence))]

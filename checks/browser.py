@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from siteaudit.checks import a11y_rules as a11y
 from siteaudit.core.browser import (
     BrowserPaths,
     chromedriver_service,
@@ -20,10 +21,14 @@ from siteaudit.core.browser import (
     stop_all,
 )
 
-# Rules that axe 4.10 ships disabled but WCAG 2.1 (and so 網站無障礙規範 110.07) still has: 4.1.1 Parsing.
-AXE_OPTIONS = {"resultTypes": ["violations", "incomplete"],
-               "rules": {"duplicate-id": {"enabled": True}, "duplicate-id-active": {"enabled": True},
-                         "duplicate-id-aria": {"enabled": True}}}
+
+def axe_options(version: str) -> dict[str, Any]:
+    """axe's run options for a 網站無障礙規範 version: the 4.1.1 Parsing rules (shipped disabled by axe 4.10) on
+    only under 110.07 (WCAG 2.1), WCAG 2.2-only rules (target-size) off there."""
+    rules = {**a11y.axe_rule_switches(version), "duplicate-id-aria": {"enabled": True}}
+    return {"resultTypes": ["violations", "incomplete"], "rules": rules}
+
+
 # axe-core and the DOM probe run in an isolated world of their own: the page's DOM, but not its JavaScript
 # globals, prototypes or JSON, so a page cannot hook window.axe, Array.prototype or a DOM getter to hide its
 # violations (docs/security.md). The world is created with each document, by name, and found again by name.
@@ -32,7 +37,7 @@ WORLD = "siteaudit-axe"
 # Evaluated in the isolated world; resolves with {inject: true} when the document has no axe yet, with
 # {timeout: true} when axe has not finished in the page timeout (chromedriver does not time out a CDP command).
 AXE_RUN = """
-(function (options, timeoutMs) {
+(function (options, timeoutMs, words, walkLimit) {
   if (typeof axe !== 'object') return {inject: true};
   function slim(items) {
     return items.map(function (i) {
@@ -45,23 +50,142 @@ AXE_RUN = """
   var timer, late = new Promise(function (ok) { timer = setTimeout(ok, timeoutMs, {timeout: true}); });
   var run = axe.run(document, options).then(function (r) {
     return {violations: slim(r.violations), incomplete: slim(r.incomplete), version: r.testEngine.version,
-            dom: probe()};
+            dom: probe(words, walkLimit)};
   }, function (e) { return {error: String(e)}; });
   return Promise.race([run, late]).then(function (r) { clearTimeout(timer); return r; });
-})(%s, %d)
+})(%s, %d, %s, %d)
 """
-DOM_PROBE = """
-function probe() {
+DOM_PROBE = r"""
+function probe(words, walkLimit) {
+  function unique(sel) { try { return document.querySelectorAll(sel).length === 1; } catch (e) { return false; } }
+  function path(el) {
+    var parts = [];
+    while (el && el.nodeType === 1 && el !== document.documentElement) {
+      if (el.id && unique('#' + CSS.escape(el.id))) { parts.unshift('#' + CSS.escape(el.id)); break; }
+      var tag = el.localName, parent = el.parentElement;
+      if (parent) {
+        var same = Array.prototype.filter.call(parent.children, function (c) { return c.localName === el.localName; });
+        if (same.length > 1) tag += ':nth-of-type(' + (same.indexOf(el) + 1) + ')';
+      }
+      parts.unshift(tag);
+      el = parent;
+    }
+    return parts.join(' > ');
+  }
+  var own = [];
+  function add(rule, el, detail) {
+    own.push({rule: rule, target: path(el), html: (el.outerHTML || '').slice(0, 300), detail: detail || ''});
+  }
+  function shown(el) { return el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden'; }
+  function text(el) { return (el.textContent || '').replace(/\s+/g, ' ').trim(); }
+  function attr(el, name) { return (el.getAttribute(name) || '').trim(); }
+  var each = function (sel, fn) { Array.prototype.forEach.call(document.querySelectorAll(sel), fn); };
+
+  each('input, select, textarea', function (el) {
+    var type = (el.getAttribute('type') || '').toLowerCase();
+    if (['hidden', 'submit', 'button', 'reset', 'image'].indexOf(type) >= 0 || !shown(el)) return;
+    var labelled = Array.prototype.some.call(el.labels || [], function (l) { return text(l) !== ''; });
+    if (!labelled && !attr(el, 'title')) add('label-missing', el);
+  });
+  var groups = {};
+  each('input[type=radio][name], input[type=checkbox][name]', function (el) {
+    var key = (el.form ? path(el.form) : '') + '|' + el.type + '|' + el.name;
+    (groups[key] = groups[key] || []).push(el);
+  });
+  Object.keys(groups).forEach(function (key) {
+    var group = groups[key];
+    if (group.length > 1 && !group[0].closest('fieldset')) add('fieldset-missing', group[0], group[0].name);
+  });
+  each('fieldset', function (fs) {
+    var legend = fs.querySelector(':scope > legend');
+    if (!legend || text(legend) === '') add('legend-empty', fs);
+  });
+  var office = new RegExp('\\.(' + words.office_ext.join('|') + ')$', 'i');
+  var vague = words.vague_links.map(function (w) { return w.toLowerCase(); });
+  each('a[href]', function (a) {
+    var target = '';
+    try { target = new URL(a.href).pathname; } catch (e) { target = ''; }
+    if (office.test(target)) add('office-format-link', a, a.href);
+    var said = text(a).toLowerCase().replace(/[\s.…>»＞。]+$/, '');
+    if (said && vague.indexOf(said) >= 0 && !attr(a, 'title') && !attr(a, 'aria-label')
+        && !attr(a, 'aria-labelledby')) add('vague-link-text', a, text(a));
+    if (a.getAttribute('href').trim() === '#' && attr(a, 'role') !== 'button') add('href-hash', a);
+  });
+  each('meta[http-equiv]', function (m) {
+    if (m.httpEquiv.toLowerCase() !== 'refresh') return;
+    if (parseFloat((m.content || '').split(/[;,]/)[0]) > 0) add('meta-refresh-delay', m, m.content);
+  });
+  each(words.deprecated.join(','), function (el) { add('deprecated-element', el, el.localName); });
+  each('table', function (t) {
+    var role = attr(t, 'role').toLowerCase();
+    if (role === 'presentation' || role === 'none' || t.querySelector('table')) return;
+    if (t.querySelector('th, [role=columnheader], [role=rowheader]') || t.rows.length < 2) return;
+    if (Array.prototype.some.call(t.rows, function (r) { return r.cells.length >= 2; })) add('table-no-headers', t);
+  });
+  var fileName = new RegExp('^[^\\s/\\\\]+\\.(' + words.image_ext.join('|') + ')$', 'i');
+  each('img', function (img) {
+    var alt = img.getAttribute('alt');
+    if (alt === null) return;
+    if (fileName.test(alt.trim())) add('alt-is-filename', img, alt);
+    if (alt.trim() === '' && attr(img, 'title')) add('empty-alt-with-title', img);
+  });
+  walk(walkLimit);
+
+  function look(el) {
+    var st = getComputedStyle(el);
+    return [st.outlineStyle, st.outlineWidth, st.outlineColor, st.boxShadow, st.borderColor, st.borderWidth,
+            st.backgroundColor, st.color, st.textDecorationLine].join('|');
+  }
+  function coveredByFixed(el) {
+    var r = el.getBoundingClientRect(), seen = 0;
+    var points = [[0.5, 0.5], [0.1, 0.1], [0.9, 0.1], [0.1, 0.9], [0.9, 0.9]];
+    for (var i = 0; i < points.length; i++) {
+      var x = r.left + r.width * points[i][0], y = r.top + r.height * points[i][1];
+      if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
+      seen++;
+      var top = document.elementFromPoint(x, y);
+      if (!top || top === el || el.contains(top) || top.contains(el)) return false;
+      var fixed = false;
+      for (var n = top; n && n.nodeType === 1; n = n.parentElement) {
+        var pos = getComputedStyle(n).position;
+        if (pos === 'fixed' || pos === 'sticky') { fixed = true; break; }
+      }
+      if (!fixed) return false;
+    }
+    return seen > 0;
+  }
+  function walk(limit) {
+    if (!limit) return;
+    var focusable = 'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])';
+    var stops = Array.prototype.filter.call(document.querySelectorAll(focusable), function (el) {
+      return !el.disabled && shown(el);
+    }).slice(0, limit);
+    stops.forEach(function (el) {
+      var before = look(el);
+      el.focus();
+      if (document.activeElement !== el) return;
+      if (look(el) === before) add('focus-not-visible', el);
+      else if (coveredByFixed(el)) add('focus-obscured', el);
+      el.blur();
+    });
+  }
+  var first = Array.prototype.find.call(document.body ? document.body.children : [], function (el) {
+    return ['script', 'style', 'noscript', 'link'].indexOf(el.localName) < 0;
+  });
   return {
   scripts: document.querySelectorAll('script').length,
   noscript: document.querySelectorAll('noscript').length,
+  accesskeys: document.querySelectorAll('a[accesskey]').length,
+  top: first ? path(first) : 'body',
+  own: own.slice(0, 500),
   marks: Array.from(document.querySelectorAll('a img')).filter(function (img) {
     var href = img.closest('a').href || '';
-    return /accessibility\\.(moda|ncc)\\.gov\\.tw|handicap-free\\.nat\\.gov\\.tw/.test(href);
+    return /accessibility\.(moda|ncc)\.gov\.tw|handicap-free\.nat\.gov\.tw/.test(href);
   }).map(function (img) {
     var link = img.closest('a'), around = link.parentElement || link;
     return {href: link.href, alt: img.alt, width: img.naturalWidth, height: img.naturalHeight,
-            shown_width: img.width, shown_height: img.height,
+            shown_width: img.width, shown_height: img.height, src: img.currentSrc || img.src,
+            broken: img.complete && img.naturalWidth === 0,
             context: ((around.innerText || '') + ' ' + (link.title || '')).slice(0, 400)};
   })
   };
@@ -73,9 +197,13 @@ function probe() {
 class Browser:
     """One Chromium driven by chromedriver, auditing pages with axe-core."""
 
-    def __init__(self, paths: BrowserPaths, timeout: float) -> None:
+    def __init__(self, paths: BrowserPaths, timeout: float, version: str = a11y.DEFAULT_VERSION,
+                 focus_walk: int = 20, reflow: bool = True) -> None:
         self.paths = paths
         self.timeout = timeout
+        self.version = version
+        self.focus_walk = focus_walk
+        self.reflow = reflow
         self.driver: Any = None
         self.profile: str | None = None
         self._axe_source: str | None = None
@@ -111,7 +239,9 @@ class Browser:
         if self._axe_source is None:
             from axe_selenium_python import Axe
 
-            self._axe_source = Path(Axe(None).script_url).read_text(encoding="utf-8")
+            # axe-core with its zh_TW locale, so help texts and failure summaries are Chinese.
+            self._axe_source = (Path(Axe(None).script_url).read_text(encoding="utf-8")
+                                + f"\n;axe.configure({{locale: {json.dumps(a11y.AXE_ZH, ensure_ascii=False)}}});")
         return self._axe_source
 
     def world(self) -> int:
@@ -139,7 +269,8 @@ class Browser:
             self.start()
         self.driver.get(url)
         context = self.world()
-        run = DOM_PROBE + AXE_RUN % (json.dumps(AXE_OPTIONS), self.timeout * 1000)
+        run = DOM_PROBE + AXE_RUN % (json.dumps(axe_options(self.version)), self.timeout * 1000,
+                                     json.dumps(a11y.PROBE_WORDS), self.focus_walk)
         results = self.evaluate(run, context)
         if results.get("inject"):  # the page replaced its document, or the world is new: inject by hand
             self.evaluate(self.axe_source(), context)
@@ -148,7 +279,22 @@ class Browser:
             raise TimeoutError(f"axe did not finish in {self.timeout:g} s")
         if results.get("error"):
             raise RuntimeError(f"axe failed: {results['error']}")
+        if self.reflow and results.get("dom") is not None:
+            self.reflow_at_320(results["dom"], context)
         return dict(results)
+
+    def reflow_at_320(self, dom: dict[str, Any], context: int) -> None:
+        """1.4.10: the same document laid out in a 320 CSS px wide viewport must not scroll horizontally."""
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                    {"width": 320, "height": 640, "deviceScaleFactor": 1, "mobile": False})
+        try:
+            wide = self.evaluate("(function () { var d = document.documentElement;"
+                                 " return [d.scrollWidth, d.clientWidth]; })()", context)
+        finally:
+            self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        if wide and wide[0] > wide[1] + 1:
+            dom.setdefault("own", []).append({"rule": "reflow", "target": "html", "html": "",
+                                              "detail": f"{wide[0]} px > {wide[1]} px"})
 
     def axe_version(self) -> str:
         if self.driver is None:

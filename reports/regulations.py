@@ -56,6 +56,8 @@ def _part(part: str) -> str:
                 rest = f"{version}" + (f", success criterion {number}" if number else "")
             elif re.fullmatch(r"\d+\.\d+\.\d+", rest):
                 rest = f"success criterion {rest}"
+            elif named := re.fullmatch(r"(\d+\.\d+\.\d+)\s+(.+)", rest):  # 1.4.3 對比(最低): its Chinese name kept
+                rest = f"success criterion {named[1]} ({named[2]})"
             else:
                 rest = _article(rest)
             english = f"{NAMES[zh]} ({zh})" + (f" {rest}" if rest else "")

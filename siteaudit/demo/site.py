@@ -297,23 +297,27 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
     files["images/event.png"] = PNG_1PX
     files["a11y/gallery.html"] = page("活動花絮", '<p><img src="/images/event.png"></p>'
                                       '<p style="color:#bbb;background:#fff">淺灰色的說明文字</p>'
-                                      '<p><img src="/images/missing-photo.jpg" alt="淨水場參訪"></p>', meta=False)
+                                      '<p><img src="/images/missing-photo.jpg" alt="淨水場參訪"></p>'
+                                      '<p><img src="/images/event.png" alt="IMG_2301.jpg"></p>', meta=False)
     defect("links", "broken-resource", "/images/missing-photo.jpg", "missing image")
     defect("accessibility", "axe-image-alt", "/a11y/gallery.html", "img without alt")
     defect("accessibility", "axe-color-contrast", "/a11y/gallery.html", "light grey text")
+    defect("accessibility", "alt-is-filename", "/a11y/gallery.html", "alt text IMG_2301.jpg (HM1110100E)")
     defect("metadata", "missing-field", "/a11y/gallery.html", "no metadata at all")
     files["a11y/form.html"] = page("意見信箱", '<form action="/feedback" method="post"><input type="text" name="msg">'
                                    '<button type="submit">送出</button></form>'
                                    '<p><a href="/loop-a">意見處理進度</a></p>', meta=False)
     defect("accessibility", "axe-label", "/a11y/form.html", "input without label")
+    defect("accessibility", "label-missing", "/a11y/form.html", "input with neither label nor title (HM1130104C)")
     defect("links", "redirect-loop", "/loop-a", "loop-a -> loop-b -> loop-a")
     files["a11y/nolang.html"] = page("English", "<p>Water supply information in English.</p>", lang=False)
     defect("accessibility", "axe-html-has-lang", "/a11y/nolang.html", "no lang attribute")
     files["a11y/links.html"] = page("相關連結", '<p><a href="/about/index.html"><img src="/images/event.png" alt=""></a>'
                                     '</p><p id="dup">第一段</p><p id="dup">第二段</p>'
-                                    '<p><a href="https://www.gov.tw/" target="_blank">我的E政府</a></p>')
+                                    '<p><a href="https://www.gov.tw/" target="_blank">我的E政府</a></p>'
+                                    '<p><a href="#">回上頁</a></p>')
     defect("accessibility", "axe-link-name", "/a11y/links.html", "link with no text")
-    defect("accessibility", "axe-duplicate-id", "/a11y/links.html", "id dup twice")
+    defect("accessibility", "href-hash", "/a11y/links.html", 'link whose only target is href="#"')
 
     # -- home page ------------------------------------------------------------------------------------
     home = "<h2>最新消息</h2>" + _links([(f"/news/{s}.html", f"{t}（{r}）") for s, t, r, _ in news[:6]]) + \
@@ -322,6 +326,7 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
             ("/sitemap.html", "網站導覽"), ("/big5.html", "舊版公告"), ("/about/contact.html", "聯絡資訊"),
         ])
     defect("links", "non-descriptive-text", "/news/index.html", "link text 更多")
+    defect("accessibility", "vague-link-text", "/", "link text 更多 with no title (HM1240403E)")
     files["index.html"] = page("首頁", home)
 
     files["robots.txt"] = "User-agent: *\nDisallow: /private/\nSitemap: /sitemap.xml\n"
