@@ -39,6 +39,7 @@ from siteaudit.core.browser import INSTALL_HINT, find_browser
 from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import find_dates
 from siteaudit.core.results import InspectionItem, Status, SummaryField
+from siteaudit.core.urls import DOCUMENT_EXTENSIONS, extension
 
 LAW = "身心障礙者權益保障法第52條之2；網站無障礙檢測及認證標章核發辦法"
 LEVELS = ("A", "AA", "AAA")
@@ -432,8 +433,9 @@ class AccessibilityCheck:
                 per_page[page]["skip"] = True
             if (target or "").lower() == "_blank" and not NEW_WINDOW.search(f"{text} {title or ''}"):
                 new_window[url or raw or ""].append(page)
-            if scope == "document" and not (FILE_TYPE_WORDS.search(text) or FILE_SIZE.search(text)
-                                            or FILE_TYPE_WORDS.search(title or "")):
+            is_document = scope == "document" or (scope == "external" and extension(url or "") in DOCUMENT_EXTENSIONS)
+            if is_document and not (FILE_TYPE_WORDS.search(text) or FILE_SIZE.search(text)
+                                    or FILE_TYPE_WORDS.search(title or "")):
                 unlabelled[url or raw or ""].append(page)
         out = []
         for url, refs in new_window.items():

@@ -49,7 +49,7 @@ def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, 
         "status": str(verdict.status),
         "inspection": [i.as_dict() for i in verdict.items],
         "summary": verdict.checks,
-        "pages": store.count_pages(run_id),
+        "pages": verdict.pages,
         "findings": [{"id": finding_id(f, origin), **f} for f in verdict.findings],
     }
 

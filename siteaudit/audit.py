@@ -157,6 +157,6 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
     verdict = judge(store, run_id, waivers)
     store.save_verdict(run_id, verdict.stored())
     written = write_outputs(store, run_id, out, verdict, lang=lang, formats=formats or FORMATS)
-    print(f"siteaudit: run {run_id} of {cfg.site.name}: {store.count_pages(run_id)} pages in "
+    print(f"siteaudit: run {run_id} of {cfg.site.name}: {verdict.pages} pages in "
           f"{time.time() - started:.1f} s, {verdict.status}", file=sys.stderr)
-    return AuditOutcome(run_id, verdict, out, store.count_pages(run_id), written)
+    return AuditOutcome(run_id, verdict, out, verdict.pages, written)

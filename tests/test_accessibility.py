@@ -229,3 +229,13 @@ def test_a_page_that_times_out_is_listed_not_tested_and_the_next_pages_are_teste
     assert list(not_tested) == [f"{server.base}/p1.html"] and "Timeout" in not_tested[f"{server.base}/p1.html"]
     assert sorted(results) == sorted(f"{server.base}/{n}" for n in pages if n != "p1.html")
     assert all(r["violations"] == [] for r in results.values()) and version.startswith("4.")
+
+
+def test_a_document_link_to_another_host_must_say_its_file_type_too(tmp_path, serve):
+    body = ('<a href="http://127.0.0.2:9/plan.pdf">年度計畫</a> '
+            '<a href="http://127.0.0.2:9/budget.pdf">預算書（PDF，120KB）</a>')
+    (tmp_path / "index.html").write_text(CLEAN.format(title="首頁", body=body), encoding="utf-8")
+    server = serve(tmp_path)
+    _, doc = audit_fixture(tmp_path, server.base, "accessibility", extra=as_of("accessibility") + "browser = false\n")
+    unlabelled = {f["url"] for f in doc["findings"] if f["rule"] == "file-link-unlabelled"}
+    assert unlabelled == {"http://127.0.0.2:9/plan.pdf"}

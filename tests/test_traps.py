@@ -36,3 +36,4 @@ def test_a_calendar_trap_is_one_notice_and_its_pages_are_not_audited(serve, tmp_
     assert links_summary["trap_pages"] == trap["trap_pages"] >= 5
     assert meta["trap_pages"] == trap["trap_pages"]
     assert meta["html_pages"] == 1 + 1 + 3  # home, the calendar's entry day, the three news items
+    assert doc["pages"] == meta["html_pages"]  # 檢查頁數 counts audited pages only

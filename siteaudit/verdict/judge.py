@@ -13,6 +13,7 @@ from typing import Any
 from siteaudit.checks import REGISTRY
 from siteaudit.core.results import ExitCode, InspectionItem, Status
 from siteaudit.core.store import Store
+from siteaudit.core.urls import find_traps, trap_pages
 from siteaudit.verdict.availability import availability_item
 from siteaudit.verdict.waivers import Waiver, apply_waivers, is_waived
 
@@ -25,6 +26,7 @@ class Verdict:
     items: list[InspectionItem]
     checks: dict[str, dict[str, Any]]           # each check's summary, waivers applied
     findings: list[dict[str, Any]] = field(default_factory=list)   # waived ones marked, never dropped
+    pages: int = 0                              # pages audited: HTML answered 2xx, not reached only through a trap
 
     @property
     def undecided(self) -> dict[str, str]:
@@ -64,7 +66,7 @@ def judge(store: Store, run_id: int, waivers: list[Waiver] | None = None, today:
             declared = [replace(i, status=status, measured_zh="—", measured_en="—", figure=None) for i in declared]
         items += declared
     items.append(availability_item(store, run["site"], run.get("finished") or run.get("started")))
-    return Verdict(run_status(checks), items, checks, findings)
+    return Verdict(run_status(checks), items, checks, findings, audited_pages(store, run_id))
 
 
 def run_status(checks: dict[str, dict[str, Any]]) -> Status:
@@ -81,3 +83,10 @@ def stored_items(run: dict[str, Any]) -> list[InspectionItem]:
     """The inspection items judged when `run` ended; none for a run judged before verdicts were kept."""
     verdict = run.get("verdict") or {}
     return [InspectionItem.from_dict(i) for i in verdict.get("items", [])]
+
+
+def audited_pages(store: Store, run_id: int) -> int:
+    """HTML pages answered 2xx, less those reached only through a crawler trap (counted apart, never audited)."""
+    pages = [p for p in store.pages(run_id, html_only=True) if p["status"] is not None and 200 <= p["status"] < 300]
+    trapped = trap_pages(find_traps(store.trap_cuts(run_id), [(p["url"], p["found_on"]) for p in pages]))
+    return sum(1 for p in pages if p["url"] not in trapped)
