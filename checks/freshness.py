@@ -29,7 +29,7 @@ from siteaudit.checks.base import (
 )
 from siteaudit.core.dates import find_dates, labelled_dates
 from siteaudit.core.results import InspectionItem, SummaryField
-from siteaudit.core.urls import find_traps, trap_pages
+from siteaudit.core.urls import trap_pages
 
 PLAN = "提升服務品質執行計畫：網站(頁)提供即時正確之資訊內容，無明顯錯誤及過期資訊情形"
 
@@ -97,7 +97,7 @@ class FreshnessCheck:
         no_date: list[str] = []
         within = 0
         pages = list(ctx.store.pages(ctx.run_id, html_only=True))
-        trapped = trap_pages(find_traps(ctx.store.trap_cuts(ctx.run_id), [(p["url"], p["found_on"]) for p in pages]))
+        trapped = trap_pages(ctx.store.traps(ctx.run_id))
         for page in pages:
             url = page["url"]
             if url in trapped:  # a calendar trap's 下一天 pages: counted apart, not judged

@@ -27,7 +27,7 @@ from siteaudit.checks.base import (
 )
 from siteaudit.core.results import InspectionItem, SummaryField
 from siteaudit.core.store import Target
-from siteaudit.core.urls import find_traps, has_illegal_characters, trap_pages
+from siteaudit.core.urls import has_illegal_characters, trap_pages
 
 PLAN = "提升服務品質執行計畫：網站資訊內容及連結抽測"
 RESOURCE_ELEMENTS = frozenset({"img", "script", "link", "iframe", "frame", "object", "embed", "source", "video",
@@ -148,8 +148,7 @@ class LinksCheck:
         checked: set[str] = set()
         url_info: dict[str, tuple[Any, ...]] = {}
         text_cache: dict[tuple[str, str], tuple[str, dict[str, Any]] | None] = {}
-        traps = find_traps(ctx.store.trap_cuts(ctx.run_id),
-                           [(p["url"], p["found_on"]) for p in ctx.store.pages(ctx.run_id)])
+        traps = ctx.store.traps(ctx.run_id)
         trapped = trap_pages(traps)  # counted apart: no title or text judgement on or about them
 
         def note_all(rule: str, url: str, pages: list[str], text: str, element: str, ev: dict[str, Any],

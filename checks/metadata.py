@@ -26,7 +26,7 @@ from siteaudit.checks.base import (
 from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import parse_date
 from siteaudit.core.results import InspectionItem, SummaryField
-from siteaudit.core.urls import find_traps, trap_pages
+from siteaudit.core.urls import trap_pages
 
 SPEC = "行政機關電子資料流通詮釋資料及分類檢索規範"
 PLAN = "提升服務品質執行計畫：加註主題、施政、服務分類並定期檢測 Meta data，通過比率100%"
@@ -152,7 +152,7 @@ class MetadataCheck:
         unlisted: dict[tuple[str, str], list[str]] = defaultdict(list)  # (field, code) -> pages
         html_pages = 0
         pages = list(ctx.store.pages(ctx.run_id, html_only=True))
-        trapped = trap_pages(find_traps(ctx.store.trap_cuts(ctx.run_id), [(p["url"], p["found_on"]) for p in pages]))
+        trapped = trap_pages(ctx.store.traps(ctx.run_id))
         for page in pages:
             if page["url"] in trapped:  # reached only through a crawler trap: counted apart, not checked
                 continue

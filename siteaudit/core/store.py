@@ -22,6 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+from siteaudit.core.urls import Trap, find_traps
+
 SCHEMA_VERSION = 3
 
 SCHEMA = """
@@ -459,6 +461,11 @@ class Store:
         page that linked them)."""
         return [(r[0], r[1], r[2]) for r in self.db.execute(
             "SELECT url, error, found_on FROM pages WHERE run_id=? AND error LIKE 'trap:%' ORDER BY url", (run_id,))]
+
+    def traps(self, run_id: int) -> list[Trap]:
+        """The crawler traps of a run, with the fetched pages reached only through them (`core.urls.find_traps`)."""
+        fetched = [(r[0], r[1]) for r in self.db.execute("SELECT url, found_on FROM pages WHERE run_id=?", (run_id,))]
+        return find_traps(self.trap_cuts(run_id), fetched)
 
     def frontier(self, run_id: int) -> list[tuple[str, str, int, str]]:
         """Targets linked from stored pages (or redirected to) that were never fetched: (url, scope, depth, found_on)."""

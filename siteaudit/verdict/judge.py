@@ -13,7 +13,7 @@ from typing import Any
 from siteaudit.checks import REGISTRY
 from siteaudit.core.results import ExitCode, InspectionItem, Status
 from siteaudit.core.store import Store
-from siteaudit.core.urls import find_traps, trap_pages
+from siteaudit.core.urls import trap_pages
 from siteaudit.verdict.availability import availability_item
 from siteaudit.verdict.waivers import Waiver, apply_waivers, is_waived
 
@@ -87,6 +87,5 @@ def stored_items(run: dict[str, Any]) -> list[InspectionItem]:
 
 def audited_pages(store: Store, run_id: int) -> int:
     """HTML pages answered 2xx, less those reached only through a crawler trap (counted apart, never audited)."""
-    pages = [p for p in store.pages(run_id, html_only=True) if p["status"] is not None and 200 <= p["status"] < 300]
-    trapped = trap_pages(find_traps(store.trap_cuts(run_id), [(p["url"], p["found_on"]) for p in pages]))
-    return sum(1 for p in pages if p["url"] not in trapped)
+    trapped = trap_pages(store.traps(run_id))
+    return sum(1 for p in store.pages(run_id, html_only=True) if p["url"] not in trapped)
