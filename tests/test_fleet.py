@@ -212,3 +212,15 @@ def test_a_worker_with_the_broker_down_is_one_line_and_exit_2():
     result = run_cli("worker", "--broker", "redis://127.0.0.1:9/0", timeout=60)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "cannot reach the broker redis://127.0.0.1:9/0" in result.stderr
+
+
+def test_a_hostile_site_name_is_escaped_on_the_portfolio_page(tmp_path):
+    from siteaudit.fleet.portfolio import write_portfolio
+
+    store = Store(tmp_path / "s.sqlite3")
+    run = store.create_run("<script>alert(1)</script>", {}, "h", {})
+    store.finish_run(run, "complete", {})
+    store.save_verdict(run, {"status": "pass", "items": [], "checks": {}})
+    html = write_portfolio(store, tmp_path / "out").read_text(encoding="utf-8")
+    store.close()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -65,7 +65,7 @@ def write_portfolio(store: Store, out: Path, lang: str = "zh") -> Path:
             verdict = judge(store, row.run["id"])
             write_outputs(store, row.run["id"], out / "sites" / safe_name(row.site), verdict, lang=lang,
                           formats=("html",))
-    env = Environment(loader=PackageLoader("siteaudit.fleet", "templates"), autoescape=select_autoescape())
+    env = Environment(loader=PackageLoader("siteaudit.fleet", "templates"), autoescape=select_autoescape(["html", "j2"]))
     html = env.get_template("portfolio.html.j2").render(
         rows=rows, columns=columns, labels=LABELS, lang=lang, sparkline=sparkline,
         generated=dt.datetime.now(TAIPEI).strftime("%Y-%m-%d %H:%M"))
