@@ -14,10 +14,12 @@ import re
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from siteaudit.checks import a11y_reuse
 from siteaudit.checks import a11y_rules as a11y
 from siteaudit.checks.base import (
     CheckContext,
@@ -165,6 +167,8 @@ class AccessibilityCheck:
         SummaryField("target_version", "規範版本", "Guideline version", ""),
         SummaryField("target_level", "目標等級", "Target level", ""),
         SummaryField("pages_tested", "已檢測頁數", "Pages tested", "頁"),
+        SummaryField("pages_tested_fresh", "本次以瀏覽器檢測", "Tested in the browser in this run", "頁"),
+        SummaryField("pages_reused", "沿用先前檢測結果", "Results reused from an earlier run", "頁"),
         SummaryField("axe_core", "axe-core 版本", "axe-core version", ""),
         SummaryField("seconds", "檢測時間", "Testing time", "秒"),
     )
@@ -211,7 +215,8 @@ class AccessibilityCheck:
 
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options
-        pages = [r["url"] for r in ctx.store.pages(ctx.run_id, html_only=True)]
+        rows = {r["url"]: r["body_hash"] for r in ctx.store.pages(ctx.run_id, html_only=True)}
+        pages = list(rows)
         version = opts["target_version"]
         findings, anchors = self.page_structure(ctx, pages)
         mark_findings, mark_info = self.mark(ctx, opts)
@@ -227,9 +232,22 @@ class AccessibilityCheck:
                 return CheckResult(findings, summary)
             sample = self.sample(pages, opts)
             started = time.monotonic()
-            results, not_tested, axe_version = self.test_pages(sample, paths, opts)
-            summary["axe_core"] = axe_version
+            prints = a11y_reuse.fingerprints(ctx.store, ctx.run_id, {u: rows[u] for u in sample})
+            plan = a11y_reuse.plan_tests(ctx.store, ctx.run_id, sample, prints)
+
+            def keep(batch: dict[str, dict[str, Any]]) -> None:  # stored as they come: a killed stage loses little
+                now = time.time()
+                ctx.store.add_a11y_tests(ctx.run_id, [{"url": u, "fingerprint": prints[u] or "", "result": r,
+                                                       "tested_run": ctx.run_id, "tested_at": now}
+                                                      for u, r in batch.items()])
+
+            fresh, not_tested, axe_version = self.test_pages(plan.fresh, paths, opts, keep)
+            stored = ctx.store.a11y_results(ctx.run_id)
+            results = {u: stored[u] for u in sample if u in stored and u not in not_tested}
+            summary["axe_core"] = axe_version or next((r.get("version", "") for r in results.values()), "")
             summary["seconds"] = round(time.monotonic() - started, 1)
+            summary.update(a11y_reuse.evidence(plan, len(fresh), ctx.run_id,
+                                               (ctx.store.run(ctx.run_id) or {}).get("plan", {}).get("max_age_days")))
             findings += self.axe_findings(results, opts)
             findings += self.own_findings(results, opts)
             findings += self.mark_in_page(results.get(mark_info.get("home", "")), mark_info, opts)
@@ -252,6 +270,9 @@ class AccessibilityCheck:
 
     # -- browser --------------------------------------------------------------------------------
     def sample(self, pages: list[str], opts: dict[str, Any]) -> list[str]:
+        """The pages to load in the browser: the first page crawled (the home page), then the rest by URL, so
+        every run of the same site tests the same sample."""
+        pages = pages[:1] + sorted(pages[1:])
         if opts["one_per_template"]:
             seen: dict[str, str] = {}
             for url in pages:
@@ -259,21 +280,21 @@ class AccessibilityCheck:
             pages = list(seen.values())
         return pages[: opts["max_pages"]] if opts["max_pages"] else pages
 
-    def test_pages(self, pages: list[str], paths: Any, opts: dict[str, Any]
+    def test_pages(self, pages: list[str], paths: Any, opts: dict[str, Any],
+                   keep: Callable[[dict[str, dict[str, Any]]], None] | None = None
                    ) -> tuple[dict[str, dict[str, Any]], dict[str, str], str]:
-        """Audit pages with N browsers in parallel threads; returns results, untested pages and axe's version."""
+        """Audit pages with N browsers in parallel threads; returns results, untested pages and axe's version.
+        `keep` receives the results in batches, in this thread, as they arrive."""
         work: queue.Queue[str] = queue.Queue()
         for url in pages:
             work.put(url)
-        results: dict[str, dict[str, Any]] = {}
-        not_tested: dict[str, str] = {}
+        done: queue.Queue[tuple[str, dict[str, Any] | None, str]] = queue.Queue()
         versions: list[str] = []
-        lock = threading.Lock()
         workers = opts["workers"] or os.cpu_count() or 1
 
         def worker() -> None:
             browser = Browser(paths, opts["page_timeout"], opts["target_version"], opts["focus_walk"], opts["reflow"])
-            done = 0
+            count = 0
             try:
                 while True:
                     try:
@@ -285,15 +306,12 @@ class AccessibilityCheck:
                             browser.start()
                             if not versions:
                                 versions.append(browser.axe_version())
-                        result = browser.audit(url)
-                        with lock:
-                            results[url] = result
+                        done.put((url, browser.audit(url), ""))
                     except Exception as exc:  # a crash or timeout: note it, restart the browser, go on
-                        with lock:
-                            not_tested[url] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
+                        done.put((url, None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]))
                         browser.stop()
-                    done += 1
-                    if done % opts["restart_every"] == 0:
+                    count += 1
+                    if count % opts["restart_every"] == 0:
                         browser.stop()
             finally:
                 browser.stop()
@@ -301,8 +319,24 @@ class AccessibilityCheck:
         threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(workers, max(1, len(pages))))]
         for t in threads:
             t.start()
-        for t in threads:
-            t.join()
+        results: dict[str, dict[str, Any]] = {}
+        not_tested: dict[str, str] = {}
+        batch: dict[str, dict[str, Any]] = {}
+        last = time.monotonic()
+        while any(t.is_alive() for t in threads) or not done.empty():
+            try:
+                url, result, error = done.get(timeout=0.2)
+                if result is None:
+                    not_tested[url] = error
+                else:
+                    results[url] = batch[url] = result
+            except queue.Empty:
+                pass
+            if batch and keep and (len(batch) >= 20 or time.monotonic() - last > 2):
+                keep(batch)
+                batch, last = {}, time.monotonic()
+        if batch and keep:
+            keep(batch)
         return results, not_tested, versions[0] if versions else ""
 
     def axe_findings(self, results: dict[str, dict[str, Any]], opts: dict[str, Any]) -> list[Finding]:

@@ -20,6 +20,7 @@ from twisted.internet import task
 
 from siteaudit.core.config import Config
 from siteaudit.crawler.configure import settings_for
+from siteaudit.crawler.previous import Previous
 from siteaudit.crawler.spiders.site import SiteSpider
 
 BATCH = 200
@@ -114,21 +115,26 @@ class ResourceSpider(SiteSpider):
         return super().schedule(url, scope, depth, found_on, parent, parent_chain)
 
 
-def run_resource_process(cfg: Config, store_path: str, run_id: int, inbox: Connection, log_file: str | None) -> None:
+def run_resource_process(cfg: Config, store_path: str, run_id: int, inbox: Connection, log_file: str | None,
+                         base_run: int | None = None) -> None:
     """Entry point of the checker process."""
-
-
     settings = settings_for(cfg, store_path, progress=False, log_file=log_file, share=2)
+    previous = Previous.open(store_path, base_run)
     process = CrawlerProcess(settings)
-    process.crawl(ResourceSpider, config=cfg, run_id=run_id, inbox=inbox)
-    process.start()
+    process.crawl(ResourceSpider, config=cfg, run_id=run_id, inbox=inbox, previous=previous)
+    try:
+        process.start()
+    finally:
+        if previous is not None:
+            previous.close()
 
 
-def start_resource_process(cfg: Config, store_path: str, run_id: int, log_file: str | None
-                  ) -> tuple[multiprocessing.process.BaseProcess, ResourceSink]:
+def start_resource_process(cfg: Config, store_path: str, run_id: int, log_file: str | None,
+                           base_run: int | None = None) -> tuple[multiprocessing.process.BaseProcess, ResourceSink]:
     ctx = multiprocessing.get_context("spawn")
     ours, theirs = ctx.Pipe()
-    proc = ctx.Process(target=run_resource_process, args=(cfg, store_path, run_id, theirs, log_file), daemon=True,
+    proc = ctx.Process(target=run_resource_process, args=(cfg, store_path, run_id, theirs, log_file, base_run),
+                       daemon=True,
                        name="siteaudit-checker")
     proc.start()
     theirs.close()

@@ -9,13 +9,16 @@ from scrapy.crawler import CrawlerProcess
 from siteaudit.core.config import Config
 from siteaudit.core.store import Store
 from siteaudit.crawler.configure import settings_for
+from siteaudit.crawler.previous import Previous
 from siteaudit.crawler.resource_process import finish_resource_process, start_resource_process
 from siteaudit.crawler.spiders.site import SiteSpider
 
 
 def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | None = None,
-          progress: bool = False, log_file: str | None = None, stamps: bool = True) -> dict[str, Any]:
-    """Crawl until done; returns the spider's counters and the close reason.
+          progress: bool = False, log_file: str | None = None, stamps: bool = True,
+          base_run: int | None = None) -> dict[str, Any]:
+    """Crawl until done; returns the spider's counters and the close reason. With `base_run`, an incremental
+    crawl: pages and documents are revalidated against that run and carried over when unchanged.
 
     Scrapy's own log (every failed fetch is an expected finding for a link checker) goes to `log_file`.
     """
@@ -31,16 +34,19 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
     if cfg.crawl.workers > 1:
         share = 2
         checker, sink = start_resource_process(cfg, store_path, run_id,
-                                      log_file.replace(".log", "-resources.log") if log_file else None)
+                                      log_file.replace(".log", "-resources.log") if log_file else None, base_run)
+    previous = Previous.open(store_path, base_run)
     process = CrawlerProcess(settings_for(cfg, store_path, progress, log_file, share))
     crawler = process.create_crawler(SiteSpider)
     process.crawl(crawler, config=cfg, run_id=run_id, resume=resume, resource_sink=sink, external_cache=cache,
-                  stamps=stamps)
+                  stamps=stamps, previous=previous)
     try:
         process.start()
     finally:
         if checker is not None and sink is not None:
             finish_resource_process(checker, sink)
+        if previous is not None:
+            previous.close()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     spider = crawler.spider
     return {"counts": dict(getattr(spider, "stats_counts", {})), "finish_reason": stats.get("finish_reason", ""),

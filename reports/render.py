@@ -20,6 +20,7 @@ from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
 from siteaudit.reports import export
 from siteaudit.reports.history import PERCENT_ITEMS, diff_runs, figure_text, sparkline, trend
+from siteaudit.reports.plan import plan_text, reused_from_text
 from siteaudit.reports.regulations import regulation_en
 from siteaudit.verdict.ids import finding_id, site_origin
 from siteaudit.verdict.judge import Verdict
@@ -45,7 +46,7 @@ def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, 
         "schema_version": SCHEMA_VERSION,
         "run": {"id": run["id"], "site": run["site"], "started": _iso(run["started"]),
                 "finished": _iso(run["finished"]), "status": run["status"], "config_hash": run["config_hash"],
-                "versions": run["versions"]},
+                "versions": run["versions"], "plan": run["plan"], "reuse": store.reuse_counts(run_id)},
         "status": str(verdict.status),
         "inspection": [i.as_dict() for i in verdict.items],
         "summary": verdict.checks,
@@ -168,6 +169,7 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
             "summary": summary,
             "figures": labelled_figures(check, summary, lang),
             "reason": summary.get("reason") or summary.get("status_note") or "",
+            "reuse": reused_from_text(summary, lang),
             "groups": [{"rule": rule, "severity": fs[0]["severity"], "count": len(fs),
                         "rows": grouped_rows(fs, rules.get(rule), lang),
                         "label": (rules[rule].zh if lang == "zh" else rules[rule].en) if rule in rules else rule,
@@ -195,6 +197,7 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
         duration=(run.get("finished") or started) - started,
         agency=(run.get("config") or {}).get("site", {}).get("agency", ""),
         axe_core=(doc["summary"].get("accessibility") or {}).get("axe_core", ""),
+        mode=plan_text(doc["run"]["plan"], doc["run"]["reuse"], lang),
     )
 
 

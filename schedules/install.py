@@ -16,7 +16,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 UPTIME_AT = dt.time(20, 0)   # Asia/Taipei
 AUDIT_AT = dt.time(2, 30)
 SYSTEMD_UNITS = ("siteaudit-uptime.service", "siteaudit-uptime.timer", "siteaudit-audit.service",
-                 "siteaudit-audit.timer", "siteaudit-worker@.service")
+                 "siteaudit-audit.timer", "siteaudit-audit-full.service", "siteaudit-audit-full.timer",
+                 "siteaudit-worker@.service")
+FULL_AUDIT_DAYS = (0,)              # Sunday (cron's 0) in Asia/Taipei: the weekly full audit
+INCREMENTAL_DAYS = (1, 2, 3, 4, 5, 6)
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
 
@@ -33,6 +36,14 @@ def local_cron_time(taipei: dt.time, today: dt.date | None = None) -> str:
     day = today or dt.datetime.now(TAIPEI).date()
     local = dt.datetime.combine(day, taipei, TAIPEI).astimezone()
     return f"{local.minute} {local.hour}"
+
+
+def local_cron_days(taipei: dt.time, days: tuple[int, ...], today: dt.date | None = None) -> str:
+    """cron's day-of-week field (0 = Sunday) in this server's time zone for `days` at `taipei` in Asia/Taipei:
+    02:30 on a Taipei Sunday is 18:30 on Saturday in UTC."""
+    day = today or dt.datetime.now(TAIPEI).date()
+    shift = (dt.datetime.combine(day, taipei, TAIPEI).astimezone().date() - day).days
+    return ",".join(str(d) for d in sorted((d + shift) % 7 for d in days))
 
 
 def zone_has_dst() -> bool:
@@ -59,6 +70,8 @@ def render(name: str, config: str, outdir: str, logdir: str, user: str = "") -> 
                        outdir=str(Path(outdir).resolve()), logdir=str(Path(logdir).resolve()),
                        user=f"{user} " if user else "", zone=server_zone(),
                        uptime_at=local_cron_time(UPTIME_AT), audit_at=local_cron_time(AUDIT_AT),
+                       full_days=local_cron_days(AUDIT_AT, FULL_AUDIT_DAYS),
+                       incremental_days=local_cron_days(AUDIT_AT, INCREMENTAL_DAYS),
                        broker=broker_of(config))
 
 

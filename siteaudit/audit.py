@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from siteaudit import checks as registry
-from siteaudit.core.config import Config, ConfigError
+from siteaudit.core.config import Config, ConfigError, audit_hash
 from siteaudit.core.results import ExitCode, Status
-from siteaudit.core.runs import owner_alive, start_run, this_owner
+from siteaudit.core.runs import owner_alive, start_run, this_owner, versions
 from siteaudit.core.store import Store
 from siteaudit.crawler.runner import crawl
+from siteaudit.reports.plan import plan_line
 from siteaudit.reports.render import FORMATS, write_outputs
 from siteaudit.verdict.judge import Verdict, judge
 from siteaudit.verdict.waivers import Waiver, load_waivers
@@ -37,8 +38,37 @@ class AuditOutcome:
     written: list[Path]
 
 
+def plan_run(cfg: Config, store: Store, full: bool, stamps: bool) -> dict[str, Any]:
+    """Full or incremental, and why (a code of reports.plan.FULL_REASONS): an incremental run needs a complete
+    last run of the same site, audit config and versions, whose crawl read everything this one needs."""
+    plan: dict[str, Any] = {"mode": "full", "stamps": stamps, "max_age_days": cfg.incremental.max_age_days}
+    base = store.latest_run(cfg.site.name)
+    if full:
+        reason = "asked"
+    elif not cfg.incremental.enabled:
+        reason = "disabled"
+    elif base is None:
+        reason = "no-run"
+    elif base["status"] != "complete":
+        reason = "incomplete"
+    elif not base["plan"]:
+        reason = "old-store"
+    elif audit_hash(base["config"]) != cfg.audit_hash():
+        reason = "config"
+    elif base["versions"] != versions():
+        reason = "versions"
+    elif stamps and not base["plan"].get("stamps"):
+        reason = "stamps"
+    else:
+        return plan | {"mode": "incremental", "base_run": base["id"], "base_started": base["started"]}
+    plan["reason"] = reason
+    if base is not None:
+        plan.update(reason_run=base["id"], reason_status=base["status"])
+    return plan
+
+
 def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file: Path | None = None,
-               stamps: bool = True) -> int:
+               stamps: bool = True, full: bool = False) -> int:
     """Crawl (or finish an interrupted crawl) and return the run id; the run is left 'running' until the checks end."""
 
     resume_state = None
@@ -54,11 +84,14 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         store.mark_running(run_id)
         resume_state = {"fetched": store.fetched_urls(run_id), "frontier": store.frontier(run_id),
                         "pages": store.scheduled_pages(run_id)}
+        plan = previous["plan"] or {"mode": "full", "reason": "resumed-old"}
     else:
+        plan = plan_run(cfg, store, full, stamps)
         run_id = start_run(store, cfg)
+        store.set_plan(run_id, plan)
         store.claim_run(run_id, this_owner(), owner_alive)
     result = crawl(cfg, str(store.path), run_id, resume=resume_state, progress=progress,
-                   log_file=str(log_file) if log_file else None, stamps=stamps)
+                   log_file=str(log_file) if log_file else None, stamps=stamps, base_run=plan.get("base_run"))
     for note in result.get("notes", []):
         print(f"siteaudit: note: {note}", file=sys.stderr)
     if result["finish_reason"] != "finished":
@@ -122,7 +155,7 @@ def writable_out(out: Path) -> None:
 
 def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str] | None = None,
           resume: bool = False, progress: bool = False, lang: str = "zh",
-          formats: tuple[str, ...] | None = None) -> AuditOutcome:
+          formats: tuple[str, ...] | None = None, full: bool = False) -> AuditOutcome:
 
     waivers = load_waivers(cfg.site.waivers)
     registry.validate_options(cfg)
@@ -133,7 +166,8 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     if not resume:  # a new run replaces the outputs of an earlier one in the same folder, its crawl log included
         for name in ("crawl.log", "crawl-resources.log"):
             (out / name).unlink(missing_ok=True)
-    run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log", stamps="freshness" in selected)
+    run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log", stamps="freshness" in selected,
+                        full=full)
     try:
         return finish_audit(cfg, store, run_id, out, check_names, waivers, lang, formats, started, progress)
     finally:
@@ -148,6 +182,7 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
     if failure:
         store.finish_run(run_id, "failed", error=failure)
         raise AuditError(f"could not crawl the site: {failure}", ExitCode.UNCRAWLABLE)
+    print(plan_line((store.run(run_id) or {}).get("plan") or {"reason": "resumed-old"}), file=sys.stderr)
     try:
         summary = run_checks(cfg, store, run_id, check_names, progress)
     except Exception as exc:  # the run is closed, never left "running"

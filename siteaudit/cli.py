@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--checks", help="comma-separated checks to run (default: all enabled)")
     a.add_argument("--out", type=Path, help="output folder (default: siteaudit-out/SITE-DATE-TIME)")
     a.add_argument("--resume", action="store_true", help="finish the last interrupted crawl of this site")
+    a.add_argument("--full", action="store_true",
+                   help="re-parse and retest everything: reuse nothing of the last run (default: incremental)")
     a.add_argument("--store", help="SQLite store path (store.path) or postgresql:// URL (store.url)")
     a.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     a.add_argument("--format", choices=("all", "html", "json", "csv", "ods"), default="all",
@@ -156,8 +158,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     store = Store(cfg.store_path())
     try:
         formats = None if args.format == "all" else (args.format,)
+        if args.full and args.resume:
+            raise ConfigError("--full and --resume: a resumed run keeps the plan it started with; give one of them")
         outcome = audit(cfg, store, args.out, names, resume=args.resume, progress=True, lang=args.lang,
-                        formats=formats)
+                        formats=formats, full=args.full)
     finally:
         store.close()
     print_outcome(outcome)

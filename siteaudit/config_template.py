@@ -43,6 +43,11 @@ workers = 1                 # 2: check documents and external links in a second 
 # broker = "redis://127.0.0.1:6379/0"   # siteaudit fleet enqueue / siteaudit worker (docs/fleet.md)
 # lock_seconds = 60         # a dead worker's host lock lapses after this long
 
+[incremental]
+enabled = true              # revalidate against the last complete run: unchanged pages are carried over and their
+                            # accessibility results reused (siteaudit audit --full reuses nothing)
+max_age_days = 7            # a reused accessibility result is never older than this; then the page is retested
+
 [uptime]
 # urls = ["https://www.example.gov.tw/"]   # default: the first start URL
 # keyword = ""              # default: site.agency; every probed page must contain it

@@ -251,9 +251,10 @@ def test_broken_gzip_and_binary_served_as_html_do_not_stop_the_crawl(serve, tmp_
 def test_a_store_from_an_earlier_schema_is_upgraded_in_place_without_losing_data(tmp_path):
     from siteaudit.core import store as store_mod
 
-    old_schema = re.sub(r"grp TEXT,([^\n]*)\n\s*row_text TEXT,[^\n]*\n\s*row_label TEXT[^\n]*", r"grp TEXT \1",
-                        store_mod.SCHEMA)
-    old_schema = re.sub(r"summary TEXT,([^\n]*)\n\s*verdict TEXT[^\n]*", r"summary TEXT \1", old_schema)
+    later = ("row_text TEXT", "row_label TEXT", r"verdict TEXT,\s+-- JSON: the run's", "plan TEXT", "body_hash TEXT",
+             "revalidated TEXT", "carried_from INTEGER")
+    old_schema = re.sub(rf"\n\s*({'|'.join(later)})[^\n]*", "", store_mod.SCHEMA)
+    old_schema = re.sub(r",(\s*(--[^\n]*)?\n\))", r"\1", old_schema)  # a comma left before the table's end
     assert "row_label" not in old_schema and "the run's judged status" not in old_schema
     db = sqlite3.connect(tmp_path / "s.sqlite3")
     db.executescript(old_schema)
@@ -271,6 +272,9 @@ def test_a_store_from_an_earlier_schema_is_upgraded_in_place_without_losing_data
         run = upgraded.run(1)
         assert run is not None and run["summary"] == {"links": {"status": "pass"}} and run["verdict"] is None
         version = upgraded.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert version == str(store_mod.SCHEMA_VERSION) == "3"
+        assert version == str(store_mod.SCHEMA_VERSION) == "4"
+        assert run["plan"] == {}  # stored before incremental runs: the next run is a full one
+        columns = {r[1] for r in upgraded.db.execute("PRAGMA table_info(pages)")}
+        assert {"body_hash", "revalidated", "carried_from"} <= columns
     finally:
         upgraded.close()

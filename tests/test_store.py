@@ -183,3 +183,34 @@ def test_a_run_has_one_live_owner_and_a_dead_owners_claim_is_taken_over(location
         assert store.claim_run(run, "host:2", lambda owner: False) is None                  # dead: taken over
         store.release_run(run, "host:2")
         assert store.claim_run(run, "host:3", lambda owner: True) is None                   # released
+
+
+def test_an_unchanged_page_and_its_browser_result_are_carried_between_runs_on_both_backends(location):
+    with Store(location) as store:
+        first = store.create_run("s", {}, "h", {})
+        store.set_plan(first, {"mode": "full", "reason": "no-run"})
+        store.begin()
+        store.insert_page(first, page("http://h/", etag='"v1"', body_hash="abc"),
+                          [link("http://h/site.css", "asset") | {"element": "link", "rel": "stylesheet"}])
+        store.insert_resource(first, {"url": "http://h/site.css", "kind": "asset", "method": "HEAD", "status": 200,
+                                      "verdict": "ok", "etag": '"c1"', "content_length": 20})
+        store.commit()
+        assert store.revalidation_index(first) == {"http://h/": ('"v1"', None, "abc")}
+        assert store.template_assets(first) == {"http://h/": ['http://h/site.css "c1"||20|200']}
+        store.add_a11y_tests(first, [{"url": "http://h/", "fingerprint": "f", "tested_run": first, "tested_at": 9.0,
+                                      "result": {"violations": [{"id": "image-alt"}]}}])
+
+        second = store.create_run("s", {}, "h", {})
+        store.set_plan(second, {"mode": "incremental", "base_run": first})
+        carried, links = store.stored_page(first, "http://h/")
+        store.begin()
+        store.insert_page(second, carried | {"revalidated": "not-modified", "carried_from": first}, links)
+        store.commit()
+        store.add_a11y_tests(second, [{"url": "http://h/", "fingerprint": "f", "tested_run": first, "tested_at": 9.0}])
+        store.add_a11y_tests(second, [{"url": "http://h/", "fingerprint": "f", "tested_run": first, "tested_at": 9.0}])
+        assert store.run(second)["plan"]["base_run"] == first
+        assert store.reuse_counts(second) == {"pages_fetched": 0, "pages_not_modified": 1, "pages_same_body": 0,
+                                              "documents_not_modified": 0, "carried_from": {first: 1}}
+        assert store.a11y_tests(second) == {"http://h/": {"fingerprint": "f", "tested_run": first, "tested_at": 9.0}}
+        assert store.a11y_results(second) == {"http://h/": {"violations": [{"id": "image-alt"}]}}
+        assert [r["url"] for r in store.pages(second)] == ["http://h/"] and store.integrity_problems() == []

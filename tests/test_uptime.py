@@ -276,7 +276,10 @@ def test_uptime_log_and_note_commands(tmp_path, sites):
 def test_cron_runs_at_2000_taipei_in_the_servers_zone_and_warns_of_daylight_saving(tmp_path):
     cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3")
     utc = run_cli("schedule", "print", "--config", str(cfg), "--kind", "cron", env={"TZ": "UTC"})
-    assert utc.returncode == 0 and "\n0 12 * * * root " in utc.stdout and "\n30 18 * * * root " in utc.stdout
+    assert utc.returncode == 0 and "\n0 12 * * * root " in utc.stdout
+    # 02:30 in Taipei is 18:30 UTC the day before: Sunday's full audit runs on Saturday evening, UTC
+    assert "\n30 18 * * 0,1,2,3,4,5 root " in utc.stdout and "\n30 18 * * 6 root " in utc.stdout
+    assert "audit --full --config" in utc.stdout.split("\n30 18 * * 6 root ")[1].splitlines()[0]
     assert "daylight saving" not in utc.stderr
     berlin = run_cli("schedule", "print", "--config", str(cfg), "--kind", "cron", env={"TZ": "Europe/Berlin"})
     assert berlin.returncode == 0 and "daylight saving" in berlin.stderr and "--kind systemd" in berlin.stderr
@@ -286,7 +289,8 @@ def test_schedule_files_use_taipei_time_and_real_paths(tmp_path):
     cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3")
     result = run_cli("schedule", "print", "--config", str(cfg), "--kind", "cron", env={"TZ": "Asia/Taipei"})
     assert result.returncode == 0
-    assert "\n0 20 * * * root " in result.stdout and "\n30 2 * * * root " in result.stdout
+    assert "\n0 20 * * * root " in result.stdout and "\n30 2 * * 1,2,3,4,5,6 root " in result.stdout
+    assert "\n30 2 * * 0 root " in result.stdout
     assert str(cfg) in result.stdout and "siteaudit" in result.stdout and "CRON_TZ=" not in result.stdout
     assert "daylight saving" not in result.stderr
     dest = tmp_path / "units"
@@ -296,6 +300,10 @@ def test_schedule_files_use_taipei_time_and_real_paths(tmp_path):
     timer = (dest / "siteaudit-uptime.timer").read_text(encoding="utf-8")
     assert "OnCalendar=*-*-* 20:00:00 Asia/Taipei" in timer and "Persistent=true" in timer
     assert f"--config {cfg}" in (dest / "siteaudit-uptime.service").read_text(encoding="utf-8")
+    assert "OnCalendar=Mon..Sat *-*-* 02:30:00 Asia/Taipei" in (dest / "siteaudit-audit.timer").read_text(encoding="utf-8")
+    assert "OnCalendar=Sun *-*-* 02:30:00 Asia/Taipei" in (dest / "siteaudit-audit-full.timer").read_text(encoding="utf-8")
+    assert " audit --full --config " in (dest / "siteaudit-audit-full.service").read_text(encoding="utf-8")
+    assert " --full " not in (dest / "siteaudit-audit.service").read_text(encoding="utf-8")
     worker = (dest / "siteaudit-worker@.service").read_text(encoding="utf-8")
     assert "worker --broker redis://127.0.0.1:6379/0 --name worker%i" in worker and "Restart=always" in worker
 

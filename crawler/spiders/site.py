@@ -21,6 +21,7 @@ from siteaudit.core.fetchpolicy import refusal, site_classes
 from siteaudit.core.urls import UrlRules
 from siteaudit.crawler.errors import classify_failure
 from siteaudit.crawler.extract import extract, parse_body
+from siteaudit.crawler.previous import NOT_MODIFIED, SAME_BODY, Previous, body_hash
 from siteaudit.crawler.sniff import blocked_reason, looks_binary
 
 SITEMAP_PRIORITY = -10  # pages and checks first: sitemaps only fill the queue when nothing else waits
@@ -36,7 +37,7 @@ class SiteSpider(scrapy.Spider):
     def __init__(self, config: Any = None, url: str | None = None, run_id: Any = None,
                  resume: dict[str, Any] | None = None, resource_sink: Any = None,
                  external_cache: dict[str, dict[str, Any]] | None = None, stamps: bool = True,
-                 **kwargs: Any) -> None:
+                 previous: Previous | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(config, str):
             config = config_mod.load(config)
@@ -57,6 +58,9 @@ class SiteSpider(scrapy.Spider):
         # External results of recent runs: the nightly run does not re-hit every external host.
         self.external_cache = external_cache or {}
         self.stamps = stamps  # update-date texts are only read when the freshness check will run
+        # An incremental run: pages and documents are requested with the base run's validators, and an unchanged
+        # answer carries the stored page or document over instead of parsing it again.
+        self.previous = previous
         self.sitemaps_requested = 0
         self.notes: list[str] = []  # limits that cut the crawl short, printed after the audit
         # Internal address classes (loopback, link-local, private) this site may reach: those it is on itself.
@@ -162,6 +166,7 @@ class SiteSpider(scrapy.Spider):
                 return
             self.pages_scheduled += 1
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, dont_filter=True,
+                                 headers=self.previous.headers(url, "page") if self.previous else None,
                                  meta={"sa_kind": "page", "sa_depth": depth, "sa_found_on": found_on,
                                        "sa_chain": chain, "handle_httpstatus_all": True})
             return
@@ -187,6 +192,8 @@ class SiteSpider(scrapy.Spider):
         if kind == "external":
             meta["dont_obey_robotstxt"] = True
         headers = {"Accept-Encoding": "identity"} if method == "GET" else {}
+        if self.previous and method == "GET" and kind == "document":
+            headers.update(self.previous.headers(url, kind))
         return scrapy.Request(url, method=method, callback=self.parse_resource, errback=self.on_error,
                               dont_filter=True, meta=meta, headers=headers)
 
@@ -286,7 +293,43 @@ class SiteSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> list[Any]:
         return list(self._on_error(failure))
 
+    def unchanged(self, response: Response) -> str | None:
+        """How the answer shows the page unchanged since the base run (304, or the same body), or None."""
+        if self.previous is None or response.meta.get("sa_unconditional"):
+            return None
+        url = response.request.url if response.request else response.url
+        if response.status == 304 and url in self.previous.pages:
+            return NOT_MODIFIED
+        if 200 <= response.status < 300 and self.previous.same_body(url, response.body):
+            return SAME_BODY
+        return None
+
+    def carry_page(self, response: Response, how: str) -> Iterator[Any]:
+        """An unchanged page: its stored record and links go into this run as they were, with this answer's time,
+        depth and referrer; its links are followed as if it had been parsed."""
+        record = self.base_record(response)
+        carried = self.previous.page(record["url"], how) if self.previous else None
+        if carried is None:  # not stored after all: ask again without validators and parse the answer
+            yield without_validators(response.request)
+            return
+        page, links = carried
+        page.update({k: record[k] for k in ("depth", "found_on", "fetched", "response_time")})
+        for key in ("etag", "last_modified"):
+            page[key] = record[key] or page.get(key)
+        self.stats_counts["pages"] += 1
+        self.stats_counts["unchanged"] = self.stats_counts.get("unchanged", 0) + 1
+        yield {"type": "page", "page": page, "links": links}
+        depth, chain = response.meta.get("sa_depth", 0), response.meta.get("sa_chain", 0)
+        for link in links:
+            if link["url"] and link["scope"] in ("page", "document", "asset", "external"):
+                yield from self.schedule(link["url"], link["scope"], depth + 1, record["url"],
+                                         parent=record["url"], parent_chain=chain)
+
     def _parse_page(self, response: Response) -> Iterator[Any]:
+        how = self.unchanged(response)
+        if how:
+            yield from self.carry_page(response, how)
+            return
         record = self.base_record(response)
         links: list[dict[str, Any]] = []
         followups = self.redirect_or_blocked(response, record)
@@ -307,6 +350,7 @@ class SiteSpider(scrapy.Spider):
             return
         if record["verdict"] == "ok" and is_html:
             record["is_html"] = True
+            record["body_hash"] = body_hash(body)
             record["charset"] = getattr(response, "encoding", None)
             if record["truncated"] and not record.get("error"):
                 record["error_detail"] = f"page cut at {len(body)} bytes (crawl.max_page_bytes)"
@@ -336,6 +380,17 @@ class SiteSpider(scrapy.Spider):
                                           response.meta.get("sa_depth", 0), method="GET")
             retry.meta["sa_head_fallback"] = f"HEAD answered {response.status}"
             yield retry
+            return
+        if response.status == 304 and self.previous is not None and response.meta["sa_kind"] == "document" \
+                and not response.meta.get("sa_unconditional"):
+            carried = self.previous.document(request.url)
+            if carried is None:  # not stored after all: ask again without validators
+                yield without_validators(request)
+                return
+            now = self.base_record(response)
+            carried.update({k: now[k] for k in ("found_on", "fetched", "response_time")})
+            self.stats_counts["resources"] += 1
+            yield {"type": "resource", "resource": carried}
             return
         record = self.base_record(response)
         record.update({"kind": response.meta["sa_kind"], "method": request.method,
@@ -372,6 +427,14 @@ class SiteSpider(scrapy.Spider):
         else:
             record.update(kind=kind, method=request.method)
             yield {"type": "resource", "resource": record}
+
+
+def without_validators(request: scrapy.Request) -> scrapy.Request:
+    """The same request without If-None-Match / If-Modified-Since, whose answer is never taken as unchanged."""
+    request = request.replace(headers={k: v for k, v in request.headers.items()
+                                       if k not in (b"If-None-Match", b"If-Modified-Since")})
+    request.meta["sa_unconditional"] = True
+    return request
 
 
 def data_lost(response: Response) -> bool:

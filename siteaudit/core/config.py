@@ -104,12 +104,19 @@ class FleetConfig:
 
 
 @dataclass
+class IncrementalConfig:
+    enabled: bool = True              # revalidate against the last complete run and reuse what did not change
+    max_age_days: int = 7             # a reused accessibility result is never older than this; then retested
+
+
+@dataclass
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
     uptime: UptimeConfig = field(default_factory=UptimeConfig)
     fleet: FleetConfig = field(default_factory=FleetConfig)
+    incremental: IncrementalConfig = field(default_factory=IncrementalConfig)
     checks: dict[str, Any] = field(default_factory=dict)
     source: str = ""
 
@@ -128,6 +135,11 @@ class Config:
     def hash(self) -> str:
         text = json.dumps(self.snapshot(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def audit_hash(self) -> str:
+        """The hash of what decides an audit's findings: the config without where things are stored, the uptime
+        probe, the fleet and reuse settings. An incremental run reuses only a run with the same audit hash."""
+        return audit_hash(self.snapshot())
 
     def store_path(self) -> Path | str:
         """The SQLite file, or the PostgreSQL URL when store.url is set."""
@@ -202,6 +214,15 @@ def validate_url(key: str, url: str) -> str:
     return url
 
 
+NOT_AUDITED = ("store", "uptime", "fleet", "incremental")
+
+
+def audit_hash(snapshot: dict[str, Any]) -> str:
+    """`Config.audit_hash` of a stored config snapshot."""
+    kept = {k: v for k, v in snapshot.items() if k not in NOT_AUDITED}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
 def from_dict(data: dict[str, Any], source: str = "") -> Config:
     cfg = Config(source=source)
     for key, value in data.items():
@@ -215,12 +236,14 @@ def from_dict(data: dict[str, Any], source: str = "") -> Config:
             _fill("uptime", cfg.uptime, value)
         elif key == "fleet":
             _fill("fleet", cfg.fleet, value)
+        elif key == "incremental":
+            _fill("incremental", cfg.incremental, value)
         elif key == "checks":
             if not isinstance(value, dict):
                 raise ConfigError("checks: expected a table")
             cfg.checks = value
         else:
-            raise ConfigError(f"{key}: unknown section (known: site, crawl, store, uptime, fleet, checks)")
+            raise ConfigError(f"{key}: unknown section (known: site, crawl, store, uptime, fleet, incremental, checks)")
     finish(cfg)
     return cfg
 
@@ -276,6 +299,8 @@ def finish_services(cfg: Config) -> None:
             raise ConfigError("store.url: set either store.path (SQLite) or store.url (PostgreSQL), not both")
     if cfg.fleet.broker and not cfg.fleet.broker.startswith(("redis://", "rediss://")):
         raise ConfigError(f"fleet.broker: expected a redis:// URL, got {redact(cfg.fleet.broker)!r}")
+    if cfg.incremental.max_age_days < 0:
+        raise ConfigError("incremental.max_age_days: must be 0 or more")
     if cfg.fleet.lock_seconds < 10:
         raise ConfigError("fleet.lock_seconds: must be at least 10 seconds")
 

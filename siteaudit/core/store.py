@@ -24,7 +24,7 @@ import psycopg
 
 from siteaudit.core.urls import Trap, find_traps
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS runs (
     config_hash TEXT NOT NULL,
     versions TEXT NOT NULL,            -- JSON: tool and library versions
     summary TEXT,                      -- JSON: per-check summaries
-    verdict TEXT                       -- JSON: the run's judged status and inspection items (siteaudit.verdict)
+    verdict TEXT,                      -- JSON: the run's judged status and inspection items (siteaudit.verdict)
+    plan TEXT                          -- JSON: full or incremental, against which run, and why (siteaudit.audit)
 );
 CREATE TABLE IF NOT EXISTS pages (
     id INTEGER PRIMARY KEY,
@@ -70,6 +71,9 @@ CREATE TABLE IF NOT EXISTS pages (
     headers TEXT,                      -- JSON of selected response headers
     found_on TEXT,
     fetched REAL,
+    body_hash TEXT,                    -- SHA-256 of the HTML body as received
+    revalidated TEXT,                  -- not-modified (304) | same-body: unchanged since the base run, carried over
+    carried_from INTEGER,              -- the run whose parse of this unchanged page was carried over
     UNIQUE (run_id, url)
 );
 CREATE TABLE IF NOT EXISTS resources (
@@ -96,6 +100,7 @@ CREATE TABLE IF NOT EXISTS resources (
     headers TEXT,
     found_on TEXT,
     fetched REAL,
+    revalidated TEXT,                  -- not-modified: a document answered 304 and was carried over
     UNIQUE (run_id, url)
 );
 CREATE TABLE IF NOT EXISTS links (
@@ -159,17 +164,30 @@ CREATE TABLE IF NOT EXISTS uptime_alerts (
 CREATE INDEX IF NOT EXISTS uptime_site_started ON uptime_probes(site, started);
 CREATE INDEX IF NOT EXISTS links_run_url ON links(run_id, url);
 CREATE INDEX IF NOT EXISTS links_page ON links(page_id);
+CREATE TABLE IF NOT EXISTS a11y_tests (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,         -- hash of the page's HTML and the CSS/JS it loads, as tested
+    tested_run INTEGER NOT NULL,       -- the run whose browser tested it (this run, or the one reused from)
+    tested_at REAL NOT NULL,
+    result TEXT,                       -- JSON of the browser's result; NULL when reused from tested_run
+    UNIQUE (run_id, url)
+);
 CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
 """
 
-PAGE_COLUMNS = ["url", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "is_html", "size", "truncated", "charset", "title", "h1", "anchors", "meta", "lang", "stamps", "response_time", "depth", "last_modified", "etag", "headers", "found_on", "fetched"]
-RESOURCE_COLUMNS = ["url", "kind", "method", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "content_length", "size", "truncated", "head", "response_time", "last_modified", "etag", "headers", "found_on", "fetched"]
+PAGE_COLUMNS = ["url", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "is_html", "size", "truncated", "charset", "title", "h1", "anchors", "meta", "lang", "stamps", "response_time", "depth", "last_modified", "etag", "headers", "found_on", "fetched", "body_hash", "revalidated", "carried_from"]
+RESOURCE_COLUMNS = ["url", "kind", "method", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "content_length", "size", "truncated", "head", "response_time", "last_modified", "etag", "headers", "found_on", "fetched", "revalidated"]
 LINK_COLUMNS = ["element", "attribute", "text", "raw", "url", "fragment", "rel", "target", "title", "scope", "grp",
                 "row_text", "row_label"]
 
 
-UPGRADE_COLUMNS = (("links", "row_text"), ("links", "row_label"),  # schema 1 -> 2
-                   ("runs", "verdict"))                             # schema 2 -> 3
+UPGRADE_COLUMNS = (("links", "row_text", "TEXT"), ("links", "row_label", "TEXT"),  # schema 1 -> 2
+                   ("runs", "verdict", "TEXT"),                                    # schema 2 -> 3
+                   ("runs", "plan", "TEXT"), ("pages", "body_hash", "TEXT"),       # schema 3 -> 4
+                   ("pages", "revalidated", "TEXT"), ("pages", "carried_from", "INTEGER"),
+                   ("resources", "revalidated", "TEXT"))
 
 
 class StoreError(RuntimeError):
@@ -263,10 +281,10 @@ class Store:
 
     def _upgrade(self) -> None:
         """Bring a store written by an earlier version up to SCHEMA_VERSION; adds columns, never drops data."""
-        for table, column in UPGRADE_COLUMNS:
+        for table, column, kind in UPGRADE_COLUMNS:
             if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
                 try:
-                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
                 except sqlite3.OperationalError as exc:
                     if "duplicate column" not in str(exc):  # another process upgraded it first
                         raise
@@ -496,6 +514,94 @@ class Store:
         ).fetchall()
         return {r["url"]: {k: r[k] for k in RESOURCE_COLUMNS} | {"cached_run": r["cached_run"]} for r in rows}
 
+    # -- incremental runs ---------------------------------------------------------------------
+    def set_plan(self, run_id: int, plan: dict[str, Any]) -> None:
+        """Record whether the run is full or incremental, against which run, and why."""
+        self.db.execute("UPDATE runs SET plan=? WHERE id=?", (json.dumps(plan, ensure_ascii=False), run_id))
+
+    def revalidation_index(self, run_id: int) -> dict[str, tuple[str | None, str | None, str | None]]:
+        """Pages of run `run_id` that can be carried into a later run when unchanged (whole HTML pages fetched
+        without error): url -> (ETag, Last-Modified, body hash)."""
+        rows = self.db.execute(
+            "SELECT url, etag, last_modified, body_hash FROM pages WHERE run_id=? AND is_html=1 AND error IS NULL "
+            "AND truncated=0 AND status BETWEEN 200 AND 299 AND (body_hash IS NOT NULL OR etag IS NOT NULL "
+            "OR last_modified IS NOT NULL)", (run_id,))
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def document_index(self, run_id: int) -> dict[str, tuple[str | None, str | None]]:
+        """Documents of run `run_id` fetched whole enough to carry on a 304: url -> (ETag, Last-Modified)."""
+        rows = self.db.execute(
+            "SELECT url, etag, last_modified FROM resources WHERE run_id=? AND kind='document' AND method='GET' "
+            "AND error IS NULL AND verdict='ok' AND (etag IS NOT NULL OR last_modified IS NOT NULL)", (run_id,))
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def stored_page(self, run_id: int, url: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """A page of run `run_id` as it was stored, with its links, ready to be inserted into another run."""
+        row = self.db.execute("SELECT * FROM pages WHERE run_id=? AND url=?", (run_id, url)).fetchone()
+        if row is None:
+            return None
+        page = {c: row[c] for c in PAGE_COLUMNS}
+        links = [{c: r[c] for c in LINK_COLUMNS} for r in self.db.execute(
+            f"SELECT {','.join(LINK_COLUMNS)} FROM links WHERE page_id=? ORDER BY id", (row["id"],))]
+        return page, links
+
+    def stored_resource(self, run_id: int, url: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM resources WHERE run_id=? AND url=?", (run_id, url)).fetchone()
+        return {c: row[c] for c in RESOURCE_COLUMNS} if row else None
+
+    def reuse_counts(self, run_id: int) -> dict[str, Any]:
+        """How much of a run's crawl was carried over unchanged: pages by how they were found unchanged, by the
+        run whose parse was carried, and documents answered 304."""
+        pages = {r[0]: int(r[1]) for r in self.db.execute(
+            "SELECT COALESCE(revalidated, 'fetched'), COUNT(*) FROM pages WHERE run_id=? AND is_html=1 "
+            "GROUP BY COALESCE(revalidated, 'fetched')", (run_id,))}
+        origins = {int(r[0]): int(r[1]) for r in self.db.execute(
+            "SELECT carried_from, COUNT(*) FROM pages WHERE run_id=? AND carried_from IS NOT NULL "
+            "GROUP BY carried_from", (run_id,))}
+        documents = self.db.execute("SELECT COUNT(*) FROM resources WHERE run_id=? AND revalidated IS NOT NULL",
+                                    (run_id,)).fetchone()[0]
+        return {"pages_fetched": pages.get("fetched", 0), "pages_not_modified": pages.get("not-modified", 0),
+                "pages_same_body": pages.get("same-body", 0), "documents_not_modified": int(documents),
+                "carried_from": origins}
+
+    def template_assets(self, run_id: int) -> dict[str, list[str]]:
+        """The stylesheets and scripts each page of a run loads, each with what its answer said about its version
+        (ETag, Last-Modified, length, status): page url -> sorted ["url validators", ...]."""
+        versions = {r["url"]: f"{r['etag'] or ''}|{r['last_modified'] or ''}|{r['content_length'] or ''}|"
+                              f"{r['status'] or r['error'] or ''}"
+                    for r in self.db.execute("SELECT url, etag, last_modified, content_length, status, error "
+                                             "FROM resources WHERE run_id=? AND kind='asset'", (run_id,))}
+        out: dict[str, set[str]] = {}
+        for page_url, url in self.db.execute(
+                "SELECT p.url, l.url FROM links l JOIN pages p ON p.id = l.page_id WHERE l.run_id=? "
+                "AND l.url IS NOT NULL AND (l.element = 'script' OR (l.element = 'link' AND "
+                "LOWER(COALESCE(l.rel, '')) LIKE '%stylesheet%'))", (run_id,)):
+            out.setdefault(page_url, set()).add(f"{url} {versions.get(url, 'not-checked')}")
+        return {page: sorted(assets) for page, assets in out.items()}
+
+    def a11y_tests(self, run_id: int) -> dict[str, dict[str, Any]]:
+        """The pages of a run with a browser result (tested in it or reused): url -> fingerprint, tested_run,
+        tested_at."""
+        return {r[0]: {"fingerprint": r[1], "tested_run": int(r[2]), "tested_at": float(r[3])}
+                for r in self.db.execute("SELECT url, fingerprint, tested_run, tested_at FROM a11y_tests "
+                                         "WHERE run_id=?", (run_id,))}
+
+    def add_a11y_tests(self, run_id: int, rows: Iterable[dict[str, Any]]) -> None:
+        """Store browser results of run `run_id`: fresh ones with their result, reused ones naming the run that
+        tested them. Writing a page twice (a redelivered batch) keeps one row."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO a11y_tests (run_id, url, fingerprint, tested_run, tested_at, result) "
+            "VALUES (?,?,?,?,?,?)",
+            [(run_id, r["url"], r["fingerprint"], r["tested_run"], r["tested_at"],
+              json.dumps(r["result"], ensure_ascii=False) if r.get("result") is not None else None) for r in rows])
+
+    def a11y_results(self, run_id: int) -> dict[str, dict[str, Any]]:
+        """The browser result of every page of run `run_id` that has one, read from the run that tested it."""
+        rows = self.db.execute(
+            "SELECT t.url, COALESCE(t.result, o.result) FROM a11y_tests t LEFT JOIN a11y_tests o "
+            "ON t.result IS NULL AND o.run_id = t.tested_run AND o.url = t.url WHERE t.run_id=?", (run_id,))
+        return {r[0]: json.loads(r[1]) for r in rows if r[1]}
+
     # -- reads for checks and reports ---------------------------------------------------------
     def pages(self, run_id: int, html_only: bool = False) -> Iterator[sqlite3.Row]:
         sql = "SELECT * FROM pages WHERE run_id=?"
@@ -668,14 +774,14 @@ def _db_value(value: Any, column: str = "") -> Any:
 
 def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
     d = dict(row)
-    for key in ("config", "versions", "summary"):
+    for key in ("config", "versions", "summary", "plan"):
         d[key] = json.loads(d[key]) if d.get(key) else {}
     d["verdict"] = json.loads(d["verdict"]) if d.get("verdict") else None  # None: judged before schema 3
     return d
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------------
-UPSERT_KEYS = {"pages": "run_id, url", "resources": "run_id, url", "meta": "key"}
+UPSERT_KEYS = {"pages": "run_id, url", "resources": "run_id, url", "meta": "key", "a11y_tests": "run_id, url"}
 
 
 def is_database_url(location: str | Path) -> bool:
@@ -800,8 +906,9 @@ class _PgConnection:
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")  # one creator at a time
                 conn.execute(pg_schema())
-                for table, column in UPGRADE_COLUMNS:
-                    conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} TEXT")
+                for table, column, kind in UPGRADE_COLUMNS:
+                    kind = "BIGINT" if kind == "INTEGER" else kind
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
                 conn.execute(pg_sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)"),
                              (str(SCHEMA_VERSION),))
         except psycopg.Error as exc:

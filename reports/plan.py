@@ -1,0 +1,88 @@
+"""How a run was made, in words: full or incremental, against which run, why, and what was reused."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from siteaudit.core.dates import TAIPEI
+
+# Why a run is a full one: code -> (zh, en); {run} and {status} are filled in from the plan.
+FULL_REASONS = {
+    "asked": ("以 --full 要求完整稽核", "--full asked for a full audit"),
+    "disabled": ("設定 incremental.enabled = false", "incremental.enabled is false"),
+    "no-run": ("資料庫中沒有此網站先前的稽核", "no earlier run of this site in the store"),
+    "incomplete": ("前次稽核（第 {run} 次）狀態為「{status}」，未完成", "the last run ({run}) is {status}, not complete"),
+    "old-store": ("前次稽核（第 {run} 次）由較舊版本的 siteaudit 記錄",
+                  "the last run ({run}) was stored by an earlier siteaudit"),
+    "config": ("設定自前次稽核（第 {run} 次）後已變更", "the config changed since the last run ({run})"),
+    "versions": ("siteaudit 或其使用的程式庫自前次稽核（第 {run} 次）後已更新",
+                 "siteaudit or a library it uses was upgraded since the last run ({run})"),
+    "stamps": ("前次稽核（第 {run} 次）未讀取更新日期（未執行時效檢查）",
+               "the last run ({run}) did not read update dates (no freshness check)"),
+    "resumed-old": ("中斷前由較舊版本開始", "started by an earlier siteaudit"),
+}
+
+
+def when(ts: float) -> str:
+    """A stored time as the report shows it: Taipei time to the minute."""
+    return datetime.fromtimestamp(ts, TAIPEI).strftime("%Y-%m-%d %H:%M")
+
+
+def full_reason(plan: dict[str, Any], lang: str) -> str:
+    zh, en = FULL_REASONS.get(plan.get("reason", ""), (plan.get("reason", ""), plan.get("reason", "")))
+    return (zh if lang == "zh" else en).format(run=plan.get("reason_run", "?"), status=plan.get("reason_status", "?"))
+
+
+def plan_line(plan: dict[str, Any]) -> str:
+    """The console line that says, before the crawl, what kind of run this is and why."""
+    if plan.get("mode") != "incremental":
+        return f"siteaudit: full run: {full_reason(plan, 'en')}"
+    return (f"siteaudit: incremental run against run {plan['base_run']} of {when(plan['base_started'])}: every page "
+            "is requested again, unchanged ones are carried over (siteaudit audit --full re-parses and retests "
+            "everything)")
+
+
+def plan_text(plan: dict[str, Any], reuse: dict[str, Any] | None, lang: str) -> str:
+    """The report's "audit mode" line: full and why, or incremental with what was carried over."""
+    zh = lang == "zh"
+    if plan.get("mode") != "incremental":
+        if not plan:
+            return "完整稽核" if zh else "Full audit"
+        return f"完整稽核（{full_reason(plan, lang)}）" if zh else f"Full audit ({full_reason(plan, lang)})"
+    r = reuse or {}
+    same = r.get("pages_not_modified", 0) + r.get("pages_same_body", 0)
+    if zh:
+        return (f"增量稽核：與第 {plan['base_run']} 次（{when(plan['base_started'])}）比對，每頁皆重新請求；"
+                f"{same} 頁未變更沿用（304 回應 {r.get('pages_not_modified', 0)} 頁、內容相同 "
+                f"{r.get('pages_same_body', 0)} 頁），{r.get('pages_fetched', 0)} 頁重新下載解析；"
+                f"{r.get('documents_not_modified', 0)} 份文件未變更")
+    return (f"Incremental: compared with run {plan['base_run']} ({when(plan['base_started'])}), every page requested "
+            f"again; {same} pages unchanged and carried over ({r.get('pages_not_modified', 0)} answered 304, "
+            f"{r.get('pages_same_body', 0)} with the same body), {r.get('pages_fetched', 0)} pages downloaded and "
+            f"parsed afresh; {r.get('documents_not_modified', 0)} documents unchanged")
+
+
+def reused_from_text(summary: dict[str, Any], lang: str) -> str:
+    """Where a check's reused results come from: runs with their test dates and page counts, and why the rest
+    was tested afresh."""
+    origins = summary.get("reused_from") or []
+    why = summary.get("retested_because") or {}
+    if not origins and not why:
+        return ""
+    zh = lang == "zh"
+    parts = [(f"第 {o['run']} 次（{o['tested']} 檢測）{o['pages']} 頁" if zh else
+              f"run {o['run']} (tested {o['tested']}): {o['pages']} pages") for o in origins]
+    text = ("沿用結果：" + "、".join(parts) + "。") if zh and parts else (
+        "Reused results: " + "; ".join(parts) + ". " if parts else "")
+    reasons = {"full run": ("完整稽核", "full run"), "new or not tested before": ("新頁面或先前未檢測", "new or not tested before"),
+               "page or its CSS/JS changed": ("頁面或其 CSS/JS 已變更", "page or its CSS/JS changed")}
+    shown = []
+    for key, n in why.items():
+        zh_word, en_word = reasons.get(key, (key.replace("result older than", "結果超過").replace("days", "天"), key))
+        shown.append(f"{zh_word} {n} 頁" if zh else f"{en_word}: {n}")
+    if shown:
+        text += ("重新檢測：" + "、".join(shown) + f"（結果最長沿用 {summary.get('max_age_days', 7)} 天）" if zh else
+                 "Tested afresh: " + "; ".join(shown) + f" (results are reused for at most "
+                 f"{summary.get('max_age_days', 7)} days)")
+    return text
