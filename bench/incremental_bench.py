@@ -449,7 +449,9 @@ def markdown(results: dict[str, Any]) -> str:
                   f"- a/c: {verdict(r['ratio_a_c'], r['target_a_c'])}",
                   f"- pages the browser loaded outside the expected sample (home page, then pages sorted by URL): "
                   f"a {outside['a']}, b {outside['b']}, c {outside['c']}; changed pages it loaded in c: "
-                  f"{r['changed_pages_loaded_by_browser_in_c']} (of {r['changed_in_sample']} in the sample)",
+                  f"{r['changed_pages_loaded_by_browser_in_c']} (of {r['changed_in_sample']} in the sample)"
+                  + (" — another sample than expected, so accessibility findings may differ with it"
+                     if any(outside.values()) else ""),
                   f"- findings b vs a: {ba['equal']} equal, {ba['differing']} differing "
                   f"(only in a {ba['only_first']}, only in b {ba['only_this']}); same id, other pages: "
                   f"{ba['same_id_other_pages']} — b's ids {'equal' if ba['differing'] == 0 else 'DIFFER from'} a's",
