@@ -9,10 +9,8 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from siteaudit.core.dates import TAIPEI
 from siteaudit.core.store import Store
 
 
@@ -79,7 +77,7 @@ def evidence(plan: TestPlan, tested_now: int, run_id: int, max_age_days: Any) ->
     origins: Counter[tuple[int, str]] = Counter()
     for row in [*plan.reused.values(), *plan.done.values()]:
         if row["tested_run"] != run_id:
-            day = datetime.fromtimestamp(row["tested_at"], TAIPEI).date().isoformat()
+            day = time.strftime("%Y-%m-%d", time.localtime(row["tested_at"]))  # as the report dates its run
             origins[(row["tested_run"], day)] += 1
     reused = sum(origins.values())
     earlier_in_this_run = len(plan.done) - sum(1 for row in plan.done.values() if row["tested_run"] != run_id)

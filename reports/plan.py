@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
 from typing import Any
-
-from siteaudit.core.dates import TAIPEI
 
 # Why a run is a full one: code -> (zh, en); {run} and {status} are filled in from the plan.
 FULL_REASONS = {
@@ -25,8 +23,8 @@ FULL_REASONS = {
 
 
 def when(ts: float) -> str:
-    """A stored time as the report shows it: Taipei time to the minute."""
-    return datetime.fromtimestamp(ts, TAIPEI).strftime("%Y-%m-%d %H:%M")
+    """A stored time as the report shows its own date: the server's local time, to the minute."""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
 
 
 def full_reason(plan: dict[str, Any], lang: str) -> str:

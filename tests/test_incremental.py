@@ -67,7 +67,7 @@ class Site:
                          *args)
         findings = json.loads((out / "findings.json").read_text(encoding="utf-8"))
         gets = Counter(path.split("?")[0] for method, path in self.server.requests[before:] if method == "GET")
-        return {"result": result, "findings": findings, "gets": gets,
+        return {"result": result, "findings": findings, "gets": gets, "out": out,
                 "ids": {f["id"] for f in findings["findings"]}, "a11y": findings["summary"]["accessibility"]}
 
     def edit(self, name: str, text: str) -> None:
@@ -121,6 +121,13 @@ def test_an_unchanged_site_is_carried_over_without_a_browser_load_and_gives_the_
     assert second["a11y"]["pages_tested_fresh"] == 0 and second["a11y"]["pages_reused"] == 7
     assert second["a11y"]["reused_from"][0]["run"] == 1
     assert set(site.tested_in(2).values()) == {1}
+    run = second["findings"]["run"]
+    assert run["plan"]["mode"] == "incremental" and run["plan"]["base_run"] == 1
+    assert run["reuse"] | {"carried_from": None} == {"pages_fetched": 0, "pages_not_modified": 6, "pages_same_body": 1,
+                                                   "documents_not_modified": 0, "carried_from": None}
+    report = (second["out"] / "report.html").read_text(encoding="utf-8")
+    assert "增量稽核：與第 1 次" in report and "6 頁未變更沿用" not in report and "7 頁未變更沿用" in report
+    assert "沿用結果：第 1 次" in report
 
 
 def test_an_edited_page_alone_is_retested_and_a_removed_page_reported_broken(site: Site):
