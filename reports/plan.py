@@ -84,3 +84,26 @@ def reused_from_text(summary: dict[str, Any], lang: str) -> str:
                  "Tested afresh: " + "; ".join(shown) + f" (results are reused for at most "
                  f"{summary.get('max_age_days', 7)} days)")
     return text
+
+
+def page_data(plan: dict[str, Any], reuse: dict[str, Any]) -> dict[str, Any] | None:
+    """For each check of an incremental run: the pages it judged from data parsed in this run and from data
+    carried over unchanged, with the run that parsed it. None for a full run."""
+    if plan.get("mode") != "incremental":
+        return None
+    return {"pages_parsed": reuse.get("pages_fetched", 0),
+            "pages_carried": reuse.get("pages_not_modified", 0) + reuse.get("pages_same_body", 0),
+            "carried_from": [{"run": int(run), "pages": n} for run, n in sorted(reuse.get("carried_from", {}).items())]}
+
+
+def page_data_text(data: dict[str, Any] | None, lang: str) -> str:
+    """The line under a check of an incremental run: judged afresh on every page, some pages' data carried."""
+    if not data:
+        return ""
+    runs = "、".join(f"第 {o['run']} 次" for o in data["carried_from"]) if lang == "zh" else \
+        ", ".join(f"run {o['run']}" for o in data["carried_from"])
+    if lang == "zh":
+        return (f"本檢查於本次執行就全部頁面重新判定；頁面資料 {data['pages_parsed']} 頁本次下載解析，"
+                f"{data['pages_carried']} 頁未變更，沿用{runs or '前次'}的解析結果。")
+    return (f"Judged afresh on every page in this run; page data: {data['pages_parsed']} pages downloaded and parsed "
+            f"now, {data['pages_carried']} unchanged and carried over from {runs or 'the last run'}.")

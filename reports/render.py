@@ -20,7 +20,7 @@ from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
 from siteaudit.reports import export
 from siteaudit.reports.history import PERCENT_ITEMS, diff_runs, figure_text, sparkline, trend
-from siteaudit.reports.plan import plan_text, reused_from_text
+from siteaudit.reports.plan import page_data, page_data_text, plan_text, reused_from_text
 from siteaudit.reports.regulations import regulation_en
 from siteaudit.verdict.ids import finding_id, site_origin
 from siteaudit.verdict.judge import Verdict
@@ -42,14 +42,17 @@ def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, 
     if run is None:
         raise KeyError(run_id)
     origin = site_origin((run.get("config") or {}).get("site", {}).get("start_urls") or [])
+    reuse = store.reuse_counts(run_id)
+    data = page_data(run["plan"], reuse)
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {"id": run["id"], "site": run["site"], "started": _iso(run["started"]),
                 "finished": _iso(run["finished"]), "status": run["status"], "config_hash": run["config_hash"],
-                "versions": run["versions"], "plan": run["plan"], "reuse": store.reuse_counts(run_id)},
+                "versions": run["versions"], "plan": run["plan"], "reuse": reuse},
         "status": str(verdict.status),
         "inspection": [i.as_dict() for i in verdict.items],
-        "summary": verdict.checks,
+        "summary": {name: summary | {"page_data": data} if data and isinstance(summary, dict) else summary
+                    for name, summary in verdict.checks.items()},
         "pages": verdict.pages,
         "findings": [{"id": finding_id(f, origin), **f} for f in verdict.findings],
     }
@@ -169,7 +172,7 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
             "summary": summary,
             "figures": labelled_figures(check, summary, lang),
             "reason": summary.get("reason") or summary.get("status_note") or "",
-            "reuse": reused_from_text(summary, lang),
+            "reuse": reused_from_text(summary, lang) or page_data_text(summary.get("page_data"), lang),
             "groups": [{"rule": rule, "severity": fs[0]["severity"], "count": len(fs),
                         "rows": grouped_rows(fs, rules.get(rule), lang),
                         "label": (rules[rule].zh if lang == "zh" else rules[rule].en) if rule in rules else rule,

@@ -127,7 +127,10 @@ def test_an_unchanged_site_is_carried_over_without_a_browser_load_and_gives_the_
                                                    "documents_not_modified": 0, "carried_from": None}
     report = (second["out"] / "report.html").read_text(encoding="utf-8")
     assert "增量稽核：與第 1 次" in report and "6 頁未變更沿用" not in report and "7 頁未變更沿用" in report
-    assert "沿用結果：第 1 次" in report
+    assert "沿用結果：第 1 次" in report and "頁面資料 0 頁本次下載解析，7 頁未變更，沿用第 1 次的解析結果" in report
+    assert second["findings"]["summary"]["links"]["page_data"] == {"pages_parsed": 0, "pages_carried": 7,
+                                                                   "carried_from": [{"run": 1, "pages": 7}]}
+    assert "page_data" not in first["findings"]["summary"]["links"]  # a full run: everything parsed now
 
 
 def test_an_edited_page_alone_is_retested_and_a_removed_page_reported_broken(site: Site):
