@@ -21,7 +21,7 @@ LATER = NOW + timedelta(hours=1)  # when a file of the fixture site is edited
 PAGE = ('<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>{title}</title>{css}</head>'
         '<body><header><a href="#main" accesskey="C" title="中央內容區塊">:::</a></header><main id="main">'
         '<h1>{title}</h1>{body}<nav><a href="index.html">首頁</a> <a href="a.html">甲</a> <a href="b.html">乙</a> '
-        '<a href="c.html">丙</a> <a href="gone.html">說明</a> <a href="static.html">固定頁</a></nav></main>'
+        '<a href="c.html">丙</a> <a href="gone.html">說明</a> <a href="static.html">固定頁</a> <a href="report.pdf">年報（PDF，1KB）</a></nav></main>'
         '</body></html>')
 STATIC = PAGE.format(title="固定頁", css="", body="<p>由程式產生，不理會條件式請求。</p>").encode()
 
@@ -38,6 +38,7 @@ def build_site(root: Path) -> None:
     (root / "b.html").write_text(page("乙"), encoding="utf-8")
     (root / "c.html").write_text(page("丙", css="other.css"), encoding="utf-8")
     (root / "gone.html").write_text(page("說明", css=""), encoding="utf-8")
+    (root / "report.pdf").write_bytes(b"%PDF-1.4\n% fixture\n%%EOF\n")
     (root / "site.css").write_text("body { color: #222; }\n", encoding="utf-8")
     (root / "other.css").write_text("body { color: #333; }\n", encoding="utf-8")
     set_file_times(root, NOW)
@@ -84,7 +85,8 @@ class Site:
         db = sqlite3.connect(self.store)
         try:
             return {url.rsplit("/", 1)[1]: how for url, how in db.execute(
-                "SELECT url, revalidated FROM pages WHERE run_id=? AND is_html=1", (run_id,))}
+                "SELECT url, revalidated FROM pages WHERE run_id=? AND is_html=1 UNION ALL "
+                "SELECT url, revalidated FROM resources WHERE run_id=? AND kind='document'", (run_id, run_id))}
         finally:
             db.close()
 
@@ -123,8 +125,9 @@ def test_an_unchanged_site_is_carried_over_without_a_browser_load_and_gives_the_
     assert set(site.tested_in(2).values()) == {1}
     run = second["findings"]["run"]
     assert run["plan"]["mode"] == "incremental" and run["plan"]["base_run"] == 1
+    assert site.revalidated(2)["report.pdf"] == "not-modified"  # a document is revalidated too
     assert run["reuse"] | {"carried_from": None} == {"pages_fetched": 0, "pages_not_modified": 6, "pages_same_body": 1,
-                                                   "documents_not_modified": 0, "carried_from": None}
+                                                   "documents_not_modified": 1, "carried_from": None}
     report = (second["out"] / "report.html").read_text(encoding="utf-8")
     assert "增量稽核：與第 1 次" in report and "6 頁未變更沿用" not in report and "7 頁未變更沿用" in report
     assert "沿用結果：第 1 次" in report and "頁面資料 0 頁本次下載解析，7 頁未變更，沿用第 1 次的解析結果" in report
