@@ -287,7 +287,7 @@ def cmd_uptime_log(args: argparse.Namespace) -> int:
         raise ConfigError(str(exc))
     printer = pdf_printer() if args.format == "pdf" else None
     out = args.out or Path(f"uptime-{year}-{month:02d}.{args.format}")
-    with Store(cfg.store_path()) as store:
+    with Store(cfg.store_path(), create=False) as store:  # a wrong store path is an error, not an empty month
         if args.format == "csv":
             text = uptime_log.render_csv(store, cfg.site.name, year, month)
         else:

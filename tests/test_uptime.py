@@ -241,6 +241,13 @@ def test_a_31_day_month_prints_on_one_a4_page_with_urls_once_and_a_sign_off(tmp_
     assert "系統自動" in text and "將到期" in text and "第 1 頁" in text and "共 1 頁" in text
 
 
+def test_the_form_of_a_store_that_does_not_exist_is_an_error_not_an_empty_month(tmp_path):
+    cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "missing.sqlite3")
+    result = run_cli("uptime-log", "--config", str(cfg), "--month", "2026-11", "--out", str(tmp_path / "f.html"))
+    assert result.returncode == 2 and "no store at" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "missing.sqlite3").exists() and not (tmp_path / "f.html").exists()
+
+
 @pytest.mark.parametrize("given", ["115-11", "115/11", "民國115年11月", "2026-11", " 2026/11 "])
 def test_month_accepts_roc_and_ad_forms(given):
     assert parse_month(given) == (2026, 11)
