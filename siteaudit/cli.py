@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from siteaudit import __version__
@@ -246,7 +247,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         for run in store.runs():
-            print(f"{run['id']:5}  {run['site']:24} {run['status']:12} {run['config_hash']}")
+            plan = run.get("plan") or {}
+            mode = f"incremental<{plan['base_run']}" if plan.get("mode") == "incremental" else "full"
+            started = time.strftime("%Y-%m-%d %H:%M", time.localtime(run["started"]))
+            print(f"{run['id']:5}  {run['site']:24} {started}  {run['status']:12} {mode:16} {run['config_hash']}")
     return 0
 
 

@@ -198,3 +198,5 @@ def test_an_incomplete_last_run_or_another_config_gives_a_full_run_and_says_why(
     assert "full run: the config changed since the last run (2)" in third["result"].stderr
     fourth = site.audit()
     assert "incremental run against run 3" in fourth["result"].stderr
+    listed = run_cli("runs", "--store", str(site.store)).stdout.splitlines()
+    assert "incremental<3" in listed[0] and " full " in listed[1]
