@@ -679,7 +679,7 @@ class Store:
             args.append(stage)
         out = []
         for row in self.db.execute(sql + " ORDER BY id", args):
-            d = dict(zip(row.keys(), tuple(row)))
+            d = dict(row)
             d["pages"] = json.loads(d["pages"])
             d["not_tested"] = json.loads(d["not_tested"]) if d["not_tested"] else {}
             out.append(d)
