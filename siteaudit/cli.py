@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="serve the bundled demo site on 127.0.0.1 and audit it")
     d.add_argument("--out", type=Path, help="output folder (default: siteaudit-out/demo-DATE-TIME)")
-    d.add_argument("--store", help="SQLite store path")
+    d.add_argument("--store", help="SQLite store path (store.path) or postgresql:// URL (store.url)")
     d.add_argument("--lang", choices=("zh", "en"), default="zh")
 
     i = sub.add_parser("init", help="write a commented config template")
