@@ -7,10 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from siteaudit.checks import a11y_batches
 from siteaudit.checks.base import CheckContext
-from siteaudit.core.config import Config
+from siteaudit.core import config as config_mod
+from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.store import Store
+from siteaudit.fleet.fanout import CeleryFanout
+from siteaudit.fleet.tasks import a11y_batch
 
 PAGES = [f"http://h/p{i}.html" for i in range(5)]
 
@@ -99,3 +104,21 @@ def test_a_new_stage_of_the_same_run_drops_the_open_batches_of_the_last(tmp_path
     a11y_batches.coordinate(StandInBrowser(), ctx, PAGES, prints, None, {})
     states = [(b["stage"], b["state"]) for b in store.a11y_batches(ctx.run_id)]
     assert states[:3] == [("dead-stage", "dropped")] * 3 and {s for _, s in states[3:]} == {"done"}
+
+
+@pytest.mark.parametrize(("pages", "ok"), [(0, False), (-3, False), (1, True), (20, True)])
+def test_a_batch_of_fewer_than_one_page_is_a_config_error(pages, ok):
+    data = {"site": {"name": "s", "start_urls": ["http://h/"]}, "fleet": {"a11y_batch_pages": pages}}
+    if ok:
+        assert config_mod.from_dict(data).fleet.a11y_batch_pages == pages
+    else:
+        with pytest.raises(ConfigError, match="fleet.a11y_batch_pages: must"):
+            config_mod.from_dict(data)
+
+
+def test_a_fleet_audit_offers_its_batches_on_the_accessibility_queue_every_worker_takes():
+    fan = CeleryFanout.for_worker("redis://127.0.0.1:9/0", "w1@here", 20, 60)
+    assert fan.owner.startswith("w1@here:") and a11y_batch.name == "siteaudit.fleet.test_batch"
+    assert a11y_batch.acks_late
+    fan.send("postgresql://x/y", 1, "st", 0, {})  # an unreachable broker: a note, the audit tests it itself
+    assert fan.failed

@@ -11,7 +11,7 @@ from typing import Any
 
 from siteaudit.core.urlparts import redact
 from siteaudit.fleet.app import configure
-from siteaudit.fleet.tasks import A11Y_QUEUE, test_batch
+from siteaudit.fleet.tasks import A11Y_QUEUE, a11y_batch
 
 
 @dataclass
@@ -36,7 +36,7 @@ class CeleryFanout:
         job = {"store": store, "run_id": run_id, "stage": stage, "n": n, "options": options,
                "lease_seconds": self.lease_seconds}
         try:
-            test_batch.apply_async((job,), queue=A11Y_QUEUE, retry=True,
+            a11y_batch.apply_async((job,), queue=A11Y_QUEUE, retry=True,
                                    retry_policy={"max_retries": 1, "interval_start": 0.2})
         except Exception as exc:  # kombu's connection errors vary by transport; this audit tests the batches
             self.failed = True

@@ -115,7 +115,7 @@ def run_audit(job: dict[str, Any], out: Path, resume: bool, worker: str = "") ->
 
 
 @app.task(bind=True, name="siteaudit.fleet.test_batch", acks_late=True)
-def test_batch(self: Any, job: dict[str, Any]) -> dict[str, Any]:
+def a11y_batch(self: Any, job: dict[str, Any]) -> dict[str, Any]:
     """Test one accessibility batch of another worker's audit, if it is still open and nobody holds it; a batch
     done (or dropped, or held by a live lease) returns at once. Results are stored page by page, whole."""
     run_id, stage, n = int(job["run_id"]), job["stage"], int(job["n"])

@@ -7,7 +7,7 @@ import socket
 
 from siteaudit.fleet.app import configure
 from siteaudit.fleet.state import connect
-from siteaudit.fleet.tasks import A11Y_QUEUE, audit_site, test_batch
+from siteaudit.fleet.tasks import A11Y_QUEUE, a11y_batch, audit_site
 
 
 def run_worker(broker: str, name: str | None = None, out: str | None = None, visibility_timeout: int = 3600,
@@ -16,7 +16,7 @@ def run_worker(broker: str, name: str | None = None, out: str | None = None, vis
     connect(broker)
     app = configure(broker, visibility_timeout)
     app.conf.siteaudit_out = out
-    assert audit_site.name in app.tasks and test_batch.name in app.tasks
+    assert audit_site.name in app.tasks and a11y_batch.name in app.tasks
     app.worker_main(["worker", "--pool=solo", f"--hostname={name or 'siteaudit'}@{socket.gethostname()}",
                      f"--loglevel={loglevel}", "--without-gossip", "--without-mingle",
                      f"--queues=celery,{A11Y_QUEUE}"])
