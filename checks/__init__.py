@@ -6,7 +6,7 @@ See `checks.base` for the contract a check module follows.
 from __future__ import annotations
 
 from siteaudit.checks import accessibility, disclosure, documents, essentials, freshness, links, metadata
-from siteaudit.checks.base import Check, CheckContext, CheckResult, merged_options
+from siteaudit.checks.base import Check, CheckContext, CheckResult, Fanout, merged_options
 from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.results import Status
 from siteaudit.core.store import Store
@@ -49,12 +49,13 @@ def validate_options(config: Config) -> None:
             validate(options)
 
 
-def run_checks(checks: list[Check], store: Store, run_id: int, config: Config) -> dict[str, CheckResult]:
+def run_checks(checks: list[Check], store: Store, run_id: int, config: Config,
+               fanout: Fanout | None = None) -> dict[str, CheckResult]:
     """Run `checks` on a stored run. A check that raises gets status `error` with the reason (never a pass),
-    and the others still run."""
+    and the others still run. With `fanout`, a check may hand batches of its browser work to a fleet."""
     results = {}
     for check in checks:
-        ctx = CheckContext(store, run_id, config, merged_options(check, config))
+        ctx = CheckContext(store, run_id, config, merged_options(check, config), fanout)
         try:
             results[check.name] = check.run(ctx)
         except Exception as exc:  # a bug or an unexpected input in one check must not cost the whole audit

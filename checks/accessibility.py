@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from siteaudit.checks import a11y_reuse
+from siteaudit.checks import a11y_batches, a11y_reuse
 from siteaudit.checks import a11y_rules as a11y
 from siteaudit.checks.base import (
     CheckContext,
@@ -241,12 +241,17 @@ class AccessibilityCheck:
                                                        "tested_run": ctx.run_id, "tested_at": now}
                                                       for u, r in batch.items()])
 
-            fresh, not_tested, axe_version = self.test_pages(plan.fresh, paths, opts, keep)
+            if ctx.fanout is not None and plan.fresh:  # a fleet audit: batches shared with every worker
+                tested_now, not_tested, axe_version = a11y_batches.coordinate(self, ctx, plan.fresh, prints, paths,
+                                                                             opts)
+            else:
+                fresh, not_tested, axe_version = self.test_pages(plan.fresh, paths, opts, keep)
+                tested_now = len(fresh)
             stored = ctx.store.a11y_results(ctx.run_id)
             results = {u: stored[u] for u in sample if u in stored and u not in not_tested}
             summary["axe_core"] = axe_version or next((r.get("version", "") for r in results.values()), "")
             summary["seconds"] = round(time.monotonic() - started, 1)
-            summary.update(a11y_reuse.evidence(plan, len(fresh), ctx.run_id,
+            summary.update(a11y_reuse.evidence(plan, tested_now, ctx.run_id,
                                                (ctx.store.run(ctx.run_id) or {}).get("plan", {}).get("max_age_days")))
             findings += self.axe_findings(results, opts)
             findings += self.own_findings(results, opts)

@@ -52,12 +52,25 @@ class Finding:
                 "pages": self.pages, "message": self.message, "evidence": self.evidence}
 
 
+class Fanout(Protocol):
+    """Hands batches of a check's browser work to the other workers of a fleet (built by siteaudit.fleet)."""
+
+    owner: str               # this process in a batch's lease: worker name and process id
+    batch_pages: int         # pages per batch
+    lease_seconds: float     # a batch's lease lapses this long after its holder stopped renewing it
+
+    def send(self, store: str, run_id: int, stage: str, n: int, options: dict[str, Any]) -> None:
+        """Offer batch `n` of `stage` to every worker; a batch nobody takes is tested by the caller."""
+        ...
+
+
 @dataclass
 class CheckContext:
     store: Store
     run_id: int
     config: Config
     options: dict[str, Any]
+    fanout: Fanout | None = None     # None: every page is tested in this process
 
 
 @dataclass

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from siteaudit import checks as registry
+from siteaudit.checks.base import Fanout
 from siteaudit.core.config import Config, ConfigError, audit_hash
 from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import owner_alive, start_run, this_owner, versions
@@ -119,15 +120,16 @@ def start_failure(store: Store, run_id: int, cfg: Config) -> str | None:
 
 
 def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None,
-               progress: bool = False) -> dict[str, Any]:
-    """Run the selected checks one after another; with `progress`, a line on stderr as each starts and ends."""
+               progress: bool = False, fanout: Fanout | None = None) -> dict[str, Any]:
+    """Run the selected checks one after another; with `progress`, a line on stderr as each starts and ends;
+    with `fanout` (a fleet worker's audit), the accessibility stage's batches are shared with the fleet."""
     selected = registry.select(names, cfg)
     results = {}
     for n, check in enumerate(selected, 1):
         started = time.monotonic()
         if progress:
             print(f"siteaudit: checks {n}/{len(selected)}: {check.name} …", file=sys.stderr, flush=True)
-        results.update(registry.run_checks([check], store, run_id, cfg))
+        results.update(registry.run_checks([check], store, run_id, cfg, fanout))
         if progress:
             status = results[check.name].summary.get("status")
             print(f"siteaudit: checks {n}/{len(selected)}: {check.name} {status} in "
@@ -155,7 +157,7 @@ def writable_out(out: Path) -> None:
 
 def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str] | None = None,
           resume: bool = False, progress: bool = False, lang: str = "zh",
-          formats: tuple[str, ...] | None = None, full: bool = False) -> AuditOutcome:
+          formats: tuple[str, ...] | None = None, full: bool = False, fanout: Fanout | None = None) -> AuditOutcome:
 
     waivers = load_waivers(cfg.site.waivers)
     registry.validate_options(cfg)
@@ -169,14 +171,15 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log", stamps="freshness" in selected,
                         full=full)
     try:
-        return finish_audit(cfg, store, run_id, out, check_names, waivers, lang, formats, started, progress)
+        return finish_audit(cfg, store, run_id, out, check_names, waivers, lang, formats, started, progress,
+                            fanout)
     finally:
         store.release_run(run_id, this_owner())
 
 
 def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names: list[str] | None,
                  waivers: list[Waiver], lang: str, formats: tuple[str, ...] | None, started: float,
-                 progress: bool) -> AuditOutcome:
+                 progress: bool, fanout: Fanout | None = None) -> AuditOutcome:
     """Checks, verdict and outputs of a crawled run."""
     failure = start_failure(store, run_id, cfg)
     if failure:
@@ -184,7 +187,7 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
         raise AuditError(f"could not crawl the site: {failure}", ExitCode.UNCRAWLABLE)
     print(plan_line((store.run(run_id) or {}).get("plan") or {"reason": "resumed-old"}), file=sys.stderr)
     try:
-        summary = run_checks(cfg, store, run_id, check_names, progress)
+        summary = run_checks(cfg, store, run_id, check_names, progress, fanout)
     except Exception as exc:  # the run is closed, never left "running"
         store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
         raise

@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.store import Store, StoreError, is_database_url
 from siteaudit.demo import run_demo
 from siteaudit.fleet import commands as fleet_commands
+from siteaudit.fleet.fanout import CeleryFanout
 from siteaudit.reports import uptime_log
 from siteaudit.reports.render import FORMATS, print_pdf, report_templates, write_outputs
 from siteaudit.schedules import install
@@ -63,10 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
     a.add_argument("--format", choices=("all", "html", "json", "csv", "ods"), default="all",
                    help="outputs to write (default all: report.html, findings.json/.csv/.ods)")
+    a.add_argument("--fanout-broker", help=argparse.SUPPRESS)  # a fleet worker's audit: share accessibility batches
+    a.add_argument("--fanout-name", help=argparse.SUPPRESS)    # that worker's name, in the batches' leases
 
     d = sub.add_parser("demo", help="serve the bundled demo site on 127.0.0.1 and audit it")
     d.add_argument("--out", type=Path, help="output folder (default: siteaudit-out/demo-DATE-TIME)")
-    d.add_argument("--store", help="SQLite store path")
+    d.add_argument("--store", help="SQLite store path (store.path) or postgresql:// URL (store.url)")
     d.add_argument("--lang", choices=("zh", "en"), default="zh")
 
     i = sub.add_parser("init", help="write a commented config template")
@@ -161,8 +165,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
         formats = None if args.format == "all" else (args.format,)
         if args.full and args.resume:
             raise ConfigError("--full and --resume: a resumed run keeps the plan it started with; give one of them")
+        fanout = CeleryFanout.for_worker(args.fanout_broker, args.fanout_name or socket.gethostname(),
+                                         cfg.fleet.a11y_batch_pages, cfg.fleet.lock_seconds) \
+            if args.fanout_broker else None
         outcome = audit(cfg, store, args.out, names, resume=args.resume, progress=True, lang=args.lang,
-                        formats=formats, full=args.full)
+                        formats=formats, full=args.full, fanout=fanout)
     finally:
         store.close()
     print_outcome(outcome)

@@ -41,7 +41,8 @@ workers = 1                 # 2: check documents and external links in a second 
 
 [fleet]
 # broker = "redis://127.0.0.1:6379/0"   # siteaudit fleet enqueue / siteaudit worker (docs/fleet.md)
-# lock_seconds = 60         # a dead worker's host lock lapses after this long
+# lock_seconds = 60         # a dead worker's host lock (and accessibility batch lease) lapses after this long
+# a11y_batch_pages = 20     # pages per accessibility batch handed to the fleet's workers
 
 [incremental]
 enabled = true              # revalidate against the last complete run: unchanged pages are carried over and their

@@ -31,10 +31,10 @@ def fleet(tmp_path: Path) -> Iterator[dict[str, Any]]:
     client.flushdb()
     workers: list[subprocess.Popen[bytes]] = []
 
-    def start_worker(name: str) -> subprocess.Popen[bytes]:
+    def start_worker(name: str, visibility_timeout: int = 10) -> subprocess.Popen[bytes]:
         log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen([sys.executable, "-m", "siteaudit", "worker", "--broker", REDIS_URL, "--name", name,
-                                 "--out", str(tmp_path / name), "--visibility-timeout", "10",
+                                 "--out", str(tmp_path / name), "--visibility-timeout", str(visibility_timeout),
                                  "--loglevel", "WARNING"], stdout=log, stderr=log, start_new_session=True)
         workers.append(proc)
         return proc
@@ -81,10 +81,10 @@ def wait_for(state: FleetState, sites: list[str], timeout: float = 240,
     raise AssertionError(f"fleet did not finish: {state.sites()}")
 
 
-def single_machine(tmp: Path, config: Path, name: str) -> list[tuple[str, str, str]]:
+def single_machine(tmp: Path, config: Path, name: str, checks: str = CHECKS) -> list[tuple[str, str, str]]:
     """The same site audited by `siteaudit audit` into an SQLite store."""
     out = tmp / f"single-{name}"
-    run_cli("audit", "--config", str(config), "--checks", CHECKS, "--out", str(out),
+    run_cli("audit", "--config", str(config), "--checks", checks, "--out", str(out),
             "--store", str(tmp / f"single-{name}.sqlite3"))
     return findings_file(out)
 
@@ -224,3 +224,97 @@ def test_a_hostile_site_name_is_escaped_on_the_portfolio_page(tmp_path):
     html = write_portfolio(store, tmp_path / "out").read_text(encoding="utf-8")
     store.close()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+A11Y_CHECKS = "links,metadata,accessibility"
+
+
+def a11y_sites(tmp: Path, serve: Callable[..., SiteServer], store_url: str) -> dict[str, Path]:
+    """North with 13 slow pages to test in the browser (7 batches of 2), south and east with 3 each: while one
+    worker audits north, the other is soon free to take north's batches."""
+    configs = {}
+    for name, pages in (("north", 12), ("south", 2), ("east", 2)):
+        root = build_site(tmp / name, name, pages=pages)
+        server = serve(root, slow_routes(root, pages, 0.7) if name == "north" else None)
+        path = fix_store_section(site_config(tmp, server, name, store_url))
+        path.write_text(path.read_text(encoding="utf-8") + "a11y_batch_pages = 2\n"
+                        "[checks.accessibility]\nworkers = 1\n", encoding="utf-8")
+        configs[name] = path
+    return configs
+
+
+def batches_of(store_url: str, run_id: int) -> list[dict[str, Any]]:
+    with Store(store_url, create=False) as store:
+        return store.a11y_batches(run_id)
+
+
+def assert_whole_a11y_results(store_url: str, states: dict[str, dict[str, Any]]) -> None:
+    """Every HTML page of each site's run has one browser result; the store is consistent."""
+    with Store(store_url, create=False) as store:
+        assert store.integrity_problems() == []
+        for name, st in states.items():
+            html = {r["url"] for r in store.pages(st["run_id"], html_only=True)}
+            assert set(store.a11y_tests(st["run_id"])) == html, name
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while not condition():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.5)
+
+
+def test_accessibility_batches_fan_out_to_both_workers_and_find_what_single_machine_audits_find(fleet, serve):
+    tmp, state = fleet["tmp"], fleet["state"]
+    configs = a11y_sites(tmp, serve, fleet["store"])
+    result = run_cli("fleet", "enqueue", *map(str, configs.values()), "--checks", A11Y_CHECKS)
+    assert result.returncode == 0, result.stderr
+    fleet["start_worker"]("w1", visibility_timeout=120)
+    fleet["start_worker"]("w2", visibility_timeout=120)
+    states = wait_for(state, list(configs), timeout=150)
+    for name, config in configs.items():
+        assert states[name]["state"] == "complete", states[name]
+        assert fleet_findings(fleet["store"], states[name]["run_id"]) == \
+            single_machine(tmp, config, name, A11Y_CHECKS)
+    assert_whole_a11y_results(fleet["store"], states)
+    north = states["north"]["run_id"]
+    # every batch was offered to the fleet: each batch task arrived (and found its batch done or took it)
+    wait_until(lambda: all(b["deliveries"] >= 1 for b in batches_of(fleet["store"], north)))
+    batches = batches_of(fleet["store"], north)
+    assert len(batches) == 7 and all(b["state"] == "done" for b in batches)
+    testers = {b["tested_by"].split("@")[0] for b in batches}
+    assert testers == {"w1", "w2"}, batches  # north's own worker and the other, free after south and east
+
+
+def test_a_worker_killed_mid_batch_leaves_it_to_another_and_nothing_is_lost_or_doubled(fleet, serve):
+    tmp, state = fleet["tmp"], fleet["state"]
+    configs = a11y_sites(tmp, serve, fleet["store"])
+    result = run_cli("fleet", "enqueue", *map(str, configs.values()), "--checks", A11Y_CHECKS)
+    assert result.returncode == 0, result.stderr
+    workers = {"w1": fleet["start_worker"]("w1", 120), "w2": fleet["start_worker"]("w2", 120)}
+    killed: list[dict[str, Any]] = []
+
+    def kill_mid_batch() -> None:
+        """Kill a worker while it tests a batch of the other worker's audit (its own process holds the lease)."""
+        run_id = state.site("north").get("run_id")
+        with Store(fleet["store"], create=False) as store:
+            run = store.latest_run("north")
+            held = [b for b in store.a11y_batches(run["id"])] if run and not killed and not run_id else []
+        for batch in held:
+            for name, proc in workers.items():
+                if batch["state"] == "open" and batch["owner"] and batch["owner"].startswith(f"{name}@") \
+                        and batch["owner"].endswith(f":{proc.pid}") and batch["expires"] > time.time():
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    killed.append(batch)
+                    return
+
+    states = wait_for(state, list(configs), timeout=150, during=kill_mid_batch)
+    assert killed, "north's accessibility stage ended before a worker testing one of its batches was killed"
+    for name, config in configs.items():
+        assert states[name]["state"] == "complete", states[name]
+        assert fleet_findings(fleet["store"], states[name]["run_id"]) == \
+            single_machine(tmp, config, name, A11Y_CHECKS)
+    assert_whole_a11y_results(fleet["store"], states)
+    taken_over = next(b for b in batches_of(fleet["store"], states["north"]["run_id"]) if b["n"] == killed[0]["n"]
+                      and b["stage"] == killed[0]["stage"])
+    assert taken_over["state"] == "done" and taken_over["claims"] >= 2 and taken_over["tested_by"] != killed[0]["owner"]

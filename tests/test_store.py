@@ -214,3 +214,30 @@ def test_an_unchanged_page_and_its_browser_result_are_carried_between_runs_on_bo
         assert store.a11y_tests(second) == {"http://h/": {"fingerprint": "f", "tested_run": first, "tested_at": 9.0}}
         assert store.a11y_results(second) == {"http://h/": {"violations": [{"id": "image-alt"}]}}
         assert [r["url"] for r in store.pages(second)] == ["http://h/"] and store.integrity_problems() == []
+
+
+def test_an_accessibility_batch_is_held_by_one_lease_at_a_time_and_taken_over_when_it_lapses(location):
+    with Store(location) as store:
+        run = store.create_run("s", {}, "h", {})
+        store.add_a11y_batches(run, "old", [{"http://h/": "f0"}])
+        store.add_a11y_batches(run, "st", [{"http://h/": "f0", "http://h/a": "f1"}, {"http://h/b": "f2"}])
+        store.add_a11y_batches(run, "st", [{"http://h/": "f0", "http://h/a": "f1"}, {"http://h/b": "f2"}])
+        assert [b["state"] for b in store.a11y_batches(run)] == ["dropped", "open", "open"]
+        assert store.claim_a11y_batch(run, "st", 0, "w1:1", 60)
+        assert not store.claim_a11y_batch(run, "st", 0, "w2:2", 60)  # held
+        assert store.renew_a11y_batch(run, "st", 0, "w1:1", 60)
+        assert store.claim_a11y_batch(run, "st", 1, "w1:1", -1)      # a lease already lapsed
+        assert store.claim_a11y_batch(run, "st", 1, "w2:2", 60)      # taken over
+        assert not store.renew_a11y_batch(run, "st", 1, "w1:1", 60)
+        store.add_a11y_tests(run, [{"url": "http://h/", "fingerprint": "f0", "tested_run": run, "tested_at": 1.0,
+                                    "result": {"violations": []}}])
+        store.finish_a11y_batch(run, "st", 0, "w1:1", {"http://h/a": "TimeoutException"})
+        assert not store.claim_a11y_batch(run, "st", 0, "w2:2", 60)  # done
+        store.count_a11y_delivery(run, "st", 0)
+        first, second = store.a11y_batches(run, "st")
+        assert (first["state"], first["tested_by"], first["deliveries"]) == ("done", "w1:1", 1)
+        assert first["not_tested"] == {"http://h/a": "TimeoutException"}
+        assert (second["owner"], second["claims"]) == ("w2:2", 2)
+        assert store.integrity_problems() == []
+        store.finish_a11y_batch(run, "st", 1, "w2:2", {})
+        assert store.integrity_problems() == [f"a11y_batches: http://h/b of run {run} has no result"]

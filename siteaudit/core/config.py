@@ -100,7 +100,9 @@ class StoreConfig:
 @dataclass
 class FleetConfig:
     broker: str = ""                  # redis://127.0.0.1:6379/0 (default when empty)
-    lock_seconds: int = 60            # a crawl's host lock lapses this long after its worker stops renewing it
+    lock_seconds: int = 60            # a crawl's host lock (and an accessibility batch's lease) lapses this long
+                                      # after its worker stops renewing it
+    a11y_batch_pages: int = 20        # pages per accessibility batch handed to the fleet's workers
 
 
 @dataclass
@@ -303,6 +305,8 @@ def finish_services(cfg: Config) -> None:
         raise ConfigError("incremental.max_age_days: must be 0 or more")
     if cfg.fleet.lock_seconds < 10:
         raise ConfigError("fleet.lock_seconds: must be at least 10 seconds")
+    if cfg.fleet.a11y_batch_pages < 1:
+        raise ConfigError("fleet.a11y_batch_pages: must be at least 1 page")
 
 
 def finish_smtp(u: UptimeConfig) -> None:

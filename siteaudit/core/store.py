@@ -174,6 +174,21 @@ CREATE TABLE IF NOT EXISTS a11y_tests (
     result TEXT,                       -- JSON of the browser's result; NULL when reused from tested_run
     UNIQUE (run_id, url)
 );
+CREATE TABLE IF NOT EXISTS a11y_batches (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    stage TEXT NOT NULL,               -- one accessibility stage of the run (a resumed stage starts a new one)
+    n INTEGER NOT NULL,                -- the batch's number in its stage
+    pages TEXT NOT NULL,               -- JSON {url: fingerprint}: the pages to test
+    state TEXT NOT NULL DEFAULT 'open',  -- open | done | dropped (its stage was given up)
+    owner TEXT,                        -- who holds the lease (worker name and process)
+    expires REAL,                      -- the lease lapses then unless renewed
+    claims INTEGER NOT NULL DEFAULT 0, -- how often it was taken (more than once: taken over from a lapsed lease)
+    deliveries INTEGER NOT NULL DEFAULT 0,  -- batch tasks that arrived for it
+    tested_by TEXT,                    -- who finished it
+    not_tested TEXT,                   -- JSON {url: reason}: pages the browser could not test
+    UNIQUE (run_id, stage, n)
+);
 CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
 """
 
@@ -312,6 +327,22 @@ class Store:
                                        "WHERE r.id IS NULL"):
                 if row[0]:
                     problems.append(f"{table}: {row[0]} rows of missing runs")
+        for row in self.db.execute("SELECT run_id, url, COUNT(*) FROM a11y_tests GROUP BY run_id, url "
+                                   "HAVING COUNT(*) > 1"):
+            problems.append(f"a11y_tests: {row[1]} tested {row[2]} times in run {row[0]}")
+        problems += self._a11y_batch_problems()
+        return problems
+
+    def _a11y_batch_problems(self) -> list[str]:
+        """Pages of a finished accessibility batch with neither a stored result nor a reason."""
+        problems = []
+        tested: dict[int, set[str]] = {}
+        for row in self.db.execute("SELECT run_id, pages, not_tested FROM a11y_batches WHERE state='done'"):
+            run_id = int(row[0])
+            if run_id not in tested:
+                tested[run_id] = set(self.a11y_tests(run_id))
+            missing = set(json.loads(row[1])) - tested[run_id] - set(json.loads(row[2] or "{}"))
+            problems += [f"a11y_batches: {url} of run {run_id} has no result" for url in sorted(missing)]
         return problems
 
     # -- transactions -------------------------------------------------------------------------
@@ -601,6 +632,58 @@ class Store:
             "SELECT t.url, COALESCE(t.result, o.result) FROM a11y_tests t LEFT JOIN a11y_tests o "
             "ON t.result IS NULL AND o.run_id = t.tested_run AND o.url = t.url WHERE t.run_id=?", (run_id,))
         return {r[0]: json.loads(r[1]) for r in rows if r[1]}
+
+    # -- accessibility batches: claimable by any worker of a fleet, under a lease ---------------
+    def add_a11y_batches(self, run_id: int, stage: str, batches: list[dict[str, str]]) -> None:
+        """Record the batches of a new accessibility stage of run `run_id` (each {url: fingerprint}), and drop
+        the open batches of the run's earlier stages: nobody waits for them any more."""
+        self.db.execute("UPDATE a11y_batches SET state='dropped' WHERE run_id=? AND stage<>? AND state='open'",
+                        (run_id, stage))
+        self.db.executemany("INSERT INTO a11y_batches (run_id, stage, n, pages) VALUES (?,?,?,?) "
+                            "ON CONFLICT (run_id, stage, n) DO NOTHING",
+                            [(run_id, stage, n, json.dumps(pages, ensure_ascii=False))
+                             for n, pages in enumerate(batches)])
+
+    def claim_a11y_batch(self, run_id: int, stage: str, n: int, owner: str, seconds: float) -> bool:
+        """Take an open batch for `owner` for `seconds`, when nobody holds it or its holder's lease lapsed
+        (one UPDATE: of two claimants at once, one wins)."""
+        now = time.time()
+        rows = self.db.execute(
+            "UPDATE a11y_batches SET owner=?, expires=?, claims=claims+1 WHERE run_id=? AND stage=? AND n=? "
+            "AND state='open' AND (owner IS NULL OR owner=? OR expires<?) RETURNING n",
+            (owner, now + seconds, run_id, stage, n, owner, now)).fetchall()
+        return bool(rows)
+
+    def renew_a11y_batch(self, run_id: int, stage: str, n: int, owner: str, seconds: float) -> bool:
+        """Extend `owner`'s lease; False when the batch is no longer open or another owner took it."""
+        rows = self.db.execute("UPDATE a11y_batches SET expires=? WHERE run_id=? AND stage=? AND n=? AND owner=? "
+                               "AND state='open' RETURNING n",
+                               (time.time() + seconds, run_id, stage, n, owner)).fetchall()
+        return bool(rows)
+
+    def finish_a11y_batch(self, run_id: int, stage: str, n: int, owner: str, not_tested: dict[str, str]) -> None:
+        """The batch's pages all have a stored result, or the reason the browser could not test them."""
+        self.db.execute("UPDATE a11y_batches SET state='done', tested_by=?, not_tested=? WHERE run_id=? AND "
+                        "stage=? AND n=? AND state='open'",
+                        (owner, json.dumps(not_tested, ensure_ascii=False), run_id, stage, n))
+
+    def count_a11y_delivery(self, run_id: int, stage: str, n: int) -> None:
+        self.db.execute("UPDATE a11y_batches SET deliveries=deliveries+1 WHERE run_id=? AND stage=? AND n=?",
+                        (run_id, stage, n))
+
+    def a11y_batches(self, run_id: int, stage: str | None = None) -> list[dict[str, Any]]:
+        """The batches of a run (of one stage), in order, with their lease and who tested them."""
+        sql, args = "SELECT * FROM a11y_batches WHERE run_id=?", [run_id]
+        if stage is not None:
+            sql += " AND stage=?"
+            args.append(stage)
+        out = []
+        for row in self.db.execute(sql + " ORDER BY id", args):
+            d = dict(row)
+            d["pages"] = json.loads(d["pages"])
+            d["not_tested"] = json.loads(d["not_tested"]) if d["not_tested"] else {}
+            out.append(d)
+        return out
 
     # -- reads for checks and reports ---------------------------------------------------------
     def pages(self, run_id: int, html_only: bool = False) -> Iterator[sqlite3.Row]:

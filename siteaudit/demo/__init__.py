@@ -8,7 +8,7 @@ from typing import Any
 
 from siteaudit.audit import audit
 from siteaudit.core import config as config_mod
-from siteaudit.core.store import Store
+from siteaudit.core.store import Store, is_database_url
 from siteaudit.demo.server import SiteServer
 from siteaudit.demo.site import build, fix_sitemap, routes
 
@@ -27,8 +27,8 @@ def demo_config(base: str, store_path: str | None = None) -> config_mod.Config:
         "crawl": {"autothrottle": False, "concurrency": 8, "concurrency_per_host": 8, "max_pages": 500},
         "checks": DEMO_CHECKS,
     }
-    if store_path:
-        data["store"] = {"path": store_path}
+    if store_path:  # an SQLite file, or a postgresql:// URL (store.url)
+        data["store"] = {"url": store_path} if is_database_url(store_path) else {"path": store_path}
     return config_mod.from_dict(data, source="demo")
 
 

@@ -1,9 +1,11 @@
-"""The fleet's task: one site's audit on one worker, under the lock of its hosts, resumed from the store when an
-earlier delivery of the same task died mid-way."""
+"""The fleet's tasks: one site's audit on one worker, under the lock of its hosts, resumed from the store when an
+earlier delivery of the same task died mid-way; and one batch of an audit's accessibility stage, taken by any
+worker under a lease (docs/fleet.md)."""
 
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
 import socket
 import subprocess
@@ -13,13 +15,17 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from siteaudit.checks import a11y_batches
+from siteaudit.checks.accessibility import CHECK as ACCESSIBILITY
 from siteaudit.core import config as config_mod
+from siteaudit.core.browser import find_browser
 from siteaudit.core.config import Config
 from siteaudit.core.results import ExitCode
 from siteaudit.core.store import Store, StoreError
 from siteaudit.fleet.app import app
 from siteaudit.fleet.state import FleetState, connect
 
+A11Y_QUEUE = "siteaudit-a11y"       # accessibility batches; every worker takes them besides whole audits
 OUTCOMES = {ExitCode.PASS: "complete", ExitCode.FAIL: "complete", ExitCode.UNCRAWLABLE: "uncrawlable"}
 
 
@@ -54,7 +60,7 @@ def run_job(state: FleetState, job: dict[str, Any], cfg: Config, worker: str) ->
     out = out_root() / f"{site}-{token[:8]}"
     state.record(site, state="running", worker=worker, started=time.time(), resumed=resume,
                  out=str(out.resolve()))
-    code, error = run_audit(job, out, resume)
+    code, error = run_audit(job, out, resume, worker)
     outcome = OUTCOMES.get(code, "failed")
     run_id = None
     try:
@@ -87,12 +93,14 @@ def die_with_parent() -> None:
         pass
 
 
-def run_audit(job: dict[str, Any], out: Path, resume: bool) -> tuple[int, str | None]:
-    """`siteaudit audit` of the job's config in its own process (a fresh Scrapy reactor per audit)."""
+def run_audit(job: dict[str, Any], out: Path, resume: bool, worker: str = "") -> tuple[int, str | None]:
+    """`siteaudit audit` of the job's config in its own process (a fresh Scrapy reactor per audit), its
+    accessibility batches offered to the fleet through this worker's broker."""
     out.mkdir(parents=True, exist_ok=True)
     config = out / "site.toml"
     config.write_text(job["config"], encoding="utf-8")
-    args = [sys.executable, "-m", "siteaudit", "audit", "--config", str(config), "--out", str(out)]
+    args = [sys.executable, "-m", "siteaudit", "audit", "--config", str(config), "--out", str(out),
+            "--fanout-broker", app.conf.broker_url, "--fanout-name", worker or socket.gethostname()]
     if job.get("checks"):
         args += ["--checks", job["checks"]]
     if resume:
@@ -104,3 +112,25 @@ def run_audit(job: dict[str, Any], out: Path, resume: bool) -> tuple[int, str | 
         log.write(proc.stderr)
     lines = [line for line in proc.stderr.splitlines() if line.startswith("siteaudit:")]
     return proc.returncode, (lines[-1] if lines else None)
+
+
+@app.task(bind=True, name="siteaudit.fleet.test_batch", acks_late=True)
+def a11y_batch(self: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """Test one accessibility batch of another worker's audit, if it is still open and nobody holds it; a batch
+    done (or dropped, or held by a live lease) returns at once. Results are stored page by page, whole."""
+    run_id, stage, n = int(job["run_id"]), job["stage"], int(job["n"])
+    opts = job["options"]
+    owner = f"{self.request.hostname or socket.gethostname()}:{os.getpid()}"
+    try:
+        with Store(job["store"], create=False) as store:
+            store.count_a11y_delivery(run_id, stage, n)
+            paths = find_browser(opts["chromium_path"], opts["chromedriver_path"])
+            if paths.missing:  # the auditing worker tests it
+                return {"batch": n, "skipped": f"{paths.missing} not found"}
+            outcome = a11y_batches.run_batch(ACCESSIBILITY, store, run_id, stage, n, owner, paths, opts,
+                                             float(job["lease_seconds"]))
+    except StoreError as exc:
+        return {"batch": n, "skipped": str(exc)}
+    if not outcome.taken:
+        return {"batch": n, "skipped": "done, dropped or held by another worker"}
+    return {"batch": n, "tested": outcome.tested, "not_tested": len(outcome.not_tested), "by": owner}
