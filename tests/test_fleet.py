@@ -179,6 +179,23 @@ def test_a_worker_killed_mid_crawl_leaves_its_site_to_another_that_resumes_it(fl
         assert fleet_findings(fleet["store"], states[name]["run_id"]) == single_machine(tmp, config, name)
 
 
+def test_an_audit_outliving_the_visibility_timeout_is_left_to_its_worker_and_done_once(fleet, serve):
+    tmp, state = fleet["tmp"], fleet["state"]
+    configs = three_sites(tmp, serve, fleet["store"], slow_pages=40)  # north's crawl alone takes 6 s and more
+    result = run_cli("fleet", "enqueue", *map(str, configs.values()), "--checks", CHECKS)
+    assert result.returncode == 0, result.stderr
+    fleet["start_worker"]("w1", visibility_timeout=2)
+    fleet["start_worker"]("w2", visibility_timeout=2)
+    seen: set[str] = set()
+    states = wait_for(state, list(configs), timeout=300,
+                      during=lambda: seen.update(s.get("state", "") for s in state.sites().values()))
+    assert "failed" not in seen, states
+    with Store(fleet["store"], create=False) as store:
+        assert len(store.runs(limit=100)) == 3 and store.integrity_problems() == [], states
+    for name in configs:
+        assert states[name]["state"] == "complete", states
+
+
 def test_enqueue_with_the_broker_down_is_one_line_and_exit_2(tmp_path, serve):
     server = serve(build_site(tmp_path / "site", "甲"))
     with fresh_pg_schema() as url:

@@ -968,6 +968,14 @@ class _PgCursor:
         return iter(self.cursor)
 
 
+def _pg_version(conn: Any) -> int:
+    """The schema version a PostgreSQL store says it has (0: none yet)."""
+    if not conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]:
+        return 0
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row and str(row[0]).isdigit() else 0
+
+
 class _PgConnection:
     """A PostgreSQL connection with the sqlite3.Connection calls the store makes (autocommit, explicit BEGIN)."""
 
@@ -986,14 +994,17 @@ class _PgConnection:
             exists = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
             if not exists and not create:
                 raise StoreError(f"no store at {redact_database_url(url)}")
+            if exists and _pg_version(conn) == SCHEMA_VERSION:
+                return self  # no DDL: ALTER TABLE locks a table whole, against other processes' crawl writes
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")  # one creator at a time
-                conn.execute(pg_schema())
-                for table, column, kind in UPGRADE_COLUMNS:
-                    kind = "BIGINT" if kind == "INTEGER" else kind
-                    conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
-                conn.execute(pg_sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)"),
-                             (str(SCHEMA_VERSION),))
+                if _pg_version(conn) != SCHEMA_VERSION:  # not created or upgraded by another process meanwhile
+                    conn.execute(pg_schema())
+                    for table, column, kind in UPGRADE_COLUMNS:
+                        kind = "BIGINT" if kind == "INTEGER" else kind
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+                    conn.execute(pg_sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)"),
+                                 (str(SCHEMA_VERSION),))
         except psycopg.Error as exc:
             conn.close()
             raise StoreError(f"cannot open the store {redact_database_url(url)}: {exc}")

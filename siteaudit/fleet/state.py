@@ -73,6 +73,14 @@ class FleetState:
                 return False
         return True
 
+    def hosts_held_by(self, hosts: list[str], token: str) -> bool:
+        """Does a delivery of the audit queued under `token` hold a lock on one of `hosts`?"""
+        for host in hosts:
+            value = self.redis.get(PREFIX + "host:" + host)
+            if value and value.decode().split(":", 1)[0] == token:
+                return True
+        return False
+
     def unlock(self, key: str, token: str) -> None:
         if self.redis.get(key) == token.encode():
             self.redis.delete(key)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -43,15 +44,22 @@ def audit_site(self: Any, job: dict[str, Any]) -> dict[str, Any]:
         return {"site": site, "skipped": "done by an earlier delivery"}
     cfg = config_mod.from_dict(tomllib.loads(job["config"]), source=job["source"])
     hosts = cfg.site.allowed_hosts
-    if not state.lock_hosts(hosts, token, cfg.fleet.lock_seconds):
-        state.record(site, state="waiting", reason="another crawl of the same host is running")
+    # Each delivery holds the host locks under a name of its own: a second delivery of a task whose first is still
+    # running (the broker's visibility timeout passed) waits for it instead of taking the run from it.
+    holder = f"{token}:{uuid.uuid4().hex[:12]}"
+    if not state.lock_hosts(hosts, holder, cfg.fleet.lock_seconds):
+        if not state.hosts_held_by(hosts, token):
+            state.record(site, state="waiting", reason="another crawl of the same host is running")
         raise self.retry(countdown=max(2, cfg.fleet.lock_seconds // 4), max_retries=None)
-    keeper = state.keep_locked(hosts, token, cfg.fleet.lock_seconds)
+    if state.pending(site) != token:  # the delivery that held the hosts until now has just done this audit
+        state.unlock_hosts(hosts, holder)
+        return {"site": site, "skipped": "done by an earlier delivery"}
+    keeper = state.keep_locked(hosts, holder, cfg.fleet.lock_seconds)
     try:
         return run_job(state, job, cfg, self.request.hostname or socket.gethostname())
     finally:
         keeper.set()
-        state.unlock_hosts(hosts, token)
+        state.unlock_hosts(hosts, holder)
 
 
 def run_job(state: FleetState, job: dict[str, Any], cfg: Config, worker: str) -> dict[str, Any]:
