@@ -145,6 +145,13 @@ def test_three_sites_on_two_workers_find_what_single_machine_audits_find(fleet, 
     assert page.count('<tr data-site="') == 4 and "連結有效性" in page and "未通過" in page
     assert 'href="sites/north/report.html#' in page and (tmp / "portfolio/sites/north/report.html").is_file()
     assert "<script>" in page and "http" not in page.split("<script>")[1]  # self-contained: nothing fetched
+    for extra, mode in (([], "incremental"), (["--full"], "full")):  # the next night: against the last run, or not
+        assert run_cli("fleet", "enqueue", str(configs["east"]), "--checks", CHECKS, *extra).returncode == 0
+        again = wait_for(state, ["east"])["east"]
+        with Store(fleet["store"], create=False) as store:
+            assert store.run(again["run_id"])["plan"]["mode"] == mode
+        assert fleet_findings(fleet["store"], again["run_id"]) == fleet_findings(fleet["store"],
+                                                                                 states["east"]["run_id"])
 
 
 def test_a_worker_killed_mid_crawl_leaves_its_site_to_another_that_resumes_it(fleet, serve):

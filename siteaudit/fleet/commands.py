@@ -39,6 +39,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     e.add_argument("configs", nargs="+", help="site configs (TOML) with store.url")
     e.add_argument("--broker", help="replaces fleet.broker of the configs")
     e.add_argument("--checks", help="comma-separated checks to run (default: all enabled)")
+    e.add_argument("--full", action="store_true", help="full audits: reuse nothing of each site's last run")
     s = fs.add_parser("status", help="each site's state in the fleet")
     s.add_argument("--broker", help=BROKER_HELP)
     r = fs.add_parser("report", help="portfolio.html: every site × inspection item, linking to each site's report")
@@ -59,7 +60,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_fleet(args: argparse.Namespace) -> int:
     try:
         if args.fleet_command == "enqueue":
-            for item in enqueue(args.configs, args.broker or os.environ.get("SITEAUDIT_BROKER"), args.checks):
+            for item in enqueue(args.configs, args.broker or os.environ.get("SITEAUDIT_BROKER"), args.checks,
+                                full=args.full):
                 print(f"{item.site}: " + ("queued" if item.token else "already queued, not queued again"))
         elif args.fleet_command == "status":
             print_status(args.broker or default_broker())

@@ -52,7 +52,8 @@ def broker_of(configs: list[Config], override: str | None) -> str:
     return brokers.pop()
 
 
-def enqueue(paths: list[str], broker: str | None = None, checks: str | None = None) -> list[Queued]:
+def enqueue(paths: list[str], broker: str | None = None, checks: str | None = None,
+            full: bool = False) -> list[Queued]:
     sites = load_sites(paths)
     broker_url = broker_of([cfg for _, cfg, _ in sites], broker)
     for url in sorted({str(cfg.store_path()) for _, cfg, _ in sites}):
@@ -69,7 +70,8 @@ def enqueue(paths: list[str], broker: str | None = None, checks: str | None = No
             queued.append(Queued(cfg.site.name, None))
             continue
         job: dict[str, Any] = {"site": cfg.site.name, "token": token, "config": text,
-                               "source": str(path.resolve()), "enqueued": time.time(), "checks": checks}
+                               "source": str(path.resolve()), "enqueued": time.time(), "checks": checks,
+                               "full": full}
         try:
             with app.connection_for_write() as conn:
                 audit_site.apply_async((job,), connection=conn, task_id=token, retry=True)

@@ -112,7 +112,9 @@ def run_audit(job: dict[str, Any], out: Path, resume: bool, worker: str = "") ->
     if job.get("checks"):
         args += ["--checks", job["checks"]]
     if resume:
-        args.append("--resume")
+        args.append("--resume")  # the resumed run keeps the plan (full or incremental) it started with
+    elif job.get("full"):
+        args.append("--full")
     with open(out / "audit.log", "a", encoding="utf-8") as log:
         folder = Path(job.get("source") or ".").parent  # relative paths (waivers) as on the queuing machine
         proc = subprocess.run(args, stdout=log, stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent,
