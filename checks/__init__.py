@@ -5,6 +5,8 @@ See `checks.base` for the contract a check module follows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from siteaudit.checks import accessibility, disclosure, documents, essentials, freshness, links, metadata
 from siteaudit.checks.base import Check, CheckContext, CheckResult, Fanout, merged_options
 from siteaudit.core.config import Config, ConfigError
@@ -50,12 +52,13 @@ def validate_options(config: Config) -> None:
 
 
 def run_checks(checks: list[Check], store: Store, run_id: int, config: Config,
-               fanout: Fanout | None = None) -> dict[str, CheckResult]:
+               fanout: Fanout | None = None, progress: Callable[[str], None] | None = None
+               ) -> dict[str, CheckResult]:
     """Run `checks` on a stored run. A check that raises gets status `error` with the reason (never a pass),
     and the others still run. With `fanout`, a check may hand batches of its browser work to a fleet."""
     results = {}
     for check in checks:
-        ctx = CheckContext(store, run_id, config, merged_options(check, config), fanout)
+        ctx = CheckContext(store, run_id, config, merged_options(check, config), fanout, progress)
         try:
             results[check.name] = check.run(ctx)
         except Exception as exc:  # a bug or an unexpected input in one check must not cost the whole audit

@@ -133,6 +133,13 @@ def _level_rank(level: str) -> int:
     return LEVELS.index(level) if level in LEVELS else 99
 
 
+def stage_progress(done: int, total: int, seconds: float) -> str:
+    """"700/7000 pages tested in the browser (10%), about 12 min left"."""
+    left = seconds / done * (total - done) if done else 0
+    when = f"about {left / 60:.0f} min left" if left >= 90 else f"about {left:.0f} s left"
+    return f"{done}/{total} pages tested in the browser ({done * 100 // total}%)" + (f", {when}" if done < total else "")
+
+
 def template_key(url: str) -> str:
     """Pages of one template: the same path with numbers replaced and query values dropped."""
     parts = urlsplit(url)
@@ -245,7 +252,7 @@ class AccessibilityCheck:
                 tested_now, not_tested, axe_version = a11y_batches.coordinate(self, ctx, plan.fresh, prints, paths,
                                                                              opts)
             else:
-                fresh, not_tested, axe_version = self.test_pages(plan.fresh, paths, opts, keep)
+                fresh, not_tested, axe_version = self.test_pages(plan.fresh, paths, opts, keep, ctx.progress)
                 tested_now = len(fresh)
             stored = ctx.store.a11y_results(ctx.run_id)
             results = {u: stored[u] for u in sample if u in stored and u not in not_tested}
@@ -286,10 +293,12 @@ class AccessibilityCheck:
         return pages[: opts["max_pages"]] if opts["max_pages"] else pages
 
     def test_pages(self, pages: list[str], paths: Any, opts: dict[str, Any],
-                   keep: Callable[[dict[str, dict[str, Any]]], None] | None = None
+                   keep: Callable[[dict[str, dict[str, Any]]], None] | None = None,
+                   progress: Callable[[str], None] | None = None
                    ) -> tuple[dict[str, dict[str, Any]], dict[str, str], str]:
         """Audit pages with N browsers in parallel threads; returns results, untested pages and axe's version.
-        `keep` receives the results in batches, in this thread, as they arrive."""
+        `keep` receives the results in batches, in this thread, as they arrive; `progress` a line at every tenth
+        of the pages, with the time left at the pace so far."""
         work: queue.Queue[str] = queue.Queue()
         for url in pages:
             work.put(url)
@@ -327,7 +336,8 @@ class AccessibilityCheck:
         results: dict[str, dict[str, Any]] = {}
         not_tested: dict[str, str] = {}
         batch: dict[str, dict[str, Any]] = {}
-        last = time.monotonic()
+        last = started = time.monotonic()
+        step = max(1, -(-len(pages) // 10))
         while any(t.is_alive() for t in threads) or not done.empty():
             try:
                 url, result, error = done.get(timeout=0.2)
@@ -335,6 +345,9 @@ class AccessibilityCheck:
                     not_tested[url] = error
                 else:
                     results[url] = batch[url] = result
+                count = len(results) + len(not_tested)
+                if progress and (count % step == 0 or count == len(pages)):
+                    progress(stage_progress(count, len(pages), time.monotonic() - started))
             except queue.Empty:
                 pass
             if batch and keep and (len(batch) >= 20 or time.monotonic() - last > 2):

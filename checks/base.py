@@ -17,6 +17,7 @@ Findings name a rule id; reports, waivers and diffs work on rule ids, never on m
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -71,6 +72,7 @@ class CheckContext:
     config: Config
     options: dict[str, Any]
     fanout: Fanout | None = None     # None: every page is tested in this process
+    progress: Callable[[str], None] | None = None  # a long stage says how far it is (stderr of `siteaudit audit`)
 
 
 @dataclass

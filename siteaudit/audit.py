@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,13 @@ def start_failure(store: Store, run_id: int, cfg: Config) -> str | None:
     return "; ".join(reasons)
 
 
+def stage_printer(check: str) -> Callable[[str], None]:
+    """Where a check's long stage reports how far it is: a line on stderr."""
+    def say(text: str) -> None:
+        print(f"siteaudit: {check}: {text}", file=sys.stderr, flush=True)
+    return say
+
+
 def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None,
                progress: bool = False, fanout: Fanout | None = None) -> dict[str, Any]:
     """Run the selected checks one after another; with `progress`, a line on stderr as each starts and ends;
@@ -129,7 +137,8 @@ def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None,
         started = time.monotonic()
         if progress:
             print(f"siteaudit: checks {n}/{len(selected)}: {check.name} …", file=sys.stderr, flush=True)
-        results.update(registry.run_checks([check], store, run_id, cfg, fanout))
+        say = stage_printer(check.name) if progress else None
+        results.update(registry.run_checks([check], store, run_id, cfg, fanout, say))
         if progress:
             status = results[check.name].summary.get("status")
             print(f"siteaudit: checks {n}/{len(selected)}: {check.name} {status} in "

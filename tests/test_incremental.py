@@ -111,9 +111,12 @@ def test_an_unchanged_site_is_carried_over_without_a_browser_load_and_gives_the_
     assert first["result"].returncode in (0, 1), first["result"].stderr
     assert "full run: no earlier run of this site" in first["result"].stderr
     assert first["a11y"]["pages_tested"] == 7 and first["a11y"]["pages_tested_fresh"] == 7
+    assert "siteaudit: accessibility: 1/7 pages tested in the browser (14%), about" in first["result"].stderr
+    assert "siteaudit: accessibility: 7/7 pages tested in the browser (100%)\n" in first["result"].stderr
 
     second = site.audit()
     assert "incremental run against run 1" in second["result"].stderr
+    assert "pages tested in the browser" not in second["result"].stderr
     assert second["ids"] == first["ids"]
     assert set(site.revalidated(2).values()) <= {"not-modified", "same-body"}
     assert site.revalidated(2)["static.html"] == "same-body"  # the server ignores conditional requests
