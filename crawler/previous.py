@@ -54,7 +54,10 @@ class Previous:
 
     def page(self, url: str, how: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """The stored page and links, marked as carried over (`how`) from the run that last parsed them."""
-        stored = self.store.stored_page(self.run_id, url)
+        try:
+            stored = self.store.stored_page(self.run_id, url)
+        except Exception:  # the base run cannot be read now: the caller asks again and parses the answer
+            return None
         if stored is None:
             return None
         page, links = stored
@@ -62,7 +65,10 @@ class Previous:
         return page, links
 
     def document(self, url: str) -> dict[str, Any] | None:
-        stored = self.store.stored_resource(self.run_id, url)
+        try:
+            stored = self.store.stored_resource(self.run_id, url)
+        except Exception:  # as for pages: asked again without validators
+            return None
         if stored is not None:
             stored["revalidated"] = NOT_MODIFIED
         return stored
