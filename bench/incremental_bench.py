@@ -296,6 +296,19 @@ class Runner:
         self.siteaudit, self.full_flag, self.timeout = siteaudit, full_flag, timeout
         self.child: subprocess.Popen[bytes] | None = None
 
+    def timed(self, cmd: list[str], out: Path, label: str, cwd: Path | None = None) -> tuple[int, float]:
+        """Run `cmd` as a whole process (stdout and stderr into `out`); its exit code and wall seconds."""
+        with open(out / "stderr.txt", "wb") as err, open(out / "stdout.txt", "wb") as std:
+            started = time.perf_counter()
+            self.child = subprocess.Popen(cmd, stdout=std, stderr=err, cwd=cwd)
+            try:
+                rc = self.child.wait(self.timeout)
+            except subprocess.TimeoutExpired:
+                self.stop()
+                raise RuntimeError(f"{label}: no end after {self.timeout:.0f} s") from None
+            self.child = None
+            return rc, time.perf_counter() - started
+
     def audit(self, label: str, base: str, cfg: Path, store: Path, out: Path, nginx: Nginx, full: bool) -> Audit:
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
@@ -306,16 +319,7 @@ class Runner:
         (out / "cmd.txt").write_text(" ".join(cmd) + "\n", encoding="utf-8")
         offset = nginx.log_size()
         print(f"== {label}: {' '.join(cmd[1:3])} …", file=sys.stderr, flush=True)
-        with open(out / "stderr.txt", "wb") as err, open(out / "stdout.txt", "wb") as std:
-            started = time.perf_counter()
-            self.child = subprocess.Popen(cmd, stdout=std, stderr=err)
-            try:
-                rc = self.child.wait(self.timeout)
-            except subprocess.TimeoutExpired:
-                self.stop()
-                raise RuntimeError(f"{label}: no end after {self.timeout:.0f} s") from None
-            wall = time.perf_counter() - started
-            self.child = None
+        rc, wall = self.timed(cmd, out, label)
         stderr = (out / "stderr.txt").read_text(encoding="utf-8", errors="replace").splitlines()
         if rc not in (0, 1):   # 0 passed, 1 a check failed: both are complete runs
             raise RuntimeError(f"{label}: siteaudit exited {rc}:\n" + "\n".join(stderr[-15:]))
@@ -336,16 +340,7 @@ class Runner:
         (out / "cmd.txt").write_text(" ".join(cmd) + "\n", encoding="utf-8")
         offset, ext_offset = nginx.log_size(), nginx.log_size("access-ext.log")
         print(f"== {label}: {peer} …", file=sys.stderr, flush=True)
-        with open(out / "stderr.txt", "wb") as err, open(out / "stdout.txt", "wb") as std:
-            started = time.perf_counter()
-            self.child = subprocess.Popen(cmd, stdout=std, stderr=err, cwd=out)
-            try:
-                rc = self.child.wait(self.timeout)
-            except subprocess.TimeoutExpired:
-                self.stop()
-                raise RuntimeError(f"{label}: {peer} no end after {self.timeout:.0f} s") from None
-            wall = time.perf_counter() - started
-            self.child = None
+        rc, wall = self.timed(cmd, out, f"{label}: {peer}", cwd=out)
         time.sleep(0.2)
         site, ext = nginx.answers(offset), nginx.answers(ext_offset, "access-ext.log")
         own = site.get(f"peer {peer}", {})

@@ -32,7 +32,8 @@ class TestPlan:
     fresh: list[str] = field(default_factory=list)            # to test now
     done: dict[str, dict[str, Any]] = field(default_factory=dict)  # tested in this run already (a resumed stage)
     reused: dict[str, dict[str, Any]] = field(default_factory=dict)  # url -> row naming the run that tested it
-    why_fresh: Counter[str] = field(default_factory=Counter)
+    why_fresh: Counter[str] = field(default_factory=Counter)  # full-run | new | changed | expired -> pages
+    max_age_days: float = 7                                    # the run's incremental.max_age_days
 
 
 def plan_tests(store: Store, run_id: int, pages: list[str], prints: dict[str, str | None],
@@ -42,10 +43,9 @@ def plan_tests(store: Store, run_id: int, pages: list[str], prints: dict[str, st
     now = time.time() if now is None else now
     run_plan = (store.run(run_id) or {}).get("plan") or {}
     base = run_plan.get("base_run")
-    max_age = float(run_plan.get("max_age_days", 7)) * 86400
+    plan = TestPlan(max_age_days=run_plan.get("max_age_days", 7))
     own = store.a11y_tests(run_id)
     earlier = store.a11y_tests(int(base)) if base else {}
-    plan = TestPlan()
     for url in pages:
         fp = prints.get(url)
         mine, theirs = own.get(url), earlier.get(url)
@@ -53,16 +53,16 @@ def plan_tests(store: Store, run_id: int, pages: list[str], prints: dict[str, st
             plan.done[url] = mine
         elif not base:
             plan.fresh.append(url)
-            plan.why_fresh["full run"] += 1
+            plan.why_fresh["full-run"] += 1
         elif not fp or theirs is None:
             plan.fresh.append(url)
-            plan.why_fresh["new or not tested before"] += 1
+            plan.why_fresh["new"] += 1
         elif theirs["fingerprint"] != fp:
             plan.fresh.append(url)
-            plan.why_fresh["page or its CSS/JS changed"] += 1
-        elif now - theirs["tested_at"] > max_age:
+            plan.why_fresh["changed"] += 1
+        elif now - theirs["tested_at"] > plan.max_age_days * 86400:
             plan.fresh.append(url)
-            plan.why_fresh[f"result older than {run_plan.get('max_age_days', 7)} days"] += 1
+            plan.why_fresh["expired"] += 1
         else:
             plan.reused[url] = {"url": url, "fingerprint": fp, "tested_run": theirs["tested_run"],
                                 "tested_at": theirs["tested_at"], "result": None}
@@ -71,7 +71,7 @@ def plan_tests(store: Store, run_id: int, pages: list[str], prints: dict[str, st
     return plan
 
 
-def evidence(plan: TestPlan, tested_now: int, run_id: int, max_age_days: Any) -> dict[str, Any]:
+def evidence(plan: TestPlan, tested_now: int, run_id: int) -> dict[str, Any]:
     """What the report says about where each result came from: tested afresh in this run, or reused from a run
     (with that run's date)."""
     origins: Counter[tuple[int, str]] = Counter()
@@ -83,4 +83,4 @@ def evidence(plan: TestPlan, tested_now: int, run_id: int, max_age_days: Any) ->
     earlier_in_this_run = len(plan.done) - sum(1 for row in plan.done.values() if row["tested_run"] != run_id)
     return {"pages_tested_fresh": tested_now + earlier_in_this_run, "pages_reused": reused,
             "reused_from": [{"run": run, "tested": day, "pages": n} for (run, day), n in sorted(origins.items())],
-            "retested_because": dict(plan.why_fresh), "max_age_days": max_age_days}
+            "retested_because": dict(plan.why_fresh), "max_age_days": plan.max_age_days}

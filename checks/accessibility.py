@@ -258,8 +258,7 @@ class AccessibilityCheck:
             results = {u: stored[u] for u in sample if u in stored and u not in not_tested}
             summary["axe_core"] = axe_version or next((r.get("version", "") for r in results.values()), "")
             summary["seconds"] = round(time.monotonic() - started, 1)
-            summary.update(a11y_reuse.evidence(plan, tested_now, ctx.run_id,
-                                               (ctx.store.run(ctx.run_id) or {}).get("plan", {}).get("max_age_days")))
+            summary.update(a11y_reuse.evidence(plan, tested_now, ctx.run_id))
             findings += self.axe_findings(results, opts)
             findings += self.own_findings(results, opts)
             findings += self.mark_in_page(results.get(mark_info.get("home", "")), mark_info, opts)

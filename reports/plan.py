@@ -22,6 +22,15 @@ FULL_REASONS = {
 }
 
 
+# Why a page was loaded in the browser again: code of checks.a11y_reuse -> (zh, en); {days} is max_age_days.
+RETEST_REASONS = {
+    "full-run": ("完整稽核", "full run"),
+    "new": ("新頁面或先前未檢測", "new or not tested before"),
+    "changed": ("頁面或其 CSS/JS 已變更", "page or its CSS/JS changed"),
+    "expired": ("結果超過 {days} 天", "result older than {days} days"),
+}
+
+
 def when(ts: float) -> str:
     """A stored time as the report shows its own date: the server's local time, to the minute."""
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
@@ -33,7 +42,7 @@ def full_reason(plan: dict[str, Any], lang: str) -> str:
 
 
 def plan_line(plan: dict[str, Any]) -> str:
-    """The console line that says, before the crawl, what kind of run this is and why."""
+    """The console line that says, once the crawl reached the site, what kind of run this is and why."""
     if plan.get("mode") != "incremental":
         return f"siteaudit: full run: {full_reason(plan, 'en')}"
     return (f"siteaudit: incremental run against run {plan['base_run']} of {when(plan['base_started'])}: every page "
@@ -71,14 +80,14 @@ def reused_from_text(summary: dict[str, Any], lang: str) -> str:
     zh = lang == "zh"
     parts = [(f"第 {o['run']} 次（{o['tested']} 檢測）{o['pages']} 頁" if zh else
               f"run {o['run']} (tested {o['tested']}): {o['pages']} pages") for o in origins]
-    text = ("沿用結果：" + "、".join(parts) + "。") if zh and parts else (
-        "Reused results: " + "; ".join(parts) + ". " if parts else "")
-    reasons = {"full run": ("完整稽核", "full run"), "new or not tested before": ("新頁面或先前未檢測", "new or not tested before"),
-               "page or its CSS/JS changed": ("頁面或其 CSS/JS 已變更", "page or its CSS/JS changed")}
+    text = ""
+    if parts:
+        text = "沿用結果：" + "、".join(parts) + "。" if zh else "Reused results: " + "; ".join(parts) + ". "
     shown = []
-    for key, n in why.items():
-        zh_word, en_word = reasons.get(key, (key.replace("result older than", "結果超過").replace("days", "天"), key))
-        shown.append(f"{zh_word} {n} 頁" if zh else f"{en_word}: {n}")
+    for code, n in why.items():
+        zh_word, en_word = RETEST_REASONS.get(code, (code, code))
+        word = (zh_word if zh else en_word).format(days=summary.get("max_age_days", 7))
+        shown.append(f"{word} {n} 頁" if zh else f"{word}: {n}")
     if shown:
         text += ("重新檢測：" + "、".join(shown) + f"（結果最長沿用 {summary.get('max_age_days', 7)} 天）" if zh else
                  "Tested afresh: " + "; ".join(shown) + f" (results are reused for at most "

@@ -87,6 +87,7 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         resume_state = {"fetched": store.fetched_urls(run_id), "frontier": store.frontier(run_id),
                         "pages": store.scheduled_pages(run_id)}
         plan = previous["plan"] or {"mode": "full", "reason": "resumed-old"}
+        store.set_plan(run_id, plan)
     else:
         plan = plan_run(cfg, store, full, stamps)
         run_id = start_run(store, cfg)
@@ -194,7 +195,7 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
     if failure:
         store.finish_run(run_id, "failed", error=failure)
         raise AuditError(f"could not crawl the site: {failure}", ExitCode.UNCRAWLABLE)
-    print(plan_line((store.run(run_id) or {}).get("plan") or {"reason": "resumed-old"}), file=sys.stderr)
+    print(plan_line(store.run(run_id)["plan"]), file=sys.stderr)
     try:
         summary = run_checks(cfg, store, run_id, check_names, progress, fanout)
     except Exception as exc:  # the run is closed, never left "running"

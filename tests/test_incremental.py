@@ -163,7 +163,7 @@ def test_a_changed_stylesheet_retests_the_pages_that_load_it(site: Site):
     tested = site.tested_in(2)
     assert {name for name, run in tested.items() if run == 2} == {"", "index.html", "a.html", "b.html"}
     assert browser_loads(second["gets"]) == {"", "index.html", "a.html", "b.html"}
-    assert second["a11y"]["retested_because"] == {"page or its CSS/JS changed": 4}
+    assert second["a11y"]["retested_because"] == {"changed": 4}
 
 
 def test_full_reparses_and_retests_everything(site: Site):
@@ -185,7 +185,9 @@ def test_a_result_past_max_age_is_retested(tmp_path: Path, serve: Any):
     assert "incremental run" in second["result"].stderr  # pages are still carried over
     assert set(site.revalidated(2).values()) <= {"not-modified", "same-body"}
     assert set(site.tested_in(2).values()) == {2}
-    assert second["a11y"]["retested_because"] == {"result older than 0 days": 7}
+    assert second["a11y"]["retested_because"] == {"expired": 7} and second["a11y"]["max_age_days"] == 0
+    report = (second["out"] / "report.html").read_text(encoding="utf-8")
+    assert "重新檢測：結果超過 0 天 7 頁（結果最長沿用 0 天）" in report
 
 
 def test_an_incomplete_last_run_or_another_config_gives_a_full_run_and_says_why(site: Site):

@@ -319,11 +319,15 @@ class SiteSpider(scrapy.Spider):
         self.stats_counts["pages"] += 1
         self.stats_counts["unchanged"] = self.stats_counts.get("unchanged", 0) + 1
         yield {"type": "page", "page": page, "links": links}
+        yield from self.follow(links, response)
+
+    def follow(self, links: list[dict[str, Any]], response: Response) -> Iterator[Any]:
+        """Requests (or records) for the links of a page, parsed now or carried over, one hop deeper."""
         depth, chain = response.meta.get("sa_depth", 0), response.meta.get("sa_chain", 0)
         for link in links:
             if link["url"] and link["scope"] in ("page", "document", "asset", "external"):
-                yield from self.schedule(link["url"], link["scope"], depth + 1, record["url"],
-                                         parent=record["url"], parent_chain=chain)
+                yield from self.schedule(link["url"], link["scope"], depth + 1, response.url,
+                                         parent=response.url, parent_chain=chain)
 
     def _parse_page(self, response: Response) -> Iterator[Any]:
         how = self.unchanged(response)
@@ -362,12 +366,7 @@ class SiteSpider(scrapy.Spider):
             record.update(title=data.title, h1=data.h1, lang=data.lang, anchors=data.anchors, meta=data.meta,
                           stamps=data.stamps)
             links = data.links
-            depth = response.meta.get("sa_depth", 0)
-            chain = response.meta.get("sa_chain", 0)
-            for link in links:
-                if link["url"] and link["scope"] in ("page", "document", "asset", "external"):
-                    followups.extend(self.schedule(link["url"], link["scope"], depth + 1, response.url,
-                                                   parent=response.url, parent_chain=chain))
+            followups.extend(self.follow(links, response))
         self.stats_counts["pages"] += 1
         yield {"type": "page", "page": record, "links": links}
         yield from followups
