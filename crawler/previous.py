@@ -48,9 +48,10 @@ class Previous:
             out["If-Modified-Since"] = modified
         return out
 
-    def same_body(self, url: str, body: bytes) -> bool:
+    def same_body(self, url: str, digest: str) -> bool:
+        """Is `digest` the body hash stored for page `url`?"""
         known = self.pages.get(url)
-        return bool(known and known[2] and known[2] == body_hash(body))
+        return bool(known and known[2] and known[2] == digest)
 
     def page(self, url: str, how: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """The stored page and links, marked as carried over (`how`) from the run that last parsed them."""

@@ -300,8 +300,10 @@ class SiteSpider(scrapy.Spider):
         url = response.request.url if response.request else response.url
         if response.status == 304 and url in self.previous.pages:
             return NOT_MODIFIED
-        if 200 <= response.status < 300 and self.previous.same_body(url, response.body):
-            return SAME_BODY
+        if 200 <= response.status < 300 and url in self.previous.pages:
+            response.meta["sa_body_hash"] = digest = body_hash(response.body)  # kept for the parse if it changed
+            if self.previous.same_body(url, digest):
+                return SAME_BODY
         return None
 
     def carry_page(self, response: Response, how: str) -> Iterator[Any]:
@@ -354,7 +356,7 @@ class SiteSpider(scrapy.Spider):
             return
         if record["verdict"] == "ok" and is_html:
             record["is_html"] = True
-            record["body_hash"] = body_hash(body)
+            record["body_hash"] = response.meta.get("sa_body_hash") or body_hash(body)
             record["charset"] = getattr(response, "encoding", None)
             if record["truncated"] and not record.get("error"):
                 record["error_detail"] = f"page cut at {len(body)} bytes (crawl.max_page_bytes)"
