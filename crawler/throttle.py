@@ -30,12 +30,23 @@ def next_delay(delay: float, latency: float, status: int | None, target_concurre
 
 
 class PoliteThrottle(AutoThrottle):
-    """AUTOTHROTTLE_* settings as in Scrapy; AUTOTHROTTLE_START_DELAY is the delay before a host's first answer."""
+    """AUTOTHROTTLE_* settings as in Scrapy; AUTOTHROTTLE_START_DELAY is the delay before a host's first answer.
+
+    Which slots have had an answer is kept here, never on Scrapy's Slot (it has `__slots__` since Scrapy 2.13):
+    a slot key maps to the slot object that was sampled, so a slot Scrapy dropped and made anew starts afresh.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self._sampled: dict[str, Any] = {}
 
     def _adjust_delay(self, slot: Any, latency: float, response: Response) -> None:
-        slot.delay = next_delay(slot.delay, latency, response.status, self.target_concurrency,
-                                getattr(slot, "sa_sampled", False), self.mindelay, self.maxdelay)
-        slot.sa_sampled = True
+        key = response.request.meta.get("download_slot") if response.request is not None else None
+        sampled = key is not None and self._sampled.get(key) is slot
+        slot.delay = next_delay(slot.delay, latency, response.status, self.target_concurrency, sampled,
+                                self.mindelay, self.maxdelay)
+        if key is not None:
+            self._sampled[key] = slot
 
     def timed_out(self, request: Request) -> None:
         """A request that timed out: its host is slowed down like one that answered 503."""

@@ -41,7 +41,12 @@ if [[ ! -x .venv/bin/python ]] || ! .venv/bin/python -c 'import sys; sys.exit(0 
     "$py" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# Exactly the versions of requirements.lock (the ones the suite passed with), then siteaudit itself without
+# resolving anything anew; pip check fails the install if the lock misses a dependency.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+.venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check >&2; \
+    echo "requirements.lock does not satisfy pyproject.toml: upgrade deliberately, then scripts/lock.sh" >&2; exit 1; }
 
 if [[ $with_browser == 1 ]]; then
     # chromium-headless-shell (same Debian chromium build, no desktop layer) makes accessibility testing faster;

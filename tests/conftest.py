@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -46,6 +47,35 @@ def work_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Itera
     os.chdir(work)
     yield work
     os.chdir(before)
+
+
+LOG_ERROR = re.compile(r"^\S+ \S+ \[[^\]]+\] (ERROR|CRITICAL): ", re.MULTILINE)
+CRAWL_LOGS = ("crawl.log", "crawl-resources.log")
+
+
+def crawl_log_errors(root: Path, since: float) -> list[str]:
+    """ERROR and CRITICAL lines of the crawl logs under `root` written since `since` (a file time)."""
+    found = []
+    for name in CRAWL_LOGS:
+        for log in root.rglob(name):
+            if log.is_file() and log.stat().st_mtime >= since:
+                text = log.read_text(encoding="utf-8", errors="replace")
+                found += [f"{log}: {m.group(0)}{text[m.end():].split(chr(10), 1)[0]}" for m in LOG_ERROR.finditer(text)]
+    return found
+
+
+@pytest.fixture(autouse=True)
+def no_error_in_a_crawl_log(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                            ) -> Iterator[None]:
+    """Every crawl a test runs must log no ERROR: Scrapy catches and logs what a component raises (a signal
+    handler, a pipeline), so an error there passes unseen unless its log is read. A test that provokes an
+    ERROR on purpose is marked `crawl_log_errors_expected`."""
+    since = datetime.now().timestamp() - 1
+    yield
+    if request.node.get_closest_marker("crawl_log_errors_expected"):
+        return
+    errors = crawl_log_errors(tmp_path_factory.getbasetemp(), since)
+    assert not errors, "ERROR in a crawl log:\n" + "\n".join(errors[:5])
 
 
 def write_config(path: Path, base: str, store: Path, crawl: dict[str, Any] | None = None,

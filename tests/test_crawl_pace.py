@@ -40,3 +40,27 @@ def test_a_site_full_of_broken_links_is_crawled_fast_under_polite_defaults(serve
     db = sqlite3.connect(store)
     assert db.execute("SELECT COUNT(*) FROM pages WHERE status = 404").fetchone()[0] == 80
     assert took < 45, f"80 broken links took {took:.0f} s"
+
+
+def test_the_throttle_keeps_its_own_state_and_smooths_after_the_first_answer():
+    """Scrapy's downloader Slot has __slots__ (2.13+): the throttle must never set attributes on it."""
+    from scrapy import Request
+    from scrapy.core.downloader import Slot
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from siteaudit.crawler.throttle import PoliteThrottle
+
+    throttle = PoliteThrottle(get_crawler(settings_dict={"AUTOTHROTTLE_ENABLED": True,
+                                                         "AUTOTHROTTLE_TARGET_CONCURRENCY": 4.0}))
+    throttle.mindelay, throttle.maxdelay = 0.0, 60.0
+    slot = Slot(concurrency=4, delay=5.0)
+    request = Request("http://127.0.0.1/", meta={"download_slot": "127.0.0.1"})
+    answer = Response("http://127.0.0.1/", status=200, request=request)
+    throttle._adjust_delay(slot, 0.4, answer)
+    assert slot.delay == 0.1  # the first answer sets the pace
+    throttle._adjust_delay(slot, 0.04, answer)
+    assert abs(slot.delay - 0.055) < 1e-9  # later answers are smoothed: the mean of the delay and the target
+    fresh = Slot(concurrency=4, delay=5.0)  # a slot Scrapy dropped and made anew starts afresh
+    throttle._adjust_delay(fresh, 0.04, answer)
+    assert fresh.delay == 0.01
