@@ -5,6 +5,8 @@ See `checks.base` for the contract a check module follows.
 
 from __future__ import annotations
 
+import os
+import traceback
 from collections.abc import Callable
 
 from siteaudit.checks import accessibility, disclosure, documents, essentials, freshness, links, metadata
@@ -62,6 +64,8 @@ def run_checks(checks: list[Check], store: Store, run_id: int, config: Config,
         try:
             results[check.name] = check.run(ctx)
         except Exception as exc:  # a bug or an unexpected input in one check must not cost the whole audit
+            if os.environ.get("SITEAUDIT_DEBUG"):
+                traceback.print_exc()
             results[check.name] = CheckResult([], {"status": Status.ERROR,
                                                    "reason": f"{type(exc).__name__}: {exc}"[:500]})
     return results

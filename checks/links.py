@@ -27,7 +27,7 @@ from siteaudit.checks.base import (
 )
 from siteaudit.core.results import InspectionItem, SummaryField
 from siteaudit.core.store import Target
-from siteaudit.core.urls import has_illegal_characters, trap_pages
+from siteaudit.core.urls import authority_problem, has_illegal_characters, trap_pages
 
 PLAN = "提升服務品質執行計畫：網站資訊內容及連結抽測"
 RESOURCE_ELEMENTS = frozenset({"img", "script", "link", "iframe", "frame", "object", "embed", "source", "video",
@@ -285,7 +285,10 @@ class LinksCheck:
             ev["reason"] = final.error_detail or f"HTTP {status}"
             return "could-not-verify", ev
         if final.verdict == "broken" or (final.verdict == "error" and status is None):
-            if status is not None:
+            if final.error == "policy":  # a redirect or link the crawler refused to follow
+                ev["reason"] = f"{REASONS_ZH['policy']} ({final.error_detail})"
+                ev["error"] = final.error
+            elif status is not None:
                 ev["reason"] = f"HTTP {status}" + (" 伺服器錯誤" if status >= 500 else "")
             else:
                 ev["reason"] = f"{REASONS_ZH.get(final.error or 'error', '請求失敗')} ({final.error_detail or final.error})"
@@ -346,7 +349,12 @@ class LinksCheck:
 
 def readable_name(url: str) -> str | None:
     """The decoded last path segment of a percent-encoded URL (年度預算.pdf for %E5%B9%B4…), else None."""
-    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    if "%" not in url:
+        return None
+    try:
+        name = urlsplit(url).path.rsplit("/", 1)[-1]
+    except ValueError:  # the raw href of an invalid-href finding
+        return None
     if "%" not in name:
         return None
     decoded = unquote(name, errors="replace")
@@ -365,6 +373,9 @@ def _href_problem(raw: str | None) -> str:
         return f"unknown scheme {stripped.split(':', 1)[0]!r}"
     if has_illegal_characters(raw):
         return "whitespace or characters not allowed in a URL"
+    if stripped.lower().startswith(("http:", "https:", "//")):
+        return authority_problem(stripped if not stripped.startswith("//") else "http:" + stripped) \
+            or "cannot be resolved"
     return "cannot be resolved"
 
 

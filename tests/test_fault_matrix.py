@@ -257,7 +257,26 @@ def expect_resume_reads_sitemap(ctx: dict[str, Any], doc: dict[str, Any]) -> Non
 SEARCH_HOME = '<form action="/search" role="search"><input name="q"></form><a href="/ok.html">正常</a>'
 NETWORK = "[checks.essentials]\nnetwork = true\n"
 
+MALFORMED_HREFS = ("http://host]/", "http://[::1/x", "http://127.0.0.1:99999/", "http://h%zz/")
+
+
+def expect_malformed_hrefs(ctx: dict[str, Any], doc: dict[str, Any]) -> None:
+    """Each malformed href is one finding on its page; the links check still judges every other link."""
+    assert doc["summary"]["links"]["status"] == "fail", doc["summary"]["links"]
+    for raw in MALFORMED_HREFS:
+        hit = [f for f in doc["findings"] if f["rule"] == "invalid-href" and f["url"] == raw]
+        assert len(hit) == 1 and hit[0]["evidence"]["href"] == raw and hit[0]["pages"] == [ctx["base"] + "/"], raw
+    finding(doc, "broken-link", "/missing.html")
+
+
 SERVER_CASES = [
+    ServerCase("malformed-hrefs-are-findings-not-a-failed-check",
+         "".join(f'<a href="{h}">壞</a>' for h in MALFORMED_HREFS) + '<a href="/missing.html">不見</a>',
+         lambda base: {}, exit_codes=(1,), expect=expect_malformed_hrefs),
+    ServerCase("redirect-to-a-malformed-url", '<a href="/go-bad">轉址</a><a href="/go-port">埠</a>',
+         lambda base: {"/go-bad": redirect("http://host]/", 302), "/go-port": redirect("http://127.0.0.1:99999/x", 301)},
+         exit_codes=(1,), expect=lambda ctx, doc: (finding(doc, "broken-link", "/go-bad", "malformed address"),
+                                                   finding(doc, "broken-link", "/go-port", "port not a number"))),
     ServerCase("redirect-to-file-scheme",
          '<a href="/go-file">內部</a><a href="http://localhost:{port}/ext-file">外部</a>',
          lambda base: {"/go-file": redirect("file:///etc/passwd", 302), "/ext-file": redirect("file:///etc/passwd")},

@@ -18,7 +18,8 @@ from twisted.python.failure import Failure
 
 from siteaudit.core import config as config_mod
 from siteaudit.core.fetchpolicy import refusal, site_classes
-from siteaudit.core.urls import UrlRules
+from siteaudit.core.urlparts import redact
+from siteaudit.core.urls import UrlRules, authority_problem, port_is_invalid
 from siteaudit.crawler.errors import classify_failure
 from siteaudit.crawler.extract import extract, parse_body
 from siteaudit.crawler.previous import NOT_MODIFIED, SAME_BODY, Previous, body_hash
@@ -213,10 +214,15 @@ class SiteSpider(scrapy.Spider):
         kind = response.meta["sa_kind"]
         raw = location.decode("latin-1")
         try:
-            target, _ = self.rules.canonical(urljoin(response.url, raw))
-        except ValueError:
+            absolute = urljoin(response.url, raw)
+            target, _ = self.rules.canonical(absolute)
+            problem = "port not a number from 1 to 65535" if port_is_invalid(absolute) else (
+                authority_problem(target) if target.startswith(("http:", "https:")) else None)
+        except (ValueError, UnicodeError) as exc:
+            problem = str(exc)
+        if problem:  # never a request to some other URL than the one the server named
             record.update(verdict="broken", error="policy",
-                          error_detail=f"redirect to an unreadable address {raw[:100]!r}: not followed")
+                          error_detail=f"redirect to a malformed address {redact(raw[:100])!r} ({problem}): not followed")
             return
         record["redirect_to"] = target
         record["verdict"] = "redirect"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -26,6 +27,51 @@ ILLEGAL_FRAGMENT_CHARS = re.compile(r'[\s<>"`]')  # the URL standard's fragment 
 EMPTY_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[/\\]+(?:[?#]|$)")
 SAFE_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[A-Za-z0-9.:-]+(/[A-Za-z0-9\-._~/?#\[\]@!$&'()*+,;=]*)?$")
 DATE_LIKE = re.compile(r"^-?\d{1,8}([-/.]\d{1,2}){0,2}$")
+
+
+HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+
+
+def authority_problem(url: str) -> str | None:
+    """What is wrong with an absolute URL's scheme, host or port, or None: the host must be a DNS name, an IPv4
+    address or a bracketed IPv6 literal (no zone), the port 1-65535. `http://host]/`, `http://h%zz/` and
+    `http://host:99999/` are malformed links, never a request to some other URL."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unbalanced [ or ]
+        return f"malformed host ({exc})"
+    try:
+        port = parts.port
+    except ValueError:
+        return "port not a number from 1 to 65535"
+    if port == 0:
+        return "port not a number from 1 to 65535"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"unknown scheme {parts.scheme!r}"
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        return "no host"
+    if parts.netloc.rpartition("@")[2].startswith("["):
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return "malformed IPv6 address"
+        return "IPv6 zone not allowed in a URL" if "%" in host else None
+    try:
+        ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return "host name not valid (IDNA)"
+    if len(ascii_host) > 253 or not all(HOST_LABEL.match(label) for label in ascii_host.lower().split(".")):
+        return "host name not valid"
+    return None
+
+
+def port_is_invalid(url: str) -> bool:
+    """True when `url` cannot be split or names a port outside 1-65535."""
+    try:
+        return urlsplit(url).port == 0
+    except ValueError:
+        return True
 
 
 def extension(url: str) -> str:
@@ -134,10 +180,12 @@ class UrlRules:
             return Resolved(None, "", "invalid")
         try:
             absolute = urljoin(base, href)
+            if port_is_invalid(absolute):  # the canonical form would drop it and request another URL
+                return Resolved(None, "", "invalid")
             url, fragment = self.canonical(absolute)
-        except ValueError:
-            return Resolved(None, "", "invalid")
-        if not urlsplit(url).hostname:
+            if authority_problem(url):
+                return Resolved(None, "", "invalid")
+        except (ValueError, UnicodeError):
             return Resolved(None, "", "invalid")
         if element == "form":
             return Resolved(url, fragment, "form")
