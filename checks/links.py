@@ -27,6 +27,7 @@ from siteaudit.checks.base import (
 )
 from siteaudit.core.results import InspectionItem, SummaryField
 from siteaudit.core.store import Target
+from siteaudit.core.urlparts import has_userinfo
 from siteaudit.core.urls import authority_problem, has_illegal_characters, trap_pages
 
 PLAN = "提升服務品質執行計畫：網站資訊內容及連結抽測"
@@ -55,6 +56,9 @@ RULES = rule_table(
     Rule("permanent-redirect", "notice", "連結已永久轉址，請更新為新網址", "Permanent redirect: update the link", PLAN),
     Rule("http-to-https", "notice", "連結由 http 轉址至 https，請直接使用 https", "http link upgraded to https", PLAN),
     Rule("redirect-other-host", "notice", "連結轉址至其他網站", "Link redirects to another host", PLAN),
+    Rule("credentials-in-link", "error", "連結網址內含帳號或密碼（已遮蔽），公開頁面不得揭露登入資訊",
+         "Link with a user name or password in its address (redacted): a public page must not publish credentials",
+         "資通安全管理法：機關網站不得公開帳號密碼"),
     Rule("invalid-href", "warning", "連結網址格式不正確", "Invalid link address", PLAN),
     Rule("missing-fragment", "warning", "連結指定的頁內錨點不存在", "Link fragment (#id) not found on the target", PLAN),
     Rule("insecure-link", "warning", "連結使用不安全的 http，該網站亦提供 https", "http link to a host that serves https",
@@ -176,6 +180,8 @@ class LinksCheck:
                 if problem:
                     note_all("invalid-href", raw or "", pages, text, element, {"href": raw, "problem": problem}, raw=raw)
                 continue
+            if raw is not None and url is not None and has_userinfo(raw):  # judged below without the credentials
+                note_all("credentials-in-link", raw, pages, text, element, {"href": raw, "target": url}, raw=raw)
             if url is None or (ignore and any(p.search(url) for p in ignore)):
                 continue
             if scope == "external" and not opts["external"]:

@@ -712,8 +712,18 @@ def read_only_out() -> Path:
     return Path("/sys/kernel")
 
 
+AUTHORIZATIONS: list[str | None] = []
+
+
 def link_with_credentials(tmp: Path, serve: Callable[..., SiteServer]) -> Run:
-    server = site(tmp, serve, {})
+    """A link to a page that answers 200, written with a user name and password in it."""
+    AUTHORIZATIONS.clear()
+
+    def target_page(handler: Any) -> None:
+        AUTHORIZATIONS.append(handler.headers.get("Authorization"))
+        send(handler, 200, input_page("登入"), {"Content-Type": HTML})
+
+    server = site(tmp, serve, {}, routes={"/x": target_page})
     target = server.base.replace("http://", f"http://u:{SECRET}@") + "/x"
     (tmp / "site" / "index.html").write_bytes(input_page(f'<a href="{target}">login</a>'))
     return audit(tmp, server.base)
@@ -726,6 +736,11 @@ def credentials_are_redacted(run: Run) -> None:
     assert SECRET not in dump and SECRET not in outputs and SECRET not in run.result.stderr
     urls = {r[0] for r in db.execute("SELECT url FROM links")} | {r[0] for r in db.execute("SELECT raw FROM links")}
     assert any("u:***@127.0.0.1" in (u or "") for u in urls), urls
+    rules = {f["rule"]: f for f in findings(run)}
+    assert "broken-link" not in rules  # the target answers 200: judged without the credentials
+    assert AUTHORIZATIONS == [None]  # ...which were never sent
+    leak = rules["credentials-in-link"]
+    assert leak["severity"] == "error" and leak["url"].startswith("http://u:***@127.0.0.1") and leak["url"].endswith("/x")
 
 
 # -- 8: one owner per run ------------------------------------------------------------------------------------

@@ -12,15 +12,13 @@ USERINFO_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#:@]*):([^/?
 
 
 def canonical_netloc(parts: SplitResult) -> str:
-    """Lower-case host (IDNA already applied by safe_url_string), no default port, userinfo redacted."""
+    """Lower-case host (IDNA already applied by safe_url_string), no default port and no userinfo: a link's
+    target is judged without ever sending the credentials written in it (the raw href, redacted, keeps them)."""
     host = (parts.hostname or "").lower()
     if ":" in host:  # an IPv6 literal
         host = f"[{host}]"
     port = port_of(parts)
-    netloc = host if port is None or (parts.scheme.lower(), port) in DEFAULT_PORTS else f"{host}:{port}"
-    if parts.username:
-        netloc = f"{parts.username}{':***' if parts.password is not None else ''}@{netloc}"
-    return netloc
+    return host if port is None or (parts.scheme.lower(), port) in DEFAULT_PORTS else f"{host}:{port}"
 
 
 def port_of(parts: SplitResult) -> int | None:
@@ -42,6 +40,12 @@ def canonical_host(host: str) -> str:
     (an allowed host serves both schemes, and a canonical URL never shows its scheme's default port)."""
     netloc = urlsplit(canonical_url(f"http://{host.strip()}/")).netloc
     return urlsplit(canonical_url(f"https://{netloc}/")).netloc if netloc.endswith(":443") else netloc
+
+
+def has_userinfo(url: str) -> bool:
+    """True when an absolute or scheme-relative URL carries a user name (and maybe a password) before its host."""
+    authority = url.strip().partition("//")[2] if "//" in url else ""
+    return "@" in re.split(r"[/?#\\]", authority, maxsplit=1)[0]
 
 
 def redact(url: str) -> str:
