@@ -7,7 +7,6 @@ Rules and options: docs/checks/freshness.md.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
 from datetime import date, timedelta
@@ -27,7 +26,7 @@ from siteaudit.checks.base import (
     today_option,
     validate_today,
 )
-from siteaudit.core.dates import find_dates, labelled_dates
+from siteaudit.core.dates import find_dates, http_date, labelled_dates
 from siteaudit.core.results import InspectionItem, SummaryField
 from siteaudit.core.urls import trap_pages
 
@@ -160,12 +159,8 @@ class FreshnessCheck:
 
 
 def _http_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return email.utils.parsedate_to_datetime(value).date()
-    except (TypeError, ValueError):
-        return None
+    when = http_date(value)
+    return when.date() if when else None
 
 
 CHECK = FreshnessCheck()

@@ -3,7 +3,6 @@ server errors read as RFC 9309 says."""
 
 from __future__ import annotations
 
-import email.utils
 import time
 from typing import Any
 
@@ -12,6 +11,8 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
+
+from siteaudit.core.dates import http_date
 
 
 class BodyLimit:
@@ -75,11 +76,8 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     value = value.strip()
     if value.isdigit():
         return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (now or time.time()))
+    when = http_date(value)
+    return None if when is None else max(0.0, when.timestamp() - (now or time.time()))
 
 
 class RetryAfterMiddleware:

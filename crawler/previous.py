@@ -4,17 +4,26 @@ or document that turns out unchanged, to carry into the new run without parsing 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
 from siteaudit.core.store import Store
 
+MAX_VALIDATOR_CHARS = 256  # longer validators are not sent back: a 10 KB ETag makes nginx answer 400 (8 KB lines)
+SENDABLE = re.compile(r"^[\x20-\x7e]+$")
 NOT_MODIFIED = "not-modified"  # the server answered 304 to If-None-Match / If-Modified-Since
 SAME_BODY = "same-body"        # the server answered 200 with the very body stored
 
 
 def body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
+
+
+def sendable(validator: str | None) -> bool:
+    """A stored ETag or Last-Modified worth sending back: short printable ASCII. Otherwise the page is compared by
+    its body hash alone, which carries it over just the same when it has not changed."""
+    return bool(validator) and len(validator) <= MAX_VALIDATOR_CHARS and bool(SENDABLE.match(validator))
 
 
 class Previous:
@@ -40,12 +49,10 @@ class Previous:
         known = self.pages.get(url) if kind == "page" else self.documents.get(url) if kind == "document" else None
         if not known:
             return {}
-        etag, modified = known[0], known[1]
         out = {}
-        if etag:
-            out["If-None-Match"] = etag
-        if modified:
-            out["If-Modified-Since"] = modified
+        for header, value in (("If-None-Match", known[0]), ("If-Modified-Since", known[1])):
+            if sendable(value):
+                out[header] = value
         return out
 
     def same_body(self, url: str, digest: str) -> bool:

@@ -14,7 +14,7 @@ from siteaudit import checks as registry
 from siteaudit.checks.base import Fanout
 from siteaudit.core.config import Config, ConfigError, audit_hash
 from siteaudit.core.results import ExitCode, Status
-from siteaudit.core.runs import owner_alive, start_run, this_owner, versions
+from siteaudit.core.runs import owner_alive, settle_abandoned_runs, start_run, this_owner, versions
 from siteaudit.core.store import Store
 from siteaudit.crawler.runner import crawl
 from siteaudit.reports.plan import plan_line
@@ -89,6 +89,9 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         plan = previous["plan"] or {"mode": "full", "reason": "resumed-old"}
         store.set_plan(run_id, plan)
     else:
+        for stale, owner in settle_abandoned_runs(store, cfg.site.name):
+            print(f"siteaudit: note: run {stale} of {cfg.site.name} was left unfinished by process {owner}, which "
+                  "has ended: marked interrupted", file=sys.stderr)
         plan = plan_run(cfg, store, full, stamps)
         run_id = start_run(store, cfg)
         store.set_plan(run_id, plan)

@@ -30,6 +30,7 @@ from siteaudit.core.browser import (
 from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.dates import TAIPEI
 from siteaudit.core.results import ExitCode, Status
+from siteaudit.core.runs import abandoned_runs, shown_status
 from siteaudit.core.store import Store, StoreError, is_database_url
 from siteaudit.demo import run_demo
 from siteaudit.fleet import commands as fleet_commands
@@ -253,11 +254,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     with open_store(args) as store:
+        abandoned = abandoned_runs(store)
         for run in store.runs():
             plan = run.get("plan") or {}
             mode = f"incremental<{plan['base_run']}" if plan.get("mode") == "incremental" else "full"
             started = time.strftime("%Y-%m-%d %H:%M", time.localtime(run["started"]))
-            print(f"{run['id']:5}  {run['site']:24} {started}  {run['status']:12} {mode:16} {run['config_hash']}")
+            status = shown_status(run, abandoned)
+            print(f"{run['id']:5}  {run['site']:24} {started}  {status:12} {mode:16} {run['config_hash']}")
     return 0
 
 

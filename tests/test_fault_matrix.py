@@ -159,6 +159,10 @@ def finding(doc: dict[str, Any], rule: str, url_end: str, reason: str = "") -> d
     return hits[0]
 
 
+def assert_status(doc: dict[str, Any], check: str, *allowed: str) -> None:
+    assert doc["summary"][check]["status"] in allowed, doc["summary"][check]
+
+
 def rows(ctx: dict[str, Any], table: str = "pages") -> dict[str, sqlite3.Row]:
     db = sqlite3.connect(ctx["store"])
     db.row_factory = sqlite3.Row
@@ -316,6 +320,11 @@ SERVER_CASES = [
          expect=expect_deep_link),
     ServerCase("calendar-trap-default-limits", '<a href="/cal?d=2026-11-26">行事曆</a>',
          lambda base: {"/cal": calendar}, expect=expect_calendar_cut, max_seconds=60),
+    ServerCase("last-modified-past-year-9999", '<a href="/ok.html">正常</a><a href="/far.html">遠</a>',
+         lambda base: {"/far.html": lambda h: send(h, 200, server_page("遠", "x"), {
+             "Last-Modified": "Mon, 01 Jan 99999999999 00:00:00 GMT"})},
+         checks="links,freshness", expect=lambda ctx, doc: (
+             assert_status(doc, "freshness", "pass", "fail"), finding(doc, "no-displayed-date", ""))),
     ServerCase("freshness-without-dates", '<a href="/ok.html">正常</a>',
          lambda base: {"/": lambda h: send(h, 200, server_page("首頁", '<a href="/ok.html">正常</a>')),
                        "/ok.html": lambda h: send(h, 200, server_page("正常", "ok"))},
@@ -721,7 +730,7 @@ def link_with_credentials(tmp: Path, serve: Callable[..., SiteServer]) -> Run:
 
     def target_page(handler: Any) -> None:
         AUTHORIZATIONS.append(handler.headers.get("Authorization"))
-        send(handler, 200, input_page("登入"), {"Content-Type": HTML})
+        send(handler, 200, input_page("登入"))
 
     server = site(tmp, serve, {}, routes={"/x": target_page})
     target = server.base.replace("http://", f"http://u:{SECRET}@") + "/x"
@@ -819,6 +828,54 @@ def resume_after_a_dead_owner(tmp: Path, serve: Callable[..., SiteServer]) -> Ru
                tmp, store, out)
 
 
+def killed_and_never_resumed(tmp: Path, serve: Callable[..., SiteServer]) -> Run:
+    """An audit SIGKILLed mid-crawl and never resumed: `runs` shows it interrupted, and the next audit of the site
+    marks it so (saying which process left it) before it starts a run of its own."""
+    server = slow_site(tmp, serve)
+    store, out = tmp / "s.sqlite3", tmp / "out"
+    cfg = write_config(tmp / "c.toml", server.base, store, crawl={"sitemaps": False, "concurrency_per_host": 2,
+                                                                   "concurrency": 2})
+    first = subprocess.Popen([sys.executable, "-m", "siteaudit", "audit", "--config", str(cfg), "--checks", "links",
+                              "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (store.exists() and _pages(store) >= 5):
+        time.sleep(0.1)
+    first.kill()
+    first.wait()
+    listed = run_cli("runs", "--store", str(store))
+    assert listed.returncode == 0 and "interrupted" in listed.stdout and "running" not in listed.stdout, listed.stdout
+    return Run(run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp / "out2")), tmp, store,
+               tmp / "out2")
+
+
+def killed_run_is_interrupted(run: Run) -> None:
+    assert stored(run, "SELECT id, status FROM runs ORDER BY id") == [(1, "interrupted"), (2, "complete")]
+    assert "run 1 of fixture was left unfinished by process" in run.result.stderr
+    assert stored(run, "SELECT COUNT(*) FROM meta WHERE key LIKE 'run-owner:%'") == [(0,)]
+
+
+def huge_etag(tmp: Path, serve: Callable[..., SiteServer]) -> Run:
+    """A page whose ETag is 10 KB, on a server that answers 400 to a request header line over 8 KB (nginx's
+    default): audited twice, the second time incrementally."""
+    tag = '"' + "e" * 10_000 + '"'
+
+    def page(handler: Any) -> None:
+        if any(len(v) > 8000 for v in handler.headers.values()):
+            send(handler, 400, b"Request Header Or Cookie Too Large")
+            return
+        send(handler, 200, input_page('<a href="/">首頁</a>'), {"ETag": tag})
+
+    server = site(tmp, serve, {}, routes={"/": page})
+    audit(tmp, server.base)
+    return audit(tmp, server.base)
+
+
+def huge_etag_not_sent_and_page_carried(run: Run) -> None:
+    assert not [f for f in findings(run) if f["rule"] == "broken-link"]
+    assert stored(run, "SELECT run_id, status, revalidated FROM pages ORDER BY run_id") == [
+        (1, 200, None), (2, 200, "same-body")]
+
+
 def stale_lock_taken_over(run: Run) -> None:
     assert stored(run, "SELECT status FROM runs") == [("complete",)]
     assert stored(run, "SELECT COUNT(*) FROM pages WHERE url LIKE '%.html' OR url LIKE '%/'") == [(2,)]
@@ -885,6 +942,10 @@ INPUT_CASES = [
     InputCase("credentials-in-a-crawled-link", link_with_credentials, 1, outputs=True, expect=credentials_are_redacted),
     InputCase("resume-while-the-crawl-is-alive", resume_while_crawling, 2, error=("still being crawled by process",),
          expect=one_owner_and_whole_store),
+    InputCase("incremental-validator-too-long-to-send", huge_etag, 0, outputs=True,
+         expect=huge_etag_not_sent_and_page_carried),
+    InputCase("killed-run-never-resumed-shows-interrupted", killed_and_never_resumed, 0, outputs=True,
+         expect=killed_run_is_interrupted),
     InputCase("resume-takes-over-a-dead-owners-run", resume_after_a_dead_owner, 0, outputs=True,
          expect=stale_lock_taken_over),
 ]

@@ -9,6 +9,7 @@ and amounts (1,050,216元) are not dates. Two-digit ROC years (97.1.25) are read
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import re
 import time
 from dataclasses import dataclass
@@ -232,3 +233,16 @@ def headed_years(row_text: str | None, listing_label: str | None = None) -> set[
     if is_year_header(listing_label):
         return find_years(row_text)
     return {y for m in _HEADED_CELL.finditer(row_text) for y in find_years(m.group("cell"))}
+
+
+def http_date(value: str | None) -> dt.datetime | None:
+    """An HTTP date header (Last-Modified, Retry-After…) as an aware datetime, or None when it is missing or not a
+    date a calendar holds (year 99999999999 overflows): one bad header stays one page's problem."""
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+        when.timestamp()  # years past 9999 or before 1 fail here, not later in a check
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from importlib import metadata
+from typing import Any
 
 from siteaudit import __version__
 from siteaudit.core.config import Config
@@ -45,3 +46,25 @@ def owner_alive(owner: str) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def abandoned_runs(store: Store, site: str | None = None) -> dict[int, str]:
+    """Runs still marked running whose owner process has ended (killed, never resumed): run id -> that owner."""
+    owners = store.run_owners()
+    return {run["id"]: owners[run["id"]] for run in store.runs(site, limit=1000)
+            if run["status"] == "running" and run["id"] in owners and not owner_alive(owners[run["id"]])}
+
+
+def shown_status(run: dict[str, Any], abandoned: dict[int, str]) -> str:
+    """A run's status as a person should read it: a running run whose process has ended is interrupted."""
+    return "interrupted" if run["id"] in abandoned else str(run["status"])
+
+
+def settle_abandoned_runs(store: Store, site: str) -> list[tuple[int, str]]:
+    """Mark `site`'s abandoned runs interrupted (they stay resumable); returns (run id, dead owner) of each."""
+    settled = []
+    for run_id, owner in sorted(abandoned_runs(store, site).items()):
+        store.finish_run(run_id, "interrupted", error=f"process {owner} ended without finishing the run")
+        store.release_run(run_id, owner)
+        settled.append((run_id, owner))
+    return settled

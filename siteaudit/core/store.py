@@ -389,6 +389,11 @@ class Store:
         self.commit()
         return None
 
+    def run_owners(self) -> dict[int, str]:
+        """Run id -> the process (host:pid) holding it, for every run someone holds."""
+        rows = self.db.execute("SELECT key, value FROM meta WHERE key LIKE 'run-owner:%'").fetchall()
+        return {int(key.split(":", 1)[1]): str(value) for key, value in rows if key.split(":", 1)[1].isdigit()}
+
     def release_run(self, run_id: int, owner: str) -> None:
         self.db.execute("DELETE FROM meta WHERE key=? AND value=?", (f"run-owner:{run_id}", owner))
 
