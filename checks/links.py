@@ -128,12 +128,18 @@ class LinksCheck:
         SummaryField("broken", "失效連結", "Broken links", "個"),
         SummaryField("could_not_verify", "無法驗證", "Could not verify", "個"),
         SummaryField("trap_pages", "陷阱頁（不列入檢查）", "Trap pages (not audited)", "頁"),
+        SummaryField("not_checked", "未檢查（超出頁數或深度上限，未請求）",
+                     "Not checked (past the page budget or depth limit, never requested)", "個"),
     )
 
     def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
         broken, unknown = summary.get("broken", 0), summary.get("could_not_verify", 0)
+        skipped = summary.get("not_checked", 0)
+        budget = (f"；{skipped} 個網址超出頁數或深度上限未檢查", f"; {skipped} URLs past the page budget or depth "
+                  "limit not checked") if skipped else ("", "")
         return [inspection_item(self, "links", "連結有效性", "Link validity", ("失效連結 0", "No broken links"),
-                     (f"失效 {broken}，無法驗證 {unknown}", f"{broken} broken, {unknown} could not be verified"),
+                     (f"失效 {broken}，無法驗證 {unknown}{budget[0]}",
+                      f"{broken} broken, {unknown} could not be verified{budget[1]}"),
                      status_of(summary), "網站資訊內容及連結抽測", float(broken))]
 
     def validate(self, opts: dict[str, Any]) -> None:
@@ -150,6 +156,7 @@ class LinksCheck:
         groups: dict[tuple[str, str], Referrers] = defaultdict(Referrers)
         evidence: dict[tuple[str, str], dict[str, Any]] = {}
         checked: set[str] = set()
+        not_checked: set[str] = set()
         url_info: dict[str, tuple[Any, ...]] = {}
         text_cache: dict[tuple[str, str], tuple[str, dict[str, Any]] | None] = {}
         traps = ctx.store.traps(ctx.run_id)
@@ -185,6 +192,9 @@ class LinksCheck:
             if url is None or (ignore and any(p.search(url) for p in ignore)):
                 continue
             if scope == "external" and not opts["external"]:
+                continue
+            if url not in targets:  # never requested: past crawl.max_pages or max_depth (or cut as a trap)
+                not_checked.add(url)
                 continue
             checked.add(url)
             info = url_info.get(url)
@@ -249,6 +259,8 @@ class LinksCheck:
             "broken": counts["broken-link"] + counts["broken-resource"],
             "could_not_verify": counts["could-not-verify"],
             "trap_pages": len(trapped),
+            "not_checked": len(not_checked),
+            "not_checked_examples": sorted(not_checked)[:20],
             "trap_urls_skipped": sum(t.skipped for t in traps),
             "by_rule": dict(sorted(counts.items())),
         }

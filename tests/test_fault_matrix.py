@@ -273,6 +273,15 @@ def expect_malformed_hrefs(ctx: dict[str, Any], doc: dict[str, Any]) -> None:
     finding(doc, "broken-link", "/missing.html")
 
 
+def expect_budget_not_checked(ctx: dict[str, Any], doc: dict[str, Any]) -> None:
+    """3 pages fetched (home and 2 of 6 linked): the other 4 linked pages are not checked, and the report says so."""
+    links = doc["summary"]["links"]
+    assert (links["targets_checked"], links["not_checked"]) == (2, 4), links
+    measured = next(i for i in doc["inspection"] if i["id"] == "links")["measured_zh"]
+    assert "4 個網址超出頁數或深度上限未檢查" in measured, measured
+    assert "超出頁數或深度上限" in (ctx["out"] / "report.html").read_text(encoding="utf-8")
+
+
 SERVER_CASES = [
     ServerCase("malformed-hrefs-are-findings-not-a-failed-check",
          "".join(f'<a href="{h}">壞</a>' for h in MALFORMED_HREFS) + '<a href="/missing.html">不見</a>',
@@ -325,6 +334,10 @@ SERVER_CASES = [
              "Last-Modified": "Mon, 01 Jan 99999999999 00:00:00 GMT"})},
          checks="links,freshness", expect=lambda ctx, doc: (
              assert_status(doc, "freshness", "pass", "fail"), finding(doc, "no-displayed-date", ""))),
+    ServerCase("max-pages-reached-links-not-counted-as-checked",
+         "".join(f'<a href="/n{i}.html">第{i}頁</a>' for i in range(6)),
+         lambda base: {f"/n{i}.html": lambda h: send(h, 200, server_page("頁", "x")) for i in range(6)},
+         crawl={"max_pages": 3}, exit_codes=(0,), expect=expect_budget_not_checked),
     ServerCase("freshness-without-dates", '<a href="/ok.html">正常</a>',
          lambda base: {"/": lambda h: send(h, 200, server_page("首頁", '<a href="/ok.html">正常</a>')),
                        "/ok.html": lambda h: send(h, 200, server_page("正常", "ok"))},
