@@ -7,6 +7,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 
 from siteaudit.core.config import Config
+from siteaudit.core.stopping import handlers_restored, record_stop_signals
 from siteaudit.core.store import Store
 from siteaudit.crawler.configure import settings_for
 from siteaudit.crawler.previous import Previous
@@ -40,8 +41,14 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
     crawler = process.create_crawler(SiteSpider)
     process.crawl(crawler, config=cfg, run_id=run_id, resume=resume, resource_sink=sink, external_cache=cache,
                   stamps=stamps, previous=previous)
+    from twisted.internet import reactor  # installed by CrawlerProcess
+
+    received: list[int] = []
+    # Scrapy installs its stop handlers at reactor start-up; wrap them right after, to know which signal stopped us.
+    reactor.callWhenRunning(reactor.callLater, 0, record_stop_signals(received))
     try:
-        process.start()
+        with handlers_restored():
+            process.start()
     finally:
         if checker is not None and sink is not None:
             finish_resource_process(checker, sink)
@@ -50,4 +57,4 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
     stats = crawler.stats.get_stats() if crawler.stats else {}
     spider = crawler.spider
     return {"counts": dict(getattr(spider, "stats_counts", {})), "finish_reason": stats.get("finish_reason", ""),
-            "notes": list(getattr(spider, "notes", []))}
+            "notes": list(getattr(spider, "notes", [])), "signal": received[0] if received else None}

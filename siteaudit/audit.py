@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import tempfile
 import time
@@ -15,6 +16,7 @@ from siteaudit.checks.base import Fanout
 from siteaudit.core.config import Config, ConfigError, audit_hash
 from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import owner_alive, settle_abandoned_runs, start_run, this_owner, versions
+from siteaudit.core.stopping import Interrupted
 from siteaudit.core.store import Store
 from siteaudit.crawler.runner import crawl
 from siteaudit.reports.plan import plan_line
@@ -101,9 +103,11 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
     for note in result.get("notes", []):
         print(f"siteaudit: note: {note}", file=sys.stderr)
     if result["finish_reason"] != "finished":
-        store.finish_run(run_id, "interrupted", error=f"crawl stopped: {result['finish_reason']}")
-        raise AuditError(f"crawl interrupted ({result['finish_reason']}); finish it with: siteaudit audit --resume "
-                         f"...", ExitCode.INTERRUPTED)
+        signum = result.get("signal")
+        why = signal.Signals(signum).name if signum else result["finish_reason"]
+        store.finish_run(run_id, "interrupted", error=f"crawl stopped: {why}")
+        raise AuditError(f"crawl interrupted ({why}); finish it with: siteaudit audit --resume ...",
+                         Interrupted(signum).exit_code if signum else ExitCode.INTERRUPTED)
     store.finalize_redirects(run_id)
     return run_id
 
@@ -201,6 +205,10 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
     print(plan_line(store.run(run_id)["plan"]), file=sys.stderr)
     try:
         summary = run_checks(cfg, store, run_id, check_names, progress, fanout)
+    except Interrupted as stop:  # resumable: the crawl is whole, --resume runs the checks again
+        store.finish_run(run_id, "interrupted", error=f"checks stopped: {signal.Signals(stop.signum).name}")
+        raise AuditError(f"interrupted during the checks ({signal.Signals(stop.signum).name}); finish it with: "
+                         "siteaudit audit --resume ...", stop.exit_code)
     except Exception as exc:  # the run is closed, never left "running"
         store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
         raise

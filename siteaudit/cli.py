@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import signal
 import socket
 import sys
 import time
@@ -31,6 +32,7 @@ from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.dates import TAIPEI
 from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import abandoned_runs, shown_status
+from siteaudit.core.stopping import Interrupted, stop_signals_raise
 from siteaudit.core.store import Store, StoreError, is_database_url
 from siteaudit.demo import run_demo
 from siteaudit.fleet import commands as fleet_commands
@@ -169,8 +171,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
         fanout = CeleryFanout.for_worker(args.fanout_broker, args.fanout_name or socket.gethostname(),
                                          cfg.fleet.a11y_batch_pages, cfg.fleet.lock_seconds) \
             if args.fanout_broker else None
-        outcome = audit(cfg, store, args.out, names, resume=args.resume, progress=True, lang=args.lang,
-                        formats=formats, full=args.full, fanout=fanout)
+        with stop_signals_raise():  # SIGINT/SIGTERM in any stage: the run ends interrupted (130/143), resumable
+            outcome = audit(cfg, store, args.out, names, resume=args.resume, progress=True, lang=args.lang,
+                            formats=formats, full=args.full, fanout=fanout)
     finally:
         store.close()
     print_outcome(outcome)
@@ -360,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("siteaudit: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
+    except Interrupted as stop:
+        print(f"siteaudit: interrupted ({signal.Signals(stop.signum).name})", file=sys.stderr)
+        return stop.exit_code
     except OSError as exc:
         print(f"siteaudit: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return ExitCode.USAGE

@@ -37,7 +37,8 @@ class ExitCode(IntEnum):
     FAIL = 1
     USAGE = 2
     UNCRAWLABLE = 3
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # SIGINT (Ctrl-C)
+    TERMINATED = 143   # SIGTERM (systemctl stop, kill)
 
 
 @dataclass(frozen=True)
