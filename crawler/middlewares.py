@@ -3,6 +3,7 @@ server errors read as RFC 9309 says."""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -133,11 +134,30 @@ class ServerErrorRobots:
         return False
 
 
+class RobotsFailureIsAWarning(logging.Filter):
+    """A robots.txt that cannot be fetched (refused, DNS, timeout) is the site's condition, not an error of the
+    tool: Scrapy logs it as ERROR with a traceback; here it is one WARNING line. ERROR stays for real faults."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and str(record.msg).startswith("Error downloading"):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True
+
+
+ROBOTS_LOGGER = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+
+
 class RobotsTxt(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, except that a 5xx answer disallows all instead of allowing all.
 
     A 4xx answer (no robots.txt) still allows all, as the RFC says.
     """
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        if not any(isinstance(f, RobotsFailureIsAWarning) for f in ROBOTS_LOGGER.filters):
+            ROBOTS_LOGGER.addFilter(RobotsFailureIsAWarning())
 
     async def _parse_robots(self, response: Response, netloc: str, *args: Any) -> None:
         if response.status < 500:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install siteaudit into ./.venv with a Python >= 3.12, and what the main job needs besides: Debian's chromium,
 # chromium-driver and chromium-headless-shell (accessibility check, PDF) and a CJK font, fonts-noto-cjk (the
-# PDF's Chinese text). Those need root: without it the script says the exact command to run as root.
+# PDF's Chinese text). Those need root: the script runs apt-get itself as root, or through sudo when a user has
+# it (only for those steps); with neither it says the exact command to run as root.
 #   scripts/setup.sh                  everything (system packages when root)
 #   scripts/setup.sh --no-system      only the Python environment
 #   (--with-browser is accepted and is the default)
@@ -48,6 +49,16 @@ fi
 .venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check >&2; \
     echo "requirements.lock does not satisfy pyproject.toml: upgrade deliberately, then scripts/lock.sh" >&2; exit 1; }
 
+# as_root CMD...: run CMD as root: directly when root, through sudo when present (asked only here), else fail.
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then "$@"
+    elif command -v sudo >/dev/null; then sudo "$@"
+    else return 127
+    fi
+}
+can_be_root() { [[ $(id -u) -eq 0 ]] || command -v sudo >/dev/null; }
+apt_install() { as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+
 if [[ $with_browser == 1 ]]; then
     # chromium-headless-shell (same Debian chromium build, no desktop layer) makes accessibility testing faster;
     # without it the check uses chromium itself. fonts-noto-cjk: Debian's chromium brings no Chinese font, and
@@ -60,20 +71,20 @@ if [[ $with_browser == 1 ]]; then
     fi
     [[ -x /usr/lib/chromium/chromium-headless-shell ]] || command -v chromium-headless-shell >/dev/null \
         || faster+=(chromium-headless-shell)
-    if (( ${#need[@]} + ${#faster[@]} )) && [[ $(id -u) -ne 0 ]]; then
+    if (( ${#need[@]} + ${#faster[@]} )) && ! can_be_root; then
         if (( ${#need[@]} )); then
             echo "not installed: ${need[*]}. Run as root: apt-get install ${need[*]} ${faster[*]}" >&2
-            echo "(or: sudo scripts/setup.sh). Until then the accessibility check cannot run and --pdf refuses." >&2
+            echo "Until then the accessibility check cannot run and --pdf refuses." >&2
         else
             echo "note: apt-get install chromium-headless-shell (as root) makes accessibility testing faster" >&2
         fi
     elif (( ${#need[@]} + ${#faster[@]} )); then
-        apt-get update -qq
+        as_root apt-get update -qq
         if (( ${#need[@]} )); then
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+            apt_install "${need[@]}"
         fi
         if (( ${#faster[@]} )); then
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${faster[@]}" >/dev/null \
+            apt_install "${faster[@]}" \
                 || echo "note: chromium-headless-shell is not packaged here; accessibility testing uses chromium" >&2
         fi
     fi
@@ -82,30 +93,29 @@ fi
 # 127.0.0.1:6379, started when none is listening (installed from Debian's packages when root and missing).
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if ! listening 5432; then
-    if ! command -v pg_ctlcluster >/dev/null && [[ $(id -u) -eq 0 ]]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    if ! command -v pg_ctlcluster >/dev/null && can_be_root; then
+        as_root apt-get update -qq && apt_install postgresql
         for hba in /etc/postgresql/*/main/pg_hba.conf; do  # a fresh test server: trust loopback, as CI's does
-            sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+            as_root sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
         done
     fi
-    if command -v pg_ctlcluster >/dev/null && [[ -d /etc/postgresql ]]; then
+    if command -v pg_ctlcluster >/dev/null && [[ -d /etc/postgresql ]] && can_be_root; then
         version=$(ls /etc/postgresql | sort -V | tail -1)
         if listening 5432; then  # the package's own start-up got there first: read the edited pg_hba.conf
-            pg_ctlcluster --skip-systemctl-redirect "$version" main reload || true
+            as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload || true
         else
-            pg_ctlcluster --skip-systemctl-redirect "$version" main start \
+            as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start \
                 || echo "note: could not start PostgreSQL $version; the PostgreSQL tests will fail" >&2
         fi
-        if [[ $(id -u) -eq 0 ]]; then  # a trusted local role and the tests' database
-            su postgres -c "psql -qc 'SELECT 1' -d test" >/dev/null 2>&1 || su postgres -c "createdb test" || true
-        fi
+        # a trusted local role and the tests' database
+        as_root su postgres -c "psql -qc 'SELECT 1' -d test" >/dev/null 2>&1 || as_root su postgres -c "createdb test" || true
     else
         echo "note: no PostgreSQL on 127.0.0.1:5432; install Debian's postgresql (as root) for the fleet store" >&2
     fi
 fi
 if ! listening 6379; then
-    if ! command -v redis-server >/dev/null && [[ $(id -u) -eq 0 ]]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    if ! command -v redis-server >/dev/null && can_be_root; then
+        as_root apt-get update -qq && apt_install redis-server
     fi
     if command -v redis-server >/dev/null; then
         redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no >/dev/null
