@@ -767,13 +767,13 @@ def credentials_are_redacted(run: Run) -> None:
 
 # -- 8: one owner per run ------------------------------------------------------------------------------------
 
-def slow_site(tmp: Path, serve: Callable[..., SiteServer]) -> SiteServer:
-    """A site of 60 pages answered 0.1 s apart, so a crawl is still running when a second process comes."""
+def slow_site(tmp: Path, serve: Callable[..., SiteServer], delay: float = 0.1) -> SiteServer:
+    """A site of 60 pages answered `delay` s late, so a crawl is still running when a second process comes."""
     files = {"index.html": input_page("".join(f'<a href="/p{i}.html">第{i}頁</a>' for i in range(60)))}
     files |= {f"p{i}.html": input_page('<a href="/index.html">首頁</a>') for i in range(60)}
 
     def slow(handler: Any) -> None:
-        time.sleep(0.1)
+        time.sleep(delay)
         SimpleHandler.serve_file(handler, tmp / "site")
 
     server = site(tmp, serve, files)
@@ -793,8 +793,9 @@ class SimpleHandler:
 
 
 def resume_while_crawling(tmp: Path, serve: Callable[..., SiteServer]) -> Run:
-    """`--resume` while the first crawl of the run is alive is refused; the first crawl finishes undisturbed."""
-    server = slow_site(tmp, serve)
+    """`--resume` while the first crawl of the run is alive is refused; the first crawl finishes undisturbed.
+    (0.3 s a page, two at a time: about 9 s of crawl, so the second process starts well before it ends.)"""
+    server = slow_site(tmp, serve, delay=0.3)
     store, out = tmp / "s.sqlite3", tmp / "out"
     cfg = write_config(tmp / "c.toml", server.base, store, crawl={"sitemaps": False, "concurrency_per_host": 2,
                                                                    "concurrency": 2})
