@@ -136,3 +136,23 @@ def test_another_programs_postgresql_schema_is_refused_and_left_as_it_was():
         assert_one_line_exit_2(result, "not a siteaudit store")
         tables = raw_sql(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")
         assert tables == [("pages",)] and columns(url, "pages") == {"id", "slug"}
+
+
+# -- the nightly probe ----------------------------------------------------------------------------------------
+
+def gov_page(title: str) -> bytes:
+    return f'<html lang="zh-Hant"><head><meta charset="utf-8"><title>{title}</title></head><body></body></html>'.encode()
+
+
+def test_uptime_without_a_keyword_warns_in_one_line_and_still_probes(serve, tmp_path):
+    (tmp_path / "index.html").write_bytes(gov_page("首頁"))
+    server = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", extra="[uptime]\ntries = 1\n")
+    result = run_cli("uptime", "--config", str(cfg))
+    assert result.returncode == 0 and "結果: 正常" in result.stdout
+    warning = result.stderr.strip().splitlines()
+    assert len(warning) == 1 and "warning" in warning[0] and "uptime.keyword" in warning[0] \
+        and "site.agency" in warning[0], result.stderr
+    with_agency = write_config(tmp_path / "a.toml", server.base, tmp_path / "s.sqlite3", site={"agency": "首頁"},
+                               extra="[uptime]\ntries = 1\n")
+    assert run_cli("uptime", "--config", str(with_agency)).stderr == ""

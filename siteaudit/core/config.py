@@ -309,6 +309,14 @@ def finish_services(cfg: Config) -> None:
         raise ConfigError("fleet.a11y_batch_pages: must be at least 1 page")
 
 
+def uptime_warnings(cfg: Config) -> list[str]:
+    """What makes the nightly probe weaker than it should be, though not wrong: said once when it runs."""
+    if cfg.uptime.keyword or cfg.site.agency:
+        return []
+    return ["uptime.keyword: no keyword (neither uptime.keyword nor site.agency is set), so a page answered with "
+            "200 is 正常 whatever it says"]
+
+
 def finish_smtp(u: UptimeConfig) -> None:
     """STARTTLS by default when a password is sent; a password in clear only when asked for by name."""
     if u.smtp_starttls is None:
