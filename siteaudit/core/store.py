@@ -877,6 +877,13 @@ class Store:
                                "ORDER BY started, id", (site, start, end)).fetchall()
         return [{**dict(r), "detail": json.loads(r["detail"] or "{}")} for r in rows]
 
+    def normal_probe_sizes(self, site: str, url: str, limit: int) -> list[int]:
+        """Body sizes of the last `limit` 正常 probes of `url`, newest first: what the page usually weighs."""
+        rows = self.db.execute("SELECT detail FROM uptime_probes WHERE site=? AND url=? AND ok=1 "
+                               "ORDER BY started DESC, id DESC LIMIT ?", (site, url, limit))
+        sizes = (json.loads(r[0] or "{}").get("bytes") for r in rows)
+        return [size for size in sizes if isinstance(size, int)]
+
     def add_alert(self, site: str, batch: str, channel: str, ok: bool, detail: str) -> None:
         """Record one alert of a probe batch: sent, or why it could not be."""
         self.db.execute("INSERT INTO uptime_alerts (site, batch, created, channel, ok, detail) VALUES (?,?,?,?,?,?)",
