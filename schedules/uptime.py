@@ -1,15 +1,17 @@
 """The nightly availability probe (全球資訊網運轉情形檢測): is the site up, fast, genuine, and its certificate valid?
 
 Each configured URL is probed with a DNS look-up, a TCP connect and a TLS handshake (timed, with the
-certificate's days left), then an HTTP GET through requests (status, total time, final URL, size, and
-the required keyword so an error page served with 200 or a defaced page is caught). A failed URL is
-tried again (`uptime.tries`, `uptime.retry_wait` apart) and every try is appended to the store.
+certificate's days left), then an HTTP GET through requests (status, total time, final URL, size). A 200 is
+正常 only when it is the genuine page: it did not end off the site's hosts, its title and first heading do not
+say it is an error page, it holds the keyword, and it is not far smaller than the URL's usual size. A failed URL
+is tried again (`uptime.tries`, `uptime.retry_wait` apart) and every try is appended to the store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shlex
 import smtplib
 import ssl
@@ -17,19 +19,43 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from statistics import median
 from typing import Any
+from urllib.parse import urlsplit
 
+import lxml.html
 import requests
 import urllib3
+from lxml import etree
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
 from siteaudit.core.config import Config
 from siteaudit.core.dates import TAIPEI
 from siteaudit.core.net import measure_connection
 from siteaudit.core.store import Store
+from siteaudit.core.urlparts import canonical_url
+
+SIZE_HISTORY = 7   # a URL's usual size: the median body of its last 7 正常 probes (a week of nightly checks)
+MIN_HISTORY = 3    # with fewer 正常 probes the usual size is not known yet, and the size is not judged
+# Words an error page puts in its title or heading. 錯誤 but not in a form or help page's name (錯誤更正, 常見錯誤);
+# Error as an English word (not Errors, Terror); 404 and 503 as numbers on their own (not in 11350404, 第404號,
+# 503次 or 503室).
+ERROR_MARKERS = re.compile(
+    r"(?<!更正)(?<!常見)錯誤(?!更正|態樣|樣態)|維護中|(?<![A-Za-z])error(?![A-Za-z])"
+    r"|(?<![0-9A-Za-z第])(?:404|503)(?![0-9A-Za-z號号室次期條年巷弄樓元人件戶])", re.IGNORECASE)
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the genuine page of a probed URL looks like, beyond its status."""
+
+    hosts: frozenset[str] = frozenset()   # hosts the answer may come from after redirects; empty: any
+    usual_bytes: float | None = None      # the median size of its last 正常 probes; None: not known yet
+    min_size_ratio: float = 0.2           # a body under this share of the usual size is 異常 (0: never)
 
 
 @dataclass
@@ -76,7 +102,8 @@ def decode_page(body: bytes, content_type: str) -> str:
 
 
 def probe_once(session: requests.Session, url: str, keyword: str, timeout: float, cert_warn_days: int,
-               ca_file: str = "", measure: bool = True, max_bytes: int = 10 * 1024 * 1024) -> ProbeResult:
+               ca_file: str = "", measure: bool = True, max_bytes: int = 10 * 1024 * 1024,
+               expected: Expected = Expected()) -> ProbeResult:
     """One try within `timeout` seconds and `max_bytes` of answer; never raises on network errors."""
     detail: dict[str, Any] = {}
     if measure:
@@ -111,15 +138,91 @@ def probe_once(session: requests.Session, url: str, keyword: str, timeout: float
     detail["bytes"] = len(response.content)
     if status >= 400:
         return ProbeResult(url, False, status, f"HTTP {status}", detail)
-    if keyword:
-        text = decode_page(response.content, response.headers.get("Content-Type", ""))
-        detail["keyword_found"] = keyword in text
-        if not detail["keyword_found"]:
-            return ProbeResult(url, False, status, f"頁面缺少關鍵字「{keyword}」(錯誤頁或遭竄改)", detail)
+    reasons = not_genuine(response, keyword, expected, detail)
+    if reasons:
+        return ProbeResult(url, False, status, "；".join(reasons), detail)
     days = detail.get("cert_days_left")
     if days is not None and days < cert_warn_days:
         detail["cert_warning"] = f"憑證剩 {days} 天到期"
     return ProbeResult(url, True, status, "", detail)
+
+
+def not_genuine(response: requests.Response, keyword: str, expected: Expected, detail: dict[str, Any]) -> list[str]:
+    """Why an answer below 400 is not the genuine page (zh-TW, then English), noting the evidence in `detail`:
+    it ended off the site's hosts, its title or heading names an error, the keyword is missing, or it is far
+    smaller than usual. Empty when it is the page."""
+    reasons = []
+    body, content_type = response.content, response.headers.get("Content-Type", "")
+    off = offsite_host([*(r.url for r in response.history), response.url], expected.hosts)
+    if off:
+        detail["offsite_host"] = off
+        reasons.append(f"轉址至站外主機 {off} redirected off the site to {off}")
+    text = decode_page(body, content_type)
+    marker = error_headline(text)
+    if marker:
+        where, headline = marker
+        detail["error_headline"] = {"where": where, "text": headline}
+        zh = {"title": "標題", "h1": "主標題", "h2": "主標題"}[where]
+        reasons.append(f"錯誤頁：{zh}「{headline}」 error page: {where} \"{headline}\"")
+    if keyword:
+        detail["keyword_found"] = keyword in text
+        if not detail["keyword_found"]:
+            reasons.append(f"頁面缺少關鍵字「{keyword}」(錯誤頁或遭竄改) keyword \"{keyword}\" missing "
+                           "(an error page or defaced)")
+    usual, ratio = expected.usual_bytes, expected.min_size_ratio
+    if usual and ratio and len(body) < ratio * usual:
+        detail["usual_bytes"] = round(usual)
+        reasons.append(f"頁面過小：{len(body)} 位元組，不到平常（近期正常檢測中位數 {round(usual)} 位元組）的 "
+                       f"{ratio:.0%} page far smaller than usual: {len(body)} bytes, under {ratio:.0%} of the "
+                       f"median {round(usual)} bytes of recent normal probes")
+    return reasons
+
+
+def offsite_host(chain: Iterable[str], hosts: frozenset[str]) -> str | None:
+    """The first host of a redirect chain that is none of `hosts` (as the crawler compares hosts: a host given
+    without a port stands for any port), else None. No hosts: any is fine."""
+    if not hosts:
+        return None
+    for url in chain:
+        try:
+            parts = urlsplit(canonical_url(url))
+        except ValueError:  # a Location no URL parser reads: not the site's
+            return urlsplit(url).netloc or url
+        host = parts.netloc.rsplit("@", 1)[-1]
+        if host not in hosts and (parts.hostname or "") not in hosts:
+            return host
+    return None
+
+
+def error_headline(text: str) -> tuple[str, str] | None:
+    """The page's title or first heading (its first h1, else its first h2) when it names an error: (title, h1
+    or h2, the text). None for a page that does not, or is not HTML."""
+    text = XML_DECLARATION.sub("", text, count=1)
+    if not text.strip():
+        return None
+    try:
+        doc = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+    for where in ("title", "h1", "h2"):
+        found = doc.find(f".//{where}")
+        if found is None:
+            continue
+        headline = " ".join(found.text_content().split())[:120]
+        if ERROR_MARKERS.search(headline):
+            return where, headline
+        if where == "h1":
+            return None  # the page's first heading is its h1: an h2 below it is a section's
+    return None
+
+
+def expected_for(cfg: Config, store: Store, url: str) -> Expected:
+    """What URL `url` of the site should answer: from the site's hosts (and the URL's own, and the hosts the config
+    allows redirects to) and the median size of its last 正常 probes."""
+    hosts = {*cfg.site.allowed_hosts, *cfg.uptime.allowed_redirect_hosts, urlsplit(canonical_url(url)).netloc}
+    sizes = store.normal_probe_sizes(cfg.site.name, url, SIZE_HISTORY)
+    return Expected(frozenset(h.lower() for h in hosts), median(sizes) if len(sizes) >= MIN_HISTORY else None,
+                    cfg.uptime.min_size_ratio)
 
 
 @dataclass
@@ -150,9 +253,10 @@ def run_uptime(cfg: Config, store: Store, sleep: Callable[[float], None] = time.
     started = time.time()
     finals: list[ProbeResult] = []
     for url in urls:
+        expected = expected_for(cfg, store, url)
         for attempt in range(1, u.tries + 1):
             result = probe_once(session, url, keyword, u.timeout, u.cert_warn_days, u.ca_file, measure,
-                                u.max_body_bytes)
+                                u.max_body_bytes, expected)
             now = time.time()
             taipei = dt.datetime.fromtimestamp(now, TAIPEI).strftime("%Y-%m-%d %H:%M:%S")
             store.add_probes([{"site": cfg.site.name, "batch": batch, "started": now, "url": url,

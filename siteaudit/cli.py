@@ -284,6 +284,8 @@ def cmd_uptime(args: argparse.Namespace) -> int:
             store.add_note(cfg.site.name, day, args.by, args.text)
             print(f"noted for {day}: {args.by}: {args.text}")
             return 0
+        for warning in config_mod.uptime_warnings(cfg):
+            print(f"siteaudit: warning: {warning}", file=sys.stderr)
         run = run_uptime(cfg, store)
     finally:
         store.close()

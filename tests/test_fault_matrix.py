@@ -598,7 +598,7 @@ def uptime(path: str, uptime_keys: str, env: dict[str, str] | None = None) -> Ca
         store = tmp / "s.sqlite3"
         keys = uptime_keys.replace("FLAG", str(tmp / "alerted.txt"))
         cfg = write_config(tmp / "c.toml", server.base, store,
-                           extra=f'[uptime]\nurls = ["{server.base}{path}"]\ntries = 1\n{keys}')
+                           extra=f'[uptime]\nurls = ["{server.base}{path}"]\ntries = 1\nkeyword = "測試"\n{keys}')
         started = time.monotonic()
         result = run_cli("uptime", "--config", str(cfg), env=env)
         assert time.monotonic() - started < 30

@@ -77,6 +77,8 @@ class UptimeConfig:
     retry_wait: int = 60                                # seconds between tries (3 tries over 2 minutes)
     timeout: int = 30                                   # seconds per try, the whole answer included
     max_body_bytes: int = 10 * 1024 * 1024              # a larger answer is 異常
+    min_size_ratio: float = 0.2                         # a body under this share of the usual size is 異常 (0: off)
+    allowed_redirect_hosts: list[str] = field(default_factory=list)  # hosts besides the site's a probe may end on
     cert_warn_days: int = 30
     ca_file: str = ""                                   # extra trusted certificates (PEM)
     on_failure_command: list[str] = field(default_factory=list)
@@ -284,6 +286,7 @@ def finish(cfg: Config) -> None:
             raise ConfigError(f"uptime.{key}: must be at least 1")
     if cfg.uptime.mail_to and not (cfg.uptime.smtp_host and cfg.uptime.mail_from):
         raise ConfigError("uptime.mail_to: needs uptime.smtp_host and uptime.mail_from")
+    finish_uptime_judgement(cfg.uptime)
     finish_smtp(cfg.uptime)
     finish_services(cfg)
     if cfg.crawl.workers not in (1, 2):
@@ -307,6 +310,30 @@ def finish_services(cfg: Config) -> None:
         raise ConfigError("fleet.lock_seconds: must be at least 10 seconds")
     if cfg.fleet.a11y_batch_pages < 1:
         raise ConfigError("fleet.a11y_batch_pages: must be at least 1 page")
+
+
+def finish_uptime_judgement(u: UptimeConfig) -> None:
+    """The size threshold is a share of the usual size; the extra redirect hosts are hosts as the site's are."""
+    if not 0 <= u.min_size_ratio < 1:
+        raise ConfigError(f"uptime.min_size_ratio: must be at least 0 (off) and below 1, got {u.min_size_ratio}")
+    hosts = []
+    for i, host in enumerate(u.allowed_redirect_hosts):
+        key = f"uptime.allowed_redirect_hosts[{i}]"
+        if not host.strip() or any(c in host.strip() for c in "/?#@ \\"):
+            raise ConfigError(f"{key}: {host!r} is not a host name (give host or host:port)")
+        try:
+            hosts.append(canonical_host(host))
+        except ValueError as exc:
+            raise ConfigError(f"{key}: {host!r}: {exc}")
+    u.allowed_redirect_hosts = list(dict.fromkeys(hosts))
+
+
+def uptime_warnings(cfg: Config) -> list[str]:
+    """What makes the nightly probe weaker than it should be, though not wrong: said once when it runs."""
+    if cfg.uptime.keyword or cfg.site.agency:
+        return []
+    return ["uptime.keyword: no keyword (neither uptime.keyword nor site.agency is set), so a page answered with "
+            "200 is 正常 whatever it says unless its title, heading or size shows an error page"]
 
 
 def finish_smtp(u: UptimeConfig) -> None:

@@ -209,6 +209,23 @@ class StoreError(RuntimeError):
     """The database cannot be opened or is not a siteaudit store."""
 
 
+def store_version(name: str, tables: set[str], marker: Any) -> int:
+    """The schema version of a database about to be opened as a store, judged before anything is written to it:
+    0 when it has no table (a new store), else siteaudit's version marker. Another program's database (tables but
+    no marker) and a newer siteaudit's store (whose schema this version would alter) are a StoreError."""
+    if not tables:
+        return 0
+    if "runs" not in tables or not str(marker or "").isdigit():
+        shown = ", ".join(sorted(tables)[:6]) + (", …" if len(tables) > 6 else "")
+        raise StoreError(f"{name} is not a siteaudit store, or a damaged one (tables {shown}, no siteaudit schema "
+                         "version); nothing was written to it: give a new file or a siteaudit store")
+    version = int(marker)
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{name} was written by a newer siteaudit (schema {version}); this siteaudit knows "
+                         f"schemas up to {SCHEMA_VERSION} and wrote nothing to it: upgrade siteaudit to use it")
+    return version
+
+
 @dataclass
 class Target:
     """What a URL resolved to when it was fetched: a page or a checked resource."""
@@ -259,12 +276,7 @@ class Store:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
-                self.db.row_factory = sqlite3.Row
-                self.db.execute("PRAGMA busy_timeout=30000")
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("PRAGMA synchronous=NORMAL")
-                self.db.executescript(SCHEMA)
-                self._upgrade()
+                self._open_sqlite()
                 return
             except sqlite3.OperationalError as exc:
                 # Two processes creating a new store at once: one may be told "locked" without waiting.
@@ -273,6 +285,47 @@ class Store:
                 time.sleep(0.1 * (attempt + 1))
             except (sqlite3.DatabaseError, OSError) as exc:
                 raise StoreError(f"cannot open the store {self.path}: {exc}")
+
+    def _open_sqlite(self) -> None:
+        """Judge the file before writing a byte to it (another program's database or a newer siteaudit's store is
+        refused as it is), then switch it to WAL and create or upgrade the schema."""
+        try:
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA busy_timeout=30000")
+            version = self._sqlite_version()
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            if version == SCHEMA_VERSION:
+                self.db.executescript(SCHEMA)  # tables added since without a new version
+                return
+            # One transaction: another process sees no store or a whole one with its version, never a part.
+            self.db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nINSERT OR IGNORE INTO meta (key, value) "
+                                  f"VALUES ('schema_version', '{SCHEMA_VERSION}');\nCOMMIT;")
+            self._upgrade()
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            self.db.close()
+            raise
+
+    def _sqlite_version(self) -> int:
+        """The file's schema version, read without writing: 0 when it is empty; StoreError when it is not an
+        SQLite database, another program's database, or a newer siteaudit's store."""
+        try:
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+                      if not r[0].startswith("sqlite_")}
+        except sqlite3.DatabaseError as exc:
+            if "not a database" not in str(exc):
+                raise
+            raise StoreError(f"{self.path} is not an SQLite database, so not a siteaudit store ({exc})")
+        marker = None
+        if "meta" in tables:
+            try:
+                row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            except sqlite3.OperationalError:  # a `meta` table of another program
+                row = None
+            marker = row[0] if row else None
+        return store_version(str(self.path), tables, marker)
 
     @property
     def name(self) -> str:
@@ -295,16 +348,19 @@ class Store:
             raise StoreError(f"the store {self.name} is damaged or unreadable: {exc}") from exc
 
     def _upgrade(self) -> None:
-        """Bring a store written by an earlier version up to SCHEMA_VERSION; adds columns, never drops data."""
+        """Bring a store written by an earlier version up to SCHEMA_VERSION in one transaction; adds columns,
+        never drops data."""
+        self.db.execute("BEGIN IMMEDIATE")
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if store_version(str(self.path), {"meta", "runs"}, row[0] if row else None) == SCHEMA_VERSION:
+            self.db.execute("COMMIT")  # upgraded by another process meanwhile
+            return
         for table, column, kind in UPGRADE_COLUMNS:
             if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
-                try:
-                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-                except sqlite3.OperationalError as exc:
-                    if "duplicate column" not in str(exc):  # another process upgraded it first
-                        raise
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                         (str(SCHEMA_VERSION),))
+        self.db.execute("COMMIT")
 
     def schema_version(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -826,6 +882,13 @@ class Store:
                                "ORDER BY started, id", (site, start, end)).fetchall()
         return [{**dict(r), "detail": json.loads(r["detail"] or "{}")} for r in rows]
 
+    def normal_probe_sizes(self, site: str, url: str, limit: int) -> list[int]:
+        """Body sizes of the last `limit` 正常 probes of `url`, newest first: what the page usually weighs."""
+        rows = self.db.execute("SELECT detail FROM uptime_probes WHERE site=? AND url=? AND ok=1 "
+                               "ORDER BY started DESC, id DESC LIMIT ?", (site, url, limit))
+        sizes = (json.loads(r[0] or "{}").get("bytes") for r in rows)
+        return [size for size in sizes if isinstance(size, int)]
+
     def add_alert(self, site: str, batch: str, channel: str, ok: bool, detail: str) -> None:
         """Record one alert of a probe batch: sent, or why it could not be."""
         self.db.execute("INSERT INTO uptime_alerts (site, batch, created, channel, ok, detail) VALUES (?,?,?,?,?,?)",
@@ -973,12 +1036,18 @@ class _PgCursor:
         return iter(self.cursor)
 
 
-def _pg_version(conn: Any) -> int:
-    """The schema version a PostgreSQL store says it has (0: none yet)."""
-    if not conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]:
-        return 0
-    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row and str(row[0]).isdigit() else 0
+def _pg_version(conn: Any, url: str) -> int:
+    """The schema version of the PostgreSQL store in the connection's current schema, read without writing
+    (0: no table yet); another program's tables or a newer siteaudit's store are a StoreError (`store_version`)."""
+    tables = {r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables "
+                                         "WHERE table_schema = current_schema()")}
+    marker = None
+    if "meta" in tables and {"key", "value"} <= {r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = 'meta'")}:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        marker = row[0] if row else None
+    return store_version(redact_database_url(url), tables, marker)
 
 
 class _PgConnection:
@@ -996,14 +1065,14 @@ class _PgConnection:
             raise StoreError(f"cannot reach the database {redact_database_url(url)}: {reason}")
         self = cls(conn)
         try:
-            exists = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
-            if not exists and not create:
+            version = _pg_version(conn, url)
+            if version == 0 and not create:
                 raise StoreError(f"no store at {redact_database_url(url)}")
-            if exists and _pg_version(conn) == SCHEMA_VERSION:
+            if version == SCHEMA_VERSION:
                 return self  # no DDL: ALTER TABLE locks a table whole, against other processes' crawl writes
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")  # one creator at a time
-                if _pg_version(conn) != SCHEMA_VERSION:  # not created or upgraded by another process meanwhile
+                if _pg_version(conn, url) != SCHEMA_VERSION:  # not created or upgraded by another process meanwhile
                     conn.execute(pg_schema())
                     for table, column, kind in UPGRADE_COLUMNS:
                         kind = "BIGINT" if kind == "INTEGER" else kind
@@ -1013,6 +1082,9 @@ class _PgConnection:
         except psycopg.Error as exc:
             conn.close()
             raise StoreError(f"cannot open the store {redact_database_url(url)}: {exc}")
+        except StoreError:
+            conn.close()
+            raise
         return self
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> _PgCursor:
