@@ -23,7 +23,10 @@ from siteaudit.core import config as config_mod
 from siteaudit.core.browser import (
     FONT_INSTALL_HINT,
     INSTALL_HINT,
+    PDF_MEMORY_MB,
+    PDF_SECONDS,
     BrowserPaths,
+    PrintError,
     find_browser,
     zh_font_missing,
 )
@@ -35,7 +38,7 @@ from siteaudit.demo import run_demo
 from siteaudit.fleet import commands as fleet_commands
 from siteaudit.fleet.fanout import CeleryFanout
 from siteaudit.reports import uptime_log
-from siteaudit.reports.render import FORMATS, print_pdf, report_templates, write_outputs
+from siteaudit.reports.render import FORMATS, print_pdf, print_report, write_outputs
 from siteaudit.schedules import install
 from siteaudit.schedules.uptime import run_uptime
 from siteaudit.verdict.judge import judge
@@ -84,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=None, help="output folder")
     r.add_argument("--format", choices=("all", "html", "json", "csv", "ods"), default="all")
     r.add_argument("--pdf", action="store_true", help="also print report.html to report.pdf (headless Chromium)")
+    r.add_argument("--pdf-memory", type=int, default=PDF_MEMORY_MB, metavar="MB",
+                   help=f"memory cap of each browser process printing the PDF (default {PDF_MEMORY_MB})")
+    r.add_argument("--pdf-timeout", type=float, default=PDF_SECONDS, metavar="SECONDS",
+                   help=f"deadline for printing the PDF (default {PDF_SECONDS:g})")
     r.add_argument("--waivers", help="TOML file of accepted findings (default: site.waivers of the config)")
     r.add_argument("--lang", choices=("zh", "en"), default="zh")
 
@@ -228,6 +235,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         site = cfg.site.name
         waivers_path = waivers_path or cfg.site.waivers
     waivers = load_waivers(waivers_path)
+    if args.pdf_memory < 256:
+        raise ConfigError(f"--pdf-memory: at least 256 (MB), got {args.pdf_memory}")
+    if not args.pdf_timeout > 0:
+        raise ConfigError(f"--pdf-timeout: more than 0 (seconds), got {args.pdf_timeout:g}")
     printer = pdf_printer() if args.pdf else None  # refused before anything is written
     with open_store(args) as store:
         if args.run == "latest":
@@ -240,14 +251,18 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise ConfigError(f"run {args.run}: not found in {store.path}")
         out = args.out or Path("siteaudit-out") / f"{run['site']}-run{run['id']}"
         formats = FORMATS if args.format == "all" else (args.format,)
-        if args.pdf and "html" not in formats:
-            formats = (*formats, "html")
+        if args.pdf:  # the printed report folds its groups and points to findings.csv for the rest
+            formats = tuple(dict.fromkeys((*formats, "html", "csv")))
         verdict = judge(store, run["id"], waivers)
         for path in write_outputs(store, run["id"], out, verdict, lang=args.lang, formats=formats):
             print(f"wrote {path}")
         if printer:
-            print_pdf(out / "report.html", out / "report.pdf", printer, *report_templates(run, args.lang))
-            print(f"wrote {out / 'report.pdf'}")
+            try:
+                print(f"wrote {print_report(store, run['id'], verdict, out / 'report.pdf', printer, args.lang,
+                                            args.pdf_timeout, args.pdf_memory)}")
+            except PrintError as exc:
+                raise PrintError(f"{out / 'report.pdf'}: not written, the report is too large to print: {exc} "
+                                 f"(the other outputs are written)") from None
     return 0
 
 
@@ -354,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     except AuditError as exc:
         print(f"siteaudit: {exc}", file=sys.stderr)
         return exc.code
+    except PrintError as exc:
+        print(f"siteaudit: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         print("siteaudit: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED

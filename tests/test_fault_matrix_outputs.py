@@ -1,0 +1,162 @@
+"""Faults in what siteaudit writes: a report too large to print, a full disk, output paths that cannot be
+written, and control characters in names printed on the console.
+
+Each test pins the one-line answer (exit code and message), that nothing is left half-written, and that what
+could be written was.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import run_cli
+from siteaudit.core.browser import PrintError, find_browser, process_tree
+from siteaudit.core.store import Store
+from siteaudit.reports.render import PRINT_ROWS, print_pdf
+
+BASE = "https://www.example.gov.tw"
+
+
+# -- a report too large to print ----------------------------------------------------------------------------
+def long_url(path: str, length: int = 180) -> str:
+    url = f"{BASE}{path}?q="
+    return url + "x" * (length - len(url))
+
+
+def stored_run(path: Path, broken: int, per_page: int, pages: int = 400) -> int:
+    """A complete run with `broken` broken links, each on its own long URL and found on 8 pages, and
+    `per_page` findings about the pages themselves (two causes)."""
+    store = Store(path)
+    run_id = store.create_run("big", {"site": {"agency": "台灣自來水公司第一區管理處", "start_urls": [BASE + "/"]}},
+                              "cfg", {"siteaudit": "test"})
+    urls = [long_url(f"/news/{i}.html") for i in range(pages)]
+    store.begin()
+    for i, url in enumerate(urls):
+        store.insert_page(run_id, {"url": url, "status": 200, "is_html": 1, "title": f"頁 {i}", "depth": 1,
+                                   "content_type": "text/html", "fetched": 1}, [])
+    store.commit()
+    findings = [{"check": "links", "rule": "broken-link", "severity": "error", "url": long_url(f"/old/{i}.pdf"),
+                 "pages": [urls[(i + k) % pages] for k in range(8)], "message": "連結失效：HTTP 404",
+                 "evidence": {"status": 404, "referrers": [{"page": urls[i % pages], "text": f"附件 {i}"}]}}
+                for i in range(broken)]
+    findings += [{"check": "metadata", "rule": "missing-field", "severity": "error", "url": urls[i % pages],
+                  "pages": [urls[i % pages]], "message": f"缺少必要的詮釋資料欄位：DC.{('Date', 'Subject')[i % 2]}",
+                  "evidence": {}} for i in range(per_page)]
+    store.replace_findings(run_id, findings)
+    store.finish_run(run_id, "complete", {"links": {"status": "fail", "broken": broken},
+                                          "metadata": {"status": "fail", "pass_rate": 0.0, "html_pages": pages}})
+    store.close()
+    return run_id
+
+
+def pdf_text(path: Path) -> list[str]:
+    # Chromium's text layer maps some CJK glyphs to their compatibility forms (⾴ for 頁): compare as NFKC.
+    return [unicodedata.normalize("NFKC", page.extract_text()) for page in PdfReader(path).pages]
+
+
+@pytest.mark.parametrize("lang, folded_line, pages_line", [
+    ("zh", "其餘 {n} 筆見 findings.csv", "其餘 3 頁見 findings.csv"),
+    ("en", "{n} more in findings.csv", "3 more pages in findings.csv")])
+def test_thousands_of_findings_print_a_few_pages_folded_into_findings_csv(tmp_path, lang, folded_line, pages_line):
+    broken = 3000
+    run_id = stored_run(tmp_path / "s.sqlite3", broken=broken, per_page=400)
+    out = tmp_path / "out"
+    started = time.monotonic()
+    result = run_cli("report", str(run_id), "--store", str(tmp_path / "s.sqlite3"), "--out", str(out),
+                     "--format", "json", "--pdf", "--lang", lang)
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 60
+    texts = pdf_text(out / "report.pdf")
+    assert len(texts) <= 25, len(texts)  # unfolded, 3,000 rows of long URLs took hundreds of pages
+    whole = "\n".join(" ".join(t.split()) for t in texts)
+    assert folded_line.format(n=broken - PRINT_ROWS) in whole
+    assert pages_line in whole   # a row found on 8 pages lists 5 of them
+    assert (out / "findings.csv").exists() and (out / "report.html").exists()  # where the rest is
+
+
+def descendants() -> set[int]:
+    me = os.getpid()
+    return {p for p in process_tree(me) if p != me}
+
+
+class Watched:
+    """Every process this test process starts while the block runs (sampled every 50 ms)."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.stop = threading.Event()
+
+    def __enter__(self) -> Watched:
+        self.before = descendants()
+        self.thread = threading.Thread(target=self.watch, daemon=True)
+        self.thread.start()
+        return self
+
+    def watch(self) -> None:
+        while not self.stop.wait(0.05):
+            self.seen |= descendants() - self.before
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def left(self) -> list[int]:
+        """Processes seen that still exist in any state, zombies included (none was reaped then)."""
+        return [p for p in self.seen if Path(f"/proc/{p}").exists()]
+
+
+HOG = ("<html><body><p>圖表</p><script>var keep = [];"
+       "for (var i = 0; i < 1e9; i++) { keep.push({n: i, s: 'row ' + i}); }</script></body></html>")
+SPIN = "<html><body><p>轉圈</p><script>while (true) {}</script></body></html>"
+
+
+@pytest.fixture
+def old_pdf(tmp_path: Path) -> Iterator[Path]:
+    """A report.pdf left by an earlier print: it must not pass for the report that could not be printed."""
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.4 an earlier report")
+    yield pdf
+
+
+def test_a_print_over_the_memory_cap_stops_the_browser_and_leaves_no_pdf(tmp_path, old_pdf):
+    page = tmp_path / "hog.html"
+    page.write_text(HOG, encoding="utf-8")
+    with Watched() as watched, pytest.raises(PrintError, match="over its 512 MB memory cap"):
+        print_pdf(page, old_pdf, find_browser(), timeout=60, memory_mb=512)
+    assert watched.seen and watched.left() == []   # every browser process killed and reaped
+    assert not old_pdf.exists() and not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_print_past_its_deadline_is_killed_and_reaped(tmp_path, old_pdf):
+    page = tmp_path / "spin.html"
+    page.write_text(SPIN, encoding="utf-8")
+    started = time.monotonic()
+    with Watched() as watched, pytest.raises(PrintError, match="no PDF within 3 s"):
+        print_pdf(page, old_pdf, find_browser(), timeout=3)
+    assert time.monotonic() - started < 20
+    assert watched.seen and watched.left() == []
+    assert not old_pdf.exists()
+
+
+def test_a_report_that_cannot_be_printed_in_time_is_one_line_exit_2_and_the_other_outputs_stay(tmp_path):
+    run_id = stored_run(tmp_path / "s.sqlite3", broken=50, per_page=10)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.pdf").write_bytes(b"%PDF-1.4 an earlier report")
+    result = run_cli("report", str(run_id), "--store", str(tmp_path / "s.sqlite3"), "--out", str(out),
+                     "--format", "html", "--pdf", "--pdf-timeout", "0.5")
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "too large to print" in lines[0] and "no PDF within 0.5 s" in lines[0], lines
+    assert "Traceback" not in result.stderr
+    assert not (out / "report.pdf").exists() and not list(out.glob("*.tmp"))
+    assert (out / "report.html").stat().st_size > 10_000 and (out / "findings.csv").exists()
