@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from siteaudit import checks as registry
 from siteaudit.core.browser import PDF_MEMORY_MB, PDF_SECONDS, BrowserPaths, PrintError, print_to_pdf
+from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import roc_date_label
 from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
@@ -29,6 +30,8 @@ from siteaudit.verdict.judge import Verdict
 SEVERITY_WORDS = {"zh": {"error": "錯誤", "warning": "警告", "notice": "提醒"},
                   "en": {"error": "Error", "warning": "Warning", "notice": "Notice"}}
 FORMATS = ("html", "json", "csv", "ods")
+OUTPUT_FILES = {"html": "report.html", "json": "findings.json", "csv": "findings.csv", "ods": "findings.ods",
+                "pdf": "report.pdf"}
 SCHEMA_VERSION = 2   # 2: schema_version, and an id per finding
 
 
@@ -230,21 +233,43 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
     )
 
 
+def output_problem(path: Path) -> str | None:
+    """Why the file `path` could not be written (through its .tmp sibling, then renamed), or None."""
+    for candidate in (path, path.with_name(path.name + ".tmp")):
+        if candidate.is_dir():
+            return f"{candidate} is a folder, not a file"
+        if candidate.exists() and not candidate.is_file():
+            return f"{candidate} is not a regular file"
+    return None
+
+
+def check_outputs(out_dir: Path, names: list[str]) -> None:
+    """Refuse, before anything is crawled or written, an output folder that is a file or an output file whose
+    place is taken by a folder (or a device, a pipe): found after a crawl, it would cost the run's outputs."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"--out: {out_dir} is a file, not a folder")
+    for name in names:
+        problem = output_problem(out_dir / name)
+        if problem:
+            raise ConfigError(f"--out: {problem}; remove it or choose another --out")
+
+
 def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, lang: str = "zh",
                   formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    check_outputs(out_dir, [OUTPUT_FILES[f] for f in formats])
     out_dir.mkdir(parents=True, exist_ok=True)
     doc = findings_document(store, run_id, verdict)
     written = []
     if "json" in formats:
-        written.append(_atomic_write(out_dir / "findings.json", json.dumps(doc, ensure_ascii=False)))
+        written.append(_atomic_write(out_dir / OUTPUT_FILES["json"], json.dumps(doc, ensure_ascii=False)))
     if "csv" in formats:
-        written.append(_atomic_write(out_dir / "findings.csv", export.to_csv(doc["findings"], lang)))
+        written.append(_atomic_write(out_dir / OUTPUT_FILES["csv"], export.to_csv(doc["findings"], lang)))
     if "ods" in formats:
         titles = {n: (c.title_zh if lang == "zh" else c.title_en) for n, c in registry.REGISTRY.items()}
-        written.append(_atomic_write(out_dir / "findings.ods",
+        written.append(_atomic_write(out_dir / OUTPUT_FILES["ods"],
                                      export.to_ods(doc["findings"], doc["inspection"], lang, titles)))
     if "html" in formats:
-        written.append(_atomic_write(out_dir / "report.html", render_html(store, run_id, verdict, lang)))
+        written.append(_atomic_write(out_dir / OUTPUT_FILES["html"], render_html(store, run_id, verdict, lang)))
     return written
 
 
@@ -297,7 +322,7 @@ def print_report(store: Store, run_id: int, verdict: Verdict, pdf: Path, paths: 
 
 def _atomic_write(path: Path, data: str | bytes) -> Path:
     """Write `path` whole or not at all: through a temporary file, removed when the write fails (disk full)."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp = path.with_name(path.name + ".tmp")
     try:
         if isinstance(data, bytes):
             tmp.write_bytes(data)

@@ -18,7 +18,7 @@ from siteaudit.core.runs import owner_alive, start_run, this_owner, versions
 from siteaudit.core.store import Store
 from siteaudit.crawler.runner import crawl
 from siteaudit.reports.plan import plan_line
-from siteaudit.reports.render import FORMATS, write_outputs
+from siteaudit.reports.render import FORMATS, OUTPUT_FILES, check_outputs, write_outputs
 from siteaudit.verdict.judge import Verdict, judge
 from siteaudit.verdict.waivers import Waiver, load_waivers
 
@@ -152,8 +152,10 @@ def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None,
     return {name: r.summary for name, r in results.items()}
 
 
-def writable_out(out: Path) -> None:
-    """Create the output folder and make sure files can be written in it, before any run row exists."""
+def writable_out(out: Path, names: list[str]) -> None:
+    """Make sure every output (`names` in the folder `out`) can be written, then create the folder and try a
+    file in it: all before any run row exists, so a wrong --out never costs a crawl."""
+    check_outputs(out, names)
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -174,7 +176,8 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     started = time.time()
     out = out_dir or Path("siteaudit-out") / f"{cfg.site.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     selected = {c.name for c in registry.select(check_names, cfg)}
-    writable_out(out)
+    logs = ["crawl.log"] + (["crawl-resources.log"] if cfg.crawl.workers > 1 else [])
+    writable_out(out, [OUTPUT_FILES[f] for f in formats or FORMATS] + logs)
     if not resume:  # a new run replaces the outputs of an earlier one in the same folder, its crawl log included
         for name in ("crawl.log", "crawl-resources.log"):
             (out / name).unlink(missing_ok=True)

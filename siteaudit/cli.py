@@ -38,7 +38,14 @@ from siteaudit.demo import run_demo
 from siteaudit.fleet import commands as fleet_commands
 from siteaudit.fleet.fanout import CeleryFanout
 from siteaudit.reports import uptime_log
-from siteaudit.reports.render import FORMATS, print_pdf, print_report, write_outputs
+from siteaudit.reports.render import (
+    FORMATS,
+    OUTPUT_FILES,
+    check_outputs,
+    print_pdf,
+    print_report,
+    write_outputs,
+)
 from siteaudit.schedules import install
 from siteaudit.schedules.uptime import run_uptime
 from siteaudit.verdict.judge import judge
@@ -253,6 +260,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         formats = FORMATS if args.format == "all" else (args.format,)
         if args.pdf:  # the printed report folds its groups and points to findings.csv for the rest
             formats = tuple(dict.fromkeys((*formats, "html", "csv")))
+        check_outputs(out, [OUTPUT_FILES[f] for f in formats] + (["report.pdf"] if printer else []))
         verdict = judge(store, run["id"], waivers)
         for path in write_outputs(store, run["id"], out, verdict, lang=args.lang, formats=formats):
             print(f"wrote {path}")

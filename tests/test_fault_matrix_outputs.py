@@ -8,6 +8,7 @@ could be written was.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import time
 import unicodedata
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from conftest import run_cli
+from conftest import run_cli, write_config
 from siteaudit.core.browser import PrintError, find_browser, process_tree
 from siteaudit.core.store import Store
 from siteaudit.reports.render import PRINT_ROWS, print_pdf
@@ -160,3 +161,58 @@ def test_a_report_that_cannot_be_printed_in_time_is_one_line_exit_2_and_the_othe
     assert "Traceback" not in result.stderr
     assert not (out / "report.pdf").exists() and not list(out.glob("*.tmp"))
     assert (out / "report.html").stat().st_size > 10_000 and (out / "findings.csv").exists()
+
+
+# -- output paths that cannot be written ---------------------------------------------------------------------
+SITE_PAGE = ("<!doctype html><html lang='zh-Hant'><head><meta charset='utf-8'><title>首頁</title></head>"
+             "<body><h1>首頁</h1><a href='/a.html'>甲</a></body></html>")
+
+
+def small_site(tmp: Path, serve) -> Any:
+    root = tmp / "site"
+    root.mkdir()
+    (root / "index.html").write_text(SITE_PAGE, encoding="utf-8")
+    (root / "a.html").write_text(SITE_PAGE, encoding="utf-8")
+    return serve(root)
+
+
+def runs_in(store: Path) -> int:
+    if not store.exists():
+        return 0
+    db = sqlite3.connect(store)
+    try:
+        return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("taken, named", [
+    ("findings.json/", "findings.json is a folder"),
+    ("report.html/", "report.html is a folder"),
+    ("crawl.log/", "crawl.log is a folder"),
+    ("findings.csv.tmp/", "findings.csv.tmp is a folder"),
+    ("", "is a file, not a folder"),
+])
+def test_an_output_path_that_cannot_be_written_is_refused_before_anything_is_crawled(tmp_path, serve, taken, named):
+    server = small_site(tmp_path, serve)
+    out = tmp_path / "out"
+    if taken:
+        (out / taken).mkdir(parents=True)
+    else:
+        out.write_text("not a folder", encoding="utf-8")
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False})
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(out))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("siteaudit: config error: --out:") and named in lines[0], lines
+    assert server.requests == [] and runs_in(tmp_path / "s.sqlite3") == 0   # nothing crawled, no run
+
+
+def test_report_checks_every_output_path_before_writing_any(tmp_path):
+    run_id = stored_run(tmp_path / "s.sqlite3", broken=3, per_page=2)
+    out = tmp_path / "out"
+    (out / "report.pdf").mkdir(parents=True)
+    result = run_cli("report", str(run_id), "--store", str(tmp_path / "s.sqlite3"), "--out", str(out), "--pdf")
+    assert result.returncode == 2 and "report.pdf is a folder" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in out.iterdir()) == ["report.pdf"]   # nothing written beside it
