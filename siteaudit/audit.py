@@ -13,6 +13,7 @@ from typing import Any
 from siteaudit import checks as registry
 from siteaudit.checks.base import Fanout
 from siteaudit.core.config import Config, ConfigError, audit_hash
+from siteaudit.core.console import echo
 from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import owner_alive, start_run, this_owner, versions
 from siteaudit.core.store import Store
@@ -96,7 +97,7 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
     result = crawl(cfg, str(store.path), run_id, resume=resume_state, progress=progress,
                    log_file=str(log_file) if log_file else None, stamps=stamps, base_run=plan.get("base_run"))
     for note in result.get("notes", []):
-        print(f"siteaudit: note: {note}", file=sys.stderr)
+        echo(f"siteaudit: note: {note}", file=sys.stderr)
     if result["finish_reason"] != "finished":
         store.finish_run(run_id, "interrupted", error=f"crawl stopped: {result['finish_reason']}")
         raise AuditError(f"crawl interrupted ({result['finish_reason']}); finish it with: siteaudit audit --resume "
@@ -124,7 +125,7 @@ def start_failure(store: Store, run_id: int, cfg: Config) -> str | None:
 def stage_printer(check: str) -> Callable[[str], None]:
     """Where a check's long stage reports how far it is: a line on stderr."""
     def say(text: str) -> None:
-        print(f"siteaudit: {check}: {text}", file=sys.stderr, flush=True)
+        echo(f"siteaudit: {check}: {text}", file=sys.stderr, flush=True)
     return say
 
 
@@ -146,7 +147,7 @@ def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None,
                   f"{time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     for name, result in results.items():
         if result.summary.get("status") == Status.ERROR:
-            print(f"siteaudit: check {name} failed: {result.summary.get('reason')}", file=sys.stderr)
+            echo(f"siteaudit: check {name} failed: {result.summary.get('reason')}", file=sys.stderr)
     findings = [f.as_dict() for r in results.values() for f in r.findings]
     store.replace_findings(run_id, findings)
     return {name: r.summary for name, r in results.items()}
@@ -208,6 +209,6 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
     verdict = judge(store, run_id, waivers)
     store.save_verdict(run_id, verdict.stored())
     written = write_outputs(store, run_id, out, verdict, lang=lang, formats=formats or FORMATS)
-    print(f"siteaudit: run {run_id} of {cfg.site.name}: {verdict.pages} pages in "
+    echo(f"siteaudit: run {run_id} of {cfg.site.name}: {verdict.pages} pages in "
           f"{time.time() - started:.1f} s, {verdict.status}", file=sys.stderr)
     return AuditOutcome(run_id, verdict, out, verdict.pages, written)

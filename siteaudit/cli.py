@@ -31,6 +31,7 @@ from siteaudit.core.browser import (
     zh_font_missing,
 )
 from siteaudit.core.config import Config, ConfigError
+from siteaudit.core.console import echo, safe
 from siteaudit.core.dates import TAIPEI
 from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.store import Store, StoreError, is_database_url
@@ -194,12 +195,12 @@ def print_outcome(outcome: AuditOutcome, note: str = "") -> None:
     """Each check's line, the files written, then the verdict as the last line (naming what could not run)."""
     for name, summary in outcome.verdict.checks.items():
         extra = ", ".join(f"{k}={v}" for k, v in summary.items() if k != "status" and not isinstance(v, (dict, list)))
-        print(f"{name:14} {summary.get('status', '?'):8} {extra}")
+        echo(f"{name:14} {summary.get('status', '?'):8} {extra}")
     for path in outcome.written:
-        print(f"wrote {path}")
+        echo(f"wrote {path}")
     if note:
         print(note)
-    print(outcome.verdict.last_line(outcome.run_id), flush=True)
+    echo(outcome.verdict.last_line(outcome.run_id), flush=True)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -263,10 +264,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         check_outputs(out, [OUTPUT_FILES[f] for f in formats] + (["report.pdf"] if printer else []))
         verdict = judge(store, run["id"], waivers)
         for path in write_outputs(store, run["id"], out, verdict, lang=args.lang, formats=formats):
-            print(f"wrote {path}")
+            echo(f"wrote {path}")
         if printer:
             try:
-                print(f"wrote {print_report(store, run['id'], verdict, out / 'report.pdf', printer, args.lang,
+                echo(f"wrote {print_report(store, run['id'], verdict, out / 'report.pdf', printer, args.lang,
                                             args.pdf_timeout, args.pdf_memory)}")
             except PrintError as exc:
                 raise PrintError(f"{out / 'report.pdf'}: not written, the report is too large to print: {exc} "
@@ -280,7 +281,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
             plan = run.get("plan") or {}
             mode = f"incremental<{plan['base_run']}" if plan.get("mode") == "incremental" else "full"
             started = time.strftime("%Y-%m-%d %H:%M", time.localtime(run["started"]))
-            print(f"{run['id']:5}  {run['site']:24} {started}  {run['status']:12} {mode:16} {run['config_hash']}")
+            echo(f"{run['id']:5}  {safe(run['site']):24} {started}  {run['status']:12} {mode:16} {run['config_hash']}")
     return 0
 
 
@@ -299,16 +300,16 @@ def cmd_uptime(args: argparse.Namespace) -> int:
             except ValueError:
                 raise ConfigError(f"--date: expected YYYY-MM-DD, got {day!r}")
             store.add_note(cfg.site.name, day, args.by, args.text)
-            print(f"noted for {day}: {args.by}: {args.text}")
+            echo(f"noted for {day}: {args.by}: {args.text}")
             return 0
         run = run_uptime(cfg, store)
     finally:
         store.close()
     for r in run.results:
         d = r.detail
-        print(f"{'正常' if r.ok else '異常'} {r.url} status={r.status} total_ms={d.get('total_ms')} "
+        echo(f"{'正常' if r.ok else '異常'} {r.url} status={r.status} total_ms={d.get('total_ms')} "
               f"cert_days_left={d.get('cert_days_left')} {r.reason or d.get('cert_warning', '')}".rstrip())
-    print(f"結果: {run.summary()}")
+    echo(f"結果: {run.summary()}")
     return 0 if run.normal else 1
 
 
@@ -369,25 +370,25 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
-        print(f"siteaudit: config error: {exc}", file=sys.stderr)
+        echo(f"siteaudit: config error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except StoreError as exc:
-        print(f"siteaudit: {exc}", file=sys.stderr)
+        echo(f"siteaudit: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except AuditError as exc:
-        print(f"siteaudit: {exc}", file=sys.stderr)
+        echo(f"siteaudit: {exc}", file=sys.stderr)
         return exc.code
     except PrintError as exc:
-        print(f"siteaudit: {exc}", file=sys.stderr)
+        echo(f"siteaudit: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except KeyboardInterrupt:
         print("siteaudit: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except OSError as exc:
-        print(f"siteaudit: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        echo(f"siteaudit: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return ExitCode.USAGE
     except Exception as exc:  # last resort: one line, never a traceback (SITEAUDIT_DEBUG=1 shows it)
         if os.environ.get("SITEAUDIT_DEBUG"):
             raise
-        print(f"siteaudit: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        echo(f"siteaudit: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return ExitCode.FAIL

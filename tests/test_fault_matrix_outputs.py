@@ -20,6 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import run_cli, write_config
+from services import REDIS_URL
 from siteaudit.core.browser import PrintError, find_browser, process_tree
 from siteaudit.core.store import Store
 from siteaudit.reports.render import PRINT_ROWS, print_pdf
@@ -216,3 +217,56 @@ def test_report_checks_every_output_path_before_writing_any(tmp_path):
     assert result.returncode == 2 and "report.pdf is a folder" in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert sorted(p.name for p in out.iterdir()) == ["report.pdf"]   # nothing written beside it
+
+
+# -- control characters in names printed on the console -------------------------------------------------------
+HOSTILE_NAME = "水\x1b]0;pwned\x07\x1b[2J\u202eexe.fdp\r\nforged line\x9b31m"
+RAW = ("\x1b", "\x07", "\u202e", "\r", "\x9b")
+# The Redis database of these tests: the test Redis, but not the fleet tests' database (15); the fleet's keys in
+# it are removed afterwards.
+REDIS_DB = REDIS_URL.rsplit("/", 1)[0] + "/13"
+
+
+def test_control_characters_become_visible_escapes_on_the_console():
+    from siteaudit.core.console import safe
+
+    assert safe(HOSTILE_NAME) == ("水\\x1b]0;pwned\\x07\\x1b[2J\\u202eexe.fdp\\r\\nforged line\\x9b31m")
+    assert safe("台水\u2066x\u2069\u200f\x7f\t") == "台水\\u2066x\\u2069\\u200f\\x7f\\t"
+    assert safe("第一區管理處 https://例.tw/a?b=1") == "第一區管理處 https://例.tw/a?b=1"   # text as it is
+
+
+def test_runs_prints_a_hostile_site_name_neutralised(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    run_id = store.create_run(HOSTILE_NAME, {"site": {"name": HOSTILE_NAME}}, "cfg", {"siteaudit": "test"})
+    store.finish_run(run_id, "complete", {})
+    store.close()
+    result = run_cli("runs", "--store", str(tmp_path / "s.sqlite3"))
+    assert result.returncode == 0, result.stderr
+    assert not any(c in result.stdout for c in RAW), repr(result.stdout)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and "水\\x1b]0;pwned\\x07\\x1b[2J\\u202eexe.fdp\\r\\nforged line" in lines[0]
+
+
+@pytest.fixture
+def broker() -> Iterator[str]:
+    import redis
+
+    from siteaudit.fleet.state import PREFIX
+
+    client = redis.Redis.from_url(REDIS_DB)
+    yield REDIS_DB
+    for key in client.scan_iter(PREFIX + "*"):
+        client.delete(key)
+    client.close()
+
+
+def test_fleet_status_prints_hostile_site_names_and_errors_neutralised(broker):
+    from siteaudit.fleet.state import FleetState, connect
+
+    FleetState(connect(broker)).record(HOSTILE_NAME, state="failed", run_id=7, error="crawl: \x1b[31mred\x1b[0m")
+    result = run_cli("fleet", "status", "--broker", broker)
+    assert result.returncode == 0, result.stderr
+    assert not any(c in result.stdout for c in RAW), repr(result.stdout)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("水\\x1b]0;pwned") and "failed" in lines[0]
+    assert lines[0].endswith("run 7 crawl: \\x1b[31mred\\x1b[0m")
