@@ -329,7 +329,9 @@ def _atomic_write(path: Path, data: str | bytes) -> Path:
         else:
             tmp.write_text(data, encoding="utf-8")
         tmp.replace(path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not exc.filename:  # say which file a full disk refused
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
     return path

@@ -16,7 +16,7 @@ from siteaudit.core.config import Config, ConfigError, audit_hash
 from siteaudit.core.console import echo
 from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import owner_alive, start_run, this_owner, versions
-from siteaudit.core.store import Store
+from siteaudit.core.store import Store, write_failure
 from siteaudit.crawler.runner import crawl
 from siteaudit.reports.plan import plan_line
 from siteaudit.reports.render import FORMATS, OUTPUT_FILES, check_outputs, write_outputs
@@ -96,6 +96,8 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         store.claim_run(run_id, this_owner(), owner_alive)
     result = crawl(cfg, str(store.path), run_id, resume=resume_state, progress=progress,
                    log_file=str(log_file) if log_file else None, stamps=stamps, base_run=plan.get("base_run"))
+    if result.get("store_error") is not None:  # pages were lost: the run stays open, for --resume
+        raise result["store_error"]
     for note in result.get("notes", []):
         echo(f"siteaudit: note: {note}", file=sys.stderr)
     if result["finish_reason"] != "finished":
@@ -182,13 +184,49 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     if not resume:  # a new run replaces the outputs of an earlier one in the same folder, its crawl log included
         for name in ("crawl.log", "crawl-resources.log"):
             (out / name).unlink(missing_ok=True)
-    run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log", stamps="freshness" in selected,
-                        full=full)
+    earlier = None if resume else store.latest_run(cfg.site.name)
     try:
-        return finish_audit(cfg, store, run_id, out, check_names, waivers, lang, formats, started, progress,
-                            fanout)
-    finally:
+        run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log",
+                            stamps="freshness" in selected, full=full)
+        try:
+            return finish_audit(cfg, store, run_id, out, check_names, waivers, lang, formats, started, progress,
+                                fanout)
+        finally:
+            release(store, run_id)
+    except Exception as exc:
+        reason = write_failure(exc)
+        if reason is None:
+            raise
+        raise AuditError(stopped_run(store, cfg.site.name, reason, out, earlier), ExitCode.USAGE) from None
+
+
+def release(store: Store, run_id: int) -> None:
+    """Give up this process's claim on the run; on a full disk the claim stays, and lapses when we exit."""
+    try:
         store.release_run(run_id, this_owner())
+    except Exception as exc:
+        if write_failure(exc) is None:
+            raise
+
+
+def stopped_run(store: Store, site: str, reason: str, out: Path, earlier: dict[str, Any] | None) -> str:
+    """The one line for an audit stopped by a full disk: what could not be written and how to go on. A run not
+    yet complete is marked interrupted when the store still takes that (else it stays running, its owner gone
+    once we exit): either way `--resume` finishes it. `earlier`: the site's last run before this audit."""
+    run = store.latest_run(site)
+    if run is None or (earlier is not None and run["id"] == earlier["id"]):
+        return f"cannot write: {reason}; no run was started"
+    if run["status"] == "complete":
+        return (f"cannot write: {reason}; run {run['id']} of {site} is complete in the store: free some space, "
+                f"then write its outputs with: siteaudit report {run['id']} --out {out}")
+    if run["status"] == "running":
+        try:
+            store.finish_run(run["id"], "interrupted", error=f"stopped: cannot write: {reason}"[:500])
+        except Exception as exc:
+            if write_failure(exc) is None:
+                raise
+    return (f"cannot write: {reason}; the crawl of run {run['id']} of {site} stopped and is kept: free some "
+            f"space, then finish it with the same audit and --resume")
 
 
 def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names: list[str] | None,
@@ -202,8 +240,9 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
     print(plan_line(store.run(run_id)["plan"]), file=sys.stderr)
     try:
         summary = run_checks(cfg, store, run_id, check_names, progress, fanout)
-    except Exception as exc:  # the run is closed, never left "running"
-        store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
+    except Exception as exc:  # the run is closed, never left "running"; a full disk leaves it to --resume
+        if write_failure(exc) is None:
+            store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
         raise
     store.finish_run(run_id, "complete", summary)
     verdict = judge(store, run_id, waivers)

@@ -34,7 +34,7 @@ from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.console import echo, safe
 from siteaudit.core.dates import TAIPEI
 from siteaudit.core.results import ExitCode, Status
-from siteaudit.core.store import Store, StoreError, is_database_url
+from siteaudit.core.store import Store, StoreError, is_database_url, write_failure
 from siteaudit.demo import run_demo
 from siteaudit.fleet import commands as fleet_commands
 from siteaudit.fleet.fanout import CeleryFanout
@@ -367,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return ExitCode.USAGE
     logging.getLogger("scrapy").setLevel(logging.WARNING)
+    logging.raiseExceptions = False   # a log that cannot be written (a full disk) never prints tracebacks
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
@@ -390,5 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # last resort: one line, never a traceback (SITEAUDIT_DEBUG=1 shows it)
         if os.environ.get("SITEAUDIT_DEBUG"):
             raise
+        if write_failure(exc):
+            echo(f"siteaudit: cannot write: {write_failure(exc)}", file=sys.stderr)
+            return ExitCode.USAGE
         echo(f"siteaudit: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return ExitCode.FAIL

@@ -8,7 +8,10 @@ could be written was.
 from __future__ import annotations
 
 import os
+import resource
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import unicodedata
@@ -270,3 +273,75 @@ def test_fleet_status_prints_hostile_site_names_and_errors_neutralised(broker):
     lines = result.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith("水\\x1b]0;pwned") and "failed" in lines[0]
     assert lines[0].endswith("run 7 crawl: \\x1b[31mred\\x1b[0m")
+
+
+# -- a full disk during the run ------------------------------------------------------------------------------
+def wide_site(root: Path, pages: int = 300) -> None:
+    """`pages` pages, each linking the next thirty: enough links to fill a small disk with the store."""
+    root.mkdir()
+    for i in range(pages):
+        links = "".join(f'<a href="/p{j}.html">第 {j} 頁</a> ' for j in range(i + 1, min(pages, i + 31)))
+        (root / f"p{i}.html").write_text(f"<html lang='zh-Hant'><head><title>第 {i} 頁</title></head><body>"
+                                         f"<h1>第 {i} 頁</h1>{links}</body></html>", encoding="utf-8")
+    (root / "index.html").write_text("<html lang='zh-Hant'><head><title>首頁</title></head><body>" + "".join(
+        f'<a href="/p{j}.html">{j}</a>' for j in range(0, pages, 10)) + "</body></html>", encoding="utf-8")
+
+
+class SmallDisk:
+    """Where the store and the outputs go, and a way to fill it up and to free it: a 1 MiB tmpfs (as root,
+    where mounting is allowed), or any folder with the audit's files limited to 1 MiB each (RLIMIT_FSIZE:
+    writes past it fail with EFBIG, as a full disk's fail with ENOSPC)."""
+
+    def __init__(self, kind: str, path: Path) -> None:
+        self.kind, self.path, self.full = kind, path, True
+        path.mkdir()
+        if kind == "tmpfs":
+            mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(path)],
+                                     capture_output=True, text=True)
+            if mounted.returncode != 0:
+                pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+
+    def free(self) -> None:
+        if self.kind == "tmpfs":
+            subprocess.run(["mount", "-o", "remount,size=64m", str(self.path)], check=True)
+        self.full = False
+
+    def limit(self) -> None:
+        """preexec_fn of the audit: with `fsize`, every file it writes stops at 1 MiB while the disk is 'full'."""
+        if self.kind == "fsize" and self.full:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+    def close(self) -> None:
+        if self.kind == "tmpfs":
+            subprocess.run(["umount", "-l", str(self.path)], capture_output=True)
+
+
+@pytest.fixture(params=["tmpfs", "fsize"])
+def small_disk(request, tmp_path: Path) -> Iterator[SmallDisk]:
+    disk = SmallDisk(request.param, tmp_path / "disk")
+    yield disk
+    disk.close()
+
+
+def test_a_full_disk_stops_the_audit_in_one_line_and_the_run_resumes(tmp_path, serve, small_disk):
+    wide_site(tmp_path / "site")
+    server = serve(tmp_path / "site")
+    store = small_disk.path / "s.sqlite3"
+    cfg = write_config(tmp_path / "c.toml", server.base, store, crawl={"sitemaps": False})
+    args = [sys.executable, "-m", "siteaudit", "audit", "--config", str(cfg), "--checks", "links",
+            "--out", str(small_disk.path / "out")]
+    full = subprocess.run(args, capture_output=True, text=True, timeout=180, preexec_fn=small_disk.limit)
+    assert full.returncode == 2, full.stderr
+    lines = full.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("siteaudit: cannot write:") and "--resume" in lines[0], lines
+    assert "Traceback" not in full.stderr and "Logging error" not in full.stderr
+    db = sqlite3.connect(store)
+    assert db.execute("SELECT status FROM runs").fetchall() in ([("interrupted",)], [("running",)])  # not complete
+    db.close()
+    small_disk.free()
+    resumed = subprocess.run([*args, "--resume"], capture_output=True, text=True, timeout=180)
+    assert resumed.returncode == 0, resumed.stderr
+    db = sqlite3.connect(store)
+    assert db.execute("SELECT status FROM runs").fetchall() == [("complete",)]
+    assert db.execute("SELECT COUNT(*) FROM pages WHERE is_html = 1").fetchone()[0] == 301   # every page
+    db.close()
