@@ -49,7 +49,8 @@ def build(store: Store, pages: int, findings: int, url_length: int = 0, broken_s
     rows = []
     broken = int(findings * broken_share)
     for i in range(broken):
-        rows.append({"check": "links", "rule": "broken-link", "severity": "error", "url": long_url(f"{BASE}/old/{i}.pdf", url_length),
+        rows.append({"check": "links", "rule": "broken-link", "severity": "error",
+                     "url": long_url(f"{BASE}/old/{i}.pdf", url_length),
                      "pages": [urls[(i + k) % pages] for k in range(link_pages)], "message": "連結失效：HTTP 404",
                      "evidence": {"status": 404, "referrers": [{"page": urls[i % pages], "text": f"附件 {i}"}]}})
     for i in range(findings - broken):

@@ -938,8 +938,8 @@ def write_failure(exc: BaseException | None) -> str | None:
         seen.add(id(exc))
         if isinstance(exc, OSError) and exc.errno in FULL_ERRNOS:
             return f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc.strerror)
-        if isinstance(exc, sqlite3.Error) and (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF in (SQLITE_FULL,
-                                                                                                 SQLITE_IOERR):
+        code = getattr(exc, "sqlite_errorcode", None) if isinstance(exc, sqlite3.Error) else None
+        if code is not None and code & 0xFF in (SQLITE_FULL, SQLITE_IOERR):
             return f"{exc} (the store)"
         if isinstance(exc, psycopg.Error) and (exc.sqlstate or "").startswith("53"):
             return f"{' '.join(str(exc).split())} (the store)"
