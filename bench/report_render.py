@@ -28,21 +28,30 @@ CAUSES = [("metadata", "unlisted-code", "warning", "分類代碼不在（未完�
           ("metadata", "missing-field", "error", "缺少必要的詮釋資料欄位：DC.Date")]
 
 
-def build(store: Store, pages: int, findings: int) -> int:
-    """A complete run of `pages` pages and `findings` findings: a tenth broken links, the rest per page."""
+def long_url(url: str, length: int) -> str:
+    """`url` with a query string that makes it `length` characters long (as a CMS's list pages often are)."""
+    pad = length - len(url) - len("?q=")
+    return f"{url}?q={'x' * pad}" if pad > 0 else url
+
+
+def build(store: Store, pages: int, findings: int, url_length: int = 0, broken_share: float = 0.1,
+          link_pages: int = 3) -> int:
+    """A complete run of `pages` pages and `findings` findings: `broken_share` of them broken links, each found
+    on `link_pages` pages, the rest per page; with `url_length`, every URL that long."""
     run_id = store.create_run("bench", {"site": {"agency": "台灣自來水公司第一區管理處", "start_urls": [BASE + "/"]}},
                               "bench", {"siteaudit": "bench"})
-    urls = [f"{BASE}/news/{i}.html" for i in range(pages)]
+    urls = [long_url(f"{BASE}/news/{i}.html", url_length) for i in range(pages)]
     store.begin()
     for i, url in enumerate(urls):
         store.insert_page(run_id, {"url": url, "status": 200, "is_html": 1, "title": f"頁面 {i}", "depth": 1,
                                    "content_type": "text/html", "fetched": 1}, [])
     store.commit()
     rows = []
-    broken = findings // 10
+    broken = int(findings * broken_share)
     for i in range(broken):
-        rows.append({"check": "links", "rule": "broken-link", "severity": "error", "url": f"{BASE}/old/{i}.pdf",
-                     "pages": urls[i % pages:i % pages + 3], "message": "連結失效：HTTP 404",
+        rows.append({"check": "links", "rule": "broken-link", "severity": "error",
+                     "url": long_url(f"{BASE}/old/{i}.pdf", url_length),
+                     "pages": [urls[(i + k) % pages] for k in range(link_pages)], "message": "連結失效：HTTP 404",
                      "evidence": {"status": 404, "referrers": [{"page": urls[i % pages], "text": f"附件 {i}"}]}})
     for i in range(findings - broken):
         check, rule, severity, message = CAUSES[i % len(CAUSES)]

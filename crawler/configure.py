@@ -1,6 +1,11 @@
-"""Scrapy settings for one site: the defaults of `siteaudit.crawler.settings` overlaid with the site config."""
+"""Scrapy settings for one site: the defaults of `siteaudit.crawler.settings` overlaid with the site config; and
+the crawl log kept quiet when it cannot be written."""
 
 from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
 
 from scrapy.settings import Settings
 
@@ -35,3 +40,35 @@ def settings_for(cfg: Config, store_path: str, progress: bool = False, log_file:
     if log_file:
         s.set("LOG_FILE", log_file, priority="cmdline")
     return s
+
+
+def quiet_log_files(failures: list[str]) -> None:
+    """Make each log file of the root logger (Scrapy's LOG_FILE) note its first write failure in `failures` and
+    go on silently: a full disk fails every record, its flush and its close, and each would print a traceback
+    on stderr or, from a close, end the crawl. Call again after Scrapy replaces its handler (a new crawler)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler) and not getattr(handler, "quiet", False):
+            quiet(handler, failures)
+
+
+def quiet(handler: logging.FileHandler, failures: list[str]) -> None:
+    def note() -> None:
+        if not failures:
+            error = sys.exc_info()[1]
+            failures.append(f"{handler.baseFilename}: cannot write ({getattr(error, 'strerror', None) or error})")
+
+    def failed(record: logging.LogRecord) -> None:
+        note()
+
+    def guarded(step: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                step()
+            except OSError:
+                note()
+        return run
+
+    handler.handleError = failed  # type: ignore[method-assign]
+    handler.flush = guarded(handler.flush)  # type: ignore[method-assign]
+    handler.close = guarded(handler.close)  # type: ignore[method-assign]
+    handler.quiet = True  # type: ignore[attr-defined]

@@ -4,6 +4,8 @@ Items are buffered and handed, every second (or every 200 items), to a writer th
 in one short transaction, a page with its links. The crawl's own thread never waits on SQLite, a killed
 crawl leaves only whole pages, and `siteaudit audit --resume` rebuilds the frontier from what is stored.
 No transaction stays open for long, so a second process (crawler.resource_process) can write to the same store.
+A batch that cannot be written (a full disk) stops the crawl at once with the reason `store-error`, the error kept
+on the spider (`store_error`): a crawl that lost pages must never pass for a finished one.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import queue
 import threading
 from typing import Any
 
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from siteaudit.core.runs import start_run
@@ -31,6 +34,7 @@ class StorePipeline:
         self.batches: queue.Queue[list[dict[str, Any]] | None] = queue.Queue(maxsize=4)  # back-pressure
         self.writer: threading.Thread | None = None
         self.error: BaseException | None = None
+        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -57,13 +61,24 @@ class StorePipeline:
         if self.writer is not None:
             self.batches.put(None)
             self.writer.join()
-        if self.error is not None:
-            raise self.error
+        self.stop_for_error()
 
     def flush(self) -> None:
+        self.stop_for_error()
         if self.buffer:
             items, self.buffer = self.buffer, []
             self.batches.put(items)
+
+    def stop_for_error(self) -> None:
+        """After a failed write: keep the error on the spider for the runner and close the spider (once)."""
+        if self.error is None or self.crawler is None:
+            return
+        spider = self.crawler.spider
+        if spider is not None and getattr(spider, "store_error", None) is None:
+            spider.store_error = self.error
+        if not self.stopping and self.crawler.engine is not None and self.crawler.engine.spider is not None:
+            self.stopping = True
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="store-error"))
 
     def write_batches(self) -> None:
         """The writer thread: one connection, one transaction per batch."""

@@ -9,6 +9,7 @@ more requests in flight than the config allows.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import time
 from multiprocessing.connection import Connection
 from typing import Any
@@ -19,7 +20,7 @@ from scrapy.exceptions import DontCloseSpider
 from twisted.internet import task
 
 from siteaudit.core.config import Config
-from siteaudit.crawler.configure import settings_for
+from siteaudit.crawler.configure import quiet_log_files, settings_for
 from siteaudit.crawler.previous import Previous
 from siteaudit.crawler.spiders.site import SiteSpider
 
@@ -121,12 +122,18 @@ def run_resource_process(cfg: Config, store_path: str, run_id: int, inbox: Conne
     settings = settings_for(cfg, store_path, progress=False, log_file=log_file, share=2)
     previous = Previous.open(store_path, base_run)
     process = CrawlerProcess(settings)
-    process.crawl(ResourceSpider, config=cfg, run_id=run_id, inbox=inbox, previous=previous)
+    log_failures: list[str] = []
+    quiet_log_files(log_failures)
+    crawler = process.create_crawler(ResourceSpider)
+    quiet_log_files(log_failures)
+    process.crawl(crawler, config=cfg, run_id=run_id, inbox=inbox, previous=previous)
     try:
         process.start()
     finally:
         if previous is not None:
             previous.close()
+    if getattr(crawler.spider, "store_error", None) is not None:  # its results are not all stored
+        sys.exit(1)
 
 
 def start_resource_process(cfg: Config, store_path: str, run_id: int, log_file: str | None,

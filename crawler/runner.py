@@ -9,7 +9,7 @@ from scrapy.crawler import CrawlerProcess
 from siteaudit.core.config import Config
 from siteaudit.core.stopping import handlers_restored, record_stop_signals
 from siteaudit.core.store import Store
-from siteaudit.crawler.configure import settings_for
+from siteaudit.crawler.configure import quiet_log_files, settings_for
 from siteaudit.crawler.previous import Previous
 from siteaudit.crawler.resource_process import finish_resource_process, start_resource_process
 from siteaudit.crawler.spiders.site import SiteSpider
@@ -38,7 +38,10 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
                                       log_file.replace(".log", "-resources.log") if log_file else None, base_run)
     previous = Previous.open(store_path, base_run)
     process = CrawlerProcess(settings_for(cfg, store_path, progress, log_file, share))
+    log_failures: list[str] = []
+    quiet_log_files(log_failures)
     crawler = process.create_crawler(SiteSpider)
+    quiet_log_files(log_failures)
     process.crawl(crawler, config=cfg, run_id=run_id, resume=resume, resource_sink=sink, external_cache=cache,
                   stamps=stamps, previous=previous)
     from twisted.internet import reactor  # installed by CrawlerProcess
@@ -46,15 +49,22 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
     received: list[int] = []
     # Scrapy installs its stop handlers at reactor start-up; wrap them right after, to know which signal stopped us.
     reactor.callWhenRunning(reactor.callLater, 0, record_stop_signals(received))
+    checker_exit = 0
     try:
         with handlers_restored():
             process.start()
     finally:
         if checker is not None and sink is not None:
-            finish_resource_process(checker, sink)
+            checker_exit = finish_resource_process(checker, sink)
         if previous is not None:
             previous.close()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     spider = crawler.spider
+    store_error = getattr(spider, "store_error", None)
+    if store_error is None and checker_exit:
+        store_error = RuntimeError(f"the resource checker process stopped (exit {checker_exit}); see "
+                                   f"{log_file.replace('.log', '-resources.log') if log_file else 'its log'}")
+    notes = list(getattr(spider, "notes", []))
+    notes += [f"{failure}: the crawl log is incomplete" for failure in log_failures[:1]]
     return {"counts": dict(getattr(spider, "stats_counts", {})), "finish_reason": stats.get("finish_reason", ""),
-            "notes": list(getattr(spider, "notes", [])), "signal": received[0] if received else None}
+            "notes": notes, "store_error": store_error, "signal": received[0] if received else None}

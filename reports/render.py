@@ -5,6 +5,7 @@ printable, Jinja2 with autoescape: everything from crawled pages is escaped), fi
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections import defaultdict
 from html import escape
@@ -14,7 +15,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from siteaudit import checks as registry
-from siteaudit.core.browser import BrowserPaths, print_to_pdf
+from siteaudit.core.browser import PDF_MEMORY_MB, PDF_SECONDS, BrowserPaths, PrintError, print_to_pdf
+from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import roc_date_label
 from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
@@ -28,6 +30,8 @@ from siteaudit.verdict.judge import Verdict
 SEVERITY_WORDS = {"zh": {"error": "錯誤", "warning": "警告", "notice": "提醒"},
                   "en": {"error": "Error", "warning": "Warning", "notice": "Notice"}}
 FORMATS = ("html", "json", "csv", "ods")
+OUTPUT_FILES = {"html": "report.html", "json": "findings.json", "csv": "findings.csv", "ods": "findings.ods",
+                "pdf": "report.pdf"}
 SCHEMA_VERSION = 2   # 2: schema_version, and an id per finding
 
 
@@ -86,6 +90,14 @@ def labelled_figures(check: Any, summary: dict[str, Any], lang: str) -> list[tup
 
 
 FIRST_PAGES = 5   # pages listed in a grouped row; the rest behind a fold
+DIFF_ROWS = 300   # new and fixed findings listed in the comparison; the rest counted
+PRINT_ROWS = 20   # rows of each group in the printed report: the rest counted, every one is in findings.csv
+PRINT_URL_CHARS = 200   # characters of a URL printed (its link keeps it whole): one long URL is not a page
+
+
+def clip(text: str, limit: int | None) -> str:
+    """`text` cut to `limit` characters with an ellipsis; whole without a limit."""
+    return text if not limit or len(text) <= limit else text[:limit] + "…"
 
 
 def finding_index(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -125,6 +137,7 @@ def grouped_rows(findings: list[dict[str, Any]], rule: Any, lang: str) -> list[d
                                "message": message(f, rule, lang), "waiver": waiver,
                                "referrers": f["evidence"].get("referrers") or []}
         row["pages"].extend(f["pages"] or [f["url"]])
+        row["count"] = row.get("count", 0) + 1
     for row in rows.values():
         row["pages"] = list(dict.fromkeys(row["pages"]))
     return list(rows.values())
@@ -134,6 +147,7 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("siteaudit.reports", "templates"), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["figure"] = figure
+    env.filters["clip"] = clip
     env.globals["figure_text"] = figure_text
     return env
 
@@ -152,7 +166,24 @@ def year_grid(summary: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -> str:
+def folded(rows: list[dict[str, Any]], limit: int | None) -> tuple[list[dict[str, Any]], int]:
+    """The first `limit` rows (all without a limit) and how many findings the rest hold."""
+    shown = rows[:limit] if limit else rows
+    return shown, sum(r["count"] for r in rows[len(shown):])
+
+
+def group_entry(rule: str, fs: list[dict[str, Any]], rules: dict[str, Any], lang: str,
+                limit: int | None) -> dict[str, Any]:
+    """One rule's group of a check's section: its rows (the first `limit` in print) and what they stand for."""
+    rows, rest = folded(grouped_rows(fs, rules.get(rule), lang), limit)
+    return {"rule": rule, "severity": fs[0]["severity"], "count": len(fs), "rows": rows, "folded": rest,
+            "label": (rules[rule].zh if lang == "zh" else rules[rule].en) if rule in rules else rule,
+            "regulation": cite(rules[rule].regulation, lang) if rule in rules else ""}
+
+
+def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", printed: bool = False) -> str:
+    """report.html; `printed`, the version Chromium prints: each group folded after PRINT_ROWS rows and each
+    row after FIRST_PAGES pages ("其餘 N 筆見 findings.csv"), long URLs cut, so its pages stay bounded."""
     doc = findings_document(store, run_id, verdict)
     run = store.run(run_id) or {}
     by_check: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -173,10 +204,7 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
             "figures": labelled_figures(check, summary, lang),
             "reason": summary.get("reason") or summary.get("status_note") or "",
             "reuse": reused_from_text(summary, lang) or page_data_text(summary.get("page_data"), lang),
-            "groups": [{"rule": rule, "severity": fs[0]["severity"], "count": len(fs),
-                        "rows": grouped_rows(fs, rules.get(rule), lang),
-                        "label": (rules[rule].zh if lang == "zh" else rules[rule].en) if rule in rules else rule,
-                        "regulation": cite(rules[rule].regulation, lang) if rule in rules else ""}
+            "groups": [group_entry(rule, fs, rules, lang, PRINT_ROWS if printed else None)
                        for rule, fs in groups.items()],
             "count": len(items),
             "grid": year_grid(summary),
@@ -192,7 +220,8 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
         severity_words=SEVERITY_WORDS.get(lang, SEVERITY_WORDS["zh"]),
         item_labels={i.id: (i.zh if lang == "zh" else i.en) for i in verdict.items},
         percent_items=PERCENT_ITEMS,
-        titles={s["name"]: s["title"] for s in sections}, first_pages=FIRST_PAGES,
+        titles={s["name"]: s["title"] for s in sections}, first_pages=FIRST_PAGES, printed=printed,
+        diff_rows=PRINT_ROWS if printed else DIFF_ROWS, url_chars=PRINT_URL_CHARS if printed else None,
         cite=lambda text: cite(text, lang),
         index=finding_index(sections),
         date_ad=time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
@@ -204,21 +233,43 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh") -
     )
 
 
+def output_problem(path: Path) -> str | None:
+    """Why the file `path` could not be written (through its .tmp sibling, then renamed), or None."""
+    for candidate in (path, path.with_name(path.name + ".tmp")):
+        if candidate.is_dir():
+            return f"{candidate} is a folder, not a file"
+        if candidate.exists() and not candidate.is_file():
+            return f"{candidate} is not a regular file"
+    return None
+
+
+def check_outputs(out_dir: Path, names: list[str]) -> None:
+    """Refuse, before anything is crawled or written, an output folder that is a file or an output file whose
+    place is taken by a folder (or a device, a pipe): found after a crawl, it would cost the run's outputs."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"--out: {out_dir} is a file, not a folder")
+    for name in names:
+        problem = output_problem(out_dir / name)
+        if problem:
+            raise ConfigError(f"--out: {problem}; remove it or choose another --out")
+
+
 def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, lang: str = "zh",
                   formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    check_outputs(out_dir, [OUTPUT_FILES[f] for f in formats])
     out_dir.mkdir(parents=True, exist_ok=True)
     doc = findings_document(store, run_id, verdict)
     written = []
     if "json" in formats:
-        written.append(_atomic_write(out_dir / "findings.json", json.dumps(doc, ensure_ascii=False)))
+        written.append(_atomic_write(out_dir / OUTPUT_FILES["json"], json.dumps(doc, ensure_ascii=False)))
     if "csv" in formats:
-        written.append(_atomic_write(out_dir / "findings.csv", export.to_csv(doc["findings"], lang)))
+        written.append(_atomic_write(out_dir / OUTPUT_FILES["csv"], export.to_csv(doc["findings"], lang)))
     if "ods" in formats:
         titles = {n: (c.title_zh if lang == "zh" else c.title_en) for n, c in registry.REGISTRY.items()}
-        written.append(_atomic_write(out_dir / "findings.ods",
+        written.append(_atomic_write(out_dir / OUTPUT_FILES["ods"],
                                      export.to_ods(doc["findings"], doc["inspection"], lang, titles)))
     if "html" in formats:
-        written.append(_atomic_write(out_dir / "report.html", render_html(store, run_id, verdict, lang)))
+        written.append(_atomic_write(out_dir / OUTPUT_FILES["html"], render_html(store, run_id, verdict, lang)))
     return written
 
 
@@ -245,18 +296,42 @@ def report_templates(run: dict[str, Any], lang: str = "zh") -> tuple[str, str]:
 
 
 def print_pdf(html: Path, pdf: Path, paths: BrowserPaths, header: str = "", footer: str = "",
-              landscape: bool = False) -> None:
-    """Print an HTML file to PDF through headless Chromium's DevTools (Page.printToPDF)."""
-    data = print_to_pdf(html.resolve().as_uri(), paths, header or "<span></span>", footer or "<span></span>",
-                        landscape=landscape)
+              landscape: bool = False, timeout: float = PDF_SECONDS, memory_mb: int = PDF_MEMORY_MB) -> None:
+    """Print an HTML file to PDF through headless Chromium's DevTools (Page.printToPDF), within the browser's
+    memory cap and deadline. When it cannot, PrintError and no PDF: not a partial one, nor an older one that
+    would pass for this report."""
+    try:
+        data = print_to_pdf(html.resolve().as_uri(), paths, header or "<span></span>", footer or "<span></span>",
+                            landscape=landscape, timeout=timeout, memory_mb=memory_mb)
+    except PrintError:
+        pdf.unlink(missing_ok=True)
+        raise
     _atomic_write(pdf, data)
 
 
+def print_report(store: Store, run_id: int, verdict: Verdict, pdf: Path, paths: BrowserPaths, lang: str = "zh",
+                 timeout: float = PDF_SECONDS, memory_mb: int = PDF_MEMORY_MB) -> Path:
+    """report.pdf: the report rendered for print (folded: see render_html), from a temporary file."""
+    run = store.run(run_id) or {}
+    with tempfile.TemporaryDirectory(prefix="siteaudit-print-") as tmp:
+        html = Path(tmp) / "report.html"
+        html.write_text(render_html(store, run_id, verdict, lang, printed=True), encoding="utf-8")
+        print_pdf(html, pdf, paths, *report_templates(run, lang), timeout=timeout, memory_mb=memory_mb)
+    return pdf
+
+
 def _atomic_write(path: Path, data: str | bytes) -> Path:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    if isinstance(data, bytes):
-        tmp.write_bytes(data)
-    else:
-        tmp.write_text(data, encoding="utf-8")
-    tmp.replace(path)
+    """Write `path` whole or not at all: through a temporary file, removed when the write fails (disk full)."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            tmp.write_text(data, encoding="utf-8")
+        tmp.replace(path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not exc.filename:  # say which file a full disk refused
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
     return path

@@ -33,6 +33,7 @@ from lxml import etree
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
 from siteaudit.core.config import Config
+from siteaudit.core.console import echo
 from siteaudit.core.dates import TAIPEI
 from siteaudit.core.net import measure_connection
 from siteaudit.core.store import Store
@@ -271,7 +272,7 @@ def run_uptime(cfg: Config, store: Store, sleep: Callable[[float], None] = time.
         for channel, ok, detail in alert(cfg, run):
             store.add_alert(cfg.site.name, batch, channel, ok, detail)
             if not ok:
-                print(f"siteaudit: warning: uptime alert by {channel} failed: {detail}", file=sys.stderr)
+                echo(f"siteaudit: warning: uptime alert by {channel} failed: {detail}", file=sys.stderr)
     return run
 
 

@@ -14,13 +14,14 @@ from typing import Any
 from siteaudit import checks as registry
 from siteaudit.checks.base import Fanout
 from siteaudit.core.config import Config, ConfigError, audit_hash
+from siteaudit.core.console import echo
 from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import owner_alive, settle_abandoned_runs, start_run, this_owner, versions
 from siteaudit.core.stopping import Interrupted
-from siteaudit.core.store import Store
+from siteaudit.core.store import Store, write_failure
 from siteaudit.crawler.runner import crawl
 from siteaudit.reports.plan import plan_line
-from siteaudit.reports.render import FORMATS, write_outputs
+from siteaudit.reports.render import FORMATS, OUTPUT_FILES, check_outputs, write_outputs
 from siteaudit.verdict.judge import Verdict, judge
 from siteaudit.verdict.waivers import Waiver, load_waivers
 
@@ -100,8 +101,10 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         store.claim_run(run_id, this_owner(), owner_alive)
     result = crawl(cfg, str(store.path), run_id, resume=resume_state, progress=progress,
                    log_file=str(log_file) if log_file else None, stamps=stamps, base_run=plan.get("base_run"))
+    if result.get("store_error") is not None:  # pages were lost: the run stays open, for --resume
+        raise result["store_error"]
     for note in result.get("notes", []):
-        print(f"siteaudit: note: {note}", file=sys.stderr)
+        echo(f"siteaudit: note: {note}", file=sys.stderr)
     if result["finish_reason"] != "finished":
         signum = result.get("signal")
         why = signal.Signals(signum).name if signum else result["finish_reason"]
@@ -131,7 +134,7 @@ def start_failure(store: Store, run_id: int, cfg: Config) -> str | None:
 def stage_printer(check: str) -> Callable[[str], None]:
     """Where a check's long stage reports how far it is: a line on stderr."""
     def say(text: str) -> None:
-        print(f"siteaudit: {check}: {text}", file=sys.stderr, flush=True)
+        echo(f"siteaudit: {check}: {text}", file=sys.stderr, flush=True)
     return say
 
 
@@ -153,14 +156,16 @@ def run_checks(cfg: Config, store: Store, run_id: int, names: list[str] | None,
                   f"{time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     for name, result in results.items():
         if result.summary.get("status") == Status.ERROR:
-            print(f"siteaudit: check {name} failed: {result.summary.get('reason')}", file=sys.stderr)
+            echo(f"siteaudit: check {name} failed: {result.summary.get('reason')}", file=sys.stderr)
     findings = [f.as_dict() for r in results.values() for f in r.findings]
     store.replace_findings(run_id, findings)
     return {name: r.summary for name, r in results.items()}
 
 
-def writable_out(out: Path) -> None:
-    """Create the output folder and make sure files can be written in it, before any run row exists."""
+def writable_out(out: Path, names: list[str]) -> None:
+    """Make sure every output (`names` in the folder `out`) can be written, then create the folder and try a
+    file in it: all before any run row exists, so a wrong --out never costs a crawl."""
+    check_outputs(out, names)
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -181,17 +186,54 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     started = time.time()
     out = out_dir or Path("siteaudit-out") / f"{cfg.site.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     selected = {c.name for c in registry.select(check_names, cfg)}
-    writable_out(out)
+    logs = ["crawl.log"] + (["crawl-resources.log"] if cfg.crawl.workers > 1 else [])
+    writable_out(out, [OUTPUT_FILES[f] for f in formats or FORMATS] + logs)
     if not resume:  # a new run replaces the outputs of an earlier one in the same folder, its crawl log included
         for name in ("crawl.log", "crawl-resources.log"):
             (out / name).unlink(missing_ok=True)
-    run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log", stamps="freshness" in selected,
-                        full=full)
+    earlier = None if resume else store.latest_run(cfg.site.name)
     try:
-        return finish_audit(cfg, store, run_id, out, check_names, waivers, lang, formats, started, progress,
-                            fanout)
-    finally:
+        run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log",
+                            stamps="freshness" in selected, full=full)
+        try:
+            return finish_audit(cfg, store, run_id, out, check_names, waivers, lang, formats, started, progress,
+                                fanout)
+        finally:
+            release(store, run_id)
+    except Exception as exc:
+        reason = write_failure(exc)
+        if reason is None:
+            raise
+        raise AuditError(stopped_run(store, cfg.site.name, reason, out, earlier), ExitCode.USAGE) from None
+
+
+def release(store: Store, run_id: int) -> None:
+    """Give up this process's claim on the run; on a full disk the claim stays, and lapses when we exit."""
+    try:
         store.release_run(run_id, this_owner())
+    except Exception as exc:
+        if write_failure(exc) is None:
+            raise
+
+
+def stopped_run(store: Store, site: str, reason: str, out: Path, earlier: dict[str, Any] | None) -> str:
+    """The one line for an audit stopped by a full disk: what could not be written and how to go on. A run not
+    yet complete is marked interrupted when the store still takes that (else it stays running, its owner gone
+    once we exit): either way `--resume` finishes it. `earlier`: the site's last run before this audit."""
+    run = store.latest_run(site)
+    if run is None or (earlier is not None and run["id"] == earlier["id"]):
+        return f"cannot write: {reason}; no run was started"
+    if run["status"] == "complete":
+        return (f"cannot write: {reason}; run {run['id']} of {site} is complete in the store: free some space, "
+                f"then write its outputs with: siteaudit report {run['id']} --out {out}")
+    if run["status"] == "running":
+        try:
+            store.finish_run(run["id"], "interrupted", error=f"stopped: cannot write: {reason}"[:500])
+        except Exception as exc:
+            if write_failure(exc) is None:
+                raise
+    return (f"cannot write: {reason}; the crawl of run {run['id']} of {site} stopped and is kept: free some "
+            f"space, then finish it with the same audit and --resume")
 
 
 def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names: list[str] | None,
@@ -209,13 +251,14 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
         store.finish_run(run_id, "interrupted", error=f"checks stopped: {signal.Signals(stop.signum).name}")
         raise AuditError(f"interrupted during the checks ({signal.Signals(stop.signum).name}); finish it with: "
                          "siteaudit audit --resume ...", stop.exit_code)
-    except Exception as exc:  # the run is closed, never left "running"
-        store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
+    except Exception as exc:  # the run is closed, never left "running"; a full disk leaves it to --resume
+        if write_failure(exc) is None:
+            store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
         raise
     store.finish_run(run_id, "complete", summary)
     verdict = judge(store, run_id, waivers)
     store.save_verdict(run_id, verdict.stored())
     written = write_outputs(store, run_id, out, verdict, lang=lang, formats=formats or FORMATS)
-    print(f"siteaudit: run {run_id} of {cfg.site.name}: {verdict.pages} pages in "
+    echo(f"siteaudit: run {run_id} of {cfg.site.name}: {verdict.pages} pages in "
           f"{time.time() - started:.1f} s, {verdict.status}", file=sys.stderr)
     return AuditOutcome(run_id, verdict, out, verdict.pages, written)

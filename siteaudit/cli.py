@@ -24,21 +24,32 @@ from siteaudit.core import config as config_mod
 from siteaudit.core.browser import (
     FONT_INSTALL_HINT,
     INSTALL_HINT,
+    PDF_MEMORY_MB,
+    PDF_SECONDS,
     BrowserPaths,
+    PrintError,
     find_browser,
     zh_font_missing,
 )
 from siteaudit.core.config import Config, ConfigError
+from siteaudit.core.console import echo, safe
 from siteaudit.core.dates import TAIPEI
 from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import abandoned_runs, shown_status
 from siteaudit.core.stopping import Interrupted, stop_signals_raise
-from siteaudit.core.store import Store, StoreError, is_database_url
+from siteaudit.core.store import Store, StoreError, is_database_url, write_failure
 from siteaudit.demo import run_demo
 from siteaudit.fleet import commands as fleet_commands
 from siteaudit.fleet.fanout import CeleryFanout
 from siteaudit.reports import uptime_log
-from siteaudit.reports.render import FORMATS, print_pdf, report_templates, write_outputs
+from siteaudit.reports.render import (
+    FORMATS,
+    OUTPUT_FILES,
+    check_outputs,
+    print_pdf,
+    print_report,
+    write_outputs,
+)
 from siteaudit.schedules import install
 from siteaudit.schedules.uptime import run_uptime
 from siteaudit.verdict.judge import judge
@@ -87,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=None, help="output folder")
     r.add_argument("--format", choices=("all", "html", "json", "csv", "ods"), default="all")
     r.add_argument("--pdf", action="store_true", help="also print report.html to report.pdf (headless Chromium)")
+    r.add_argument("--pdf-memory", type=int, default=PDF_MEMORY_MB, metavar="MB",
+                   help=f"memory cap of each browser process printing the PDF (default {PDF_MEMORY_MB})")
+    r.add_argument("--pdf-timeout", type=float, default=PDF_SECONDS, metavar="SECONDS",
+                   help=f"deadline for printing the PDF (default {PDF_SECONDS:g})")
     r.add_argument("--waivers", help="TOML file of accepted findings (default: site.waivers of the config)")
     r.add_argument("--lang", choices=("zh", "en"), default="zh")
 
@@ -184,12 +199,12 @@ def print_outcome(outcome: AuditOutcome, note: str = "") -> None:
     """Each check's line, the files written, then the verdict as the last line (naming what could not run)."""
     for name, summary in outcome.verdict.checks.items():
         extra = ", ".join(f"{k}={v}" for k, v in summary.items() if k != "status" and not isinstance(v, (dict, list)))
-        print(f"{name:14} {summary.get('status', '?'):8} {extra}")
+        echo(f"{name:14} {summary.get('status', '?'):8} {extra}")
     for path in outcome.written:
-        print(f"wrote {path}")
+        echo(f"wrote {path}")
     if note:
         print(note)
-    print(outcome.verdict.last_line(outcome.run_id), flush=True)
+    echo(outcome.verdict.last_line(outcome.run_id), flush=True)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -232,6 +247,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         site = cfg.site.name
         waivers_path = waivers_path or cfg.site.waivers
     waivers = load_waivers(waivers_path)
+    if args.pdf_memory < 256:
+        raise ConfigError(f"--pdf-memory: at least 256 (MB), got {args.pdf_memory}")
+    if not args.pdf_timeout > 0:
+        raise ConfigError(f"--pdf-timeout: more than 0 (seconds), got {args.pdf_timeout:g}")
     printer = pdf_printer() if args.pdf else None  # refused before anything is written
     with open_store(args) as store:
         if args.run == "latest":
@@ -244,14 +263,19 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise ConfigError(f"run {args.run}: not found in {store.path}")
         out = args.out or Path("siteaudit-out") / f"{run['site']}-run{run['id']}"
         formats = FORMATS if args.format == "all" else (args.format,)
-        if args.pdf and "html" not in formats:
-            formats = (*formats, "html")
+        if args.pdf:  # the printed report folds its groups and points to findings.csv for the rest
+            formats = tuple(dict.fromkeys((*formats, "html", "csv")))
+        check_outputs(out, [OUTPUT_FILES[f] for f in formats] + (["report.pdf"] if printer else []))
         verdict = judge(store, run["id"], waivers)
         for path in write_outputs(store, run["id"], out, verdict, lang=args.lang, formats=formats):
-            print(f"wrote {path}")
+            echo(f"wrote {path}")
         if printer:
-            print_pdf(out / "report.html", out / "report.pdf", printer, *report_templates(run, args.lang))
-            print(f"wrote {out / 'report.pdf'}")
+            try:
+                echo(f"wrote {print_report(store, run['id'], verdict, out / 'report.pdf', printer, args.lang,
+                                            args.pdf_timeout, args.pdf_memory)}")
+            except PrintError as exc:
+                raise PrintError(f"{out / 'report.pdf'}: not written, the report is too large to print: {exc} "
+                                 f"(the other outputs are written)") from None
     return 0
 
 
@@ -263,7 +287,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
             mode = f"incremental<{plan['base_run']}" if plan.get("mode") == "incremental" else "full"
             started = time.strftime("%Y-%m-%d %H:%M", time.localtime(run["started"]))
             status = shown_status(run, abandoned)
-            print(f"{run['id']:5}  {run['site']:24} {started}  {status:12} {mode:16} {run['config_hash']}")
+            echo(f"{run['id']:5}  {safe(run['site']):24} {started}  {status:12} {mode:16} {run['config_hash']}")
     return 0
 
 
@@ -282,18 +306,18 @@ def cmd_uptime(args: argparse.Namespace) -> int:
             except ValueError:
                 raise ConfigError(f"--date: expected YYYY-MM-DD, got {day!r}")
             store.add_note(cfg.site.name, day, args.by, args.text)
-            print(f"noted for {day}: {args.by}: {args.text}")
+            echo(f"noted for {day}: {args.by}: {args.text}")
             return 0
         for warning in config_mod.uptime_warnings(cfg):
-            print(f"siteaudit: warning: {warning}", file=sys.stderr)
+            echo(f"siteaudit: warning: {warning}", file=sys.stderr)
         run = run_uptime(cfg, store)
     finally:
         store.close()
     for r in run.results:
         d = r.detail
-        print(f"{'正常' if r.ok else '異常'} {r.url} status={r.status} total_ms={d.get('total_ms')} "
+        echo(f"{'正常' if r.ok else '異常'} {r.url} status={r.status} total_ms={d.get('total_ms')} "
               f"cert_days_left={d.get('cert_days_left')} {r.reason or d.get('cert_warning', '')}".rstrip())
-    print(f"結果: {run.summary()}")
+    echo(f"結果: {run.summary()}")
     return 0 if run.normal else 1
 
 
@@ -351,17 +375,21 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return ExitCode.USAGE
     logging.getLogger("scrapy").setLevel(logging.WARNING)
+    logging.raiseExceptions = False   # a log that cannot be written (a full disk) never prints tracebacks
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
-        print(f"siteaudit: config error: {exc}", file=sys.stderr)
+        echo(f"siteaudit: config error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except StoreError as exc:
-        print(f"siteaudit: {exc}", file=sys.stderr)
+        echo(f"siteaudit: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except AuditError as exc:
-        print(f"siteaudit: {exc}", file=sys.stderr)
+        echo(f"siteaudit: {exc}", file=sys.stderr)
         return exc.code
+    except PrintError as exc:
+        echo(f"siteaudit: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         print("siteaudit: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
@@ -369,10 +397,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"siteaudit: interrupted ({signal.Signals(stop.signum).name})", file=sys.stderr)
         return stop.exit_code
     except OSError as exc:
-        print(f"siteaudit: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        echo(f"siteaudit: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return ExitCode.USAGE
     except Exception as exc:  # last resort: one line, never a traceback (SITEAUDIT_DEBUG=1 shows it)
         if os.environ.get("SITEAUDIT_DEBUG"):
             raise
-        print(f"siteaudit: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if write_failure(exc):
+            echo(f"siteaudit: cannot write: {write_failure(exc)}", file=sys.stderr)
+            return ExitCode.USAGE
+        echo(f"siteaudit: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return ExitCode.FAIL

@@ -6,12 +6,17 @@ Used by the accessibility check (axe-core through Selenium) and by PDF printing 
 from __future__ import annotations
 
 import base64
+import ctypes
 import os
+import resource
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,13 +104,15 @@ def chromium_options(paths: BrowserPaths) -> Any:
     return options
 
 
-def chromedriver_service(paths: BrowserPaths, profile_parent: str) -> Any:
+def chromedriver_service(paths: BrowserPaths, profile_parent: str, preexec: Callable[[], None] | None = None) -> Any:
     """chromedriver makes a fresh profile in its temporary directory: point that at `profile_parent`, a
     directory the caller removes even after a crash. (An explicit --user-data-dir leaves
-    chromium-headless-shell without a page for chromedriver to attach to.)"""
+    chromium-headless-shell without a page for chromedriver to attach to.) `preexec` runs in the driver's
+    process before it starts (resource limits)."""
     from selenium.webdriver.chrome.service import Service
 
-    return Service(paths.chromedriver or "", env={**os.environ, "TMPDIR": profile_parent})
+    return Service(paths.chromedriver or "", env={**os.environ, "TMPDIR": profile_parent},
+                   popen_kw={"preexec_fn": preexec} if preexec else {})
 
 
 FONT_INSTALL_HINT = "apt-get install fonts-noto-cjk"
@@ -125,27 +132,157 @@ def zh_font_missing() -> bool:
     return not listed.stdout.strip()
 
 
+PDF_MEMORY_MB = 2048   # data cap of each process of the printing browser: a folded report needs a tenth of it
+PDF_SECONDS = 120.0    # the whole print, browser start to the last byte of the PDF
+PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37
+CRASHED = ("crash", "not reachable", "closed the connection", "disconnected", "session deleted")
+
+
+class PrintError(RuntimeError):
+    """No PDF: the browser went over its memory cap or its deadline, or failed; the message says which."""
+
+
+def memory_cap(limit_mb: int) -> Callable[[], None]:
+    """A preexec_fn capping the driver, and so every browser process it starts (rlimits are inherited), at
+    `limit_mb` MiB of data each. RLIMIT_DATA, not RLIMIT_AS: Chromium reserves tens of GiB of address space it
+    never touches and does not even start under an address-space cap, while layout and printing memory is
+    private writable memory, which RLIMIT_DATA counts. A renderer over the cap crashes, the print fails."""
+    limit = limit_mb * 1024 * 1024
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    return apply
+
+
+@contextmanager
+def adopting_orphans() -> Iterator[None]:
+    """Be the child subreaper while the browser runs: a killed browser's processes are reparented here, not to
+    an init that may never reap them (a container's), so `reap` can collect every one."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    before = ctypes.c_int(0)
+    libc.prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(before), ctypes.c_ulong(0), ctypes.c_ulong(0),
+               ctypes.c_ulong(0))
+    libc.prctl(PR_SET_CHILD_SUBREAPER, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    try:
+        yield
+    finally:
+        libc.prctl(PR_SET_CHILD_SUBREAPER, ctypes.c_ulong(before.value), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                   ctypes.c_ulong(0))
+
+
+def reap(pids: list[int], timeout: float = 5.0) -> None:
+    """Collect the exit status of each of `pids` that is this process's child, so none is left a zombie; a pid
+    that is not (its own live parent reaps it) is skipped."""
+    pending, deadline = set(pids), time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for pid in list(pending):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    pending.discard(pid)
+            except ChildProcessError:
+                pending.discard(pid)
+        if pending:
+            time.sleep(0.05)
+
+
+def kill_tree(pid: int) -> set[int]:
+    """SIGKILL `pid` and its descendants at once; the pids killed."""
+    tree = set(process_tree(pid))
+    for child in tree:
+        try:
+            os.kill(child, signal.SIGKILL)
+        except OSError:
+            pass
+    return tree
+
+
+class Deadline:
+    """Kill the driver's whole process tree once `seconds` have passed: an overrunning print is stopped, and
+    the driver call waiting on it returns at once with an error."""
+
+    def __init__(self, seconds: float, service: Any) -> None:
+        self.seconds = seconds
+        self.service = service
+        self.fired = False
+        self.killed: set[int] = set()
+        self.timer = threading.Timer(seconds, self.kill)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def kill(self) -> None:
+        self.fired = True
+        process = getattr(self.service, "process", None)
+        if process:
+            self.killed |= kill_tree(process.pid)
+
+    def check(self) -> None:
+        if self.fired:
+            raise TimeoutError
+
+    def cancel(self) -> None:
+        self.timer.cancel()
+
+
+def print_failure(exc: BaseException, deadline: Deadline, memory_mb: int) -> str:
+    """Why a print gave no PDF, in one line."""
+    if deadline.fired or isinstance(exc, TimeoutError) or type(exc).__name__ == "TimeoutException":
+        return f"no PDF within {deadline.seconds:g} s; the browser was stopped"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if any(marker in text.lower() for marker in CRASHED):
+        return f"the browser went over its {memory_mb} MB memory cap and stopped ({text.removeprefix('Message: ')})"
+    return f"the browser failed: {text.removeprefix('Message: ')}"
+
+
 def print_to_pdf(url: str, paths: BrowserPaths, header: str, footer: str, landscape: bool = False,
-                 timeout: float = 300) -> bytes:
+                 timeout: float = PDF_SECONDS, memory_mb: int = PDF_MEMORY_MB) -> bytes:
     """Print `url` through DevTools' Page.printToPDF in headless Chromium: A4, backgrounds, and the given
-    header and footer templates (Chromium fills `<span class="pageNumber">` and `totalPages`)."""
+    header and footer templates (Chromium fills `<span class="pageNumber">` and `totalPages`).
+
+    Bounded: every browser process under `memory_mb` of data and the whole print within `timeout` seconds;
+    on overrun the browser is killed and reaped and PrintError says why (a huge page would otherwise take
+    the renderer to many GiB and minutes, then fail anyway)."""
     from selenium import webdriver
 
-    with tempfile.TemporaryDirectory(prefix="siteaudit-pdf-") as profile:
-        driver = webdriver.Chrome(service=chromedriver_service(paths, profile), options=chromium_options(paths))
-        pid = driver.service.process.pid
-        tree = process_tree(pid)
+    with tempfile.TemporaryDirectory(prefix="siteaudit-pdf-") as profile, adopting_orphans():
+        ours_before = set(process_tree(os.getpid()))
+        service = chromedriver_service(paths, profile, memory_cap(memory_mb))
+        deadline = Deadline(timeout, service)
+        driver = None
+        failed = True
         try:
+            driver = webdriver.Chrome(service=service, options=chromium_options(paths))
+            deadline.check()
             driver.set_page_load_timeout(timeout)
             driver.get(url)
+            deadline.check()
             width, height = A4_INCHES
             printed = driver.execute_cdp_cmd("Page.printToPDF", {
                 "landscape": landscape, "printBackground": True, "preferCSSPageSize": False,
                 "paperWidth": width, "paperHeight": height, "marginTop": 0.6, "marginBottom": 0.6,
                 "marginLeft": 0.5, "marginRight": 0.5, "displayHeaderFooter": True,
                 "headerTemplate": header, "footerTemplate": footer})
+            deadline.check()
+            failed = False
+            return base64.b64decode(printed["data"])
+        except Exception as exc:  # whatever the driver raises once its browser is gone
+            raise PrintError(print_failure(exc, deadline, memory_mb)) from None
         finally:
-            tree = sorted(set(tree) | set(process_tree(pid)))
-            driver.quit()
-            stop_all(tree, 10)
-    return base64.b64decode(printed["data"])
+            deadline.cancel()
+            close_printer(driver, service, failed, deadline.killed, ours_before)
+
+
+def close_printer(driver: Any, service: Any, failed: bool, killed: set[int], ours_before: set[int]) -> None:
+    """Quit a browser that printed; kill one that failed without asking its driver (a dead driver would only
+    be retried); then make sure every process of it has exited and is reaped: those started under the
+    driver, and any orphan of theirs that came to this process."""
+    process = getattr(service, "process", None)
+    tree = set(killed) | set(process_tree(process.pid) if process else [])
+    if failed and process:
+        tree |= kill_tree(process.pid)
+    if driver is not None and not failed:
+        driver.quit()
+    else:
+        service.stop()
+    tree |= set(process_tree(os.getpid())) - ours_before
+    stop_all(sorted(tree), 10)
+    reap(sorted(tree))

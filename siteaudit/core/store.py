@@ -9,6 +9,8 @@ Pages and resources are one row per fetched URL of a run; a redirect hop is its 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import json
 import re
@@ -843,18 +845,25 @@ class Store:
 
     # -- findings -----------------------------------------------------------------------------
     def replace_findings(self, run_id: int, findings: Iterable[dict[str, Any]]) -> None:
+        """All of a run's findings or, when a write fails (a full disk), its earlier ones, never half."""
         self.begin()
-        self.db.execute("DELETE FROM findings WHERE run_id=?", (run_id,))
-        self.db.executemany(
-            "INSERT INTO findings (run_id, check_name, rule, severity, url, pages, message, evidence) "
-            "VALUES (?,?,?,?,?,?,?,?)",
-            (
-                (run_id, f["check"], f["rule"], f["severity"], f["url"], json.dumps(f["pages"], ensure_ascii=False),
-                 f["message"], json.dumps(f["evidence"], ensure_ascii=False))
-                for f in findings
-            ),
-        )
-        self.commit()
+        try:
+            self.db.execute("DELETE FROM findings WHERE run_id=?", (run_id,))
+            self.db.executemany(
+                "INSERT INTO findings (run_id, check_name, rule, severity, url, pages, message, evidence) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    (run_id, f["check"], f["rule"], f["severity"], f["url"],
+                     json.dumps(f["pages"], ensure_ascii=False), f["message"],
+                     json.dumps(f["evidence"], ensure_ascii=False))
+                    for f in findings
+                ),
+            )
+            self.commit()
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error, psycopg.Error):  # SQLite may have rolled back already
+                self.rollback()
+            raise
 
     def findings(self, run_id: int) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM findings WHERE run_id=? ORDER BY id", (run_id,)).fetchall()
@@ -982,6 +991,28 @@ def pg_sql(sql: str, returning: bool = False) -> str:
 def _pg_params(params: Iterable[Any]) -> list[Any]:
     """PostgreSQL text cannot hold NUL characters; crawled text sometimes does."""
     return [p.replace("\x00", "") if isinstance(p, str) and "\x00" in p else p for p in params]
+
+
+FULL_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)   # no space, file too large, quota: alike for us
+SQLITE_FULL, SQLITE_IOERR = 13, 10
+
+
+def write_failure(exc: BaseException | None) -> str | None:
+    """Why a write failed, when `exc` (or an exception that caused it) is a full disk or the store refusing
+    to write: an OSError with ENOSPC, EFBIG or EDQUOT, SQLite's "database or disk is full" or "disk I/O
+    error" (how it reports EFBIG), PostgreSQL's insufficient resources (SQLSTATE class 53). Else None."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in FULL_ERRNOS:
+            return f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc.strerror)
+        code = getattr(exc, "sqlite_errorcode", None) if isinstance(exc, sqlite3.Error) else None
+        if code is not None and code & 0xFF in (SQLITE_FULL, SQLITE_IOERR):
+            return f"{exc} (the store)"
+        if isinstance(exc, psycopg.Error) and (exc.sqlstate or "").startswith("53"):
+            return f"{' '.join(str(exc).split())} (the store)"
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def pg_reason(exc: BaseException) -> str:

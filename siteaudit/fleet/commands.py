@@ -7,7 +7,9 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
+from siteaudit.core.console import echo, safe
 from siteaudit.core.dates import TAIPEI
 from siteaudit.core.results import ExitCode
 from siteaudit.core.store import Store
@@ -52,7 +54,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     try:
         run_worker(args.broker or default_broker(), args.name, args.out, args.visibility_timeout, args.loglevel)
     except FleetError as exc:
-        print(f"siteaudit: {exc}", file=sys.stderr)
+        echo(f"siteaudit: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     return 0
 
@@ -62,14 +64,14 @@ def cmd_fleet(args: argparse.Namespace) -> int:
         if args.fleet_command == "enqueue":
             for item in enqueue(args.configs, args.broker or os.environ.get("SITEAUDIT_BROKER"), args.checks,
                                 full=args.full):
-                print(f"{item.site}: " + ("queued" if item.token else "already queued, not queued again"))
+                echo(f"{item.site}: " + ("queued" if item.token else "already queued, not queued again"))
         elif args.fleet_command == "status":
             print_status(args.broker or default_broker())
         elif args.fleet_command == "report":
             with Store(args.store, create=False) as store:
-                print(f"wrote {write_portfolio(store, args.out, args.lang)}")
+                echo(f"wrote {write_portfolio(store, args.out, args.lang)}")
     except FleetError as exc:
-        print(f"siteaudit: {exc}", file=sys.stderr)
+        echo(f"siteaudit: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     return 0
 
@@ -78,15 +80,23 @@ def when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts, TAIPEI).strftime("%Y-%m-%d %H:%M") if ts else "—"
 
 
-def print_status(broker: str) -> None:
-    sites = status(broker)
+def status_lines(sites: dict[str, dict[str, Any]]) -> list[str]:
+    """`fleet status`: one line per site (name, state, when, run, error), each neutralised for the console."""
     if not sites:
-        print("no site queued yet")
+        return ["no site queued yet"]
+    lines = []
     for site, st in sites.items():
         extra = f"run {st['run_id']}" if st.get("run_id") else ""
         if st.get("error"):
             extra += f" {st['error']}"
-        print(f"{site:24} {st.get('state', '?'):12} {when(st.get('updated')):17} {extra}".rstrip())
+        lines.append(f"{safe(site):24} {safe(st.get('state', '?')):12} {when(st.get('updated')):17} "
+                     f"{safe(extra)}".rstrip())
+    return lines
+
+
+def print_status(broker: str) -> None:
+    for line in status_lines(status(broker)):
+        echo(line)
 
 
 COMMANDS = {"worker": cmd_worker, "fleet": cmd_fleet}

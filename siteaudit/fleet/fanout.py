@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from siteaudit.core.console import echo
 from siteaudit.core.urlparts import redact
 from siteaudit.fleet.app import configure
 from siteaudit.fleet.tasks import A11Y_QUEUE, a11y_batch
@@ -40,5 +41,5 @@ class CeleryFanout:
                                    retry_policy={"max_retries": 1, "interval_start": 0.2})
         except Exception as exc:  # kombu's connection errors vary by transport; this audit tests the batches
             self.failed = True
-            print(f"siteaudit: note: accessibility batches not offered to the fleet on {redact(self.broker)}: "
-                  f"{exc}; this worker tests them", file=sys.stderr)
+            echo(f"siteaudit: note: accessibility batches not offered to the fleet on {redact(self.broker)}: "
+                 f"{exc}; this worker tests them", file=sys.stderr)
