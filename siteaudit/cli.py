@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="re-render a stored run (report.html, findings.json/.csv/.ods)")
     r.add_argument("run", nargs="?", default="latest", help="run id or 'latest'")
     r.add_argument("--config", help="site config (for the store path, the site and its waivers)")
+    r.add_argument("--site", help="the site whose latest run is meant, in a store holding several")
     r.add_argument("--store", help="SQLite store path")
     r.add_argument("--out", type=Path, default=None, help="output folder")
     r.add_argument("--format", choices=("all", "html", "json", "csv", "ods"), default="all")
@@ -252,8 +253,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not args.pdf_timeout > 0:
         raise ConfigError(f"--pdf-timeout: more than 0 (seconds), got {args.pdf_timeout:g}")
     printer = pdf_printer() if args.pdf else None  # refused before anything is written
+    site = args.site or site
     with open_store(args) as store:
         if args.run == "latest":
+            sites = store.sites()
+            if site is None and len(sites) > 1:  # never pick one site's run silently
+                raise ConfigError(f"the store holds {len(sites)} sites ({', '.join(safe(s) for s in sites[:10])}"
+                                  f"{', …' if len(sites) > 10 else ''}): name one with --site or --config, "
+                                  "or give a run id")
             run = store.latest_run(site=site, status="complete")
         elif args.run.isdigit():
             run = store.run(int(args.run))
@@ -315,8 +322,10 @@ def cmd_uptime(args: argparse.Namespace) -> int:
         store.close()
     for r in run.results:
         d = r.detail
-        echo(f"{'正常' if r.ok else '異常'} {r.url} status={r.status} total_ms={d.get('total_ms')} "
-              f"cert_days_left={d.get('cert_days_left')} {r.reason or d.get('cert_warning', '')}".rstrip())
+        figures = {"status": r.status, "total_ms": d.get("total_ms"), "cert_days_left": d.get("cert_days_left")}
+        shown = " ".join(f"{k}={v}" for k, v in figures.items() if v is not None)  # an unanswered probe has none
+        echo(f"{'正常' if r.ok else '異常'} {r.url} {shown} {r.reason or d.get('cert_warning', '')}".replace("  ", " ")
+             .rstrip())
     echo(f"結果: {run.summary()}")
     return 0 if run.normal else 1
 

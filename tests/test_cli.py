@@ -155,3 +155,32 @@ def test_the_checks_phase_shows_progress_and_the_last_line_is_the_verdict(tmp_pa
     result = run_cli("audit", "--config", str(cfg), "--checks", "links,metadata", "--out", str(tmp_path / "o"))
     assert "checks 1/2: links pass in" in result.stderr and "checks 2/2: metadata" in result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith("siteaudit: run ")
+
+
+def test_report_latest_in_a_store_of_several_sites_names_them_instead_of_picking_one(tmp_path, serve):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<html><head><title>首頁</title></head><body>x</body></html>",
+                                                  encoding="utf-8")
+    server = serve(tmp_path / "site")
+    store = tmp_path / "s.sqlite3"
+    for name in ("water-a", "water-b"):
+        cfg = write_config(tmp_path / f"{name}.toml", server.base, store, crawl={"sitemaps": False}, site={"name": name})
+        assert run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / name)).returncode == 0
+    refused = run_cli("report", "latest", "--store", str(store), "--out", str(tmp_path / "r"))
+    assert_one_line_error(refused, 2, "2 sites", "water-a", "water-b", "--site")
+    assert not (tmp_path / "r").exists()
+    chosen = run_cli("report", "latest", "--store", str(store), "--site", "water-a", "--out", str(tmp_path / "r"),
+                     "--format", "json")
+    assert chosen.returncode == 0, chosen.stderr
+    assert json.loads((tmp_path / "r" / "findings.json").read_text(encoding="utf-8"))["run"]["site"] == "water-a"
+
+
+def test_an_unanswered_uptime_probe_prints_no_empty_figures(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = write_config(tmp_path / "c.toml", f"http://127.0.0.1:{port}", tmp_path / "s.sqlite3",
+                       site={"agency": "測試處"}, extra="[uptime]\ntries = 1\nretry_wait = 0\n")
+    result = run_cli("uptime", "--config", str(cfg))
+    assert result.returncode == 1, result.stderr
+    assert "異常" in result.stdout and "None" not in result.stdout, result.stdout
