@@ -31,6 +31,7 @@ class Diff:
     previous_run: int | None
     new: list[dict[str, Any]] = field(default_factory=list)
     fixed: list[dict[str, Any]] = field(default_factory=list)
+    gone: list[dict[str, Any]] = field(default_factory=list)  # vanished with every page it was found on
     persisting: int = 0
     figures: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
@@ -47,7 +48,16 @@ def diff_runs(store: Store, run: dict[str, Any], findings: list[dict[str, Any]],
     old_keys = {finding_key(f, origin_of(prev)): f for f in before}
     diff = Diff(prev["id"])
     diff.new = [f for k, f in now_keys.items() if k not in old_keys]
-    diff.fixed = [f for k, f in old_keys.items() if k not in now_keys]
+    vanished = [f for k, f in old_keys.items() if k not in now_keys]
+    crawled = {u.replace(origin_of(run), "//") for u in store.page_urls(run["id"])}
+
+    def still_there(f: dict[str, Any]) -> bool:
+        """A finding is fixed only where its page is still on the site: one whose every page is gone is not."""
+        pages = [p.replace(origin_of(prev), "//") for p in f.get("pages") or []]
+        return not pages or any(p in crawled for p in pages)
+
+    diff.fixed = [f for f in vanished if still_there(f)]
+    diff.gone = [f for f in vanished if not still_there(f)]
     diff.persisting = len(set(now_keys) & set(old_keys))
     now_items = {i.id: i.figure for i in items}
     old_items = {i.id: i.figure for i in stored_items(prev)}

@@ -378,3 +378,26 @@ def test_the_english_report_is_english_with_chinese_names_only_in_brackets(demo_
     assert messages and all(m.text_content().startswith("Broken link") for m in messages)
     severities = {c.text_content().split("Waiver")[0].strip() for c in tree.xpath("//td[contains(@class, 'sev')]")}
     assert severities <= {"Error", "Warning", "Notice"}
+
+
+def test_a_finding_that_vanished_with_its_page_is_not_counted_as_fixed(tmp_path, serve):
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "index.html").write_text(PAGE.format(title="首頁", body='<a href="/old.html">舊頁</a><a href="/x.html">甲</a>'),
+                                     encoding="utf-8")
+    (root / "old.html").write_text(PAGE.format(title="舊頁", body='<a href="/missing.html">不見</a>'), encoding="utf-8")
+    server = serve(root)
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False})
+    assert run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "one")).returncode == 1
+    (root / "old.html").unlink()  # the page and its broken link are gone; x.html is made: that one is fixed
+    (root / "index.html").write_text(PAGE.format(title="首頁", body='<a href="/x.html">甲</a>'), encoding="utf-8")
+    (root / "x.html").write_text(PAGE.format(title="甲", body="ok"), encoding="utf-8")
+    assert run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "two")).returncode == 0
+    tree = lxml_html.fromstring((tmp_path / "two" / "report.html").read_bytes())
+    tables = tree.xpath("//section[@id='diff']//table[@class='new-fixed']")
+    headings = [h.text_content() for h in tree.xpath("//section[@id='diff']//h3")]
+    assert headings == ["已改善的發現", "隨頁面移除而消失的發現（不計為已改善）"], headings
+    assert [u.rsplit("/", 1)[-1] for u in tables[0].xpath(".//td[3]//text()")] == ["x.html"]
+    assert [u.rsplit("/", 1)[-1] for u in tables[1].xpath(".//td[3]//text()")] == ["missing.html"]
+    summary = tree.xpath("//section[@id='diff']/p")[0].text_content()
+    assert "已改善 1" in summary and "另 1 筆因所在頁面已不存在而消失" in summary, summary

@@ -755,6 +755,11 @@ class Store:
             sql += " AND is_html=1 AND status BETWEEN 200 AND 299"
         yield from self.db.execute(sql + " ORDER BY id", (run_id,))
 
+    def page_urls(self, run_id: int) -> set[str]:
+        """The URLs of the run's pages that answered with HTML (the pages a finding can be on)."""
+        return {r[0] for r in self.db.execute("SELECT url FROM pages WHERE run_id=? AND is_html=1 AND status BETWEEN "
+                                              "200 AND 299", (run_id,))}
+
     def resources(self, run_id: int, kind: str | None = None) -> Iterator[sqlite3.Row]:
         sql, args = "SELECT * FROM resources WHERE run_id=?", [run_id]
         if kind:
