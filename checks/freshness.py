@@ -71,15 +71,21 @@ class FreshnessCheck:
         "today": "",
     }
 
+    # pages_audited = pages_showing_date + pages_dated_by_server + pages_undated: the figures add up.
     fields = (
-        SummaryField("pages_dated", "有日期的頁面", "Pages with a date", "頁"),
-        SummaryField("pages_without_displayed_date", "未顯示更新日期", "Pages showing no update date", "頁"),
-        SummaryField("within_limit_share", "在期限內", "Within the limit", "%"),
+        SummaryField("pages_audited", "檢查頁數", "Pages audited", "頁"),
+        SummaryField("pages_showing_date", "顯示更新日期", "Showing an update date", "頁"),
+        SummaryField("pages_dated_by_server", "未顯示，依伺服器最後修改時間判斷", "Not shown, judged by the server's "
+                     "Last-Modified", "頁"),
+        SummaryField("pages_undated", "無任何日期（未判斷）", "No date at all (not judged)", "頁"),
+        SummaryField("within_limit_share", "有日期頁面中在期限內", "Of the dated pages, within the limit", "%"),
     )
 
     def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
         share = summary.get("within_limit_share")
-        measured = (f"{share}% 頁面在期限內", f"{share}% of pages within the limit") if share is not None \
+        dated, audited = summary.get("pages_dated", 0), summary.get("pages_audited", 0)
+        measured = (f"有日期的 {dated}/{audited} 頁中 {share}% 在期限內",
+                    f"{share}% of the {dated}/{audited} dated pages within the limit") if share is not None \
             else ("無（沒有頁面標示日期）", "None (no page shows a date)")
         return [inspection_item(self, "freshness", "資訊即時性（過期資訊）", "Freshness", ("無過期資訊", "No stale information"),
                      measured, status_of(summary), "提升服務品質執行計畫", share)]
@@ -97,14 +103,17 @@ class FreshnessCheck:
         within = 0
         pages = list(ctx.store.pages(ctx.run_id, html_only=True))
         trapped = trap_pages(ctx.store.traps(ctx.run_id))
+        audited = showing = 0
         for page in pages:
             url = page["url"]
             if url in trapped:  # a calendar trap's 下一天 pages: counted apart, not judged
                 continue
+            audited += 1
             stamps = json.loads(page["stamps"] or "[]")
             shown = displayed_date(stamps)
             if shown:
                 when, text, source = shown[0], shown[1], "displayed"
+                showing += 1
             else:
                 no_date.append(url)
                 modified = _http_date(page["last_modified"])
@@ -136,6 +145,10 @@ class FreshnessCheck:
         stalest = sorted(dated, key=lambda r: r["date"])[:10]
         summary = {
             "status": "fail" if any(f.rule in ("stale-page", "future-date") for f in findings) else "pass",
+            "pages_audited": audited,
+            "pages_showing_date": showing,
+            "pages_dated_by_server": len(dated) - showing,
+            "pages_undated": audited - len(dated),
             "pages_dated": len(dated),
             "pages_without_displayed_date": len(no_date),
             "within_limit_share": round(100.0 * within / len(dated), 1) if dated else None,

@@ -135,6 +135,10 @@ def test_freshness_reads_roc_and_ad_update_dates_and_flags_stale_future_and_unda
     # the undated page is still judged, by its Last-Modified header
     assert dates["nodate.html"]["source"] == "Last-Modified" and dates["nodate.html"]["date"] == (TODAY - timedelta(days=200)).isoformat()
     assert summary["pages_dated"] == 16 and summary["pages_without_displayed_date"] == 2
+    # the figures add up to the pages audited: shown date, server date only (nodate.html), none (clock.html)
+    assert (summary["pages_showing_date"], summary["pages_dated_by_server"], summary["pages_undated"]) == (15, 1, 1)
+    assert summary["pages_audited"] == 17 == sum(summary[k] for k in ("pages_showing_date", "pages_dated_by_server",
+                                                                      "pages_undated"))
 
 
 def test_a_last_modified_after_the_audit_day_is_a_server_clock_notice_not_a_displayed_future_date(site, tmp_path):
