@@ -92,7 +92,9 @@ def load_code_list(scheme: str, path: Path) -> CodeList:
         if not SHAPES[scheme].match(code):
             raise ConfigError(f"{path}:{number}: {code!r} is not a {scheme} code ({SHAPE_TEXT[scheme]})")
         codes[code] = parts[1].strip()
-    return CodeList(scheme, codes, complete, str(path))
+    # Named without the machine's folders: evidence travels in the dossier, local paths do not belong there.
+    source = f"siteaudit/{path.name}" if path.resolve().parent == DATA.resolve() else path.name
+    return CodeList(scheme, codes, complete, source)
 
 
 class MetadataCheck:

@@ -77,10 +77,13 @@ def rows(findings: list[dict[str, Any]], lang: str = "zh") -> list[list[str]]:
     out = []
     for f in findings:
         waiver = waiver_of(f)
-        out.append([f.get("id", ""), f["check"], f["rule"], f["severity"], f["url"], "\n".join(f["pages"]),
+        out.append([f.get("id", ""), f.get("check_label", f["check"]), f.get("rule_label", f["rule"]),
+                    f.get("severity_label", f["severity"]), f["url"], "\n".join(f["pages"]),
                     f["message"],
-                    "" if not waiver else f"{words[0] if waiver['active'] else words[1]}：{waiver['reason']}"
-                    f"（{waiver['accepted_by']}，{waiver['expires']}）",
+                    "" if not waiver else (f"{words[0] if waiver['active'] else words[1]}：{waiver['reason']}"
+                                           f"（{waiver['accepted_by']}，{waiver['expires']}）" if lang == "zh" else
+                                           f"{words[0] if waiver['active'] else words[1]}: {waiver['reason']} "
+                                           f"({waiver['accepted_by']}, {waiver['expires']})"),
                     evidence_json(f["evidence"])])
     return out
 
@@ -121,7 +124,7 @@ def to_ods(findings: list[dict[str, Any]], items: list[dict[str, Any]] | None = 
         for i, row in enumerate([header, *body]):
             tr = TableRow()
             for value in row:
-                cell = TableCell(valuetype="string", stylename=bold if i == 0 else None)
+                cell = TableCell(valuetype="string", stylename=bold) if i == 0 else TableCell(valuetype="string")
                 for line in safe_cell(value).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
                     cell.addElement(P(text=line))
                 tr.addElement(cell)
@@ -147,8 +150,14 @@ def to_ods(findings: list[dict[str, Any]], items: list[dict[str, Any]] | None = 
 
 
 def sheet_name(title: str, taken: list[str]) -> str:
-    """A sheet name spreadsheets accept (no []*?:/\\', at most 31 characters), unique in the file."""
-    name = re.sub(r"[\[\]*?:/\\']", "_", title)[:31] or "sheet"
+    """A sheet name spreadsheets accept (no []*?:/\\', at most 31 characters), unique in the file: a long title
+    loses its parenthesised part, then whole words, never letters of a word."""
+    name = re.sub(r"[\[\]*?:/\\']", "_", title).strip()
+    if len(name) > 31:
+        name = re.split(r"\s*[（(]", name, maxsplit=1)[0].strip() or name
+    while len(name) > 31 and " " in name:
+        name = name.rsplit(" ", 1)[0].rstrip(" ,;-")
+    name = name[:31] or "sheet"
     return name if name not in taken else f"{name[:28]}_{len(taken)}"
 
 

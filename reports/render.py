@@ -122,6 +122,23 @@ def message(f: dict[str, Any], rule: Any, lang: str) -> str:
     return f"{rule.en}: {particulars}" if sep and particulars else rule.en
 
 
+def readable_findings(findings: list[dict[str, Any]], titles: dict[str, str], lang: str) -> list[dict[str, Any]]:
+    """Findings as the exports show them: the check's title, the rule's words with its id (what a waiver names),
+    the severity as a word and the message in the report's language; the raw fields stay in findings.json."""
+    words = SEVERITY_WORDS.get(lang, SEVERITY_WORDS["zh"])
+    out = []
+    for f in findings:
+        check = registry.REGISTRY.get(f["check"])
+        rule = check.rules.get(f["rule"]) if check is not None else None
+        label = (rule.zh if lang == "zh" else rule.en) if rule is not None else ""
+        out.append({**f, "check_label": titles.get(f["check"], f["check"]),
+                    "rule_label": f"{label}（{f['rule']}）" if lang == "zh" and label else
+                                  f"{label} ({f['rule']})" if label else f["rule"],
+                    "severity_label": words.get(f["severity"], f["severity"]),
+                    "message": message(f, rule, lang)})
+    return out
+
+
 def grouped_rows(findings: list[dict[str, Any]], rule: Any, lang: str) -> list[dict[str, Any]]:
     """One row per cause: findings about the page itself (its URL among its pages) with the same message are
     one row listing every page; a finding about another URL (a broken link, a document) or a waived one keeps
@@ -262,12 +279,14 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, la
     written = []
     if "json" in formats:
         written.append(_atomic_write(out_dir / OUTPUT_FILES["json"], json.dumps(doc, ensure_ascii=False)))
+    titles = {n: (c.title_zh if lang == "zh" else c.title_en) for n, c in registry.REGISTRY.items()}
+    if "csv" in formats or "ods" in formats:
+        readable = readable_findings(doc["findings"], titles, lang)
     if "csv" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["csv"], export.to_csv(doc["findings"], lang)))
+        written.append(_atomic_write(out_dir / OUTPUT_FILES["csv"], export.to_csv(readable, lang)))
     if "ods" in formats:
-        titles = {n: (c.title_zh if lang == "zh" else c.title_en) for n, c in registry.REGISTRY.items()}
         written.append(_atomic_write(out_dir / OUTPUT_FILES["ods"],
-                                     export.to_ods(doc["findings"], doc["inspection"], lang, titles)))
+                                     export.to_ods(readable, doc["inspection"], lang, titles)))
     if "html" in formats:
         written.append(_atomic_write(out_dir / OUTPUT_FILES["html"], render_html(store, run_id, verdict, lang)))
     return written

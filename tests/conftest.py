@@ -151,5 +151,5 @@ def demo_run(demo_site: tuple[SiteServer, Path, dict], tmp_path_factory: pytest.
     db = sqlite3.connect(store)
     db.row_factory = sqlite3.Row
     run_id = db.execute("SELECT MAX(id) FROM runs").fetchone()[0]
-    return {"result": result, "db": db, "run_id": run_id, "base": server.base, "out": work / "out",
+    return {"result": result, "db": db, "run_id": run_id, "base": server.base, "out": work / "out", "db_path": store,
             "truth": truth, "root": root, "server": server}

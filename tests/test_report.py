@@ -9,6 +9,7 @@ import re
 import sqlite3
 import unicodedata
 import zipfile
+from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
@@ -401,3 +402,42 @@ def test_a_finding_that_vanished_with_its_page_is_not_counted_as_fixed(tmp_path,
     assert [u.rsplit("/", 1)[-1] for u in tables[1].xpath(".//td[3]//text()")] == ["missing.html"]
     summary = tree.xpath("//section[@id='diff']/p")[0].text_content()
     assert "已改善 1" in summary and "另 1 筆因所在頁面已不存在而消失" in summary, summary
+
+
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
+def export_rows(out) -> list[dict[str, str]]:
+    text = (out / "findings.csv").read_text(encoding="utf-8-sig")
+    reader = list(csv.reader(io.StringIO(text)))
+    return [dict(zip(reader[0], r, strict=True)) for r in reader[1:]]
+
+
+def test_exports_show_words_not_slugs_and_no_local_paths(demo_run, tmp_path):
+    zh = export_rows(demo_run["out"])
+    assert {r["檢查"] for r in zh} >= {"連結有效性", "無障礙檢測"}, {r["檢查"] for r in zh}
+    assert {r["嚴重度"] for r in zh} <= {"錯誤", "警告", "提醒"}
+    broken = next(r for r in zh if r["規則"].endswith("（broken-link）"))
+    assert broken["規則"] == "連結失效（broken-link）"  # the words, and the id a waiver names
+    en_out = tmp_path / "en"
+    result = run_cli("report", str(demo_run["run_id"]), "--store", str(demo_run["db_path"]), "--out", str(en_out),
+                     "--lang", "en", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    for row in export_rows(en_out):
+        for column in ("Check", "Rule", "Severity", "Waiver"):
+            assert not CJK.search(row[column]), (column, row[column])
+        assert not CJK.search(row["Message"].split(":", 1)[0]), row["Message"]  # the tool's own words lead
+    for out in (demo_run["out"], en_out):
+        text = (out / "findings.csv").read_text(encoding="utf-8-sig")
+        assert str(Path.cwd()) not in text and "/checks/data/" not in text and "site-packages" not in text
+
+
+def test_the_ods_has_no_style_named_none_and_whole_word_sheet_names(demo_run, tmp_path):
+    result = run_cli("report", str(demo_run["run_id"]), "--store", str(demo_run["db_path"]), "--out", str(tmp_path),
+                     "--lang", "en", "--format", "ods")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / "findings.ods") as z:
+        content = z.read("content.xml").decode()
+    assert 'style-name="None"' not in content
+    names = re.findall(r'<table:table table:name="([^"]+)"', content)
+    assert "Proactive disclosure" in names and all(len(n) <= 31 for n in names), names
