@@ -47,10 +47,14 @@ class Finding:
     pages: list[str]
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    message_en: str | None = None  # the English message, when the particulars the tool wrote differ by language
 
     def as_dict(self) -> dict[str, Any]:
-        return {"check": self.check, "rule": self.rule, "severity": self.severity, "url": self.url,
-                "pages": self.pages, "message": self.message, "evidence": self.evidence}
+        out = {"check": self.check, "rule": self.rule, "severity": self.severity, "url": self.url,
+               "pages": self.pages, "message": self.message, "evidence": self.evidence}
+        if self.message_en:
+            out["message_en"] = self.message_en
+        return out
 
 
 class Fanout(Protocol):
@@ -102,11 +106,16 @@ def rule_table(*rules: Rule) -> dict[str, Rule]:
 
 
 def finding(check: Check, rule_id: str, url: str, pages: list[str], detail: str = "",
-            evidence: dict[str, Any] | None = None, severity: str | None = None) -> Finding:
-    """Build a finding from a rule of `check`; `detail` is appended to the rule's zh-TW message."""
+            evidence: dict[str, Any] | None = None, severity: str | None = None,
+            detail_en: str | None = None) -> Finding:
+    """Build a finding from a rule of `check`; `detail` is appended to the rule's zh-TW message, and `detail_en`
+    (when the tool's own words in `detail` are Chinese) to its English one."""
     rule = check.rules[rule_id]
     message = rule.zh + (f"：{detail}" if detail else "")
-    return Finding(check.name, rule_id, severity or rule.severity, url, pages, message, evidence or {})
+    if detail_en is None and not detail:
+        detail_en = ""  # nothing particular: the rule's own English words
+    message_en = rule.en + (f": {detail_en}" if detail_en else "") if detail_en is not None else None
+    return Finding(check.name, rule_id, severity or rule.severity, url, pages, message, evidence or {}, message_en)
 
 
 def sort_findings(findings: list[Finding]) -> None:

@@ -51,28 +51,28 @@ RULES = rule_table(
 
 # The built-in catalogue: the ten Art. 7 categories and the items the agency's service-quality plan names.
 DEFAULT_ITEMS: list[dict[str, Any]] = [
-    {"id": "regulations", "name": "法規及命令", "category": "1", "texts": ["法規", "法令", "命令"]},
-    {"id": "interpretations", "name": "解釋性規定及裁量基準", "category": "2", "texts": ["解釋性規定", "裁量基準"]},
-    {"id": "organization", "name": "組織及職掌", "category": "3", "texts": ["組織", "職掌"]},
-    {"id": "contact", "name": "地址、電話、傳真、網址及電子郵件", "category": "3", "texts": ["聯絡資訊", "聯絡我們", "聯絡方式"]},
-    {"id": "guidance", "name": "行政指導有關文書", "category": "4", "texts": ["行政指導"]},
-    {"id": "plans", "name": "施政計畫", "category": "5", "texts": ["施政計畫", "業務計畫"], "yearly": True},
-    {"id": "statistics", "name": "業務統計", "category": "5", "texts": ["業務統計", "統計資料"], "yearly": True,
+    {"id": "regulations", "name": "法規及命令", "name_en": "Laws and regulations", "category": "1", "texts": ["法規", "法令", "命令"]},
+    {"id": "interpretations", "name": "解釋性規定及裁量基準", "name_en": "Interpretive rules and discretion standards", "category": "2", "texts": ["解釋性規定", "裁量基準"]},
+    {"id": "organization", "name": "組織及職掌", "name_en": "Organisation and duties", "category": "3", "texts": ["組織", "職掌"]},
+    {"id": "contact", "name": "地址、電話、傳真、網址及電子郵件", "name_en": "Address, phone, fax, web and e-mail", "category": "3", "texts": ["聯絡資訊", "聯絡我們", "聯絡方式"]},
+    {"id": "guidance", "name": "行政指導有關文書", "name_en": "Administrative guidance documents", "category": "4", "texts": ["行政指導"]},
+    {"id": "plans", "name": "施政計畫", "name_en": "Policy plans", "category": "5", "texts": ["施政計畫", "業務計畫"], "yearly": True},
+    {"id": "statistics", "name": "業務統計", "name_en": "Business statistics", "category": "5", "texts": ["業務統計", "統計資料"], "yearly": True,
      "lag_years": 1},
-    {"id": "research", "name": "研究報告", "category": "5", "texts": ["研究報告", "出國報告"]},
-    {"id": "budget", "name": "預算書", "category": "6", "texts": ["預算"], "yearly": True},
-    {"id": "accounts", "name": "決算書", "category": "6", "texts": ["決算"], "yearly": True, "lag_years": 1,
+    {"id": "research", "name": "研究報告", "name_en": "Research reports", "category": "5", "texts": ["研究報告", "出國報告"]},
+    {"id": "budget", "name": "預算書", "name_en": "Budgets", "category": "6", "texts": ["預算"], "yearly": True},
+    {"id": "accounts", "name": "決算書", "name_en": "Final accounts", "category": "6", "texts": ["決算"], "yearly": True, "lag_years": 1,
      "due_month": 7},
-    {"id": "petitions", "name": "請願之處理結果及訴願之決定", "category": "7", "texts": ["請願", "訴願"]},
-    {"id": "contracts", "name": "書面之公共工程及採購契約", "category": "8", "texts": ["採購契約", "公共工程", "採購資訊"]},
-    {"id": "subsidies", "name": "支付或接受之補助", "category": "9", "texts": ["補助"]},
-    {"id": "minutes", "name": "合議制機關之會議紀錄", "category": "10", "texts": ["會議紀錄"]},
-    {"id": "whitepaper", "name": "為民服務白皮書", "category": "plan", "texts": ["為民服務白皮書", "服務白皮書"]},
-    {"id": "charter", "name": "營業章程", "category": "plan", "texts": ["營業章程"]},
-    {"id": "quality-plan", "name": "提升服務品質執行計畫", "category": "plan", "texts": ["提升服務品質"]},
-    {"id": "service-items", "name": "服務項目、需備文件及規費", "category": "plan", "texts": ["用水申請", "申辦服務", "服務項目"]},
+    {"id": "petitions", "name": "請願之處理結果及訴願之決定", "name_en": "Petition and appeal decisions", "category": "7", "texts": ["請願", "訴願"]},
+    {"id": "contracts", "name": "書面之公共工程及採購契約", "name_en": "Public works and procurement contracts", "category": "8", "texts": ["採購契約", "公共工程", "採購資訊"]},
+    {"id": "subsidies", "name": "支付或接受之補助", "name_en": "Subsidies paid or received", "category": "9", "texts": ["補助"]},
+    {"id": "minutes", "name": "合議制機關之會議紀錄", "name_en": "Minutes of collegial bodies", "category": "10", "texts": ["會議紀錄"]},
+    {"id": "whitepaper", "name": "為民服務白皮書", "name_en": "Public service white paper", "category": "plan", "texts": ["為民服務白皮書", "服務白皮書"]},
+    {"id": "charter", "name": "營業章程", "name_en": "Articles of business", "category": "plan", "texts": ["營業章程"]},
+    {"id": "quality-plan", "name": "提升服務品質執行計畫", "name_en": "Service quality plan", "category": "plan", "texts": ["提升服務品質"]},
+    {"id": "service-items", "name": "服務項目、需備文件及規費", "name_en": "Services, required documents and fees", "category": "plan", "texts": ["用水申請", "申辦服務", "服務項目"]},
 ]
-ITEM_KEYS = {"id", "name", "category", "texts", "urls", "titles", "zone", "yearly", "since", "lag_years",
+ITEM_KEYS = {"id", "name", "name_en", "category", "texts", "urls", "titles", "zone", "yearly", "since", "lag_years",
              "due_month", "not_applicable"}
 
 
@@ -82,6 +82,7 @@ class Item:
     name: str
     category: str
     texts: list[str] = field(default_factory=list)
+    name_en: str = ""               # the English report's name (the zh name when not given)
     urls: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
     zone: str = ""
@@ -116,6 +117,10 @@ def parse_items(raw_items: list[Any], not_applicable: dict[str, str], default_si
             raise ConfigError(f"checks.disclosure item {ident}: duplicate id")
         seen.add(ident)
         item = Item(id=ident, name=raw["name"], category=raw["category"], since=default_since)
+        if "name_en" in raw:
+            if not isinstance(raw["name_en"], str):
+                raise ConfigError(f"checks.disclosure item {ident}: name_en must be str")
+            item.name_en = raw["name_en"]
         for key in ("texts", "urls", "titles"):
             value = raw.get(key, [])
             if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
@@ -227,7 +232,8 @@ class DisclosureCheck:
                 statuses[item.id] = "not_applicable"
                 findings.append(finding(self, "not-applicable", "", [], f"{item.name}：{item.not_applicable}",
                                         {"item": item.id, "name": item.name, "category": item.category,
-                                         "reason": item.not_applicable}))
+                                         "reason": item.not_applicable},
+                                        detail_en=f"{item.name_en or item.name}: {item.not_applicable}"))
                 continue
             ev = self.locate(item, all_links, titles, targets)
             if ev.ok:
@@ -236,13 +242,14 @@ class DisclosureCheck:
                 statuses[item.id] = "broken"
                 findings.append(finding(self, "item-broken", ev.broken[0], sorted(ev.pages), item.name,
                                         {"item": item.id, "name": item.name, "category": item.category,
-                                         "targets": ev.broken}))
+                                         "targets": ev.broken}, detail_en=item.name_en or item.name))
             else:
                 statuses[item.id] = "missing"
                 findings.append(finding(self, "item-missing", "", [], item.name,
                                         {"item": item.id, "name": item.name, "category": item.category,
                                          "looked_for": {"texts": item.texts, "urls": item.urls,
-                                                        "titles": item.titles, "zone": item.zone}}))
+                                                        "titles": item.titles, "zone": item.zone}},
+                                        detail_en=item.name_en or item.name))
             if item.yearly:
                 years = self.years(item, ev, links_by_page, targets)
                 first, last = roc_to_ad(item.since), item.latest_expected(today)
@@ -257,7 +264,9 @@ class DisclosureCheck:
                                             f"{item.name} 缺民國 {labels} 年",
                                             {"item": item.id, "name": item.name, "years": [int(y) for y in missing],
                                              "roc_years": [int(y) - 1911 for y in missing],
-                                             "from": first, "to": last}))
+                                             "from": first, "to": last},
+                                            detail_en=f"{item.name_en or item.name}: missing "
+                                                      f"{', '.join(missing)} (ROC {labels.replace('、', ', ')})"))
         required = [i for i in items if not i.not_applicable]
         published = [i for i in required if statuses[i.id] == "found"]
         ratio = round(100.0 * len(published) / len(required), 2) if required else 100.0

@@ -131,8 +131,11 @@ class DocumentsCheck:
                 continue
             size = row["content_length"] or row["size"]
             if size and size > opts["max_document_bytes"]:
-                findings.append(finding(self, "oversize-document", url, pages, f"{size} bytes",
-                                        {"bytes": size, "limit": opts["max_document_bytes"]}))
+                limit = opts["max_document_bytes"]
+                findings.append(finding(self, "oversize-document", url, pages,
+                                        f"{size / 1048576:.1f} MB（{size:,} 位元組，上限 {limit:,}）",
+                                        {"bytes": size, "limit": limit},
+                                        detail_en=f"{size / 1048576:.1f} MB ({size:,} bytes, limit {limit:,})"))
             real = "odf" if ftype.is_odf else ftype.family
             mismatches = {}
             if declared and declared not in (real, ftype.family) and not (declared == "text" and real == "csv"):
@@ -142,13 +145,15 @@ class DocumentsCheck:
             if mismatches:
                 findings.append(finding(self, "type-mismatch", url, pages,
                                         f"實際為 {ftype.family}{(' ' + ftype.detail) if ftype.detail else ''}",
-                                        {"real": ftype.family, "detail": ftype.detail, **mismatches}))
+                                        {"real": ftype.family, "detail": ftype.detail, **mismatches},
+                                        detail_en=f"really {ftype.family}{(' ' + ftype.detail) if ftype.detail else ''}"))
             if ftype.family == "odf-nonconformant":
                 findings.append(finding(self, "odf-nonconformant", url, pages, "", {"mime": ftype.detail}))
             if ftype.family in ARCHIVES or ftype.family == "zip":
                 findings.append(finding(self, "archive-listed", url, pages, "", {"type": ftype.family}))
             if ftype.family == "image":
-                findings.append(finding(self, "not-pdf-publication", url, pages, "影像檔", {"type": "image"}))
+                findings.append(finding(self, "not-pdf-publication", url, pages, "影像檔", {"type": "image"},
+                                        detail_en="an image file"))
         findings += self.office_without_odf(types, refs)
         findings += self.text_layers(ctx, docs, types, refs)
         editable = sum(1 for t in types.values() if t.family in EDITABLE_OFFICE or t.is_odf)

@@ -34,17 +34,17 @@ from siteaudit.core.store import usable
 GUIDE = "政府網站服務管理規範；提升服務品質執行計畫"
 LEVELS = ("required", "recommended", "off")
 ELEMENTS: dict[str, dict[str, Any]] = {
-    "sitemap": {"name": "網站導覽", "texts": ["網站導覽", "網站地圖", "sitemap"], "level": "required"},
-    "privacy": {"name": "隱私權政策", "texts": ["隱私權"], "level": "required"},
-    "security": {"name": "資訊安全政策", "texts": ["資訊安全", "資安政策"], "level": "required"},
-    "open-data": {"name": "政府網站資料開放宣告", "texts": ["資料開放宣告", "開放資料宣告"], "level": "required"},
-    "contact": {"name": "聯絡資訊", "texts": ["聯絡資訊", "聯絡我們", "聯絡方式", "交通位置"], "level": "required"},
-    "faq": {"name": "常見問答", "texts": ["常見問答", "常見問題", "FAQ"], "level": "required"},
-    "whitepaper": {"name": "為民服務白皮書", "texts": ["服務白皮書"], "level": "recommended"},
-    "accessibility": {"name": "無障礙聲明或標章", "texts": ["無障礙"], "urls": ["accessibility.moda.gov.tw"],
+    "sitemap": {"name": "網站導覽", "name_en": "Site map", "texts": ["網站導覽", "網站地圖", "sitemap"], "level": "required"},
+    "privacy": {"name": "隱私權政策", "name_en": "Privacy policy", "texts": ["隱私權"], "level": "required"},
+    "security": {"name": "資訊安全政策", "name_en": "Information security policy", "texts": ["資訊安全", "資安政策"], "level": "required"},
+    "open-data": {"name": "政府網站資料開放宣告", "name_en": "Open data declaration", "texts": ["資料開放宣告", "開放資料宣告"], "level": "required"},
+    "contact": {"name": "聯絡資訊", "name_en": "Contact details", "texts": ["聯絡資訊", "聯絡我們", "聯絡方式", "交通位置"], "level": "required"},
+    "faq": {"name": "常見問答", "name_en": "FAQ", "texts": ["常見問答", "常見問題", "FAQ"], "level": "required"},
+    "whitepaper": {"name": "為民服務白皮書", "name_en": "Public service white paper", "texts": ["服務白皮書"], "level": "recommended"},
+    "accessibility": {"name": "無障礙聲明或標章", "name_en": "Accessibility statement or mark", "texts": ["無障礙"], "urls": ["accessibility.moda.gov.tw"],
                       "level": "required"},
-    "facebook": {"name": "Facebook 粉絲專頁", "urls": ["facebook.com"], "level": "off"},
-    "youtube": {"name": "YouTube 頻道", "urls": ["youtube.com", "youtu.be"], "level": "off"},
+    "facebook": {"name": "Facebook 粉絲專頁", "name_en": "Facebook page", "urls": ["facebook.com"], "level": "off"},
+    "youtube": {"name": "YouTube 頻道", "name_en": "YouTube channel", "urls": ["youtube.com", "youtu.be"], "level": "off"},
 }
 CONTACT_PATTERNS = {
     "address": re.compile(r"地址|住址|\d{3,5}\s*\S{2,3}[市縣]"),
@@ -160,12 +160,13 @@ class EssentialsCheck:
                     break
             if not matches:
                 rule = "element-missing" if level == "required" else "element-recommended"
-                findings.append(finding(self, rule, "", [home], spec["name"], {"element": key, "looked_for": texts}))
+                findings.append(finding(self, rule, "", [home], spec["name"], {"element": key, "looked_for": texts},
+                                        detail_en=spec.get("name_en", spec["name"])))
                 continue
             ok = [u for u in matches if usable(targets.get(u), targets) is not False]
             if not ok:
                 findings.append(finding(self, "element-broken", matches[0], [page], spec["name"],
-                                        {"element": key, "found_on": page}))
+                                        {"element": key, "found_on": page}, detail_en=spec.get("name_en", spec["name"])))
                 continue
             found[key], found_on[key] = ok[0], page
         summary["elements_found"] = found
@@ -187,7 +188,8 @@ class EssentialsCheck:
                 mixed.setdefault(url, []).append(page)
         if mixed:
             findings.append(finding(self, "mixed-content", "", sorted({p for v in mixed.values() for p in v}),
-                                    f"{len(mixed)} 個資源", {"resources": sorted(mixed)[:50]}))
+                                    f"{len(mixed)} 個資源", {"resources": sorted(mixed)[:50]},
+                                    detail_en=f"{len(mixed)} resource{'s' if len(mixed) != 1 else ''}"))
         summary["mixed_content_resources"] = len(mixed)
         if opts["network"]:
             session = session_for(ctx.config)
@@ -237,7 +239,9 @@ class EssentialsCheck:
         present = {k: bool(p.search(text)) for k, p in CONTACT_PATTERNS.items()}
         missing = [k for k, v in present.items() if not v]
         if missing:
-            findings.append(finding(self, "contact-details-missing", url, [url], "、".join(missing), {"missing": missing}))
+            words = {"address": "地址", "phone": "電話", "fax": "傳真", "email": "電子郵件"}
+            findings.append(finding(self, "contact-details-missing", url, [url], "、".join(words.get(m, m) for m in missing),
+                                    {"missing": missing}, detail_en=", ".join(missing)))
         return {"checked": True, "url": url, **present, **({"truncated": True} if got.truncated else {})}
 
     @staticmethod
@@ -298,7 +302,9 @@ class EssentialsCheck:
         if status2 is None or status2 >= 400:
             findings.append(finding(self, "search-broken", url2, [home], f"查無資料時 HTTP {status2}" if status2
                                     else f"查無資料時 {body2[:100]}",
-                                    {"status": status2, **({} if status2 else {"reason": body2[:200]})}))
+                                    {"status": status2, **({} if status2 else {"reason": body2[:200]})},
+                                    detail_en=f"with no results, HTTP {status2}" if status2
+                                    else f"with no results: {body2[:100]}"))
         elif not NO_RESULT_HELP.search(body2):
             findings.append(finding(self, "search-no-help", url2, [home], "", {}))
         return result
@@ -331,7 +337,7 @@ class EssentialsCheck:
             findings.append(finding(self, "certificate-invalid", https_url, [], conn["tls_error"], conn))
         elif conn.get("cert_days_left") is not None and conn["cert_days_left"] < opts["cert_warn_days"]:
             findings.append(finding(self, "certificate-expiring", https_url, [], f"{conn['cert_days_left']} 天",
-                                    conn))
+                                    conn, detail_en=f"{conn['cert_days_left']} days"))
         r = self.fetch(ctx, session, https_url, head_only=True)
         if r.error:
             state["https_get_error"] = r.error

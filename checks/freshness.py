@@ -132,14 +132,17 @@ class FreshnessCheck:
                       "age_months": round(age, 1), "limit_months": limit}
             dated.append(record)
             if when > today + timedelta(days=1):
-                findings.append(finding(self, "future-date", url, [url], f"{when.isoformat()}（{text}）", record))
+                findings.append(finding(self, "future-date", url, [url], f"{when.isoformat()}（{text}）", record,
+                                        detail_en=f"{when.isoformat()} ({text})"))
             elif age > limit:
                 findings.append(finding(self, "stale-page", url, [url],
-                                        f"{when.isoformat()}，{age:.0f} 個月（上限 {limit}）", record))
+                                        f"{when.isoformat()}，{age:.0f} 個月（上限 {limit}）", record,
+                                        detail_en=f"{when.isoformat()}, {age:.0f} months (limit {limit})"))
             else:
                 within += 1
         if no_date:
-            findings.append(finding(self, "no-displayed-date", "", sorted(no_date), f"{len(no_date)} 頁", {}))
+            findings.append(finding(self, "no-displayed-date", "", sorted(no_date), f"{len(no_date)} 頁", {},
+                                    detail_en=f"{len(no_date)} page{'s' if len(no_date) != 1 else ''}"))
         findings += self.expired_announcements(ctx, opts, today)
         sort_findings(findings)
         stalest = sorted(dated, key=lambda r: r["date"])[:10]

@@ -42,6 +42,11 @@ REASONS_ZH = {
     "connection": "連線中斷", "encoding": "內容無法解碼", "oversize": "檔案超過大小上限", "error": "請求失敗",
     "policy": "不予連線（只連 http/https，不連內部網路位址）",
 }
+REASONS_EN = {
+    "dns": "host not found (DNS)", "refused": "connection refused", "timeout": "timed out", "tls": "TLS/SSL certificate error",
+    "connection": "connection lost", "encoding": "content could not be decoded", "oversize": "file over the size limit",
+    "error": "request failed", "policy": "not fetched (only http/https, never internal network addresses)",
+}
 
 RULES = rule_table(
     Rule("broken-link", "error", "連結失效", "Broken link", PLAN),
@@ -241,13 +246,15 @@ class LinksCheck:
         for (rule, url), refs in groups.items():
             ev = dict(evidence[(rule, url)])
             ev["referrers"] = refs.detail
-            detail = ev.get("reason", "") if rule in ("broken-link", "broken-resource", "could-not-verify",
-                                                      "incomplete-response") else ""
+            reason_en = ev.pop("reason_en", None) or ev.get("reason", "")
+            judged = rule in ("broken-link", "broken-resource", "could-not-verify", "incomplete-response")
+            detail, detail_en = (ev.get("reason", ""), reason_en) if judged else ("", "")
             readable = readable_name(url)
             if readable:
                 ev["file_name"] = readable
                 detail = f"{readable}：{detail}" if detail else readable
-            findings.append(finding(self, rule, url, refs.pages, detail, ev))
+                detail_en = f"{readable}: {detail_en}" if detail_en else readable
+            findings.append(finding(self, rule, url, refs.pages, detail, ev, detail_en=detail_en))
         sort_findings(findings)
         counts: dict[str, int] = defaultdict(int)
         for f in findings:
@@ -271,12 +278,18 @@ class LinksCheck:
         what = {"growing-parameter": "參數逐頁遞增", "query-cap": "查詢字串組合過多",
                 "repeated-path-segments": "路徑重複"}.get(trap.reason, trap.reason)
         params = f"（參數 {'、'.join(trap.parameters)}）" if trap.parameters else ""
+        what_en = {"growing-parameter": "a parameter grows link after link", "query-cap": "too many query strings",
+                   "repeated-path-segments": "repeated path segments"}.get(trap.reason, trap.reason)
+        params_en = f" (parameters {', '.join(trap.parameters)})" if trap.parameters else ""
         detail = f"{urlsplit(trap.path).path}{params}{what}：略過 {trap.skipped} 個網址"
+        detail_en = f"{urlsplit(trap.path).path}{params_en}: {what_en}; {trap.skipped} URLs skipped"
         if trap.pages:
             detail += f"，{len(trap.pages)} 頁只經由陷阱到達，不列入檢查"
+            detail_en += f", {len(trap.pages)} pages reached only through the trap are not audited"
         return finding(self, "crawler-trap", trap.path, sorted(trap.pages)[:50], detail,
                        {"path": trap.path, "reason": trap.reason, "parameters": trap.parameters,
-                        "skipped": trap.skipped, "trap_pages": len(trap.pages), "examples": trap.examples})
+                        "skipped": trap.skipped, "trap_pages": len(trap.pages), "examples": trap.examples},
+                       detail_en=detail_en)
 
     def judge(self, url: str, targets: dict[str, Target], accepted: dict[str, set[int]],
               max_redirects: int) -> tuple[str | None, dict[str, Any]]:
@@ -286,7 +299,7 @@ class LinksCheck:
             return None, {}
         chain = target.redirect_chain or [[url, target.status]]
         if chain and chain[-1][1] == "loop":
-            return "redirect-loop", {"chain": chain, "reason": "重新導向迴圈 redirect loop"}
+            return "redirect-loop", {"chain": chain, "reason": "重新導向迴圈 redirect loop", "reason_en": "redirect loop"}
         if len(chain) - 1 > max_redirects:
             return "redirect-chain-too-long", {"chain": chain, "hops": len(chain) - 1}
         final = targets.get(chain[-1][0]) or target
@@ -300,20 +313,25 @@ class LinksCheck:
         if len(chain) > 1:
             ev["chain"] = chain
         if final.verdict == "blocked":
-            ev["reason"] = final.error_detail or f"HTTP {status}"
+            ev["reason"] = ev["reason_en"] = final.error_detail or f"HTTP {status}"
             return "could-not-verify", ev
         if final.verdict == "broken" or (final.verdict == "error" and status is None):
             if final.error == "policy":  # a redirect or link the crawler refused to follow
                 ev["reason"] = f"{REASONS_ZH['policy']} ({final.error_detail})"
+                ev["reason_en"] = f"{REASONS_EN['policy']} ({final.error_detail})"
                 ev["error"] = final.error
             elif status is not None:
                 ev["reason"] = f"HTTP {status}" + (" 伺服器錯誤" if status >= 500 else "")
+                ev["reason_en"] = f"HTTP {status}" + (" server error" if status >= 500 else "")
             else:
-                ev["reason"] = f"{REASONS_ZH.get(final.error or 'error', '請求失敗')} ({final.error_detail or final.error})"
+                kind = final.error if final.error in REASONS_ZH else "error"
+                ev["reason"] = f"{REASONS_ZH[kind]} ({final.error_detail or final.error})"
+                ev["reason_en"] = f"{REASONS_EN[kind]} ({final.error_detail or final.error})"
                 ev["error"] = final.error
             return "broken-link", ev
         if final.verdict == "error":
-            ev["reason"] = f"HTTP {status} without a usable answer"
+            ev["reason"] = f"HTTP {status}，沒有可用的回應"
+            ev["reason_en"] = f"HTTP {status} without a usable answer"
             return "broken-link", ev
         return None, {}
 

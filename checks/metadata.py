@@ -175,7 +175,7 @@ class MetadataCheck:
                 severity = max((i.get("severity", RULES[rule].severity) for i in items),
                                key=("notice", "warning", "error").index)
                 findings.append(finding(self, rule, page["url"], [page["url"]], detail, {"fields": items},
-                                        severity=severity))
+                                        severity=severity, detail_en=detail.replace("、", ", ")))
         for field, counter in values.items():
             value, count = counter.most_common(1)[0]
             carrying = sum(counter.values())
@@ -206,8 +206,11 @@ class MetadataCheck:
         codes = [{"field": field, "code": code, "pages": len(pages), "example": pages[0],
                   "code_list": lists[SCHEMES[field.lower()]].source} for (field, code), pages in rows]
         detail = "、".join(f"{c['code']}（{c['field']}，{c['pages']} 頁）" for c in codes)
+        detail_en = ", ".join(f"{c['code']} ({c['field']}, {c['pages']} page{'s' if c['pages'] != 1 else ''})"
+                              for c in codes)
         all_pages = sorted({p for pages in unlisted.values() for p in pages})
-        return finding(self, "unlisted-code", "", all_pages[:50], detail, {"codes": codes, "pages": len(all_pages)})
+        return finding(self, "unlisted-code", "", all_pages[:50], detail, {"codes": codes, "pages": len(all_pages)},
+                       detail_en=detail_en)
 
     def page_problems(self, meta: dict[str, list[str]], required: list[str], opts: dict[str, Any],
                       blank_ok: set[str], lists: dict[str, CodeList], names: dict[str, str]

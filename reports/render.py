@@ -118,6 +118,8 @@ def message(f: dict[str, Any], rule: Any, lang: str) -> str:
     Chinese message gives after its colon (codes, field names, status)."""
     if lang == "zh" or rule is None:
         return f["message"]
+    if f.get("message_en"):
+        return f["message_en"]
     _, sep, particulars = f["message"].partition("：")
     return f"{rule.en}: {particulars}" if sep and particulars else rule.en
 

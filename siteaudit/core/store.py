@@ -26,7 +26,7 @@ import psycopg
 
 from siteaudit.core.urls import Trap, find_traps
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -132,7 +132,8 @@ CREATE TABLE IF NOT EXISTS findings (
     url TEXT NOT NULL,
     pages TEXT NOT NULL,
     message TEXT NOT NULL,
-    evidence TEXT NOT NULL
+    evidence TEXT NOT NULL,
+    message_en TEXT
 );
 CREATE TABLE IF NOT EXISTS uptime_probes (
     id INTEGER PRIMARY KEY,
@@ -204,7 +205,8 @@ UPGRADE_COLUMNS = (("links", "row_text", "TEXT"), ("links", "row_label", "TEXT")
                    ("runs", "verdict", "TEXT"),                                    # schema 2 -> 3
                    ("runs", "plan", "TEXT"), ("pages", "body_hash", "TEXT"),       # schema 3 -> 4
                    ("pages", "revalidated", "TEXT"), ("pages", "carried_from", "INTEGER"),
-                   ("resources", "revalidated", "TEXT"))
+                   ("resources", "revalidated", "TEXT"),
+                   ("findings", "message_en", "TEXT"))                             # schema 4 -> 5
 
 
 class StoreError(RuntimeError):
@@ -855,12 +857,12 @@ class Store:
         try:
             self.db.execute("DELETE FROM findings WHERE run_id=?", (run_id,))
             self.db.executemany(
-                "INSERT INTO findings (run_id, check_name, rule, severity, url, pages, message, evidence) "
-                "VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO findings (run_id, check_name, rule, severity, url, pages, message, evidence, message_en) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     (run_id, f["check"], f["rule"], f["severity"], f["url"],
                      json.dumps(f["pages"], ensure_ascii=False), f["message"],
-                     json.dumps(f["evidence"], ensure_ascii=False))
+                     json.dumps(f["evidence"], ensure_ascii=False), f.get("message_en"))
                     for f in findings
                 ),
             )
@@ -874,7 +876,8 @@ class Store:
         rows = self.db.execute("SELECT * FROM findings WHERE run_id=? ORDER BY id", (run_id,)).fetchall()
         return [
             {"check": r["check_name"], "rule": r["rule"], "severity": r["severity"], "url": r["url"],
-             "pages": json.loads(r["pages"]), "message": r["message"], "evidence": json.loads(r["evidence"])}
+             "pages": json.loads(r["pages"]), "message": r["message"], "evidence": json.loads(r["evidence"]),
+             **({"message_en": r["message_en"]} if r["message_en"] else {})}
             for r in rows
         ]
 
