@@ -234,7 +234,7 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
     series = trend(store, run_row, verdict.items)
     items = verdict.items
     return environment().get_template("report.html.j2").render(
-        doc=doc, run=run, sections=sections, lang=lang, items=items, diff=diff, undecided=verdict.undecided,
+        doc=doc, run=run, sections=sections, lang=lang, items=items, diff=diff, undecided=verdict.undecided_rows(),
         sparks={k: sparkline(v, k in PERCENT_ITEMS) for k, v in series.items()},
         severity_words=SEVERITY_WORDS.get(lang, SEVERITY_WORDS["zh"]),
         item_labels={i.id: (i.zh if lang == "zh" else i.en) for i in verdict.items},

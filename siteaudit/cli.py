@@ -205,7 +205,8 @@ def print_outcome(outcome: AuditOutcome, note: str = "") -> None:
         echo(f"wrote {path}")
     if note:
         print(note)
-    echo(outcome.verdict.last_line(outcome.run_id), flush=True)
+    report = outcome.out_dir / "report.html"
+    echo(outcome.verdict.last_line(outcome.run_id, report if report.is_file() else None), flush=True)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -100,6 +100,14 @@ def write_config(path: Path, base: str, store: Path, crawl: dict[str, Any] | Non
     return path
 
 
+def judged_clean(result: subprocess.CompletedProcess[str]) -> None:
+    """An audit whose selected checks passed: never 通過 while the plan's other items were not decided (checks
+    switched off, no nightly probe), so it ends incomplete with exit 1 and no failed item."""
+    assert result.returncode == 1, result.stderr
+    last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    assert " incomplete — " in last and "failed:" not in last, last
+
+
 def audit_fixture(root: Path, base: str, checks: str, extra: str = ""
                   ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """Audit a fixture site (sitemaps off) with `checks`, store and output under `root`: the CLI's result and

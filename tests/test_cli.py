@@ -6,8 +6,9 @@ import json
 import socket
 
 import pytest
+from lxml import html as lxml_html
 
-from conftest import run_cli, write_config
+from conftest import judged_clean, run_cli, write_config
 
 
 def assert_one_line_error(result, code: int, *words: str) -> None:
@@ -25,6 +26,9 @@ def test_demo_command_writes_report_and_findings(tmp_path):
     doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
     assert doc["run"]["site"] == "demo" and doc["pages"] >= 40
     assert doc["summary"]["links"]["status"] == "fail"
+    # the demo probes its own site first, so its report decides every item of the plan
+    assert {i["id"]: i["status"] for i in doc["inspection"] if i["status"] not in ("pass", "fail")} == {}
+    assert next(i for i in doc["inspection"] if i["id"] == "uptime")["status"] == "pass"
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "連結有效性" in html and "dead-host.example.invalid" in html
 
@@ -39,7 +43,8 @@ def test_findings_json_follows_the_schema(demo_run):
     assert items["links"]["status"] == "fail" and items["links"]["measured_en"].endswith("could not be verified")
     assert items["uptime"]["status"] == "not_run"  # the demo has no nightly probes
     for f in doc["findings"]:
-        assert set(f) == {"id", "check", "rule", "severity", "url", "pages", "message", "evidence"}
+        assert set(f) - {"message_en"} == {"id", "check", "rule", "severity", "url", "pages", "message", "evidence"}
+        assert isinstance(f.get("message_en", ""), str)
         assert f["severity"] in ("error", "warning", "notice")
         assert isinstance(f["pages"], list) and isinstance(f["evidence"], dict)
     assert len({f["id"] for f in doc["findings"]}) == len(doc["findings"])  # one id per finding
@@ -165,7 +170,7 @@ def test_report_latest_in_a_store_of_several_sites_names_them_instead_of_picking
     store = tmp_path / "s.sqlite3"
     for name in ("water-a", "water-b"):
         cfg = write_config(tmp_path / f"{name}.toml", server.base, store, crawl={"sitemaps": False}, site={"name": name})
-        assert run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / name)).returncode == 0
+        judged_clean(run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / name)))
     refused = run_cli("report", "latest", "--store", str(store), "--out", str(tmp_path / "r"))
     assert_one_line_error(refused, 2, "2 sites", "water-a", "water-b", "--site")
     assert not (tmp_path / "r").exists()
@@ -184,3 +189,22 @@ def test_an_unanswered_uptime_probe_prints_no_empty_figures(tmp_path):
     result = run_cli("uptime", "--config", str(cfg))
     assert result.returncode == 1, result.stderr
     assert "異常" in result.stdout and "None" not in result.stdout, result.stdout
+
+
+def test_a_run_of_some_checks_on_a_clean_site_is_never_a_pass(tmp_path, serve):
+    """`--checks links` judges one item of ten: the run is 未完成, amber, exit 1, and says which items and why."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<html lang='zh-Hant'><head><title>首頁</title></head><body>x</body>"
+                                                  "</html>", encoding="utf-8")
+    server = serve(tmp_path / "site")
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False})
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "o"))
+    assert result.returncode == 1, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("siteaudit: run 1 incomplete — 1/10 items passed — not decided (9): "), last
+    assert "uptime: No probe" in last and "not selected" in last and str(tmp_path / "o" / "report.html") in last
+    doc = json.loads((tmp_path / "o" / "findings.json").read_text(encoding="utf-8"))
+    assert doc["status"] == "incomplete"
+    verdict = lxml_html.fromstring((tmp_path / "o" / "report.html").read_bytes()).get_element_by_id("verdict")
+    assert "incomplete" in verdict.get("class") and "未完成：9 項未執行" in verdict.text_content()
+    assert "通過 —" not in verdict.text_content() and "網站運轉情形" in verdict.text_content()

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import run_cli, write_config
+from conftest import judged_clean, run_cli, write_config
 from siteaudit.demo.server import send
 
 
@@ -153,7 +153,7 @@ def test_429_with_retry_after_is_retried(serve, tmp_path):
     store = tmp_path / "s.sqlite3"
     cfg = write_config(tmp_path / "c.toml", server.base, store, crawl={"sitemaps": False})
     result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"))
-    assert result.returncode == 0, result.stderr
+    judged_clean(result)
     db, run_id = latest_run(store)
     assert pages(db, run_id)[server.base + "/busy"]["status"] == 200
     assert len(calls) == 2 and calls[1] - calls[0] >= 0.95
@@ -178,7 +178,7 @@ def test_killed_crawl_resumes_to_the_same_page_set(serve, tmp_path):
     full_store, cut_store = tmp_path / "full.sqlite3", tmp_path / "cut.sqlite3"
     crawl = {"concurrency": 2, "concurrency_per_host": 2, "sitemaps": False}
     full_cfg = write_config(tmp_path / "full.toml", server.base, full_store, crawl=crawl)
-    assert run_cli("audit", "--config", str(full_cfg), "--checks", "links", "--out", str(tmp_path / "o1")).returncode == 0
+    judged_clean(run_cli("audit", "--config", str(full_cfg), "--checks", "links", "--out", str(tmp_path / "o1")))
     db, run_id = latest_run(full_store)
     expected = set(pages(db, run_id))
     assert len(expected) == 121  # the home page and 120 nodes
@@ -204,7 +204,7 @@ def test_killed_crawl_resumes_to_the_same_page_set(serve, tmp_path):
     db.close()
 
     resumed = run_cli("audit", "--config", str(cut_cfg), "--resume", "--checks", "links", "--out", str(tmp_path / "o3"))
-    assert resumed.returncode == 0, resumed.stderr
+    judged_clean(resumed)
     db, run_id2 = latest_run(cut_store)
     assert run_id2 == run_id
     assert set(pages(db, run_id)) == expected
@@ -272,7 +272,7 @@ def test_a_store_from_an_earlier_schema_is_upgraded_in_place_without_losing_data
         run = upgraded.run(1)
         assert run is not None and run["summary"] == {"links": {"status": "pass"}} and run["verdict"] is None
         version = upgraded.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert version == str(store_mod.SCHEMA_VERSION) == "4"
+        assert version == str(store_mod.SCHEMA_VERSION) == "5"
         assert run["plan"] == {}  # stored before incremental runs: the next run is a full one
         columns = {r[1] for r in upgraded.db.execute("PRAGMA table_info(pages)")}
         assert {"body_hash", "revalidated", "carried_from"} <= columns

@@ -34,7 +34,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from conftest import run_cli, write_config
+from conftest import judged_clean, run_cli, write_config
 from siteaudit.core.config import ConfigError, from_dict
 from siteaudit.core.fetchpolicy import address_class, refusal, site_classes
 from siteaudit.demo.server import SiteServer, redirect, send
@@ -249,7 +249,7 @@ def expect_no_none_share(ctx: dict[str, Any], doc: dict[str, Any]) -> None:
     assert doc["summary"]["freshness"]["within_limit_share"] is None
     report = (ctx["out"] / "report.html").read_text(encoding="utf-8")
     assert "None%" not in report and "無（沒有頁面標示日期）" in report
-    assert "<th>在期限內</th><td>—</td>" in report
+    assert "<th>有日期頁面中在期限內</th><td>—</td>" in report
 
 
 def expect_resume_reads_sitemap(ctx: dict[str, Any], doc: dict[str, Any]) -> None:
@@ -337,7 +337,7 @@ SERVER_CASES = [
     ServerCase("max-pages-reached-links-not-counted-as-checked",
          "".join(f'<a href="/n{i}.html">第{i}頁</a>' for i in range(6)),
          lambda base: {f"/n{i}.html": lambda h: send(h, 200, server_page("頁", "x")) for i in range(6)},
-         crawl={"max_pages": 3}, exit_codes=(0,), expect=expect_budget_not_checked),
+         crawl={"max_pages": 3}, exit_codes=(1,), expect=expect_budget_not_checked),
     ServerCase("freshness-without-dates", '<a href="/ok.html">正常</a>',
          lambda base: {"/": lambda h: send(h, 200, server_page("首頁", '<a href="/ok.html">正常</a>')),
                        "/ok.html": lambda h: send(h, 200, server_page("正常", "ok"))},
@@ -830,7 +830,7 @@ def resume_after_a_dead_owner(tmp: Path, serve: Callable[..., SiteServer]) -> Ru
     server = site(tmp, serve, {"index.html": input_page('<a href="/a.html">甲</a>'), "a.html": input_page("甲")})
     store, out = tmp / "s.sqlite3", tmp / "out"
     cfg = write_config(tmp / "c.toml", server.base, store, crawl={"sitemaps": False})
-    assert run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(out)).returncode == 0
+    judged_clean(run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(out)))
     db = sqlite3.connect(store)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -919,10 +919,10 @@ INPUT_CASES = [
          1, expect=probe_cut("回應過大")),
     InputCase("uptime-trickling-body", uptime("/trickle", 'timeout = 2\non_failure_command = ["sh", "-c", "cat > FLAG"]\n'),
          1, expect=probe_cut("回應過慢")),
-    InputCase("pdf-page-tree-too-deep", pdf_audit, 0, outputs=True, expect=pdf_is_a_finding),
+    InputCase("pdf-page-tree-too-deep", pdf_audit, 1, outputs=True, expect=pdf_is_a_finding),
     InputCase("check-raises-is-error-status", raising_check, 1, error=("check metadata failed", "boom"), outputs=True,
          expect=check_error_is_its_status),
-    InputCase("allowed-hosts-default-port-upper-case", default_port_hosts, 0, outputs=True, expect=every_page_is_crawled),
+    InputCase("allowed-hosts-default-port-upper-case", default_port_hosts, 1, outputs=True, expect=every_page_is_crawled),
     InputCase("config-invalid-toml-with-url", refused_audit(url="http://127.0.0.1:9/", config_text=b"[site\n"),
          2, error=("c.toml", "invalid TOML"), refused=True),
     InputCase("config-not-utf8", refused_audit(config_text='[site]\nname = "水"\n'.encode("big5")),
@@ -956,11 +956,11 @@ INPUT_CASES = [
     InputCase("credentials-in-a-crawled-link", link_with_credentials, 1, outputs=True, expect=credentials_are_redacted),
     InputCase("resume-while-the-crawl-is-alive", resume_while_crawling, 2, error=("still being crawled by process",),
          expect=one_owner_and_whole_store),
-    InputCase("incremental-validator-too-long-to-send", huge_etag, 0, outputs=True,
+    InputCase("incremental-validator-too-long-to-send", huge_etag, 1, outputs=True,
          expect=huge_etag_not_sent_and_page_carried),
-    InputCase("killed-run-never-resumed-shows-interrupted", killed_and_never_resumed, 0, outputs=True,
+    InputCase("killed-run-never-resumed-shows-interrupted", killed_and_never_resumed, 1, outputs=True,
          expect=killed_run_is_interrupted),
-    InputCase("resume-takes-over-a-dead-owners-run", resume_after_a_dead_owner, 0, outputs=True,
+    InputCase("resume-takes-over-a-dead-owners-run", resume_after_a_dead_owner, 1, outputs=True,
          expect=stale_lock_taken_over),
 ]
 

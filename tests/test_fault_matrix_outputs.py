@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from conftest import run_cli, write_config
+from conftest import judged_clean, run_cli, write_config
 from services import REDIS_URL
 from siteaudit.core.browser import PrintError, find_browser, process_tree
 from siteaudit.core.store import Store
@@ -340,7 +340,7 @@ def test_a_full_disk_stops_the_audit_in_one_line_and_the_run_resumes(tmp_path, s
     db.close()
     small_disk.free()
     resumed = subprocess.run([*args, "--resume"], capture_output=True, text=True, timeout=180)
-    assert resumed.returncode == 0, resumed.stderr
+    judged_clean(resumed)
     db = sqlite3.connect(store)
     assert db.execute("SELECT status FROM runs").fetchall() == [("complete",)]
     assert db.execute("SELECT COUNT(*) FROM pages WHERE is_html = 1").fetchone()[0] == 301   # every page

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write_config
+from conftest import judged_clean, run_cli, write_config
 from siteaudit.checks.links import bigrams
 from siteaudit.demo.server import redirect, send
 from tlsutil import make_cert, server_context
@@ -212,7 +212,7 @@ def test_ignore_and_accepted_codes_options(serve, tmp_path: Path):
                        extra='[checks.links]\nignore = ["/a\\\\.html$"]\n'
                              f'accepted_codes = {{ "127.0.0.1:{server.port}" = [404] }}\n')
     result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"))
-    assert result.returncode == 0, result.stderr + result.stdout
+    judged_clean(result)
 
 
 def test_external_results_are_cached_between_runs_within_the_ttl(serve, tmp_path):

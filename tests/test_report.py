@@ -15,7 +15,7 @@ import pytest
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from conftest import audit_fixture, run_cli, write_config
+from conftest import audit_fixture, judged_clean, run_cli, write_config
 from siteaudit.checks import REGISTRY
 from siteaudit.core.browser import chromedriver_service, chromium_options, find_browser
 from siteaudit.reports.history import sparkline
@@ -393,7 +393,7 @@ def test_a_finding_that_vanished_with_its_page_is_not_counted_as_fixed(tmp_path,
     (root / "old.html").unlink()  # the page and its broken link are gone; x.html is made: that one is fixed
     (root / "index.html").write_text(PAGE.format(title="首頁", body='<a href="/x.html">甲</a>'), encoding="utf-8")
     (root / "x.html").write_text(PAGE.format(title="甲", body="ok"), encoding="utf-8")
-    assert run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "two")).returncode == 0
+    judged_clean(run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "two")))
     tree = lxml_html.fromstring((tmp_path / "two" / "report.html").read_bytes())
     tables = tree.xpath("//section[@id='diff']//table[@class='new-fixed']")
     headings = [h.text_content() for h in tree.xpath("//section[@id='diff']//h3")]

@@ -11,6 +11,7 @@ from siteaudit.core import config as config_mod
 from siteaudit.core.store import Store, is_database_url
 from siteaudit.demo.server import SiteServer
 from siteaudit.demo.site import build, fix_sitemap, routes
+from siteaudit.schedules.uptime import run_uptime
 
 DEMO_CHECKS: dict[str, Any] = {
     "documents": {"max_document_bytes": 1024 * 1024},
@@ -26,6 +27,7 @@ def demo_config(base: str, store_path: str | None = None) -> config_mod.Config:
                  "exclude": [r"^https?://(?!127\.0\.0\.1[:/]|[^/]*\.invalid[:/])"]},
         "crawl": {"autothrottle": False, "concurrency": 8, "concurrency_per_host": 8, "max_pages": 500},
         "checks": DEMO_CHECKS,
+        "uptime": {"tries": 1, "retry_wait": 0},
     }
     if store_path:  # an SQLite file, or a postgresql:// URL (store.url)
         data["store"] = {"url": store_path} if is_database_url(store_path) else {"path": store_path}
@@ -41,6 +43,9 @@ def run_demo(out_dir: Path | None = None, store_path: str | None = None, lang: s
             cfg = demo_config(server.base, store_path)
             store = Store(cfg.store_path())
             try:
+                # The nightly availability check of the demo site, as cron would run it: with it, the demo's
+                # report decides every item of the plan (網站運轉情形 included).
+                run_uptime(cfg, store)
                 return audit(cfg, store, out_dir, progress=True, lang=lang)
             finally:
                 store.close()

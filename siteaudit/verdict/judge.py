@@ -18,6 +18,7 @@ from siteaudit.verdict.availability import availability_item
 from siteaudit.verdict.waivers import Waiver, apply_waivers, is_waived
 
 DID_NOT_DECIDE = (Status.NOT_RUN, Status.ERROR)
+UNDECIDED = (Status.NOT_RUN, Status.ERROR, Status.INCOMPLETE)  # an item in one of these was not decided
 
 
 @dataclass
@@ -27,18 +28,61 @@ class Verdict:
     checks: dict[str, dict[str, Any]]           # each check's summary, waivers applied
     findings: list[dict[str, Any]] = field(default_factory=list)   # waived ones marked, never dropped
     pages: int = 0                              # pages audited: HTML answered 2xx, not reached only through a trap
+    item_checks: dict[str, str] = field(default_factory=dict)     # inspection item id -> the check declaring it
 
     @property
     def undecided(self) -> dict[str, str]:
-        """Each check that ran but could not decide (not_run or error), with its reason."""
-        return {name: str(s.get("reason") or s.get("status")) for name, s in self.checks.items()
-                if Status(s.get("status", Status.NOT_RUN)) in DID_NOT_DECIDE}
+        """Each inspection item left undecided, with why: its check was not selected, could not run or failed to
+        run, or (網站運轉情形) no nightly probe was recorded."""
+        out = {}
+        for item in self.items:
+            if item.status not in UNDECIDED:
+                continue
+            check = self.item_checks.get(item.id)
+            summary = self.checks.get(check or "")
+            if check and summary is None:
+                out[item.id] = "not selected (--checks or checks.enabled)"
+            elif summary is not None:
+                out[item.id] = f"{check} {summary.get('status')}: {summary.get('reason') or summary.get('status')}"
+            else:
+                out[item.id] = item.measured_en
+        return out
 
-    def last_line(self, run_id: int | None = None) -> str:
-        """The console's closing line: the run's status, and every check that could not decide, with why."""
+    def undecided_rows(self) -> list[dict[str, str]]:
+        """The undecided items as the report shows them: the item's name and why, in zh-TW and English."""
+        rows = []
+        for item in self.items:
+            if item.status not in UNDECIDED:
+                continue
+            check = self.item_checks.get(item.id)
+            summary = self.checks.get(check or "")
+            if check and summary is None:
+                why = ("未選擇此檢查（--checks 或 checks.enabled）", "check not selected (--checks or checks.enabled)")
+            elif summary is not None:
+                reason = str(summary.get("reason") or "")
+                word = {Status.ERROR: ("檢查失敗", "check failed"), Status.INCOMPLETE: ("未完成", "incomplete")}.get(
+                    Status(summary.get("status", Status.NOT_RUN)), ("未執行", "not run"))
+                why = (f"{word[0]}：{reason}" if reason else word[0], f"{word[1]}: {reason}" if reason else word[1])
+            else:
+                why = (item.measured_zh, item.measured_en)
+            rows.append({"id": item.id, "zh": item.zh, "en": item.en, "why_zh": why[0], "why_en": why[1]})
+        return rows
+
+    def last_line(self, run_id: int | None = None, report: Any = None) -> str:
+        """The console's closing line: the run's status, how many of the plan's items passed, the failed and the
+        undecided ones (with why), and where the report is."""
         head = f"siteaudit: {'run ' + str(run_id) + ' ' if run_id is not None else ''}{self.status}"
-        missing = "; ".join(f"{name} {self.checks[name].get('status')}: {why}" for name, why in self.undecided.items())
-        return f"{head} (not decided: {missing})" if missing else head
+        passed = sum(1 for i in self.items if i.status == Status.PASS)
+        parts = [f"{passed}/{len(self.items)} items passed"]
+        failed = [i.id for i in self.items if i.status == Status.FAIL]
+        if failed:
+            parts.append(f"failed: {', '.join(failed)}")
+        if self.undecided:
+            parts.append(f"not decided ({len(self.undecided)}): "
+                         + "; ".join(f"{item}: {why}" for item, why in self.undecided.items()))
+        if report:
+            parts.append(f"report: {report}")
+        return f"{head} — " + " — ".join(parts)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -57,6 +101,7 @@ def judge(store: Store, run_id: int, waivers: list[Waiver] | None = None, today:
         raise KeyError(run_id)
     findings, checks = apply_waivers(store.findings(run_id), run["summary"], waivers or [], today)
     items: list[InspectionItem] = []
+    item_checks: dict[str, str] = {}
     for name, check in REGISTRY.items():
         summary = checks.get(name)
         in_force = [f for f in findings if f["check"] == name and not is_waived(f)]
@@ -64,17 +109,19 @@ def judge(store: Store, run_id: int, waivers: list[Waiver] | None = None, today:
         status = Status(summary.get("status", Status.NOT_RUN)) if summary else Status.NOT_RUN
         if status in DID_NOT_DECIDE:  # a check that did not run decides nothing, and never passes an item
             declared = [replace(i, status=status, measured_zh="—", measured_en="—", figure=None) for i in declared]
+        item_checks.update((i.id, name) for i in declared)
         items += declared
     items.append(availability_item(store, run["site"], run.get("finished") or run.get("started")))
-    return Verdict(run_status(checks), items, checks, findings, audited_pages(store, run_id))
+    return Verdict(run_status(checks, items), items, checks, findings, audited_pages(store, run_id), item_checks)
 
 
-def run_status(checks: dict[str, dict[str, Any]]) -> Status:
-    """fail when a check failed; else incomplete when an enabled check could not run (never a pass); else pass."""
-    statuses = {Status(s.get("status", Status.NOT_RUN)) for s in checks.values()}
+def run_status(checks: dict[str, dict[str, Any]], items: list[InspectionItem]) -> Status:
+    """fail when a check or an inspection item failed; else pass only when every item of the plan was decided and
+    passed; else incomplete (a check not selected, not run or failed to run; no nightly probe): never a pass."""
+    statuses = {Status(s.get("status", Status.NOT_RUN)) for s in checks.values()} | {i.status for i in items}
     if Status.FAIL in statuses:
         return Status.FAIL
-    if statuses & set(DID_NOT_DECIDE):
+    if statuses & set(UNDECIDED):
         return Status.INCOMPLETE
     return Status.PASS
 
