@@ -36,7 +36,7 @@ from siteaudit.checks.base import (
     today_option,
     validate_today,
 )
-from siteaudit.checks.browser import Browser
+from siteaudit.checks.browser import Browser, PageTimeout
 from siteaudit.core.browser import INSTALL_HINT, find_browser
 from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import find_dates
@@ -82,6 +82,8 @@ RULES = rule_table(
     *(_own_rule(r) for r in a11y.OWN_RULES),
     Rule("axe-needs-review", "notice", "axe 無法自動判定，需人工檢視", "axe could not decide: needs review", "網站無障礙規範"),
     Rule("page-not-tested", "warning", "頁面無法檢測", "Page could not be tested", "網站無障礙規範"),
+    Rule("js-dialog-on-load", "warning", "頁面未經使用者操作即跳出 JavaScript 對話框（alert／confirm／prompt），須關閉才能繼續",
+         "The page raises a JavaScript dialog (alert, confirm, prompt) nobody asked for", "網站無障礙規範 2.2.4"),
     Rule("missing-accesskey", "warning", "頁面缺少導盲磚（:::）快速鍵錨點", "No accesskey anchors (:::) on the page",
          "網站無障礙規範 2.4.1"),
     Rule("missing-skip-link", "warning", "頁面缺少「跳到主要內容」連結", "No skip-to-content link", "網站無障礙規範 2.4.1"),
@@ -138,6 +140,14 @@ def stage_progress(done: int, total: int, seconds: float) -> str:
     left = seconds / done * (total - done) if done else 0
     when = f"about {left / 60:.0f} min left" if left >= 90 else f"about {left:.0f} s left"
     return f"{done}/{total} pages tested in the browser ({done * 100 // total}%)" + (f", {when}" if done < total else "")
+
+
+def untested_reason(exc: Exception) -> str:
+    """Why a page could not be tested, in one line: "timeout after 30 s" for a page past its budget."""
+    if isinstance(exc, PageTimeout):
+        return str(exc)
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"[:200]
 
 
 def template_key(url: str) -> str:
@@ -261,6 +271,7 @@ class AccessibilityCheck:
             summary.update(a11y_reuse.evidence(plan, tested_now, ctx.run_id))
             findings += self.axe_findings(results, opts)
             findings += self.own_findings(results, opts)
+            findings += self.dialog_findings(results)
             findings += self.mark_in_page(results.get(mark_info.get("home", "")), mark_info, opts)
             for url, result in results.items():
                 dom = result.get("dom", {})
@@ -273,7 +284,7 @@ class AccessibilityCheck:
             tested = list(results)
         else:
             summary["browser"] = "off"
-        findings += self.template_missing(anchors, tested)
+        findings += self.template_missing(anchors, tested, pages)
         findings = self.in_version(findings, version, len(tested))
         sort_findings(findings)
         summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
@@ -321,7 +332,7 @@ class AccessibilityCheck:
                                 versions.append(browser.axe_version())
                         done.put((url, browser.audit(url), ""))
                     except Exception as exc:  # a crash or timeout: note it, restart the browser, go on
-                        done.put((url, None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]))
+                        done.put((url, None, untested_reason(exc)))
                         browser.stop()
                     count += 1
                     if count % opts["restart_every"] == 0:
@@ -411,12 +422,28 @@ class AccessibilityCheck:
             out.append(finding(self, rule_id, pages[0], pages, detail, evidence, severity=severity))
         return out
 
-    def template_missing(self, anchors: dict[str, dict[str, Any]], tested: list[str]) -> list[Finding]:
-        """missing-accesskey, missing-skip-link, noscript-missing: each one finding, N of M pages."""
+    def dialog_findings(self, results: dict[str, dict[str, Any]]) -> list[Finding]:
+        """js-dialog-on-load: one finding per dialog (kind and text), listing the pages that raised it; the
+        browser accepted it as a person clicking OK would, and tested the page."""
+        pages: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for url, result in results.items():
+            for dialog in result.get("dialogs", []):
+                pages[(str(dialog.get("type", "")), str(dialog.get("message", "")))].append(url)
+        out = []
+        for (kind, text), where in pages.items():
+            where = sorted(set(where))
+            out.append(finding(self, "js-dialog-on-load", where[0], where, f"{kind}()「{text}」",
+                               {"dialog": kind, "text": text}))
+        return out
+
+    def template_missing(self, anchors: dict[str, dict[str, Any]], tested: list[str],
+                         pages: list[str]) -> list[Finding]:
+        """missing-accesskey, missing-skip-link, noscript-missing: each one finding, N of M pages. A skip link is
+        read from the crawl, so every page is judged; the others need what the browser saw (tested pages)."""
         out = []
         for rule_id, key in (("missing-accesskey", "accesskey"), ("missing-skip-link", "skip"),
                              ("noscript-missing", "noscript")):
-            judged = [u for u in tested if key in anchors.get(u, {})]
+            judged = [u for u in (pages if key == "skip" else tested) if key in anchors.get(u, {})]
             lacking = sorted(u for u in judged if not anchors[u][key])
             if not lacking:
                 continue
