@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import html as lxml_html
 
-from conftest import as_of, audit_fixture
+from conftest import as_of, audit_fixture, run_cli
 from siteaudit.core.browser import find_browser
 from siteaudit.demo.server import redirect, send
 from siteaudit.demo.site import PNG_1PX
@@ -91,6 +92,14 @@ def test_pages_that_alert_or_confirm_on_load_are_tested_and_the_dialog_is_a_find
     # the dialog's text is the page's: escaped in the report
     report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "本處網站" in report and '<b onmouseover="x">' not in report and "&lt;b onmouseover=" in report
+    english = run_cli("report", "latest", "--store", str(tmp_path / "s.sqlite3"), "--out", str(tmp_path / "en"),
+                      "--lang", "en", "--format", "html")
+    assert english.returncode == 0, english.stderr
+    rows = lxml_html.fromstring((tmp_path / "en" / "report.html").read_bytes()).xpath(
+        "//div[@id='accessibility-js-dialog-on-load']//tr/td[3]")
+    assert sorted(r.text_content() for r in rows) == [
+        f"The page raises a JavaScript dialog (alert, confirm, prompt) nobody asked for: alert()「{ALERT_TEXT}」",
+        "The page raises a JavaScript dialog (alert, confirm, prompt) nobody asked for: confirm()「確定要進入本網站？」"]
 
 
 def test_dialogs_raised_again_and_again_while_axe_runs_are_accepted_and_the_page_tested(tmp_path, serve):
