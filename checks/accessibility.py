@@ -60,6 +60,10 @@ ACCESSKEY_TITLE = re.compile(r"(上方|中央|下方|左側|右側|主要|頁尾
 # A rule that fails on at least this share of the tested pages (and on 3 or more) is the template's.
 TEMPLATE_SHARE = 0.5
 TEMPLATE_MIN_PAGES = 3
+# Untested pages named in the inspection item's measured text (all of them are findings).
+NAMED_UNTESTED = 3
+MAX_UNTESTED_LISTED = 50  # in the summary; findings list every one
+TIMEOUT_REASON = re.compile(r"^timeout after ([\d.]+) s$")
 # A mark dated up to this day was judged under 110.07; later ones under 115.11.
 LAST_110_MARK = date.fromisoformat(a11y.VERSIONS["110.07"]["last_mark_date"])
 
@@ -150,6 +154,29 @@ def untested_reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}"[:200]
 
 
+def reason_words(reason: str) -> tuple[str, str]:
+    """An untested page's reason in zh-TW and English."""
+    timeout = TIMEOUT_REASON.match(reason)
+    if timeout:
+        return f"逾時，{timeout.group(1)} 秒內未完成", reason
+    return f"無法載入或檢測：{reason}", f"could not be loaded or tested: {reason}"
+
+
+def untested_text(untested: list[dict[str, str]], count: int) -> tuple[str, str]:
+    """「2 頁未能檢測：/a.html（逾時，30 秒內未完成）…」 and its English, naming the first pages."""
+    named = untested[:NAMED_UNTESTED]
+    zh = "、".join(f"{_path(u['url'])}（{reason_words(u['reason'])[0]}）" for u in named)
+    en = "; ".join(f"{_path(u['url'])} ({reason_words(u['reason'])[1]})" for u in named)
+    more = count - len(named)
+    return (f"{count} 頁未能檢測：{zh}" + (f" 等，另 {more} 頁" if more > 0 else ""),
+            f"{count} page{'s' if count != 1 else ''} not tested: {en}" + (f"; {more} more" if more > 0 else ""))
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
 def template_key(url: str) -> str:
     """Pages of one template: the same path with numbers replaced and query values dropped."""
     parts = urlsplit(url)
@@ -197,7 +224,13 @@ class AccessibilityCheck:
         guide = a11y.VERSIONS.get(summary.get("target_version", a11y.DEFAULT_VERSION), {}).get("name", "網站無障礙規範")
         errors = sum(1 for f in findings if f["severity"] == "error" and not f["rule"].startswith("mark-"))
         tested = summary.get("pages_tested", 0)
-        testing = Status.NOT_RUN if status == Status.NOT_RUN else (Status.FAIL if errors else Status.PASS)
+        measured = (f"{errors} 項違規，{tested} 頁已檢測", f"{errors} violations, {tested} pages tested")
+        untested = summary.get("pages_not_tested", 0)
+        if untested:  # a page the browser could not test never lets the item pass
+            zh, en = untested_text(summary.get("not_tested", []), untested)
+            measured = (f"{measured[0]}；{zh}", f"{measured[1]}; {en}")
+        testing = (Status.NOT_RUN if status == Status.NOT_RUN else Status.FAIL if errors
+                   else Status.INCOMPLETE if untested else Status.PASS)
         mark = summary.get("mark", {})
         mark_errors = count_rules(findings, "mark-missing", "mark-level-below-target")
         expired = count_rules(findings, "mark-expired")
@@ -214,8 +247,7 @@ class AccessibilityCheck:
             inspection_item(self, "accessibility", "無障礙檢測", "Accessibility testing",
                  (f"依{guide}無 {level} 等級以下違規", f"No violations at level {level} or below (Website Accessibility Guidelines "
                   f"{summary.get('target_version', a11y.DEFAULT_VERSION)})"),
-                 (f"{errors} 項違規，{tested} 頁已檢測", f"{errors} violations, {tested} pages tested"),
-                 testing, "身心障礙者權益保障法第52條之2", float(errors)),
+                 measured, testing, "身心障礙者權益保障法第52條之2", float(errors)),
             inspection_item(self, "accessibility-mark", "無障礙標章", "Accessibility mark",
                  ("首頁標示有效標章", "A valid mark on the home page"), shown,
                  Status.PASS if mark_errors == 0 and mark.get("found") else Status.FAIL,
@@ -288,6 +320,10 @@ class AccessibilityCheck:
         findings = self.in_version(findings, version, len(tested))
         sort_findings(findings)
         summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
+        if summary.get("pages_not_tested"):  # undecided, unless a violation already fails it
+            summary["incomplete"] = untested_text(summary["not_tested"], summary["pages_not_tested"])[1]
+            if summary["status"] == "pass":
+                summary.update(status="incomplete", reason=summary["incomplete"])
         return CheckResult(findings, summary)
 
     # -- browser --------------------------------------------------------------------------------
@@ -489,6 +525,7 @@ class AccessibilityCheck:
             for level in levels:
                 by_level[level] += 1
         return {"pages_tested": len(results), "pages_not_tested": len(not_tested),
+                "not_tested": [{"url": u, "reason": r} for u, r in sorted(not_tested.items())[:MAX_UNTESTED_LISTED]],
                 "pages_with_violations_by_level": dict(sorted(by_level.items())),
                 "violations_by_rule": dict(by_rule.most_common())}
 

@@ -3,6 +3,8 @@ testing. Real headless Chromium and real HTTP on 127.0.0.1.
 
 - A page that calls alert(), confirm() or prompt() while it loads, or while axe runs, is tested like any other:
   the dialog is accepted as a person clicking OK would, and it is a finding of its own.
+- A page that hangs the browser is cut at its time budget, the browser is killed (nothing left running) and
+  restarted, the other pages are tested, and the inspection item is 未完成, naming the page, never 通過.
 - A server that answers 304 to conditional requests never sees one from the browser (its cache is off), so axe
   never tests an empty document.
 """
@@ -10,13 +12,18 @@ testing. Real headless Chromium and real HTTP on 127.0.0.1.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lxml import html as lxml_html
 
-from conftest import as_of, audit_fixture, run_cli
+from conftest import as_of, audit_fixture, run_cli, write_config
 from siteaudit.core.browser import find_browser
 from siteaudit.demo.server import redirect, send
 from siteaudit.demo.site import PNG_1PX
@@ -54,6 +61,48 @@ def rules_on(doc: dict[str, Any], name: str) -> set[str]:
     """The accessibility rules whose findings list page `name`."""
     return {f["rule"] for f in doc["findings"] if f["check"] == "accessibility"
             and any(p.endswith("/" + name) for p in f["pages"])}
+
+
+def session_processes(sid: int) -> list[str]:
+    """Live processes of session `sid` (the audit's: chromedriver and every browser process it started)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            name = (entry / "comm").read_text().strip()
+        except (OSError, IndexError):
+            continue
+        if fields[0] not in ("Z", "X") and int(fields[3]) == sid:
+            found.append(f"{entry.name} {name}")
+    return found
+
+
+def timed_audit(root: Path, base: str, extra: str, site: dict[str, Any] | None = None
+                ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any], float, list[str]]:
+    """Audit with the accessibility check in a session of its own: the CLI's result, findings.json, the wall
+    time, and the processes of that session still alive once the audit has exited (then killed)."""
+    cfg = write_config(root / "c.toml", base, root / "s.sqlite3", crawl={"sitemaps": False}, site=site,
+                       extra=extra)
+    started = time.monotonic()
+    cli = subprocess.Popen([sys.executable, "-m", "siteaudit", "audit", "--config", str(cfg), "--checks",
+                            "accessibility", "--out", str(root / "out")], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = cli.communicate(timeout=300)
+        wall = time.monotonic() - started
+        left = session_processes(cli.pid)
+    finally:
+        try:
+            os.killpg(cli.pid, signal.SIGKILL)  # whatever the audit left running, as a process group
+        except OSError:
+            pass
+        cli.wait()
+    result = subprocess.CompletedProcess(cli.args, cli.returncode, out, err)
+    findings = root / "out" / "findings.json"
+    assert findings.exists(), err
+    return result, json.loads(findings.read_text(encoding="utf-8")), wall, left
 
 
 @pytest.fixture(autouse=True)
@@ -141,6 +190,62 @@ def test_a_dialog_the_last_page_raises_as_the_next_one_loads_is_not_the_next_pag
             assert {d["message"] for d in ticked.get("dialogs", [])} <= {"滴答"}
     finally:
         browser.stop()
+
+
+# -- a page that hangs the browser ----------------------------------------------------------------------------
+BUDGET = 4
+
+
+def test_a_page_that_hangs_the_browser_is_cut_at_its_budget_and_the_item_is_incomplete(tmp_path, serve):
+    huge = "<div>" + "<span>字</span>" * 150_000 + "</div>"
+    write_site(tmp_path, {
+        "busy.html": page("忙碌", head="<script>window.addEventListener('load', function () {"
+                                       " setTimeout(function () { while (true) {} }, 0); });</script>"),
+        "huge.html": page("巨大", huge),
+        "p1.html": page("一"),
+        "p2.html": page("二"),
+    })
+    server = serve(tmp_path)
+    result, doc, wall, left = timed_audit(tmp_path, server.base, as_of("accessibility")
+                                          + f"workers = 1\npage_timeout = {BUDGET}\n")
+    summary = doc["summary"]["accessibility"]
+    untested = {u["url"].rsplit("/", 1)[-1]: u["reason"] for u in summary["not_tested"]}
+    assert untested == {"busy.html": f"timeout after {BUDGET} s", "huge.html": f"timeout after {BUDGET} s"}
+    # the pages after them were tested, one browser at a time: by a restarted browser
+    assert summary["pages_tested"] == 3 and summary["pages_not_tested"] == 2
+    assert not [f for f in doc["findings"] if f["severity"] == "error"]
+    # two pages at their budget, the crawl, three browser starts and the reports (about 13 s here); before,
+    # the busy page alone held the audit for minutes
+    assert wall < 2 * BUDGET * 2 + 30, wall
+    assert left == [], left
+    testing = item(doc, "accessibility")
+    assert testing["status"] == "incomplete"
+    assert "2 頁未能檢測" in testing["measured_zh"] and "/busy.html（逾時，4 秒內未完成）" in testing["measured_zh"]
+    assert f"/huge.html (timeout after {BUDGET} s)" in testing["measured_en"]
+    assert doc["status"] == "incomplete" and result.returncode == 1
+    last = result.stdout.strip().splitlines()[-1]
+    assert "incomplete" in last and "accessibility incomplete: 2 pages not tested" in last
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "/busy.html（逾時，4 秒內未完成）" in report and "未完成" in report
+
+
+def test_a_waived_violation_leaves_an_untested_page_undecided(tmp_path, serve):
+    write_site(tmp_path, {
+        "busy.html": page("忙碌", '<img src="/pic.png">', "<script>window.addEventListener('load', function () {"
+                                                          " setTimeout(function () { while (true) {} }, 0); });</script>"),
+        "alt.html": page("圖片", '<img src="/pic.png">'),
+    })
+    (tmp_path / "waivers.toml").write_text(
+        '[[waiver]]\ncheck = "accessibility"\nrule = "axe-image-alt"\nurl_pattern = ".*"\nreason = "已排入改版"\n'
+        'accepted_by = "資訊小組"\nexpires = 2099-12-31\n', encoding="utf-8")
+    server = serve(tmp_path)
+    result, doc, _, left = timed_audit(tmp_path, server.base, as_of("accessibility")
+                                       + f"workers = 1\npage_timeout = {BUDGET}\n",
+                                       site={"waivers": str(tmp_path / "waivers.toml")})
+    assert left == []
+    assert [u["url"].rsplit("/", 1)[-1] for u in doc["summary"]["accessibility"]["not_tested"]] == ["busy.html"]
+    assert item(doc, "accessibility")["status"] == "incomplete"  # not 通過: the waiver tested nothing
+    assert doc["status"] == "incomplete" and result.returncode == 1
 
 
 # -- a server answering 304 -----------------------------------------------------------------------------------

@@ -18,6 +18,9 @@ from siteaudit.verdict.availability import availability_item
 from siteaudit.verdict.waivers import Waiver, apply_waivers, is_waived
 
 DID_NOT_DECIDE = (Status.NOT_RUN, Status.ERROR)
+# A check that ran but left part of its work undecided (its summary's `incomplete` says what): its items say how
+# far it got, and the run is incomplete unless something failed.
+UNDECIDED = (*DID_NOT_DECIDE, Status.INCOMPLETE)
 
 
 @dataclass
@@ -30,9 +33,9 @@ class Verdict:
 
     @property
     def undecided(self) -> dict[str, str]:
-        """Each check that ran but could not decide (not_run or error), with its reason."""
-        return {name: str(s.get("reason") or s.get("status")) for name, s in self.checks.items()
-                if Status(s.get("status", Status.NOT_RUN)) in DID_NOT_DECIDE}
+        """Each check that ran but could not decide (not_run, error or incomplete), with its reason."""
+        return {name: str(s.get("reason") or s.get("incomplete") or s.get("status")) for name, s in self.checks.items()
+                if Status(s.get("status", Status.NOT_RUN)) in UNDECIDED}
 
     def last_line(self, run_id: int | None = None) -> str:
         """The console's closing line: the run's status, and every check that could not decide, with why."""
@@ -70,11 +73,12 @@ def judge(store: Store, run_id: int, waivers: list[Waiver] | None = None, today:
 
 
 def run_status(checks: dict[str, dict[str, Any]]) -> Status:
-    """fail when a check failed; else incomplete when an enabled check could not run (never a pass); else pass."""
+    """fail when a check failed; else incomplete when an enabled check could not run or could not decide all it
+    had to (never a pass); else pass."""
     statuses = {Status(s.get("status", Status.NOT_RUN)) for s in checks.values()}
     if Status.FAIL in statuses:
         return Status.FAIL
-    if statuses & set(DID_NOT_DECIDE):
+    if statuses & set(UNDECIDED):
         return Status.INCOMPLETE
     return Status.PASS
 
