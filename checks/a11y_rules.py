@@ -73,9 +73,11 @@ PROBE_WORDS = {
 }
 
 
-# The page-structure rules read from the crawl: their criterion and level.
+# The page-structure rules read from the crawl, and what the browser sees besides axe and the probe (a JavaScript
+# dialog nobody asked for interrupts the user: 2.2.4 Interruptions): their criterion and level.
 SITE_RULES = {"missing-accesskey": ("2.4.1", "A"), "missing-skip-link": ("2.4.1", "A"),
-              "new-window-unwarned": ("3.2.5", "AAA"), "file-link-unlabelled": ("2.4.4", "A")}
+              "new-window-unwarned": ("3.2.5", "AAA"), "file-link-unlabelled": ("2.4.4", "A"),
+              "js-dialog-on-load": ("2.2.4", "AAA")}
 
 
 def criteria(rule: str) -> list[str]:

@@ -36,7 +36,7 @@ from siteaudit.checks.base import (
     today_option,
     validate_today,
 )
-from siteaudit.checks.browser import Browser
+from siteaudit.checks.browser import Browser, PageTimeout
 from siteaudit.core.browser import INSTALL_HINT, find_browser
 from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import find_dates
@@ -60,6 +60,10 @@ ACCESSKEY_TITLE = re.compile(r"(上方|中央|下方|左側|右側|主要|頁尾
 # A rule that fails on at least this share of the tested pages (and on 3 or more) is the template's.
 TEMPLATE_SHARE = 0.5
 TEMPLATE_MIN_PAGES = 3
+# Untested pages named in the inspection item's measured text (all of them are findings).
+NAMED_UNTESTED = 3
+MAX_UNTESTED_LISTED = 50  # in the summary; findings list every one
+TIMEOUT_REASON = re.compile(r"^timeout after ([\d.]+) s$")
 # A mark dated up to this day was judged under 110.07; later ones under 115.11.
 LAST_110_MARK = date.fromisoformat(a11y.VERSIONS["110.07"]["last_mark_date"])
 
@@ -82,6 +86,8 @@ RULES = rule_table(
     *(_own_rule(r) for r in a11y.OWN_RULES),
     Rule("axe-needs-review", "notice", "axe 無法自動判定，需人工檢視", "axe could not decide: needs review", "網站無障礙規範"),
     Rule("page-not-tested", "warning", "頁面無法檢測", "Page could not be tested", "網站無障礙規範"),
+    Rule("js-dialog-on-load", "warning", "頁面未經使用者操作即跳出 JavaScript 對話框（alert／confirm／prompt），須關閉才能繼續",
+         "The page raises a JavaScript dialog (alert, confirm, prompt) nobody asked for", "網站無障礙規範 2.2.4"),
     Rule("missing-accesskey", "warning", "頁面缺少導盲磚（:::）快速鍵錨點", "No accesskey anchors (:::) on the page",
          "網站無障礙規範 2.4.1"),
     Rule("missing-skip-link", "warning", "頁面缺少「跳到主要內容」連結", "No skip-to-content link", "網站無障礙規範 2.4.1"),
@@ -140,6 +146,37 @@ def stage_progress(done: int, total: int, seconds: float) -> str:
     return f"{done}/{total} pages tested in the browser ({done * 100 // total}%)" + (f", {when}" if done < total else "")
 
 
+def untested_reason(exc: Exception) -> str:
+    """Why a page could not be tested, in one line: "timeout after 30 s" for a page past its budget."""
+    if isinstance(exc, PageTimeout):
+        return str(exc)
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"[:200]
+
+
+def reason_words(reason: str) -> tuple[str, str]:
+    """An untested page's reason in zh-TW and English."""
+    timeout = TIMEOUT_REASON.match(reason)
+    if timeout:
+        return f"逾時，{timeout.group(1)} 秒內未完成", reason
+    return f"無法載入或檢測：{reason}", f"could not be loaded or tested: {reason}"
+
+
+def untested_text(untested: list[dict[str, str]], count: int) -> tuple[str, str]:
+    """「2 頁未能檢測：/a.html（逾時，30 秒內未完成）…」 and its English, naming the first pages."""
+    named = untested[:NAMED_UNTESTED]
+    zh = "、".join(f"{_path(u['url'])}（{reason_words(u['reason'])[0]}）" for u in named)
+    en = "; ".join(f"{_path(u['url'])} ({reason_words(u['reason'])[1]})" for u in named)
+    more = count - len(named)
+    return (f"{count} 頁未能檢測：{zh}" + (f" 等，另 {more} 頁" if more > 0 else ""),
+            f"{count} page{'s' if count != 1 else ''} not tested: {en}" + (f"; {more} more" if more > 0 else ""))
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
 def template_key(url: str) -> str:
     """Pages of one template: the same path with numbers replaced and query values dropped."""
     parts = urlsplit(url)
@@ -187,7 +224,13 @@ class AccessibilityCheck:
         guide = a11y.VERSIONS.get(summary.get("target_version", a11y.DEFAULT_VERSION), {}).get("name", "網站無障礙規範")
         errors = sum(1 for f in findings if f["severity"] == "error" and not f["rule"].startswith("mark-"))
         tested = summary.get("pages_tested", 0)
-        testing = Status.NOT_RUN if status == Status.NOT_RUN else (Status.FAIL if errors else Status.PASS)
+        measured = (f"{errors} 項違規，{tested} 頁已檢測", f"{errors} violations, {tested} pages tested")
+        untested = summary.get("pages_not_tested", 0)
+        if untested:  # a page the browser could not test never lets the item pass
+            zh, en = untested_text(summary.get("not_tested", []), untested)
+            measured = (f"{measured[0]}；{zh}", f"{measured[1]}; {en}")
+        testing = (Status.NOT_RUN if status == Status.NOT_RUN else Status.FAIL if errors
+                   else Status.INCOMPLETE if untested else Status.PASS)
         mark = summary.get("mark", {})
         mark_errors = count_rules(findings, "mark-missing", "mark-level-below-target")
         expired = count_rules(findings, "mark-expired")
@@ -204,8 +247,7 @@ class AccessibilityCheck:
             inspection_item(self, "accessibility", "無障礙檢測", "Accessibility testing",
                  (f"依{guide}無 {level} 等級以下違規", f"No violations at level {level} or below (Website Accessibility Guidelines "
                   f"{summary.get('target_version', a11y.DEFAULT_VERSION)})"),
-                 (f"{errors} 項違規，{tested} 頁已檢測", f"{errors} violations, {tested} pages tested"),
-                 testing, "身心障礙者權益保障法第52條之2", float(errors)),
+                 measured, testing, "身心障礙者權益保障法第52條之2", float(errors)),
             inspection_item(self, "accessibility-mark", "無障礙標章", "Accessibility mark",
                  ("首頁標示有效標章", "A valid mark on the home page"), shown,
                  Status.PASS if mark_errors == 0 and mark.get("found") else Status.FAIL,
@@ -261,6 +303,7 @@ class AccessibilityCheck:
             summary.update(a11y_reuse.evidence(plan, tested_now, ctx.run_id))
             findings += self.axe_findings(results, opts)
             findings += self.own_findings(results, opts)
+            findings += self.dialog_findings(results)
             findings += self.mark_in_page(results.get(mark_info.get("home", "")), mark_info, opts)
             for url, result in results.items():
                 dom = result.get("dom", {})
@@ -273,10 +316,14 @@ class AccessibilityCheck:
             tested = list(results)
         else:
             summary["browser"] = "off"
-        findings += self.template_missing(anchors, tested)
+        findings += self.template_missing(anchors, tested, pages)
         findings = self.in_version(findings, version, len(tested))
         sort_findings(findings)
         summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
+        if summary.get("pages_not_tested"):  # undecided, unless a violation already fails it
+            summary["incomplete"] = untested_text(summary["not_tested"], summary["pages_not_tested"])[1]
+            if summary["status"] == "pass":
+                summary.update(status="incomplete", reason=summary["incomplete"])
         return CheckResult(findings, summary)
 
     # -- browser --------------------------------------------------------------------------------
@@ -305,11 +352,15 @@ class AccessibilityCheck:
         versions: list[str] = []
         workers = opts["workers"] or os.cpu_count() or 1
 
+        stopping = threading.Event()  # set when this thread is interrupted: the workers take no new page
+        browsers: list[Browser] = []
+
         def worker() -> None:
             browser = Browser(paths, opts["page_timeout"], opts["target_version"], opts["focus_walk"], opts["reflow"])
+            browsers.append(browser)
             count = 0
             try:
-                while True:
+                while not stopping.is_set():
                     try:
                         url = work.get_nowait()
                     except queue.Empty:
@@ -321,7 +372,7 @@ class AccessibilityCheck:
                                 versions.append(browser.axe_version())
                         done.put((url, browser.audit(url), ""))
                     except Exception as exc:  # a crash or timeout: note it, restart the browser, go on
-                        done.put((url, None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]))
+                        done.put((url, None, untested_reason(exc)))
                         browser.stop()
                     count += 1
                     if count % opts["restart_every"] == 0:
@@ -335,8 +386,25 @@ class AccessibilityCheck:
         results: dict[str, dict[str, Any]] = {}
         not_tested: dict[str, str] = {}
         batch: dict[str, dict[str, Any]] = {}
+        try:
+            self.collect(threads, done, results, not_tested, batch, len(pages), keep, progress)
+        except BaseException:  # SIGINT/SIGTERM (or a bug): no page is left half-tested, no browser outlives us
+            stopping.set()
+            for browser in list(browsers):
+                browser.kill()
+            for t in threads:
+                t.join(timeout=10)
+            raise
+        return results, not_tested, versions[0] if versions else ""
+
+    @staticmethod
+    def collect(threads: list[threading.Thread], done: queue.Queue[tuple[str, dict[str, Any] | None, str]],
+                results: dict[str, dict[str, Any]], not_tested: dict[str, str], batch: dict[str, dict[str, Any]],
+                total: int, keep: Callable[[dict[str, dict[str, Any]]], None] | None,
+                progress: Callable[[str], None] | None) -> None:
+        """Take the workers' results as they come, handing them to `keep` in batches and saying how far it is."""
         last = started = time.monotonic()
-        step = max(1, -(-len(pages) // 10))
+        step = max(1, -(-total // 10))
         while any(t.is_alive() for t in threads) or not done.empty():
             try:
                 url, result, error = done.get(timeout=0.2)
@@ -345,16 +413,16 @@ class AccessibilityCheck:
                 else:
                     results[url] = batch[url] = result
                 count = len(results) + len(not_tested)
-                if progress and (count % step == 0 or count == len(pages)):
-                    progress(stage_progress(count, len(pages), time.monotonic() - started))
+                if progress and (count % step == 0 or count == total):
+                    progress(stage_progress(count, total, time.monotonic() - started))
             except queue.Empty:
                 pass
             if batch and keep and (len(batch) >= 20 or time.monotonic() - last > 2):
-                keep(batch)
-                batch, last = {}, time.monotonic()
+                keep(dict(batch))
+                batch.clear()
+                last = time.monotonic()
         if batch and keep:
-            keep(batch)
-        return results, not_tested, versions[0] if versions else ""
+            keep(dict(batch))
 
     def axe_findings(self, results: dict[str, dict[str, Any]], opts: dict[str, Any]) -> list[Finding]:
         """One finding per axe rule and CSS selector, listing every page it was seen on."""
@@ -411,12 +479,28 @@ class AccessibilityCheck:
             out.append(finding(self, rule_id, pages[0], pages, detail, evidence, severity=severity))
         return out
 
-    def template_missing(self, anchors: dict[str, dict[str, Any]], tested: list[str]) -> list[Finding]:
-        """missing-accesskey, missing-skip-link, noscript-missing: each one finding, N of M pages."""
+    def dialog_findings(self, results: dict[str, dict[str, Any]]) -> list[Finding]:
+        """js-dialog-on-load: one finding per dialog (kind and text), listing the pages that raised it; the
+        browser accepted it as a person clicking OK would, and tested the page."""
+        pages: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for url, result in results.items():
+            for dialog in result.get("dialogs", []):
+                pages[(str(dialog.get("type", "")), str(dialog.get("message", "")))].append(url)
+        out = []
+        for (kind, text), where in pages.items():
+            where = sorted(set(where))
+            out.append(finding(self, "js-dialog-on-load", where[0], where, f"{kind}()「{text}」",
+                               {"dialog": kind, "text": text}))
+        return out
+
+    def template_missing(self, anchors: dict[str, dict[str, Any]], tested: list[str],
+                         pages: list[str]) -> list[Finding]:
+        """missing-accesskey, missing-skip-link, noscript-missing: each one finding, N of M pages. A skip link is
+        read from the crawl, so every page is judged; the others need what the browser saw (tested pages)."""
         out = []
         for rule_id, key in (("missing-accesskey", "accesskey"), ("missing-skip-link", "skip"),
                              ("noscript-missing", "noscript")):
-            judged = [u for u in tested if key in anchors.get(u, {})]
+            judged = [u for u in (pages if key == "skip" else tested) if key in anchors.get(u, {})]
             lacking = sorted(u for u in judged if not anchors[u][key])
             if not lacking:
                 continue
@@ -462,6 +546,7 @@ class AccessibilityCheck:
             for level in levels:
                 by_level[level] += 1
         return {"pages_tested": len(results), "pages_not_tested": len(not_tested),
+                "not_tested": [{"url": u, "reason": r} for u, r in sorted(not_tested.items())[:MAX_UNTESTED_LISTED]],
                 "pages_with_violations_by_level": dict(sorted(by_level.items())),
                 "violations_by_rule": dict(by_rule.most_common())}
 

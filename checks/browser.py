@@ -1,6 +1,7 @@
 """axe-core in headless Chromium, through Selenium and axe-selenium-python.
 
-A fresh profile directory per browser; the browser is restarted after a crash or every `restart_every` pages.
+A fresh profile directory per browser; the browser is restarted after a crash, a page past its time budget, or
+every `restart_every` pages.
 The launcher (paths, flags, stopping) is `siteaudit.core.browser`.
 """
 
@@ -9,17 +10,27 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from siteaudit.checks import a11y_rules as a11y
 from siteaudit.core.browser import (
     BrowserPaths,
+    DevTools,
+    DevToolsTimeout,
     chromedriver_service,
     chromium_options,
+    kill_tree,
     process_tree,
     stop_all,
 )
+
+# Starting a browser and sending it axe-core: not part of any page's budget, but bounded too.
+START_SECONDS = 60.0
+# A page's dialogs kept as evidence (a page may raise them in a loop until its budget runs out).
+MAX_DIALOGS = 10
+DIALOG_TEXT = 300
 
 
 def axe_options(version: str) -> dict[str, Any]:
@@ -194,19 +205,45 @@ function probe(words, walkLimit) {
 
 
 
+class PageTimeout(TimeoutError):
+    """A page past its time budget: "timeout after N s"."""
+
+
+class TabStuck(RuntimeError):
+    """The tab holds a dialog of the page it is leaving that DevTools can no longer answer (raised as the next
+    page loads): that load never ends, and closing the tab would crash the browser, so the browser is
+    restarted and the page loaded again."""
+
+
 class Browser:
-    """One Chromium driven by chromedriver, auditing pages with axe-core."""
+    """One Chromium driven by chromedriver, auditing pages with axe-core.
+
+    chromedriver starts and stops the browser; the pages are tested one after another in a tab of our own, driven
+    over DevTools connections of our own (`DevTools`): every step of a page waits at most until the page's deadline, and JavaScript dialogs
+    are accepted the moment they open, even while axe runs. A dialog the last page raises as the next one loads
+    is not the next page's: if it holds the tab, the browser is restarted and the page loaded again.
+    """
 
     def __init__(self, paths: BrowserPaths, timeout: float, version: str = a11y.DEFAULT_VERSION,
                  focus_walk: int = 20, reflow: bool = True) -> None:
         self.paths = paths
-        self.timeout = timeout
+        self.timeout = timeout  # a page's whole budget: its tab, load, axe, the probe and the reflow layout
         self.version = version
         self.focus_walk = focus_walk
         self.reflow = reflow
         self.driver: Any = None
+        self.browser: DevTools | None = None   # the browser's own target: opens and closes tabs
+        self.devtools: DevTools | None = None  # the tab of the page being tested
+        self.tab = ""
         self.profile: str | None = None
         self._axe_source: str | None = None
+        self.dialogs: list[dict[str, str]] = []
+        self.dialog_count = 0
+        self.loads: dict[str, set[str]] = {}   # loaderId -> lifecycle events seen in the main frame
+        self.main_frame = ""
+        self.main_loader = ""                  # the main frame's latest document
+        self.dialog_open = False
+        self.stuck = False                     # a dialog is open that DevTools refused to answer
 
     def start(self) -> None:
         from selenium import webdriver
@@ -214,14 +251,40 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="siteaudit-chromium-")
         self.driver = webdriver.Chrome(service=chromedriver_service(self.paths, self.profile),
                                        options=chromium_options(self.paths))
-        self.driver.set_page_load_timeout(self.timeout)
-        self.driver.set_script_timeout(self.timeout)
-        # Send axe-core (about 500 KB) to the browser once; it is then evaluated in the isolated world WORLD
-        # of every new document, instead of travelling through chromedriver for every page.
-        self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
-                                    {"source": self.axe_source(), "worldName": WORLD})
+        self.browser = DevTools.for_browser(self.driver.capabilities["goog:chromeOptions"]["debuggerAddress"],
+                                            time.monotonic() + START_SECONDS)
+
+    def open_tab(self, deadline: float) -> None:
+        """The tab the pages are tested in, set up before it loads anything."""
+        assert self.browser is not None
+        self.tab = self.browser.call("Target.createTarget", {"url": "about:blank"}, deadline)["targetId"]
+        self.devtools = DevTools.for_page(self.browser.address, self.tab, deadline)
+        self.devtools.on("Page.javascriptDialogOpening", self._dialog)
+        self.devtools.on("Page.javascriptDialogClosed", self._dialog_closed)
+        self.devtools.on("Page.lifecycleEvent", self._lifecycle)
+        self.stuck = self.dialog_open = False
+        for method, params in (("Page.enable", {}), ("Runtime.enable", {}),
+                               ("Page.setLifecycleEventsEnabled", {"enabled": True}),
+                               ("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0}),
+                               # No cache, so never If-None-Match or If-Modified-Since: a server answering 304
+                               # would otherwise leave axe an empty document to test.
+                               ("Network.setCacheDisabled", {"cacheDisabled": True}),
+                               # axe-core is evaluated in the isolated world WORLD of every new document.
+                               ("Page.addScriptToEvaluateOnNewDocument",
+                                {"source": self.axe_source(), "worldName": WORLD})):
+            self.devtools.call(method, params, deadline)
+
+    def disconnect(self) -> None:
+        """Close our DevTools connections (the tab goes with the browser: closing a tab that holds a dialog
+        can crash it)."""
+        for connection in (self.devtools, self.browser):
+            if connection is not None:
+                connection.close()
+        self.devtools = self.browser = None
+        self.tab = ""
 
     def stop(self) -> None:
+        self.disconnect()
         if self.driver is not None:
             service = getattr(self.driver, "service", None)
             processes = process_tree(service.process.pid) if service and service.process else []
@@ -235,6 +298,20 @@ class Browser:
             shutil.rmtree(self.profile, ignore_errors=True)
             self.profile = None
 
+    def kill(self) -> None:
+        """Kill chromedriver and every browser process at once (a page that hangs its renderer cannot be asked
+        to quit), reap chromedriver, remove the profile; the next page starts a new browser."""
+        service = getattr(self.driver, "service", None)
+        process = service.process if service else None
+        self.disconnect()
+        if process is not None:
+            kill_tree(process.pid)
+            try:
+                process.wait(timeout=5)
+            except Exception:
+                pass
+        self.stop()
+
     def axe_source(self) -> str:
         if self._axe_source is None:
             from axe_selenium_python import Axe
@@ -244,62 +321,141 @@ class Browser:
                                 + f"\n;axe.configure({{locale: {json.dumps(a11y.AXE_ZH, ensure_ascii=False)}}});")
         return self._axe_source
 
-    def world(self) -> int:
+    def cdp(self, method: str, params: dict[str, Any], deadline: float) -> dict[str, Any]:
+        assert self.devtools is not None
+        return self.devtools.call(method, params, deadline)
+
+    def _dialog(self, params: dict[str, Any]) -> None:
+        """Accept a JavaScript dialog as a person would click OK (confirm: true; prompt: its default text). One
+        raised by the page under test (its document has committed) is noted: it is a finding."""
+        assert self.devtools is not None
+        self.dialog_open = True
+        self.devtools.send("Page.handleJavaScriptDialog",
+                           {"accept": True, "promptText": str(params.get("defaultPrompt") or "")}, self._answered)
+        if not self.main_loader:
+            return  # the last page's, raised as this one loads
+        self.dialog_count += 1
+        if len(self.dialogs) < MAX_DIALOGS:
+            self.dialogs.append({"type": str(params.get("type", "")),
+                                 "message": str(params.get("message", ""))[:DIALOG_TEXT]})
+
+    def _answered(self, reply: dict[str, Any]) -> None:
+        if "error" in reply and self.dialog_open:
+            self.stuck = True
+
+    def _dialog_closed(self, params: dict[str, Any]) -> None:
+        self.dialog_open = self.stuck = False
+
+    def _lifecycle(self, params: dict[str, Any]) -> None:
+        if params.get("frameId") != self.main_frame:
+            return
+        if params.get("name") == "init":
+            self.main_loader = str(params.get("loaderId", ""))
+        self.loads.setdefault(str(params.get("loaderId", "")), set()).add(str(params.get("name", "")))
+
+    def navigate(self, url: str, deadline: float) -> None:
+        """Load `url` and wait for the load event of the main frame's latest document (a page that moves on to
+        another document while loading is waited for there), as chromedriver's get() would."""
+        self.loads.clear()
+        self.main_loader = ""
+        tree = self.cdp("Page.getFrameTree", {}, deadline)
+        self.main_frame = tree["frameTree"]["frame"]["id"]
+        reply = self.cdp("Page.navigate", {"url": url}, deadline)
+        if reply.get("errorText"):
+            raise RuntimeError(f"navigation failed: {reply['errorText']}")
+        if not reply.get("loaderId"):
+            return  # the same document (a fragment): nothing to load
+        assert self.devtools is not None
+        self.devtools.wait_for(lambda: self.stuck or "load" in self.loads.get(self.main_loader or reply["loaderId"],
+                                                                               set()), deadline, "page load")
+        if self.stuck:
+            raise TabStuck(url)
+
+    def world(self, deadline: float) -> int:
         """The execution context of WORLD in the current document's main frame: the one axe-core was
         evaluated in when the document was created (a world is found by its name), else a new one."""
-        frame = self.driver.execute_cdp_cmd("Page.getFrameTree", {})["frameTree"]["frame"]["id"]
-        created = self.driver.execute_cdp_cmd("Page.createIsolatedWorld",
-                                              {"frameId": frame, "worldName": WORLD, "grantUniveralAccess": False})
+        frame = self.cdp("Page.getFrameTree", {}, deadline)["frameTree"]["frame"]["id"]
+        created = self.cdp("Page.createIsolatedWorld",
+                           {"frameId": frame, "worldName": WORLD, "grantUniveralAccess": False}, deadline)
         return int(created["executionContextId"])
 
-    def evaluate(self, expression: str, context: int) -> Any:
+    def evaluate(self, expression: str, context: int, deadline: float) -> Any:
         """`expression`'s value (a promise's, once settled) from the isolated world `context`; nothing of it
         is read from the page's own world."""
-        reply = self.driver.execute_cdp_cmd("Runtime.evaluate", {
+        reply = self.cdp("Runtime.evaluate", {
             "expression": expression, "contextId": context, "returnByValue": True, "awaitPromise": True,
-            "silent": True})
+            "silent": True}, deadline)
         if "exceptionDetails" in reply:
             details = reply["exceptionDetails"]
             raise RuntimeError(details.get("exception", {}).get("description") or details.get("text", "error"))
         return reply["result"].get("value")
 
     def audit(self, url: str) -> dict[str, Any]:
-        """Load `url`, run axe-core and the DOM probe in the isolated world; returns axe's results plus `dom`."""
+        """Load `url`, run axe-core and the DOM probe in the isolated world; returns axe's results plus `dom` and
+        the JavaScript dialogs the page raised. The whole of it has `timeout` seconds: past that the browser is
+        killed (the next page starts a new one) and PageTimeout says so."""
         if self.driver is None:
             self.start()
-        self.driver.get(url)
-        context = self.world()
-        run = DOM_PROBE + AXE_RUN % (json.dumps(axe_options(self.version)), self.timeout * 1000,
+        deadline = time.monotonic() + self.timeout
+        self.dialogs, self.dialog_count = [], 0
+        try:
+            if self.devtools is None:
+                self.open_tab(deadline)
+            try:
+                results = self.test(url, deadline)
+            except TabStuck:
+                self.kill()
+                self.start()
+                self.open_tab(deadline)
+                self.dialogs, self.dialog_count = [], 0
+                results = self.test(url, deadline)
+        except DevToolsTimeout:
+            self.kill()
+            raise PageTimeout(f"timeout after {self.timeout:g} s") from None
+        if self.dialog_count:
+            results["dialogs"] = list(self.dialogs)
+            results["dialog_count"] = self.dialog_count
+        return results
+
+    def test(self, url: str, deadline: float) -> dict[str, Any]:
+        self.navigate(url, deadline)
+        context = self.world(deadline)
+        run = DOM_PROBE + AXE_RUN % (json.dumps(axe_options(self.version)),
+                                     max(1, (deadline - time.monotonic()) * 1000),
                                      json.dumps(a11y.PROBE_WORDS), self.focus_walk)
-        results = self.evaluate(run, context)
+        results = self.evaluate(run, context, deadline)
         if results.get("inject"):  # the page replaced its document, or the world is new: inject by hand
-            self.evaluate(self.axe_source(), context)
-            results = self.evaluate(run, context)
+            self.evaluate(self.axe_source(), context, deadline)
+            results = self.evaluate(run, context, deadline)
         if results.get("timeout"):
-            raise TimeoutError(f"axe did not finish in {self.timeout:g} s")
+            raise DevToolsTimeout("axe did not finish")
         if results.get("error"):
             raise RuntimeError(f"axe failed: {results['error']}")
         if self.reflow and results.get("dom") is not None:
-            self.reflow_at_320(results["dom"], context)
+            self.reflow_at_320(results["dom"], context, deadline)
         return dict(results)
 
-    def reflow_at_320(self, dom: dict[str, Any], context: int) -> None:
+    def reflow_at_320(self, dom: dict[str, Any], context: int, deadline: float) -> None:
         """1.4.10: the same document laid out in a 320 CSS px wide viewport must not scroll horizontally."""
-        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                                    {"width": 320, "height": 640, "deviceScaleFactor": 1, "mobile": False})
+        self.cdp("Emulation.setDeviceMetricsOverride",
+                 {"width": 320, "height": 640, "deviceScaleFactor": 1, "mobile": False}, deadline)
         try:
             wide = self.evaluate("(function () { var d = document.documentElement;"
-                                 " return [d.scrollWidth, d.clientWidth]; })()", context)
+                                 " return [d.scrollWidth, d.clientWidth]; })()", context, deadline)
         finally:
-            self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+            self.cdp("Emulation.clearDeviceMetricsOverride", {}, deadline)
         if wide and wide[0] > wide[1] + 1:
             dom.setdefault("own", []).append({"rule": "reflow", "target": "html", "html": "",
                                               "detail": f"{wide[0]} px > {wide[1]} px"})
 
     def axe_version(self) -> str:
+        """axe-core's version, read in an isolated world of an empty document."""
         if self.driver is None:
             self.start()
-        self.driver.get("about:blank")  # about:blank is not a new document: inject by hand
-        context = self.world()
-        self.evaluate(self.axe_source(), context)
-        return str(self.evaluate("axe.version", context))
+        deadline = time.monotonic() + START_SECONDS
+        if self.devtools is None:
+            self.open_tab(deadline)
+        self.navigate("about:blank", deadline)  # about:blank is not a new document: inject by hand
+        context = self.world(deadline)
+        self.evaluate(self.axe_source(), context, deadline)
+        return str(self.evaluate("axe.version", context, deadline))

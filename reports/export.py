@@ -24,8 +24,9 @@ COLUMNS = ["id", "check", "rule", "severity", "url", "pages", "message", "waiver
 HEADERS = {"zh": ["編號", "檢查", "規則", "嚴重度", "網址", "出現頁面", "說明", "豁免", "證據"],
            "en": ["ID", "Check", "Rule", "Severity", "URL", "Pages", "Message", "Waiver", "Evidence"]}
 ITEM_HEADERS = {"zh": ["項目", "目標", "量測值", "結果", "依據"], "en": ["Item", "Target", "Measured", "Result", "Regulation"]}
-STATUS_WORDS = {"zh": {"pass": "通過", "fail": "未通過", "not_run": "未執行", "error": "檢查失敗"},
-                "en": {"pass": "Pass", "fail": "Fail", "not_run": "Not run", "error": "Error"}}
+STATUS_WORDS = {"zh": {"pass": "通過", "fail": "未通過", "not_run": "未執行", "error": "檢查失敗", "incomplete": "未完成"},
+                "en": {"pass": "Pass", "fail": "Fail", "not_run": "Not run", "error": "Error",
+                       "incomplete": "Incomplete"}}
 COLUMN_WIDTHS = {"id": "3.2cm", "check": "2.6cm", "rule": "4cm", "severity": "2cm", "url": "9cm", "pages": "9cm",
                  "message": "10cm", "waiver": "5cm", "evidence": "12cm"}
 EVIDENCE_LIMIT = 30_000   # characters of evidence JSON in one cell (spreadsheets stop at 32,767)

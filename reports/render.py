@@ -115,13 +115,18 @@ def finding_index(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def message(f: dict[str, Any], rule: Any, lang: str) -> str:
     """The finding's message in the report's language: in English the rule's text, then the particulars the
-    Chinese message gives after its colon (codes, field names, status)."""
+    Chinese message gives after the rule's Chinese text (codes, field names, status; an accessibility message
+    starts with its criterion's Chinese heading, which the English leaves out)."""
     if lang == "zh" or rule is None:
         return f["message"]
     if f.get("message_en"):
         return f["message_en"]
-    _, sep, particulars = f["message"].partition("：")
-    return f"{rule.en}: {particulars}" if sep and particulars else rule.en
+    _, found, after = f["message"].partition(rule.zh) if rule.zh else ("", "", "")
+    if found:
+        sep, particulars = after[:1], after[1:]
+    else:
+        _, sep, particulars = f["message"].partition("：")
+    return f"{rule.en}: {particulars}" if sep == "：" and particulars else rule.en
 
 
 def readable_findings(findings: list[dict[str, Any]], titles: dict[str, str], lang: str) -> list[dict[str, Any]]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import ctypes
+import itertools
+import json
 import os
 import resource
 import shutil
@@ -15,6 +17,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -91,6 +94,129 @@ def stop_all(pids: list[int], timeout: float) -> None:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+
+
+def kill_tree(pid: int) -> list[int]:
+    """SIGKILL `pid` and every descendant at once (a hung renderer cannot be asked to quit); returns them."""
+    tree = process_tree(pid)
+    for each in tree:
+        try:
+            os.kill(each, signal.SIGKILL)
+        except OSError:
+            pass
+    return tree
+
+
+class DevToolsTimeout(TimeoutError):
+    """A DevTools command had no answer by its deadline (the page's main thread is busy or hung)."""
+
+
+class DevTools:
+    """A DevTools connection of our own to one page target, beside chromedriver's.
+
+    Commands wait at most until a deadline the caller gives, so a page that hangs its renderer cannot hold the
+    caller longer (chromedriver does not time out a CDP command). Events go to handlers registered with `on`,
+    called in the reader thread as they arrive: a handler can answer at once (a JavaScript dialog blocks the page
+    until someone does), but must not wait for a reply itself.
+    """
+
+    def __init__(self, url: str, address: str, timeout: float = 30) -> None:
+        import websocket  # websocket-client, the library Selenium itself speaks WebSocket with
+
+        self.address = address
+        # No Origin header: Chromium refuses WebSocket clients whose Origin it was not told to allow.
+        self.socket = websocket.create_connection(url, suppress_origin=True, enable_multithread=True,
+                                                  timeout=max(0.1, timeout))
+        self.socket.settimeout(None)  # the reader waits for events for as long as the page lives
+        self.ids = itertools.count(1)
+        self.replies: dict[int, dict[str, Any] | None] = {}           # awaited by call(): None until answered
+        self.on_reply: dict[int, Callable[[dict[str, Any]], None]] = {}  # answered in the reader thread
+        self.handlers: dict[str, list[Callable[[dict[str, Any]], None]]] = {}
+        self.changed = threading.Condition()
+        self.closed = False
+        self.reader = threading.Thread(target=self._read, name="siteaudit-devtools", daemon=True)
+        self.reader.start()
+
+    @classmethod
+    def for_browser(cls, address: str, deadline: float) -> DevTools:
+        """Connect to the browser itself (tabs are opened and closed there), its DevTools listening on `address`
+        (host:port)."""
+        with urllib.request.urlopen(f"http://{address}/json/version",
+                                    timeout=max(0.1, deadline - time.monotonic())) as answer:
+            url = json.loads(answer.read())["webSocketDebuggerUrl"]
+        return cls(url, address, deadline - time.monotonic())
+
+    @classmethod
+    def for_page(cls, address: str, target_id: str, deadline: float) -> DevTools:
+        """Connect to page target `target_id` of the browser whose DevTools listen on `address`."""
+        return cls(f"ws://{address}/devtools/page/{target_id}", address, deadline - time.monotonic())
+
+    def on(self, event: str, handler: Callable[[dict[str, Any]], None]) -> None:
+        self.handlers.setdefault(event, []).append(handler)
+
+    def send(self, method: str, params: dict[str, Any] | None = None,
+             on_reply: Callable[[dict[str, Any]], None] | None = None) -> None:
+        """Send a command without waiting (safe from an event handler); `on_reply` gets its reply, in the reader
+        thread."""
+        n = next(self.ids)
+        self.on_reply[n] = on_reply or (lambda reply: None)
+        self.socket.send(json.dumps({"id": n, "method": method, "params": params or {}}))
+
+    def call(self, method: str, params: dict[str, Any] | None = None, deadline: float | None = None
+             ) -> dict[str, Any]:
+        """Send a command and wait for its result until `deadline` (time.monotonic()); DevToolsTimeout after."""
+        n = next(self.ids)
+        with self.changed:
+            self.replies[n] = None
+        self.socket.send(json.dumps({"id": n, "method": method, "params": params or {}}))
+        with self.changed:
+            while self.replies[n] is None:
+                if self.closed:
+                    raise ConnectionError(f"DevTools connection closed during {method}")
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise DevToolsTimeout(f"{method}: no answer in time")
+                self.changed.wait(left)
+            reply = self.replies.pop(n) or {}
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error'].get('message', reply['error'])}")
+        return dict(reply.get("result", {}))
+
+    def wait_for(self, ready: Callable[[], bool], deadline: float, what: str) -> None:
+        """Wait until `ready()` (checked as events arrive) or raise DevToolsTimeout at `deadline`."""
+        with self.changed:
+            while not ready():
+                if self.closed:
+                    raise ConnectionError(f"DevTools connection closed waiting for {what}")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise DevToolsTimeout(f"{what}: not in time")
+                self.changed.wait(left)
+
+    def close(self) -> None:
+        try:
+            self.socket.close()
+        except Exception:
+            pass
+        self.reader.join(timeout=5)
+
+    def _read(self) -> None:
+        try:
+            while True:
+                message = json.loads(self.socket.recv())
+                for handler in self.handlers.get(message.get("method", ""), []):
+                    handler(message.get("params", {}))
+                answered = self.on_reply.pop(message.get("id", -1), None)
+                if answered is not None:
+                    answered(message)
+                with self.changed:
+                    if message.get("id") in self.replies:
+                        self.replies[message["id"]] = message
+                    self.changed.notify_all()
+        except Exception:  # the socket closed (the browser stopped or was killed): wake every waiter
+            with self.changed:
+                self.closed = True
+                self.changed.notify_all()
 
 
 def chromium_options(paths: BrowserPaths) -> Any:
@@ -185,17 +311,6 @@ def reap(pids: list[int], timeout: float = 5.0) -> None:
             time.sleep(0.05)
 
 
-def kill_tree(pid: int) -> set[int]:
-    """SIGKILL `pid` and its descendants at once; the pids killed."""
-    tree = set(process_tree(pid))
-    for child in tree:
-        try:
-            os.kill(child, signal.SIGKILL)
-        except OSError:
-            pass
-    return tree
-
-
 class Deadline:
     """Kill the driver's whole process tree once `seconds` have passed: an overrunning print is stopped, and
     the driver call waiting on it returns at once with an error."""
@@ -213,7 +328,7 @@ class Deadline:
         self.fired = True
         process = getattr(self.service, "process", None)
         if process:
-            self.killed |= kill_tree(process.pid)
+            self.killed |= set(kill_tree(process.pid))
 
     def check(self) -> None:
         if self.fired:
@@ -278,7 +393,7 @@ def close_printer(driver: Any, service: Any, failed: bool, killed: set[int], our
     process = getattr(service, "process", None)
     tree = set(killed) | set(process_tree(process.pid) if process else [])
     if failed and process:
-        tree |= kill_tree(process.pid)
+        tree |= set(kill_tree(process.pid))
     if driver is not None and not failed:
         driver.quit()
     else:

@@ -15,7 +15,9 @@ class Status(StrEnum):
     FAIL = "fail"
     NOT_RUN = "not_run"
     ERROR = "error"          # the check itself failed; never a pass
-    INCOMPLETE = "incomplete"  # a run's status only: an enabled check could not run, so nothing was proved
+    # Not proved either way: a run with a check that could not run, or a check (and its item) that could not test
+    # all it had to, e.g. a page the browser could not test; never a pass
+    INCOMPLETE = "incomplete"
 
 
 class Severity(StrEnum):

@@ -18,7 +18,9 @@ from siteaudit.verdict.availability import availability_item
 from siteaudit.verdict.waivers import Waiver, apply_waivers, is_waived
 
 DID_NOT_DECIDE = (Status.NOT_RUN, Status.ERROR)
-UNDECIDED = (Status.NOT_RUN, Status.ERROR, Status.INCOMPLETE)  # an item in one of these was not decided
+# A check that ran but left part of its work undecided (its summary's `incomplete` says what): its items say how
+# far it got, and the run is incomplete unless something failed.
+UNDECIDED = (*DID_NOT_DECIDE, Status.INCOMPLETE)
 
 
 @dataclass
@@ -43,7 +45,8 @@ class Verdict:
             if check and summary is None:
                 out[item.id] = "not selected (--checks or checks.enabled)"
             elif summary is not None:
-                out[item.id] = f"{check} {summary.get('status')}: {summary.get('reason') or summary.get('status')}"
+                why = summary.get("reason") or summary.get("incomplete") or summary.get("status")
+                out[item.id] = f"{check} {summary.get('status')}: {why}"
             else:
                 out[item.id] = item.measured_en
         return out
@@ -59,7 +62,7 @@ class Verdict:
             if check and summary is None:
                 why = ("未選擇此檢查（--checks 或 checks.enabled）", "check not selected (--checks or checks.enabled)")
             elif summary is not None:
-                reason = str(summary.get("reason") or "")
+                reason = str(summary.get("reason") or summary.get("incomplete") or "")
                 word = {Status.ERROR: ("檢查失敗", "check failed"), Status.INCOMPLETE: ("未完成", "incomplete")}.get(
                     Status(summary.get("status", Status.NOT_RUN)), ("未執行", "not run"))
                 why = (f"{word[0]}：{reason}" if reason else word[0], f"{word[1]}: {reason}" if reason else word[1])

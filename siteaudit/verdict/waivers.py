@@ -94,7 +94,8 @@ def is_waived(f: dict[str, Any]) -> bool:
 
 def apply_waivers(findings: list[dict[str, Any]], summaries: dict[str, Any], waivers: list[Waiver],
                   today: dt.date | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Mark waived (or expired-waiver) findings; a check whose every error is waived passes."""
+    """Mark waived (or expired-waiver) findings; a check whose every error is waived passes, or is incomplete when
+    it could not decide all it had to (a waiver accepts a finding, it does not test a page)."""
     today = today or dt.date.today()
     marked = []
     for f in findings:
@@ -112,6 +113,8 @@ def apply_waivers(findings: list[dict[str, Any]], summaries: dict[str, Any], wai
         waived = [f for f in errors if is_waived(f)]
         summary["waived"] = len([f for f in marked if f["check"] == name and is_waived(f)])
         if summary.get("status") == "fail" and errors and len(waived) == len(errors):
-            summary["status"] = "pass"
+            summary["status"] = "incomplete" if summary.get("incomplete") else "pass"
             summary["status_note"] = "all errors waived"
+            if summary.get("incomplete"):
+                summary["reason"] = summary["incomplete"]
     return marked, summaries
