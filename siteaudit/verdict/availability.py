@@ -1,5 +1,5 @@
-"""網站運轉情形: the one rule that says whether a day of the month was up, for the record form
-(全球資訊網運轉情形紀錄表), and the inspection row of the audit report (over the last 30 days' probes).
+"""網站運轉情形: the one rule that says whether a day of the month was up, shared by the record form
+(全球資訊網運轉情形紀錄表) and the audit report's inspection row, so the two can never disagree.
 
 A day is decided by its check nearest the scheduled 20:00 (Asia/Taipei): an automatic probe batch (the last try
 of each URL decides) or a person's check entered with `uptime record`. A day whose 20:00 check is still ahead
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -23,7 +22,7 @@ from siteaudit.core.store import Store
 ZH, EN = "網站運轉情形", "Availability (nightly log)"
 TARGET = ("每晚檢測且正常", "Checked every night and up")
 REGULATION = "提升服務品質執行計畫"
-WINDOW_DAYS = 30
+SECTION = "uptime-form"   # the report's section that embeds the month's form
 SCHEDULED = dt.time(20, 0)
 ON_TIME = (dt.time(19, 55), dt.time(20, 30))   # a check outside this window is flagged on the form
 DUE = ON_TIME[1]   # a day without a check reads 未檢測 only once its check is overdue
@@ -132,20 +131,21 @@ def month_figures(days: list[Day]) -> MonthFigures:
                         count[DayState.NOT_CHECKED], count[DayState.AHEAD])
 
 
-def availability_item(store: Store, site: str, when: float | None) -> InspectionItem:
-    """The share of the last 30 days' probe batches in which every URL was up (the last try of each URL)."""
-    end = when or time.time()
-    batches: dict[str, list[dict[str, Any]]] = {}
-    for probe in store.probes(site, end - WINDOW_DAYS * 86400, end + 1):
-        batches.setdefault(probe["batch"], []).append(probe)
-    if not batches:
-        return InspectionItem("uptime", ZH, EN, *TARGET, "近30日無檢測紀錄", "No probe in the last 30 days",
-                              Status.NOT_RUN, REGULATION)
-    normal = 0
-    for rows in batches.values():
-        last = {r["url"]: r for r in rows}
-        normal += all(r["ok"] for r in last.values())
-    share = round(100.0 * normal / len(batches), 1)
-    return InspectionItem("uptime", ZH, EN, *TARGET, f"近30日 {len(batches)} 次檢測，正常 {share}%",
-                          f"{len(batches)} checks in the last 30 days, {share}% up",
-                          Status.PASS if normal == len(batches) else Status.FAIL, REGULATION, "", share)
+def as_of(run: dict[str, Any]) -> dt.datetime:
+    """The moment a run's availability is judged at: when it finished (else started), in Taipei."""
+    return dt.datetime.fromtimestamp(run.get("finished") or run["started"], TAIPEI)
+
+
+def availability_item(store: Store, site: str, now: dt.datetime) -> InspectionItem:
+    """The report's row: the calendar month so far, by the form's rule; it passes when every due day was
+    checked and normal. A month without any check is not judged."""
+    figures = month_figures(month_days(store, site, now.year, now.month, now))
+    zh = f"本月 已檢測 {figures.checked}/{figures.due} 日，異常 {figures.abnormal} 日"
+    en = f"This month: {figures.checked}/{figures.due} days checked, {figures.abnormal} abnormal"
+    share = figures.availability
+    if share is None:
+        return InspectionItem("uptime", ZH, EN, *TARGET, zh, en, Status.NOT_RUN, REGULATION)
+    zh, en = f"{zh}（可用率 {share:.2f}%）", f"{en} (availability {share:.2f}%)"
+    passed = figures.abnormal == 0 and figures.not_checked == 0
+    return InspectionItem("uptime", ZH, EN, *TARGET, zh, en, Status.PASS if passed else Status.FAIL, REGULATION,
+                          SECTION, share)

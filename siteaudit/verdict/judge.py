@@ -14,7 +14,7 @@ from siteaudit.checks import REGISTRY
 from siteaudit.core.results import ExitCode, InspectionItem, Status
 from siteaudit.core.store import Store
 from siteaudit.core.urls import trap_pages
-from siteaudit.verdict.availability import availability_item
+from siteaudit.verdict.availability import as_of, availability_item
 from siteaudit.verdict.waivers import Waiver, apply_waivers, is_waived
 
 DID_NOT_DECIDE = (Status.NOT_RUN, Status.ERROR)
@@ -65,7 +65,7 @@ def judge(store: Store, run_id: int, waivers: list[Waiver] | None = None, today:
         if status in DID_NOT_DECIDE:  # a check that did not run decides nothing, and never passes an item
             declared = [replace(i, status=status, measured_zh="—", measured_en="—", figure=None) for i in declared]
         items += declared
-    items.append(availability_item(store, run["site"], run.get("finished") or run.get("started")))
+    items.append(availability_item(store, run["site"], as_of(run)))
     return Verdict(run_status(checks), items, checks, findings, audited_pages(store, run_id))
 
 
