@@ -24,6 +24,8 @@ from siteaudit.reports import export
 from siteaudit.reports.history import PERCENT_ITEMS, diff_runs, figure_text, sparkline, trend
 from siteaudit.reports.plan import page_data, page_data_text, plan_text, reused_from_text
 from siteaudit.reports.regulations import regulation_en
+from siteaudit.reports.uptime_form import MonthForm, month_form
+from siteaudit.verdict.availability import SECTION, as_of
 from siteaudit.verdict.ids import finding_id, site_origin
 from siteaudit.verdict.judge import Verdict
 
@@ -205,6 +207,16 @@ def group_entry(rule: str, fs: list[dict[str, Any]], rules: dict[str, Any], lang
             "regulation": cite(rules[rule].regulation, lang) if rule in rules else ""}
 
 
+def uptime_section(store: Store, run: dict[str, Any], verdict: Verdict, lang: str) -> MonthForm | None:
+    """The month's record form that the 網站運轉情形 row links to, as of the same moment and by the same rule;
+    none when the row has no check to show."""
+    if not any(i.id == "uptime" and i.section == SECTION for i in verdict.items):
+        return None
+    now = as_of(run)
+    agency = (run.get("config") or {}).get("site", {}).get("agency", "")
+    return month_form(store, run["site"], agency, now.year, now.month, now, lang)
+
+
 def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", printed: bool = False) -> str:
     """report.html; `printed`, the version Chromium prints: each group folded after PRINT_ROWS rows and each
     row after FIRST_PAGES pages ("其餘 N 筆見 findings.csv"), long URLs cut, so its pages stay bounded."""
@@ -254,6 +266,7 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
         agency=(run.get("config") or {}).get("site", {}).get("agency", ""),
         axe_core=(doc["summary"].get("accessibility") or {}).get("axe_core", ""),
         mode=plan_text(doc["run"]["plan"], doc["run"]["reuse"], lang),
+        uptime_form=uptime_section(store, run, verdict, lang),
     )
 
 

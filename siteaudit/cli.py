@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -107,13 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--lang", choices=("zh", "en"), default="zh")
 
     u = sub.add_parser("uptime", help="probe the site now (the 20:00 check) and append the result to the store; "
-                       "'uptime note' records 處理情形 and 檢查人 for a day")
-    u.add_argument("action", nargs="?", choices=("note",), help="note: record handling and checker for a day")
+                       "'uptime note' records 處理情形 and 檢查人 for a day; 'uptime record' enters a person's "
+                       "check as the day's record")
+    u.add_argument("action", nargs="?", choices=("note", "record"),
+                   help="note: record handling and checker for a day; record: a manual check (人工檢測)")
     u.add_argument("--config", required=True, help="site config (TOML)")
     u.add_argument("--store", help="SQLite store path")
-    u.add_argument("--date", help="note: the day, YYYY-MM-DD (default today, Asia/Taipei)")
-    u.add_argument("--by", help="note: 檢查人")
-    u.add_argument("--text", help="note: 處理情形")
+    u.add_argument("--date", help="note, record: the day, YYYY-MM-DD (note: default today, Asia/Taipei)")
+    u.add_argument("--time", help="record: when the person checked, HH:MM (Asia/Taipei), e.g. 20:00")
+    u.add_argument("--result", help="record: 正常 or 異常 (normal or abnormal)")
+    u.add_argument("--by", help="note, record: 檢查人")
+    u.add_argument("--text", help="note: 處理情形; record: what was seen (optional)")
 
     ul = sub.add_parser("uptime-log", help="the month's 全球資訊網運轉情形紀錄表 (A4 HTML or CSV)")
     ul.add_argument("--config", required=True)
@@ -122,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     ul.add_argument("--format", choices=("html", "pdf", "csv"), default="html",
                     help="html (A4 landscape), pdf (printed through headless Chromium, one page) or csv")
     ul.add_argument("--out", type=Path, help="output file (default: uptime-YYYY-MM.html/.pdf/.csv)")
+    ul.add_argument("--lang", choices=("zh", "en"), default="zh", help="form language")
+    ul.add_argument("--as-of", metavar="'YYYY-MM-DD HH:MM'",
+                    help="the form as it stood then (Asia/Taipei; default now): later days are left blank")
 
     sc = sub.add_parser("schedule", help="print or install the crontab / systemd units (20:00 check, nightly audit)")
     sc.add_argument("action", choices=("print", "install"))
@@ -303,8 +311,17 @@ def cmd_uptime(args: argparse.Namespace) -> int:
 
 
     cfg = load_config(args)
+    if args.action != "record" and (args.time or args.result):
+        raise ConfigError(f"{'--time' if args.time else '--result'}: only with 'uptime record'")
+    record = manual_record(args) if args.action == "record" else None
     store = Store(cfg.store_path())
     try:
+        if record:
+            store.add_manual_check(cfg.site.name, *record)
+            day, at, ok, by, text = record
+            echo(f"recorded for {day} {at}: {'正常' if ok else '異常'} (人工 manual) by {by}"
+                 + (f": {text}" if text else ""))
+            return 0
         if args.action == "note":
             if not args.by or not args.text:
                 raise ConfigError("uptime note: give --by NAME and --text TEXT")
@@ -331,6 +348,44 @@ def cmd_uptime(args: argparse.Namespace) -> int:
     return 0 if run.normal else 1
 
 
+RESULT_WORDS = {"正常": True, "異常": False, "normal": True, "abnormal": False}
+
+
+def manual_record(args: argparse.Namespace) -> tuple[str, str, bool, str, str]:
+    """`uptime record`'s (day, HH:MM, normal, by, text), checked: a real day and time, not in the future, and
+    正常/異常 (normal/abnormal)."""
+    missing = [f"--{k}" for k in ("date", "time", "result", "by") if not (getattr(args, k) or "").strip()]
+    if missing:
+        raise ConfigError(f"uptime record: give {', '.join(missing)} (e.g. --date 2026-11-26 --time 20:00 "
+                          "--result 正常 --by NAME)")
+    try:
+        day = dt.date.fromisoformat(args.date.strip())
+    except ValueError:
+        raise ConfigError(f"--date: expected YYYY-MM-DD, got {args.date!r}")
+    if not re.fullmatch(r"\d{2}:\d{2}", args.time.strip()):
+        raise ConfigError(f"--time: expected HH:MM (Asia/Taipei), got {args.time!r}")
+    try:
+        at = dt.time.fromisoformat(args.time.strip())
+    except ValueError:
+        raise ConfigError(f"--time: expected HH:MM (Asia/Taipei), got {args.time!r}")
+    result = RESULT_WORDS.get(args.result.strip().lower())
+    if result is None:
+        raise ConfigError(f"--result: expected 正常 or 異常 (normal or abnormal), got {args.result!r}")
+    if dt.datetime.combine(day, at, TAIPEI) > dt.datetime.now(TAIPEI):
+        raise ConfigError(f"--date/--time: {day} {at:%H:%M} (Asia/Taipei) is in the future")
+    return day.isoformat(), f"{at:%H:%M}", result, args.by.strip(), (args.text or "").strip()
+
+
+def form_moment(text: str | None) -> dt.datetime:
+    """`--as-of` ('YYYY-MM-DD HH:MM', Asia/Taipei), else now."""
+    if text is None:
+        return dt.datetime.now(TAIPEI)
+    try:
+        return dt.datetime.strptime(text.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=TAIPEI)
+    except ValueError:
+        raise ConfigError(f"--as-of: expected 'YYYY-MM-DD HH:MM' (Asia/Taipei), got {text!r}")
+
+
 def cmd_uptime_log(args: argparse.Namespace) -> int:
     """The month's record form: A4 landscape HTML, its PDF (one page for any month) or CSV."""
     cfg = load_config(args)
@@ -338,18 +393,19 @@ def cmd_uptime_log(args: argparse.Namespace) -> int:
         year, month = uptime_log.parse_month(args.month)
     except ValueError as exc:
         raise ConfigError(str(exc))
+    now = form_moment(args.as_of)
     printer = pdf_printer() if args.format == "pdf" else None
     out = args.out or Path(f"uptime-{year}-{month:02d}.{args.format}")
     with Store(cfg.store_path(), create=False) as store:  # a wrong store path is an error, not an empty month
         if args.format == "csv":
-            text = uptime_log.render_csv(store, cfg.site.name, year, month)
+            text = uptime_log.render_csv(store, cfg.site.name, year, month, now, args.lang)
         else:
-            text = uptime_log.render_html(store, cfg.site.name, cfg.site.agency, year, month)
+            text = uptime_log.render_html(store, cfg.site.name, cfg.site.agency, year, month, now, args.lang)
     if printer:
         html = out.with_suffix(".html")
         html.write_text(text, encoding="utf-8")
-        print_pdf(html, out, printer, *uptime_log.form_templates(cfg.site.name, cfg.site.agency, year, month),
-                  landscape=True)
+        print_pdf(html, out, printer,
+                  *uptime_log.form_templates(cfg.site.name, cfg.site.agency, year, month, args.lang), landscape=True)
         print(f"wrote {html}")
     else:
         out.write_text(text, encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import re
@@ -15,11 +16,16 @@ import pytest
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from conftest import audit_fixture, judged_clean, run_cli, write_config
+from conftest import NOW, TODAY, audit_fixture, judged_clean, run_cli, write_config
 from siteaudit.checks import REGISTRY
 from siteaudit.core.browser import chromedriver_service, chromium_options, find_browser
+from siteaudit.core.dates import TAIPEI
+from siteaudit.core.store import Store
 from siteaudit.reports.history import sparkline
-from siteaudit.reports.render import print_pdf
+from siteaudit.reports.render import print_pdf, render_html
+from siteaudit.reports.uptime_form import month_form
+from siteaudit.reports.uptime_log import render_html as uptime_page
+from siteaudit.verdict.judge import judge
 
 AGENCY = "台灣自來水公司第一區管理處"
 PAGE = "<html lang='zh-Hant'><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
@@ -449,3 +455,37 @@ def test_the_ods_has_no_style_named_none_and_whole_word_sheet_names(demo_run, tm
     assert 'style-name="None"' not in content
     names = re.findall(r'<table:table table:name="([^"]+)"', content)
     assert "Proactive disclosure" in names and all(len(n) <= 31 for n in names), names
+def test_the_availability_row_and_the_record_form_agree_on_one_rule(tmp_path):
+    """Probes at 14:00 and 20:00 all November, failing only at 14:00, none on the 10th; audited on TODAY at noon:
+    the row counts the month so far per day by the 20:00 probe, as the form does, and links to the form."""
+    store = Store(tmp_path / "s.sqlite3")
+    for d in range(1, 26):
+        if d == 10:
+            continue
+        for hour, ok in ((14, False), (20, True)):
+            at = datetime.datetime.combine(TODAY.replace(day=d), datetime.time(hour), TAIPEI).timestamp()
+            store.add_probes([{"site": "s", "batch": f"{d}-{hour}", "started": at, "url": "https://w.gov.tw/",
+                               "attempt": 1, "ok": ok, "status": 200 if ok else 503,
+                               "reason": "" if ok else "HTTP 503", "detail": {}}])
+    run_id = store.create_run("s", {"site": {"agency": "第一區管理處"}}, "h", {})
+    store.finish_run(run_id, "complete", {})
+    store.db.execute("UPDATE runs SET started=?, finished=? WHERE id=?",
+                     (NOW.timestamp() - 60, NOW.timestamp(), run_id))
+    verdict = judge(store, run_id)
+    [row] = [i for i in verdict.items if i.id == "uptime"]
+    form = month_form(store, "s", "第一區管理處", 2026, 11, NOW)
+    f = form.figures
+    assert (f.due, f.checked, f.abnormal, f.not_checked, f.availability) == (25, 24, 0, 1, 100.0)
+    assert row.measured_zh == "本月 已檢測 24/25 日，異常 0 日（可用率 100.00%）" and row.figure == f.availability
+    assert row.measured_en == "This month: 24/25 days checked, 0 abnormal (availability 100.00%)"
+    assert row.status == "fail" and row.section == "uptime-form"  # the 10th was not checked
+    report = lxml_html.fromstring(render_html(store, run_id, verdict))
+    [link] = report.xpath("//section[@id='summary']//a[@href='#uptime-form']")
+    assert link.text_content() == "網站運轉情形"
+    shown = report.xpath("//section[@id='uptime-form']//table[@class='days']/tbody/tr")
+    printed = lxml_html.fromstring(uptime_page(store, "s", "第一區管理處", 2026, 11, NOW))
+    assert [r.text_content() for r in shown] == [r.text_content() for r in printed.xpath("//table[@class='days']/tbody/tr")]
+    assert len(shown) == 30 and f"{f.normal} ÷ {f.checked} = 100.00%" in report.text_content()
+    english = lxml_html.fromstring(render_html(store, run_id, verdict, lang="en"))
+    assert "This month: 24/25 days checked, 0 abnormal" in english.xpath("string(//section[@id='summary'])")
+    assert "normal days ÷ days checked = 24 ÷ 24" in english.xpath("string(//section[@id='uptime-form'])")

@@ -116,6 +116,11 @@ def test_the_availability_log_appends_probes_alerts_and_notes(location):
         assert store.probes("s", 0, 200)[0]["detail"] == {"ms": 12}
         assert store.alerts("s", "b1")[0]["ok"] is False
         assert store.notes("s", "2026-11-01", "2026-11-30")[0]["note"] == "21:10 恢復"
+        store.add_manual_check("s", "2026-11-27", "20:00", True, "陳大文", "人工確認正常")
+        [manual] = store.manual_checks("s", "2026-11-01", "2026-11-30")
+        assert (manual["day"], manual["checked_at"], manual["ok"], manual["checked_by"]) == \
+            ("2026-11-27", "20:00", True, "陳大文")
+        assert store.manual_checks("s", "2026-12-01", "2026-12-31") == []
 
 
 def test_an_older_store_is_upgraded_in_place_on_both_backends(location):
@@ -146,6 +151,8 @@ def test_an_older_store_is_upgraded_in_place_on_both_backends(location):
         assert run["verdict"] is None and run["status"] == "complete"
         store.save_verdict(run["id"], {"status": "pass"})
         assert store.run(run["id"])["verdict"] == {"status": "pass"}
+        store.add_manual_check("old", "2026-11-27", "20:00", False, "陳大文", "")  # a table added since
+        assert store.manual_checks("old", "2026-11-27", "2026-11-27")[0]["ok"] is False
 
 
 def test_an_unreachable_database_is_one_store_error_naming_it_without_the_password():

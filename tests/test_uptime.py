@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import calendar
+import csv
 import datetime as dt
+import io
 import json
 import sqlite3
 import subprocess
@@ -22,7 +24,8 @@ from siteaudit.core.dates import TAIPEI
 from siteaudit.core.store import Store
 from siteaudit.demo.server import redirect, send
 from siteaudit.reports.render import print_pdf
-from siteaudit.reports.uptime_log import month_rows, parse_month, render_csv, render_html
+from siteaudit.reports.uptime_form import ROW_LINES, month_form, plain_reason
+from siteaudit.reports.uptime_log import parse_month, render_csv, render_html
 from siteaudit.schedules.uptime import probe_once, run_uptime
 from tlsutil import make_cert, server_context
 
@@ -166,17 +169,25 @@ def fixture_month(store: Store) -> None:
     store.add_note("s", "2026-11-07", "王小明", "機房電源異常，21:10 恢復")
 
 
-def test_the_month_shows_unchecked_days_an_abnormal_day_and_the_availability(tmp_path):
+AFTER_NOVEMBER = dt.datetime(2026, 12, 1, 9, 0, tzinfo=TAIPEI)
+
+
+def test_the_month_counts_unchecked_days_and_availability_is_normal_over_checked_days(tmp_path):
     store = Store(tmp_path / "s.sqlite3")
     fixture_month(store)
-    rows, summary = month_rows(store, "s", 2026, 11)
-    assert len(rows) == 30 and [r.result for r in rows[20:]] == ["未檢測"] * 10
+    form = month_form(store, "s", AGENCY, 2026, 11, AFTER_NOVEMBER)
+    rows, figures = form.rows, form.figures
+    assert len(rows) == 30 and [form.result(r) for r in rows[20:]] == ["未檢測"] * 10
     day7 = rows[6]
-    assert day7.result == "異常" and day7.handling.startswith("機房電源") and day7.checked_by == "王小明"
-    assert day7.roc == "115/11/07" and day7.time == "20:00"
-    assert summary["days_checked"] == 20 and summary["days_normal"] == 19 and summary["availability"] == 95.0
-    assert summary["slowest_ms"] == 300 and summary["slowest_day"] == "2026-11-20"
-    csv_text = render_csv(store, "s", 2026, 11)
+    assert form.result(day7) == "異常" and day7.handling == ["機房電源異常，21:10 恢復"] and day7.checked_by == "王小明"
+    assert day7.roc == "115/11/07" and day7.time == "20:00" and day7.problems == ["伺服器錯誤 (HTTP 503)"]
+    assert (figures.days, figures.due, figures.checked, figures.normal, figures.abnormal, figures.not_checked) == \
+        (30, 30, 20, 19, 1, 10)
+    assert figures.availability == 95.0 and form.slowest == (300, dt.date(2026, 11, 20))
+    assert "可用率 = 正常日數 ÷ 已檢測日數 = 19 ÷ 20 = 95.00%" in form.formula and "未檢測 10 日" in form.formula
+    page = render_html(store, "s", AGENCY, 2026, 11, AFTER_NOVEMBER)
+    assert form.formula in page and "<th>未檢測日數</th><td>10</td>" in page
+    csv_text = render_csv(store, "s", 2026, 11, AFTER_NOVEMBER)
     assert csv_text.startswith("\ufeff日期（民國）") and "未檢測" in csv_text and "主管核章" in csv_text
 
 
@@ -184,7 +195,7 @@ def test_the_month_prints_to_pdf_in_headless_chromium(tmp_path):
     store = Store(tmp_path / "s.sqlite3")
     fixture_month(store)
     html = tmp_path / "uptime.html"
-    html.write_text(render_html(store, "s", "第一區管理處", 2026, 11), encoding="utf-8")
+    html.write_text(render_html(store, "s", "第一區管理處", 2026, 11, AFTER_NOVEMBER), encoding="utf-8")
     paths = find_browser()
     assert not paths.missing, "chromium and chromedriver must be installed"
     pdf = tmp_path / "uptime.pdf"
@@ -207,38 +218,222 @@ def month_of_probes(store: Store, year: int, month: int) -> None:
     rows.append({"site": "s", "batch": "manual3", "started": at(3, 21, 30), "url": URL, "attempt": 1, "ok": True,
                  "status": 200, "reason": "", "detail": {"total_ms": 90}})
     rows.append({"site": "s", "batch": "morning2", "started": at(2, 9), "url": URL, "attempt": 1, "ok": False,
-                 "status": None, "reason": "逾時", "detail": {}})
+                 "status": None, "reason": "逾時 timeout after 20 s", "detail": {}})
     store.add_probes(sorted(rows, key=lambda r: r["started"]))
+
+
+AFTER_DECEMBER = dt.datetime(2027, 1, 1, 9, 0, tzinfo=TAIPEI)
 
 
 def test_each_day_shows_its_2000_probe_and_other_failures_and_flags(tmp_path):
     store = Store(tmp_path / "s.sqlite3")
     month_of_probes(store, 2026, 12)
     store.add_note("s", "2026-12-03", "王小明", "21:30 人工確認恢復")
-    rows, summary = month_rows(store, "s", 2026, 12)
-    assert rows[2].result == "異常" and rows[2].time == "20:00" and rows[2].checked_by == "王小明"
+    form = month_form(store, "s", AGENCY, 2026, 12, AFTER_DECEMBER)
+    rows = form.rows
+    assert form.result(rows[2]) == "異常" and rows[2].time == "20:00" and rows[2].checked_by == "王小明"
     assert rows[0].checked_by == "系統自動" and rows[0].problems == []
-    assert rows[1].result == "正常" and any("另次檢測 09:00 異常" in p for p in rows[1].problems)
-    assert rows[4].off_schedule and "20:50" in rows[4].problems[0]
+    assert form.result(rows[1]) == "正常" and rows[1].problems == ["另次檢測 09:00 異常：逾時"]
+    assert rows[4].off_schedule and rows[4].problems == ["檢測時間 20:50 不在排定的 19:55–20:30"]
     assert rows[8].cert_warning and not rows[0].cert_warning
-    assert summary["urls"] == [URL]
+    assert form.urls == [("", URL)]
+
+
+def pdf_text(path) -> str:
+    reader = PdfReader(path)
+    assert len(reader.pages) == 1, f"{len(reader.pages)} pages"
+    return unicodedata.normalize("NFKC", reader.pages[0].extract_text())
+
+
+def print_form(tmp_path, month: str, *extra: str) -> str:
+    """`uptime-log --format pdf` of the store in tmp_path: the text of its one page."""
+    cfg = write_config(tmp_path / "c.toml", URL, tmp_path / "s.sqlite3", site={"name": "s", "agency": AGENCY})
+    out = tmp_path / "form.pdf"
+    result = run_cli("uptime-log", "--config", str(cfg), "--month", month, "--format", "pdf", "--out", str(out),
+                     *extra)
+    assert result.returncode == 0, result.stderr
+    return pdf_text(out)
 
 
 def test_a_31_day_month_prints_on_one_a4_page_with_urls_once_and_a_sign_off(tmp_path):
-    cfg = write_config(tmp_path / "c.toml", URL, tmp_path / "s.sqlite3", site={"name": "s", "agency": AGENCY})
     with Store(tmp_path / "s.sqlite3") as store:
         month_of_probes(store, 2026, 12)
-    out = tmp_path / "form.pdf"
-    result = run_cli("uptime-log", "--config", str(cfg), "--month", "民國115年12月", "--format", "pdf",
-                     "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    reader = PdfReader(out)
-    assert len(reader.pages) == 1
-    text = unicodedata.normalize("NFKC", reader.pages[0].extract_text())
+    text = print_form(tmp_path, "民國115年12月", "--as-of", "2027-01-01 09:00")
     assert text.count("檢查網址") == 1 and f"檢查網址:{URL}" in text  # once, in the header, not per row
-    assert text.count(URL) == 3  # and in the 異常說明 of the two failed probes
+    assert text.count(URL) == 1
     assert "115/12/31" in text and "承辦人" in text and "單位主管" in text
     assert "系統自動" in text and "將到期" in text and "第 1 頁" in text and "共 1 頁" in text
+
+
+FIVE_URLS = [URL, URL + "news/", URL + "cp.aspx?n=ABCDEF0123456789&s=0123456789ABCDEF"]
+PLAIN = ["連線失敗 connection failed: [Errno 111] Connection refused", "逾時 timeout after 20 s", "HTTP 503"]
+
+
+def incident(store: Store, day: dt.date, urls: list[str], tries: int) -> None:
+    """Every URL failed every try of the day's 20:00 probe, each URL for its own reason."""
+    start = dt.datetime.combine(day, dt.time(20, 0, 4), TAIPEI).timestamp()
+    store.add_probes([{"site": "s", "batch": f"b{day}", "started": start + 10 * i + a, "url": url, "attempt": a,
+                       "ok": False, "status": 503 if "HTTP" in PLAIN[i % 3] else None, "reason": PLAIN[i % 3],
+                       "detail": {}} for i, url in enumerate(urls) for a in range(1, tries + 1)])
+
+
+def normal_day(store: Store, day: dt.date, urls: list[str]) -> None:
+    start = dt.datetime.combine(day, dt.time(20, 0, 4), TAIPEI).timestamp()
+    store.add_probes([{"site": "s", "batch": f"b{day}", "started": start + i, "url": url, "attempt": 1, "ok": True,
+                       "status": 200, "reason": "", "detail": {"total_ms": 180 + day.day, "cert_days_left": 90}}
+                      for i, url in enumerate(urls)])
+
+
+def test_the_worst_month_every_day_an_incident_on_3_urls_with_3_tries_and_notes_is_still_one_page(tmp_path):
+    with Store(tmp_path / "s.sqlite3") as store:
+        for d in range(1, 32):
+            day = dt.date(2026, 10, d)
+            incident(store, day, FIVE_URLS, tries=3)
+            store.add_note("s", day.isoformat(), "王小明", "機房電源異常，已通報資訊室並於 21:10 恢復服務，另請廠商檢查"
+                           "不斷電系統與網路設備，預計下週完成更換並回報處理結果")
+    text = print_form(tmp_path, "2026-10", "--as-of", "2026-11-01 09:00")
+    assert "115/10/31" in text and "承辦人" in text and "單位主管" in text and "共 1 頁" in text
+    assert "3 次皆失敗:連線遭拒" in text and "Errno" not in text and "其餘見 CSV" in text
+    assert "可用率 = 正常日數 ÷ 已檢測日數 = 0 ÷ 31 = 0.00%" in text
+
+
+@pytest.mark.parametrize("incidents", [(), (7, 19)])
+def test_a_normal_month_and_a_month_with_two_incident_days_are_one_page_with_their_sign_off(tmp_path, incidents):
+    with Store(tmp_path / "s.sqlite3") as store:
+        for d in range(1, 32):
+            day = dt.date(2026, 12, d)
+            if d in incidents:
+                incident(store, day, FIVE_URLS[:2], tries=3)
+                store.add_note("s", day.isoformat(), "王小明", "機房電源異常，21:10 恢復")
+            else:
+                normal_day(store, day, FIVE_URLS[:2])
+    text = print_form(tmp_path, "2026-12", "--as-of", "2027-01-01 09:00")
+    assert "承辦人" in text and "單位主管" in text and "共 1 頁" in text
+    normal = 31 - len(incidents)
+    assert f"= {normal} ÷ 31 = {100 * normal / 31:.2f}%" in text
+    if incidents:
+        assert text.count("3 次皆失敗:連線遭拒") == 2 and text.count("3 次皆失敗:逾時") == 2
+        assert "Errno" not in text and "其餘見 CSV" not in text  # two incidents are printed whole
+
+
+def test_a_form_printed_on_the_6th_leaves_days_7_to_31_blank(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    for d in range(1, 7):
+        normal_day(store, dt.date(2026, 12, d), [URL])
+    form = month_form(store, "s", AGENCY, 2026, 12, dt.datetime(2026, 12, 6, 21, 0, tzinfo=TAIPEI))
+    assert [form.result(r) for r in form.rows[:6]] == ["正常"] * 6
+    assert all(form.result(r) == "" and r.time == "" and r.checked_by == "" for r in form.rows[6:])
+    f = form.figures
+    assert (f.days, f.due, f.checked, f.not_checked, f.ahead) == (31, 6, 6, 0, 25)
+    # Before the 6th's check is due, the 6th is blank too, not 未檢測.
+    noon = month_form(Store(tmp_path / "empty.sqlite3"), "s", AGENCY, 2026, 12,
+                      dt.datetime(2026, 12, 6, 12, 0, tzinfo=TAIPEI))
+    assert [noon.result(r) for r in noon.rows[4:7]] == ["未檢測", "", ""]  # the 5th, the 6th, the 7th
+    assert (noon.figures.due, noon.figures.not_checked) == (5, 5)
+
+
+@pytest.mark.parametrize(("reason", "status", "zh", "en"), [
+    ("連線失敗 connection failed: [Errno 111] Connection refused", None, "連線遭拒", "connection refused"),
+    ("DNS: www.example.gov.tw: Name or service not known", None, "找不到主機", "host not found"),
+    ("DNS 查詢失敗 name resolution failed", None, "找不到主機", "host not found"),
+    ("逾時 timeout after 20 s", None, "逾時", "timed out"),
+    ("TLS 憑證錯誤: certificate has expired", None, "憑證錯誤", "certificate error"),
+    ("HTTP 503", 503, "伺服器錯誤 (HTTP 503)", "server error (HTTP 503)"),
+    ("HTTP 404", 404, "找不到網頁 (HTTP 404)", "page not found (HTTP 404)"),
+    ("頁面缺少關鍵字「第一區管理處」(錯誤頁或遭竄改) keyword missing；頁面過小：12 位元組", 200, "缺少關鍵字、頁面過小",
+     "keyword missing, page too small"),
+])
+def test_stored_errors_read_in_plain_words(reason, status, zh, en):
+    assert plain_reason(reason, status, "zh") == zh and plain_reason(reason, status, "en") == en
+
+
+def test_three_tries_of_a_url_are_one_line_in_plain_words_and_the_csv_keeps_every_try(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    day = dt.date(2026, 11, 5)
+    incident(store, day, [URL], tries=3)
+    form = month_form(store, "s", AGENCY, 2026, 11, AFTER_NOVEMBER, lang="en")
+    assert form.rows[4].problems == ["all 3 tries failed: connection refused"]
+    zh = month_form(store, "s", AGENCY, 2026, 11, AFTER_NOVEMBER)
+    assert zh.rows[4].problems == ["3 次皆失敗：連線遭拒"]
+    rows = list(csv.reader(io.StringIO(render_csv(store, "s", 2026, 11, AFTER_NOVEMBER).lstrip("\ufeff"))))
+    raw = rows[5][rows[0].index("原始紀錄")]
+    assert raw.count("[Errno 111] Connection refused") == 3 and "20:00:07" in raw
+
+
+def test_long_text_is_cut_on_the_form_saying_the_rest_is_in_the_csv(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    long_note = "處理經過：" + "聯絡廠商檢查主機與網路設備並重新啟動服務，" * 12
+    for d in range(1, 31):
+        store.add_note("s", f"2026-11-{d:02d}", "王小明", long_note)
+    form = month_form(store, "s", AGENCY, 2026, 11, AFTER_NOVEMBER)
+    assert all(r.handling_text.endswith("…其餘見 CSV") and len(r.handling_text) < len(long_note) for r in form.rows)
+    assert sum(r.lines for r in form.rows) <= ROW_LINES
+    assert long_note in render_csv(store, "s", 2026, 11, AFTER_NOVEMBER)
+
+
+def record(cfg, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("uptime", "record", "--config", str(cfg), *args)
+
+
+def test_a_manual_check_is_the_days_record_shown_as_manual_with_its_checker(tmp_path):
+    cfg = write_config(tmp_path / "c.toml", URL, tmp_path / "s.sqlite3", site={"name": "s", "agency": AGENCY})
+    with Store(tmp_path / "s.sqlite3") as store:
+        normal_day(store, dt.date(2026, 11, 4), [URL])
+    done = record(cfg, "--date", "2026-11-05", "--time", "20:00", "--result", "正常", "--by", "陳大文",
+                  "--text", "排程未執行，人工開啟首頁正常")
+    assert done.returncode == 0 and "2026-11-05 20:00" in done.stdout, done.stderr
+    assert record(cfg, "--date", "2026-11-06", "--time", "20:05", "--result", "Abnormal", "--by", "陳大文"
+                  ).returncode == 0
+    with Store(tmp_path / "s.sqlite3") as store:
+        form = month_form(store, "s", AGENCY, 2026, 11, AFTER_NOVEMBER)
+        english = month_form(store, "s", AGENCY, 2026, 11, AFTER_NOVEMBER, lang="en")
+    day5, day6 = form.rows[4], form.rows[5]
+    assert (form.result(day5), day5.time, day5.checked_by) == ("正常（人工）", "20:00", "陳大文")
+    assert day5.problems == ["人工檢測：排程未執行，人工開啟首頁正常"]
+    assert form.result(day6) == "異常（人工）" and english.result(day6) == "Abnormal (manual)"
+    f = form.figures
+    assert (f.checked, f.normal, f.abnormal, f.not_checked) == (3, 2, 1, 27)
+    out = tmp_path / "form.html"
+    assert run_cli("uptime-log", "--config", str(cfg), "--month", "2026-11", "--out", str(out)).returncode == 0
+    page = out.read_text(encoding="utf-8")
+    assert "正常（人工）" in page and "陳大文" in page
+
+
+def test_the_check_nearest_2000_decides_a_day_with_both_a_probe_and_a_manual_check(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    incident(store, dt.date(2026, 11, 5), [URL], tries=1)               # 20:00:05, 異常
+    store.add_manual_check("s", "2026-11-05", "20:30", True, "陳大文", "")  # later: the probe decides
+    store.add_manual_check("s", "2026-11-06", "20:00", False, "陳大文", "")  # the only check of the 6th
+    store.add_manual_check("s", "2026-11-06", "20:00", True, "陳大文", "更正")  # a later entry corrects it
+    form = month_form(store, "s", AGENCY, 2026, 11, AFTER_NOVEMBER)
+    assert form.result(form.rows[4]) == "異常" and form.rows[4].checked_by == "系統自動"
+    assert form.result(form.rows[5]) == "正常（人工）" and form.rows[5].problems == ["人工檢測：更正"]
+
+
+@pytest.mark.parametrize(("args", "wanted"), [
+    (["--date", "2026-11-31", "--time", "20:00", "--result", "正常", "--by", "甲"], "--date"),
+    (["--date", "2026/11/05", "--time", "20:00", "--result", "正常", "--by", "甲"], "--date"),
+    (["--date", "2026-11-05", "--time", "8pm", "--result", "正常", "--by", "甲"], "--time"),
+    (["--date", "2026-11-05", "--time", "24:00", "--result", "正常", "--by", "甲"], "--time"),
+    (["--date", "2026-11-05", "--time", "20:00", "--result", "ok", "--by", "甲"], "--result"),
+    (["--date", "2026-11-05", "--time", "20:00", "--result", "正常"], "--by"),
+    (["--date", "9999-12-31", "--time", "20:00", "--result", "正常", "--by", "甲"], "in the future"),
+])
+def test_a_manual_check_with_a_bad_date_time_or_result_is_refused_in_one_line(tmp_path, args, wanted):
+    cfg = write_config(tmp_path / "c.toml", URL, tmp_path / "s.sqlite3", site={"name": "s"})
+    result = record(cfg, *args)
+    assert result.returncode == 2 and wanted in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "s.sqlite3").exists()  # refused before the store is opened
+
+
+def test_record_options_without_record_and_a_bad_as_of_are_refused_in_one_line(tmp_path):
+    cfg = write_config(tmp_path / "c.toml", URL, tmp_path / "s.sqlite3", site={"name": "s"})
+    stray = run_cli("uptime", "--config", str(cfg), "--result", "正常")
+    assert stray.returncode == 2 and "--result: only with 'uptime record'" in stray.stderr
+    Store(tmp_path / "s.sqlite3").close()
+    bad = run_cli("uptime-log", "--config", str(cfg), "--month", "2026-11", "--as-of", "yesterday")
+    assert bad.returncode == 2 and "--as-of" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
 def test_the_form_of_a_store_that_does_not_exist_is_an_error_not_an_empty_month(tmp_path):

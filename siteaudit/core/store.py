@@ -164,6 +164,16 @@ CREATE TABLE IF NOT EXISTS uptime_alerts (
     ok INTEGER NOT NULL,
     detail TEXT NOT NULL               -- what was done, or why it failed
 );
+CREATE TABLE IF NOT EXISTS uptime_manual (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    day TEXT NOT NULL,                 -- YYYY-MM-DD (Asia/Taipei)
+    checked_at TEXT NOT NULL,          -- HH:MM (Asia/Taipei): when the person checked
+    ok INTEGER NOT NULL,               -- 1 正常, 0 異常
+    checked_by TEXT NOT NULL,
+    note TEXT NOT NULL,
+    created REAL NOT NULL              -- when it was entered
+);
 CREATE INDEX IF NOT EXISTS uptime_site_started ON uptime_probes(site, started);
 CREATE INDEX IF NOT EXISTS links_run_url ON links(run_id, url);
 CREATE INDEX IF NOT EXISTS links_page ON links(page_id);
@@ -207,6 +217,7 @@ UPGRADE_COLUMNS = (("links", "row_text", "TEXT"), ("links", "row_label", "TEXT")
                    ("pages", "revalidated", "TEXT"), ("pages", "carried_from", "INTEGER"),
                    ("resources", "revalidated", "TEXT"),
                    ("findings", "message_en", "TEXT"))                             # schema 4 -> 5
+# schema 4 -> 5 also: the uptime_manual table (a person's check entered as a day's record), created by SCHEMA
 
 
 class StoreError(RuntimeError):
@@ -924,6 +935,17 @@ class Store:
         rows = self.db.execute("SELECT * FROM uptime_notes WHERE site=? AND day BETWEEN ? AND ? ORDER BY id",
                                (site, first_day, last_day)).fetchall()
         return [dict(r) for r in rows]
+
+    def add_manual_check(self, site: str, day: str, at: str, ok: bool, checked_by: str, note: str) -> None:
+        """Append a person's check of a day (`at` HH:MM, Taipei); never updates an earlier one."""
+        self.db.execute("INSERT INTO uptime_manual (site, day, checked_at, ok, checked_by, note, created) "
+                        "VALUES (?,?,?,?,?,?,?)",
+                        (site, day, at, int(ok), checked_by, note, time.time()))
+
+    def manual_checks(self, site: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM uptime_manual WHERE site=? AND day BETWEEN ? AND ? ORDER BY id",
+                               (site, first_day, last_day)).fetchall()
+        return [{**dict(r), "ok": bool(r["ok"])} for r in rows]
 
 
 NOT_NULL_DEFAULTS = {"is_html": 0, "truncated": 0}

@@ -14,7 +14,7 @@ from siteaudit.checks import REGISTRY
 from siteaudit.core.results import ExitCode, InspectionItem, Status
 from siteaudit.core.store import Store
 from siteaudit.core.urls import trap_pages
-from siteaudit.verdict.availability import availability_item
+from siteaudit.verdict.availability import as_of, availability_item
 from siteaudit.verdict.waivers import Waiver, apply_waivers, is_waived
 
 DID_NOT_DECIDE = (Status.NOT_RUN, Status.ERROR)
@@ -114,7 +114,7 @@ def judge(store: Store, run_id: int, waivers: list[Waiver] | None = None, today:
             declared = [replace(i, status=status, measured_zh="—", measured_en="—", figure=None) for i in declared]
         item_checks.update((i.id, name) for i in declared)
         items += declared
-    items.append(availability_item(store, run["site"], run.get("finished") or run.get("started")))
+    items.append(availability_item(store, run["site"], as_of(run)))
     return Verdict(run_status(checks, items), items, checks, findings, audited_pages(store, run_id), item_checks)
 
 
