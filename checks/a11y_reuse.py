@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from siteaudit.core.dates import format_local
 from siteaudit.core.store import Store
 
 
@@ -71,13 +72,13 @@ def plan_tests(store: Store, run_id: int, pages: list[str], prints: dict[str, st
     return plan
 
 
-def evidence(plan: TestPlan, tested_now: int, run_id: int) -> dict[str, Any]:
+def evidence(plan: TestPlan, tested_now: int, run_id: int, zone: str) -> dict[str, Any]:
     """What the report says about where each result came from: tested afresh in this run, or reused from a run
-    (with that run's date)."""
+    (with its test date in the site's zone `zone`, as the report dates its run)."""
     origins: Counter[tuple[int, str]] = Counter()
     for row in [*plan.reused.values(), *plan.done.values()]:
         if row["tested_run"] != run_id:
-            day = time.strftime("%Y-%m-%d", time.localtime(row["tested_at"]))  # as the report dates its run
+            day = format_local(row["tested_at"], zone, "%Y-%m-%d")
             origins[(row["tested_run"], day)] += 1
     reused = sum(origins.values())
     earlier_in_this_run = len(plan.done) - sum(1 for row in plan.done.values() if row["tested_run"] != run_id)

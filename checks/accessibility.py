@@ -263,7 +263,8 @@ class AccessibilityCheck:
                               + " or ".join(a11y.VERSIONS))
 
     def run(self, ctx: CheckContext) -> CheckResult:
-        opts = ctx.options
+        # the day the mark's age is judged on, fixed once: the `today` option, else today in the site's zone
+        opts = {**ctx.options, "today": today_option(ctx.options, ctx.config.site.timezone).isoformat()}
         rows = {r["url"]: r["body_hash"] for r in ctx.store.pages(ctx.run_id, html_only=True)}
         pages = list(rows)
         version = opts["target_version"]
@@ -300,7 +301,7 @@ class AccessibilityCheck:
             results = {u: stored[u] for u in sample if u in stored and u not in not_tested}
             summary["axe_core"] = axe_version or next((r.get("version", "") for r in results.values()), "")
             summary["seconds"] = round(time.monotonic() - started, 1)
-            summary.update(a11y_reuse.evidence(plan, tested_now, ctx.run_id))
+            summary.update(a11y_reuse.evidence(plan, tested_now, ctx.run_id, ctx.config.site.timezone))
             findings += self.axe_findings(results, opts)
             findings += self.own_findings(results, opts)
             findings += self.dialog_findings(results)
@@ -611,7 +612,7 @@ class AccessibilityCheck:
         """Record the pass date; a finding when it is older than the mark's validity."""
         evidence.update(passed=passed.isoformat(), passed_from=source,
                         **mark_version(passed, opts["mark_max_age_years"]))
-        age = (today_option(opts) - passed).days / 365.25
+        age = (date.fromisoformat(opts["today"]) - passed).days / 365.25
         if age > opts["mark_max_age_years"]:
             return [finding(self, "mark-expired", url, [home], f"{passed.isoformat()}，已 {age:.1f} 年", dict(evidence))]
         return []

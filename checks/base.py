@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from siteaudit.core.config import Config, ConfigError
+from siteaudit.core.dates import local_today
 from siteaudit.core.results import InspectionItem, Severity, Status, SummaryField, severity_rank
 from siteaudit.core.store import Store
 
@@ -123,9 +124,10 @@ def sort_findings(findings: list[Finding]) -> None:
     findings.sort(key=lambda f: (severity_rank(f.severity), f.rule, f.url, f.message))
 
 
-def today_option(opts: dict[str, Any], key: str = "today") -> date:
-    """The `today` option of a check (an ISO date, for reproducible judgements), else today."""
-    return date.fromisoformat(opts[key]) if opts.get(key) else date.today()
+def today_option(opts: dict[str, Any], zone: str, key: str = "today") -> date:
+    """The `today` option of a check (an ISO date, for reproducible judgements), else today in the site's zone
+    `zone` (site.timezone), never the machine's."""
+    return date.fromisoformat(opts[key]) if opts.get(key) else local_today(zone)
 
 
 def validate_today(check_name: str, opts: dict[str, Any]) -> None:

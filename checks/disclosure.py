@@ -214,7 +214,7 @@ class DisclosureCheck:
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options
         items = self.catalogue(opts)
-        today = today_option(opts)
+        today = today_option(opts, ctx.config.site.timezone)
         targets = ctx.store.targets(ctx.run_id)
         links_by_page: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
         all_links: list[tuple[str, str, str]] = []

@@ -26,7 +26,7 @@ from siteaudit.checks.base import (
     today_option,
     validate_today,
 )
-from siteaudit.core.dates import find_dates, http_date, labelled_dates
+from siteaudit.core.dates import find_dates, http_date, labelled_dates, zone_info
 from siteaudit.core.results import InspectionItem, SummaryField
 from siteaudit.core.urls import trap_pages
 
@@ -95,7 +95,7 @@ class FreshnessCheck:
 
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options
-        today = today_option(opts)
+        today = today_option(opts, ctx.config.site.timezone)
         news = [re.compile(re.escape(p)) for p in opts["news_patterns"]]
         findings: list[Finding] = []
         dated: list[dict[str, Any]] = []
@@ -116,7 +116,7 @@ class FreshnessCheck:
                 showing += 1
             else:
                 no_date.append(url)
-                modified = _http_date(page["last_modified"])
+                modified = _http_date(page["last_modified"], ctx.config.site.timezone)
                 if modified is None:
                     continue
                 if modified > today + timedelta(days=1):
@@ -174,9 +174,10 @@ class FreshnessCheck:
         return out
 
 
-def _http_date(value: str | None) -> date | None:
+def _http_date(value: str | None, zone: str) -> date | None:
+    """The day of an HTTP date (Last-Modified) in the site's zone, as a reader there would date it."""
     when = http_date(value)
-    return when.date() if when else None
+    return when.astimezone(zone_info(zone)).date() if when else None
 
 
 CHECK = FreshnessCheck()

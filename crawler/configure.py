@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable
 
 from scrapy.settings import Settings
 
 from siteaudit.core.config import Config
+from siteaudit.core.dates import local_time
 from siteaudit.crawler import settings as defaults
 
 
@@ -35,11 +37,24 @@ def settings_for(cfg: Config, store_path: str, progress: bool = False, log_file:
         "SITEAUDIT_SNIFF_BYTES": c.sniff_bytes,
         "SITEAUDIT_STORE": store_path,
         "SITEAUDIT_PROGRESS": progress,
+        "SITEAUDIT_TIMEZONE": cfg.site.timezone,
         "LOG_LEVEL": c.log_level.upper(),
+        "LOG_DATEFORMAT": "%Y-%m-%d %H:%M:%S%z",   # in site.timezone (date_log_records), with its offset
     }, priority="cmdline")
     if log_file:
         s.set("LOG_FILE", log_file, priority="cmdline")
     return s
+
+
+def date_log_records(zone: str) -> None:
+    """Date every log record of this process (crawl.log, with LOG_DATEFORMAT's %z) in the site's zone: 2026-11-26
+    02:30:05+0800, whatever the machine's zone. The converter of every Formatter, as the logging docs set it."""
+    def converter(seconds: float | None) -> time.struct_time:
+        when = local_time(time.time() if seconds is None else seconds, zone)
+        offset = when.utcoffset()
+        return time.struct_time((*when.timetuple()[:9], when.tzname(), int(offset.total_seconds()) if offset else 0))
+
+    logging.Formatter.converter = staticmethod(converter)  # type: ignore[assignment]
 
 
 def quiet_log_files(failures: list[str]) -> None:

@@ -9,10 +9,13 @@ from typing import Any
 from scrapy import signals
 from twisted.internet import task
 
+from siteaudit.core.dates import DEFAULT_ZONE, labelled
+
 
 class Progress:
-    def __init__(self, crawler: Any, interval: float, enabled: bool) -> None:
+    def __init__(self, crawler: Any, interval: float, enabled: bool, zone: str = DEFAULT_ZONE) -> None:
         self.crawler = crawler
+        self.zone = zone              # the site's time zone, which the plain lines are dated in
         self.interval = interval
         self.enabled = enabled
         self.tty = sys.stderr.isatty()
@@ -23,7 +26,7 @@ class Progress:
     def from_crawler(cls, crawler: Any) -> Progress:
         s = crawler.settings
         ext = cls(crawler, 0.5 if sys.stderr.isatty() else s.getfloat("SITEAUDIT_PROGRESS_INTERVAL", 15.0),
-                  s.getbool("SITEAUDIT_PROGRESS", False))
+                  s.getbool("SITEAUDIT_PROGRESS", False), s.get("SITEAUDIT_TIMEZONE") or DEFAULT_ZONE)
         crawler.signals.connect(ext.opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.closed, signal=signals.spider_closed)
         return ext
@@ -51,7 +54,7 @@ class Progress:
         if self.tty:
             sys.stderr.write("\r\x1b[K" + text)
         else:
-            sys.stderr.write(time.strftime("%H:%M:%S ") + text + "\n")
+            sys.stderr.write(f"{labelled(time.time(), self.zone, 'en', '%H:%M:%S')}: {text}\n")
         sys.stderr.flush()
 
     def closed(self, spider: Any = None, reason: str = "") -> None:

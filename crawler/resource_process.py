@@ -20,7 +20,7 @@ from scrapy.exceptions import DontCloseSpider
 from twisted.internet import task
 
 from siteaudit.core.config import Config
-from siteaudit.crawler.configure import quiet_log_files, settings_for
+from siteaudit.crawler.configure import date_log_records, quiet_log_files, settings_for
 from siteaudit.crawler.previous import Previous
 from siteaudit.crawler.spiders.site import SiteSpider
 
@@ -121,6 +121,7 @@ def run_resource_process(cfg: Config, store_path: str, run_id: int, inbox: Conne
     """Entry point of the checker process."""
     settings = settings_for(cfg, store_path, progress=False, log_file=log_file, share=2)
     previous = Previous.open(store_path, base_run)
+    date_log_records(cfg.site.timezone)
     process = CrawlerProcess(settings)
     log_failures: list[str] = []
     quiet_log_files(log_failures)

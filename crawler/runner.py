@@ -9,7 +9,7 @@ from scrapy.crawler import CrawlerProcess
 from siteaudit.core.config import Config
 from siteaudit.core.stopping import handlers_restored, record_stop_signals
 from siteaudit.core.store import Store
-from siteaudit.crawler.configure import quiet_log_files, settings_for
+from siteaudit.crawler.configure import date_log_records, quiet_log_files, settings_for
 from siteaudit.crawler.previous import Previous
 from siteaudit.crawler.resource_process import finish_resource_process, start_resource_process
 from siteaudit.crawler.spiders.site import SiteSpider
@@ -37,6 +37,7 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
         checker, sink = start_resource_process(cfg, store_path, run_id,
                                       log_file.replace(".log", "-resources.log") if log_file else None, base_run)
     previous = Previous.open(store_path, base_run)
+    date_log_records(cfg.site.timezone)
     process = CrawlerProcess(settings_for(cfg, store_path, progress, log_file, share))
     log_failures: list[str] = []
     quiet_log_files(log_failures)

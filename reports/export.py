@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from odf.config import ConfigItem, ConfigItemMapEntry, ConfigItemMapIndexed, ConfigItemMapNamed, ConfigItemSet
@@ -18,17 +19,18 @@ from odf.style import Style, TableColumnProperties, TextProperties
 from odf.table import Table, TableCell, TableColumn, TableRow
 from odf.text import P
 
+from siteaudit.core.dates import format_local, run_zone, zone_label
 from siteaudit.verdict.waivers import waiver_of
 
-COLUMNS = ["id", "check", "rule", "severity", "url", "pages", "message", "waiver", "evidence"]
-HEADERS = {"zh": ["編號", "檢查", "規則", "嚴重度", "網址", "出現頁面", "說明", "豁免", "證據"],
-           "en": ["ID", "Check", "Rule", "Severity", "URL", "Pages", "Message", "Waiver", "Evidence"]}
+COLUMNS = ["id", "check", "rule", "severity", "url", "pages", "message", "waiver", "audited", "evidence"]
+HEADERS = {"zh": ["編號", "檢查", "規則", "嚴重度", "網址", "出現頁面", "說明", "豁免", "稽核時間", "證據"],
+           "en": ["ID", "Check", "Rule", "Severity", "URL", "Pages", "Message", "Waiver", "Audited", "Evidence"]}
 ITEM_HEADERS = {"zh": ["項目", "目標", "量測值", "結果", "依據"], "en": ["Item", "Target", "Measured", "Result", "Regulation"]}
 STATUS_WORDS = {"zh": {"pass": "通過", "fail": "未通過", "not_run": "未執行", "error": "檢查失敗", "incomplete": "未完成"},
                 "en": {"pass": "Pass", "fail": "Fail", "not_run": "Not run", "error": "Error",
                        "incomplete": "Incomplete"}}
 COLUMN_WIDTHS = {"id": "3.2cm", "check": "2.6cm", "rule": "4cm", "severity": "2cm", "url": "9cm", "pages": "9cm",
-                 "message": "10cm", "waiver": "5cm", "evidence": "12cm"}
+                 "message": "10cm", "waiver": "5cm", "audited": "3.4cm", "evidence": "12cm"}
 EVIDENCE_LIMIT = 30_000   # characters of evidence JSON in one cell (spreadsheets stop at 32,767)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")   # OWASP CSV injection: what a spreadsheet may run
 XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -73,7 +75,32 @@ def evidence_json(evidence: dict[str, Any], limit: int = EVIDENCE_LIMIT) -> str:
     return text if len(text) <= limit else json.dumps({"summary": f"{len(evidence)} fields, too long to show"})
 
 
-def rows(findings: list[dict[str, Any]], lang: str = "zh") -> list[list[str]]:
+@dataclass(frozen=True)
+class Audited:
+    """When the run audited the site, as a findings row shows it: the site's local time, under a header that
+    names the zone (稽核時間（臺北時間）, Audited (Taipei time))."""
+
+    header: str
+    time: str
+
+    @classmethod
+    def of(cls, run: dict[str, Any], lang: str = "zh") -> Audited:
+        zone = run_zone(run)
+        label = zone_label(zone, lang)
+        word = dict(zip(COLUMNS, HEADERS.get(lang, HEADERS["zh"]), strict=True))["audited"]
+        header = f"{word}（{label}）" if lang == "zh" else f"{word} ({label})"
+        return cls(header, format_local(run["started"], zone) if run.get("started") else "")
+
+
+def headers(lang: str = "zh", audited: Audited | None = None) -> list[str]:
+    """The findings columns' headers in `lang`; the audit time's column only with `audited`."""
+    words = dict(zip(COLUMNS, HEADERS.get(lang, HEADERS["zh"]), strict=True))
+    if audited is None:
+        return [words[c] for c in COLUMNS if c != "audited"]
+    return [audited.header if c == "audited" else words[c] for c in COLUMNS]
+
+
+def rows(findings: list[dict[str, Any]], lang: str = "zh", audited: Audited | None = None) -> list[list[str]]:
     words = {"zh": ("有效", "已過期"), "en": ("active", "expired")}.get(lang, ("有效", "已過期"))
     out = []
     for f in findings:
@@ -85,12 +112,13 @@ def rows(findings: list[dict[str, Any]], lang: str = "zh") -> list[list[str]]:
                                            f"（{waiver['accepted_by']}，{waiver['expires']}）" if lang == "zh" else
                                            f"{words[0] if waiver['active'] else words[1]}: {waiver['reason']} "
                                            f"({waiver['accepted_by']}, {waiver['expires']})"),
+                    *([audited.time] if audited else []),
                     evidence_json(f["evidence"])])
     return out
 
 
-def to_csv(findings: list[dict[str, Any]], lang: str = "zh") -> str:
-    return write_csv(HEADERS.get(lang, HEADERS["zh"]), rows(findings, lang))
+def to_csv(findings: list[dict[str, Any]], lang: str = "zh", audited: Audited | None = None) -> str:
+    return write_csv(headers(lang, audited), rows(findings, lang, audited))
 
 
 def item_rows(items: list[dict[str, Any]], lang: str = "zh") -> list[list[str]]:
@@ -101,7 +129,7 @@ def item_rows(items: list[dict[str, Any]], lang: str = "zh") -> list[list[str]]:
 
 
 def to_ods(findings: list[dict[str, Any]], items: list[dict[str, Any]] | None = None, lang: str = "zh",
-           titles: dict[str, str] | None = None) -> bytes:
+           titles: dict[str, str] | None = None, audited: Audited | None = None) -> bytes:
     """An ODF spreadsheet written by odfpy: a sheet of the inspection items, then one sheet per check, each
     with its header row frozen and set column widths; every cell neutralised."""
     doc = OpenDocumentSpreadsheet()
@@ -142,8 +170,8 @@ def to_ods(findings: list[dict[str, Any]], items: list[dict[str, Any]] | None = 
         by_check.setdefault(f["check"], []).append(f)
     for check, fs in by_check.items():
         title = (titles or {}).get(check, check)
-        names.append(sheet(sheet_name(title, names), HEADERS.get(lang, HEADERS["zh"]), rows(fs, lang),
-                           [COLUMN_WIDTHS[c] for c in COLUMNS]))
+        names.append(sheet(sheet_name(title, names), headers(lang, audited), rows(fs, lang, audited),
+                           [COLUMN_WIDTHS[c] for c in COLUMNS if audited or c != "audited"]))
     freeze_header_rows(doc, names)
     buf = io.BytesIO()
     doc.write(buf)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
+
+from siteaudit.core.dates import DEFAULT_ZONE, labelled
 
 # Why a run is a full one: code -> (zh, en); {run} and {status} are filled in from the plan.
 FULL_REASONS = {
@@ -31,9 +32,9 @@ RETEST_REASONS = {
 }
 
 
-def when(ts: float) -> str:
-    """A stored time as the report shows its own date: the server's local time, to the minute."""
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+def when(ts: float, zone: str = DEFAULT_ZONE, lang: str = "zh") -> str:
+    """A stored time as the report shows its own date: the site's local time, to the minute, labelled."""
+    return labelled(ts, zone, lang)
 
 
 def full_reason(plan: dict[str, Any], lang: str) -> str:
@@ -41,16 +42,16 @@ def full_reason(plan: dict[str, Any], lang: str) -> str:
     return (zh if lang == "zh" else en).format(run=plan.get("reason_run", "?"), status=plan.get("reason_status", "?"))
 
 
-def plan_line(plan: dict[str, Any]) -> str:
+def plan_line(plan: dict[str, Any], zone: str = DEFAULT_ZONE) -> str:
     """The console line that says, once the crawl reached the site, what kind of run this is and why."""
     if plan.get("mode") != "incremental":
         return f"siteaudit: full run: {full_reason(plan, 'en')}"
-    return (f"siteaudit: incremental run against run {plan['base_run']} of {when(plan['base_started'])}: every page "
-            "is requested again, unchanged ones are carried over (siteaudit audit --full re-parses and retests "
-            "everything)")
+    return (f"siteaudit: incremental run against run {plan['base_run']} of {when(plan['base_started'], zone, 'en')}: "
+            "every page is requested again, unchanged ones are carried over (siteaudit audit --full re-parses and "
+            "retests everything)")
 
 
-def plan_text(plan: dict[str, Any], reuse: dict[str, Any] | None, lang: str) -> str:
+def plan_text(plan: dict[str, Any], reuse: dict[str, Any] | None, lang: str, zone: str = DEFAULT_ZONE) -> str:
     """The report's "audit mode" line: full and why, or incremental with what was carried over."""
     zh = lang == "zh"
     if plan.get("mode") != "incremental":
@@ -60,12 +61,12 @@ def plan_text(plan: dict[str, Any], reuse: dict[str, Any] | None, lang: str) -> 
     r = reuse or {}
     same = r.get("pages_not_modified", 0) + r.get("pages_same_body", 0)
     if zh:
-        return (f"增量稽核：與第 {plan['base_run']} 次（{when(plan['base_started'])}）比對，每頁皆重新請求；"
+        return (f"增量稽核：與第 {plan['base_run']} 次（{when(plan['base_started'], zone, lang)}）比對，每頁皆重新請求；"
                 f"{same} 頁未變更沿用（304 回應 {r.get('pages_not_modified', 0)} 頁、內容相同 "
                 f"{r.get('pages_same_body', 0)} 頁），{r.get('pages_fetched', 0)} 頁重新下載解析；"
                 f"{r.get('documents_not_modified', 0)} 份文件未變更")
-    return (f"Incremental: compared with run {plan['base_run']} ({when(plan['base_started'])}), every page requested "
-            f"again; {same} pages unchanged and carried over ({r.get('pages_not_modified', 0)} answered 304, "
+    return (f"Incremental: compared with run {plan['base_run']} ({when(plan['base_started'], zone, lang)}), every page "
+            f"requested again; {same} pages unchanged and carried over ({r.get('pages_not_modified', 0)} answered 304, "
             f"{r.get('pages_same_body', 0)} with the same body), {r.get('pages_fetched', 0)} pages downloaded and "
             f"parsed afresh; {r.get('documents_not_modified', 0)} documents unchanged")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from collections import defaultdict
 from html import escape
 from pathlib import Path
@@ -17,7 +16,16 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from siteaudit import checks as registry
 from siteaudit.core.browser import PDF_MEMORY_MB, PDF_SECONDS, BrowserPaths, PrintError, print_to_pdf
 from siteaudit.core.config import ConfigError
-from siteaudit.core.dates import roc_date_label
+from siteaudit.core.dates import (
+    format_local,
+    iso_local,
+    labelled,
+    local_time,
+    now,
+    roc_date_label,
+    run_zone,
+    zone_label,
+)
 from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
 from siteaudit.reports import export
@@ -37,8 +45,23 @@ OUTPUT_FILES = {"html": "report.html", "json": "findings.json", "csv": "findings
 SCHEMA_VERSION = 2   # 2: schema_version, and an id per finding
 
 
-def _iso(ts: float | None) -> str | None:
-    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(ts)) if ts else None
+def _iso(ts: float | None, zone: str) -> str | None:
+    return iso_local(ts, zone) if ts else None
+
+
+def run_times(run: dict[str, Any]) -> dict[str, Any]:
+    """findings.json's times of a run: ISO-8601 in the site's zone with its offset for people, and the stored
+    epoch seconds for programs."""
+    zone = run_zone(run)
+    return {"started": _iso(run["started"], zone), "finished": _iso(run["finished"], zone), "timezone": zone,
+            "started_ts": run["started"], "finished_ts": run["finished"]}
+
+
+def plan_times(plan: dict[str, Any], zone: str) -> dict[str, Any]:
+    """The plan with the base run's start also as ISO-8601 in the site's zone (base_started stays epoch seconds)."""
+    if plan.get("base_started"):
+        return {**plan, "base_started_iso": iso_local(plan["base_started"], zone)}
+    return plan
 
 
 def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, Any]:
@@ -52,9 +75,9 @@ def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, 
     data = page_data(run["plan"], reuse)
     return {
         "schema_version": SCHEMA_VERSION,
-        "run": {"id": run["id"], "site": run["site"], "started": _iso(run["started"]),
-                "finished": _iso(run["finished"]), "status": run["status"], "config_hash": run["config_hash"],
-                "versions": run["versions"], "plan": run["plan"], "reuse": reuse},
+        "run": {"id": run["id"], "site": run["site"], **run_times(run), "status": run["status"],
+                "config_hash": run["config_hash"], "versions": run["versions"],
+                "plan": plan_times(run["plan"], run_zone(run)), "reuse": reuse},
         "status": str(verdict.status),
         "inspection": [i.as_dict() for i in verdict.items],
         "summary": {name: summary | {"page_data": data} if data and isinstance(summary, dict) else summary
@@ -245,7 +268,8 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
             "count": len(items),
             "grid": year_grid(summary),
         })
-    started = run.get("started") or time.time()
+    started = run.get("started") or now()
+    zone = run_zone(run)
     run_row = {**run, "summary": run.get("summary", {})}
     diff = diff_runs(store, run_row, store.findings(run_id), verdict.items)
     series = trend(store, run_row, verdict.items)
@@ -260,12 +284,14 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
         diff_rows=PRINT_ROWS if printed else DIFF_ROWS, url_chars=PRINT_URL_CHARS if printed else None,
         cite=lambda text: cite(text, lang),
         index=finding_index(sections),
-        date_ad=time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
-        date_roc=roc_date_label(time.localtime(started)),
+        date_ad=format_local(started, zone),
+        date_roc=roc_date_label(local_time(started, zone).date()),
+        time_of_day=format_local(started, zone, "%H:%M"),
+        zone_label=zone_label(zone, lang),
         duration=(run.get("finished") or started) - started,
         agency=(run.get("config") or {}).get("site", {}).get("agency", ""),
         axe_core=(doc["summary"].get("accessibility") or {}).get("axe_core", ""),
-        mode=plan_text(doc["run"]["plan"], doc["run"]["reuse"], lang),
+        mode=plan_text(doc["run"]["plan"], doc["run"]["reuse"], lang, zone),
         uptime_form=uptime_section(store, run, verdict, lang),
     )
 
@@ -296,6 +322,7 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, la
     check_outputs(out_dir, [OUTPUT_FILES[f] for f in formats])
     out_dir.mkdir(parents=True, exist_ok=True)
     doc = findings_document(store, run_id, verdict)
+    audited = export.Audited.of(store.run(run_id) or {}, lang)
     written = []
     if "json" in formats:
         written.append(_atomic_write(out_dir / OUTPUT_FILES["json"], json.dumps(doc, ensure_ascii=False)))
@@ -303,10 +330,10 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, la
     if "csv" in formats or "ods" in formats:
         readable = readable_findings(doc["findings"], titles, lang)
     if "csv" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["csv"], export.to_csv(readable, lang)))
+        written.append(_atomic_write(out_dir / OUTPUT_FILES["csv"], export.to_csv(readable, lang, audited)))
     if "ods" in formats:
         written.append(_atomic_write(out_dir / OUTPUT_FILES["ods"],
-                                     export.to_ods(readable, doc["inspection"], lang, titles)))
+                                     export.to_ods(readable, doc["inspection"], lang, titles, audited)))
     if "html" in formats:
         written.append(_atomic_write(out_dir / OUTPUT_FILES["html"], render_html(store, run_id, verdict, lang)))
     return written
@@ -328,7 +355,7 @@ def page_templates(left: str, right: str = "", lang: str = "zh") -> tuple[str, s
 def report_templates(run: dict[str, Any], lang: str = "zh") -> tuple[str, str]:
     """The report's header and footer: agency, site and run; page X of Y."""
     agency = (run.get("config") or {}).get("site", {}).get("agency", "")
-    started = time.strftime("%Y-%m-%d", time.localtime(run.get("started") or time.time()))
+    started = labelled(run.get("started") or now(), run_zone(run), lang)
     label = "網站稽核報告" if lang == "zh" else "Site audit report"
     run_label = f"執行編號 {run.get('id')}" if lang == "zh" else f"run {run.get('id')}"
     return page_templates(f"{agency}　{label}", f"{run.get('site', '')}　{run_label}　{started}", lang)

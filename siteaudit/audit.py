@@ -15,6 +15,7 @@ from siteaudit import checks as registry
 from siteaudit.checks.base import Fanout
 from siteaudit.core.config import Config, ConfigError, audit_hash
 from siteaudit.core.console import echo
+from siteaudit.core.dates import format_local, labelled, now
 from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import owner_alive, settle_abandoned_runs, start_run, this_owner, versions
 from siteaudit.core.stopping import Interrupted
@@ -184,7 +185,8 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     waivers = load_waivers(cfg.site.waivers)
     registry.validate_options(cfg)
     started = time.time()
-    out = out_dir or Path("siteaudit-out") / f"{cfg.site.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    stamp = format_local(now(), cfg.site.timezone, "%Y%m%d-%H%M%S")   # the site's local time, as the report dates it
+    out = out_dir or Path("siteaudit-out") / f"{cfg.site.name}-{stamp}"
     selected = {c.name for c in registry.select(check_names, cfg)}
     logs = ["crawl.log"] + (["crawl-resources.log"] if cfg.crawl.workers > 1 else [])
     writable_out(out, [OUTPUT_FILES[f] for f in formats or FORMATS] + logs)
@@ -244,7 +246,7 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
     if failure:
         store.finish_run(run_id, "failed", error=failure)
         raise AuditError(f"could not crawl the site: {failure}", ExitCode.UNCRAWLABLE)
-    print(plan_line(store.run(run_id)["plan"]), file=sys.stderr)
+    print(plan_line(store.run(run_id)["plan"], cfg.site.timezone), file=sys.stderr)
     try:
         summary = run_checks(cfg, store, run_id, check_names, progress, fanout)
     except Interrupted as stop:  # resumable: the crawl is whole, --resume runs the checks again
@@ -259,6 +261,7 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
     verdict = judge(store, run_id, waivers)
     store.save_verdict(run_id, verdict.stored())
     written = write_outputs(store, run_id, out, verdict, lang=lang, formats=formats or FORMATS)
-    echo(f"siteaudit: run {run_id} of {cfg.site.name}: {verdict.pages} pages in "
-          f"{time.time() - started:.1f} s, {verdict.status}", file=sys.stderr)
+    begun = labelled((store.run(run_id) or {}).get("started") or now(), cfg.site.timezone, "en")
+    echo(f"siteaudit: run {run_id} of {cfg.site.name}, started {begun}: {verdict.pages} pages in "
+         f"{time.time() - started:.1f} s, {verdict.status}", file=sys.stderr)
     return AuditOutcome(run_id, verdict, out, verdict.pages, written)

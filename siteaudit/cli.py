@@ -15,7 +15,6 @@ import re
 import signal
 import socket
 import sys
-import time
 from pathlib import Path
 
 from siteaudit import __version__
@@ -34,7 +33,7 @@ from siteaudit.core.browser import (
 )
 from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.console import echo, safe
-from siteaudit.core.dates import TAIPEI
+from siteaudit.core.dates import TAIPEI, labelled, now, run_zone
 from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import abandoned_runs, shown_status
 from siteaudit.core.stopping import Interrupted, stop_signals_raise
@@ -301,9 +300,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
         for run in store.runs():
             plan = run.get("plan") or {}
             mode = f"incremental<{plan['base_run']}" if plan.get("mode") == "incremental" else "full"
-            started = time.strftime("%Y-%m-%d %H:%M", time.localtime(run["started"]))
+            started = labelled(run["started"], run_zone(run), "en")
             status = shown_status(run, abandoned)
-            echo(f"{run['id']:5}  {safe(run['site']):24} {started}  {status:12} {mode:16} {run['config_hash']}")
+            echo(f"{run['id']:5}  {safe(run['site']):24} {started:28}  {status:12} {mode:16} {run['config_hash']}")
     return 0
 
 
@@ -325,7 +324,7 @@ def cmd_uptime(args: argparse.Namespace) -> int:
         if args.action == "note":
             if not args.by or not args.text:
                 raise ConfigError("uptime note: give --by NAME and --text TEXT")
-            day = args.date or dt.datetime.now(TAIPEI).date().isoformat()
+            day = args.date or dt.datetime.fromtimestamp(now(), TAIPEI).date().isoformat()  # the record form's day
             try:
                 dt.date.fromisoformat(day)
             except ValueError:

@@ -10,6 +10,7 @@ start_urls = ["https://www.example.gov.tw/"]  # where the crawl starts
 # path_prefixes = ["/dist1/"]                 # only crawl below these paths; other same-host links are checked
 # exclude = ["/Search\\\\?", "print=1"]          # regexes of URLs never fetched
 contact_url = "https://www.example.gov.tw/contact"  # put in the User-Agent so site owners can reach you
+timezone = "Asia/Taipei"                      # IANA zone of every date and time shown (report, console, exports)
 
 [crawl]
 max_pages = 5000            # stop scheduling pages after this many

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from time import tzset
 from typing import Any
 
 import pytest
@@ -23,6 +24,25 @@ ROOT = Path(__file__).resolve().parent.parent
 # of it, so the suite gives the same result on any day it runs.
 TODAY = date(2026, 11, 26)
 NOW = datetime.combine(TODAY, time(12), tzinfo=timezone(timedelta(hours=8)))
+
+
+# The machine zones every date a person reads must not depend on: a UTC server and one set to Taipei.
+MACHINE_ZONES = ("UTC", "Asia/Taipei")
+
+
+@pytest.fixture(params=MACHINE_ZONES)
+def machine_zone(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test, and the commands it starts (run_cli passes os.environ on), with the machine's own zone set
+    to UTC, then to Asia/Taipei (TZ, applied in this process with time.tzset())."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = request.param
+    tzset()
+    yield request.param
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    tzset()
 
 
 def as_of(*checks: str) -> str:

@@ -58,7 +58,8 @@ def site(tmp_path_factory):
     for name, html in pages.items():
         (root / name).write_text(html, encoding="utf-8")
     set_file_times(root, NOW - timedelta(days=3))
-    set_file_times(root / "nodate.html", NOW - timedelta(days=200))
+    # 00:30 in Taipei: still the day before in UTC; the page is dated by its Taipei day
+    set_file_times(root / "nodate.html", NOW - timedelta(days=200, hours=11, minutes=30))
     set_file_times(root / "clock.html", NOW + timedelta(days=40))  # a server clock or file copy gone wrong
     links = "".join(f'<a href="/{n}">{n}</a> ' for n in ("roc.html", "ad.html", "stale.html", "nodate.html",
                                                            "future.html", "water.html", "clock.html", "works.html"))
@@ -120,7 +121,8 @@ def test_a_broken_search_and_an_expiring_certificate(site, tmp_path):
     assert "search-broken" in rules and "certificate-expiring" in rules
 
 
-def test_freshness_reads_roc_and_ad_update_dates_and_flags_stale_future_and_undated_pages(site, tmp_path):
+def test_freshness_reads_roc_and_ad_update_dates_and_flags_stale_future_and_undated_pages(site, tmp_path,
+                                                                                          machine_zone):
     root, servers, bundle = site
     _, doc, rules = audit(root, servers, bundle, "plain", "tls", tmp_path, "freshness")
     assert rules["stale-page"] == {"stale.html"}
@@ -141,7 +143,8 @@ def test_freshness_reads_roc_and_ad_update_dates_and_flags_stale_future_and_unda
                                                                       "pages_undated"))
 
 
-def test_a_last_modified_after_the_audit_day_is_a_server_clock_notice_not_a_displayed_future_date(site, tmp_path):
+def test_a_last_modified_after_the_audit_day_is_a_server_clock_notice_not_a_displayed_future_date(site, tmp_path,
+                                                                                                  machine_zone):
     root, servers, bundle = site
     _, doc, rules = audit(root, servers, bundle, "plain", "tls", tmp_path, "freshness")
     assert rules["future-last-modified"] == {"clock.html"}

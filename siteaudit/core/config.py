@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from siteaudit import __version__
+from siteaudit.core.dates import DEFAULT_ZONE, zone_info
 from siteaudit.core.urlparts import canonical_host, canonical_url, redact
 
 MIN_PAGE_BYTES = 1024
@@ -38,6 +39,7 @@ class SiteConfig:
     exclude: list[str] = field(default_factory=list)
     contact_url: str = ""
     waivers: str = ""                 # TOML file of accepted findings (reports/waivers.py)
+    timezone: str = DEFAULT_ZONE      # IANA zone every date and time a person reads is shown in
 
 
 @dataclass
@@ -137,7 +139,7 @@ class Config:
         return data
 
     def hash(self) -> str:
-        text = json.dumps(self.snapshot(), sort_keys=True, ensure_ascii=False)
+        text = json.dumps(hashed(self.snapshot()), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def audit_hash(self) -> str:
@@ -221,9 +223,18 @@ def validate_url(key: str, url: str) -> str:
 NOT_AUDITED = ("store", "uptime", "fleet", "incremental")
 
 
+def hashed(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """What a config hash covers: the snapshot, less a default site.timezone, so a config hashes as it did before
+    that key existed (and its runs stay comparable)."""
+    site = snapshot.get("site")
+    if isinstance(site, dict) and site.get("timezone", DEFAULT_ZONE) == DEFAULT_ZONE:
+        return {**snapshot, "site": {k: v for k, v in site.items() if k != "timezone"}}
+    return snapshot
+
+
 def audit_hash(snapshot: dict[str, Any]) -> str:
     """`Config.audit_hash` of a stored config snapshot."""
-    kept = {k: v for k, v in snapshot.items() if k not in NOT_AUDITED}
+    kept = {k: v for k, v in hashed(snapshot).items() if k not in NOT_AUDITED}
     return hashlib.sha256(json.dumps(kept, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
@@ -266,6 +277,10 @@ def finish(cfg: Config) -> None:
     cfg.site.allowed_hosts = list(dict.fromkeys(hosts)) or sorted({urlsplit(u).netloc for u in cfg.site.start_urls})
     if not cfg.site.name:
         cfg.site.name = cfg.site.allowed_hosts[0]
+    try:
+        zone_info(cfg.site.timezone)
+    except ValueError as exc:
+        raise ConfigError(f"site.timezone: {exc}")
     for i, pattern in enumerate(cfg.site.exclude):
         try:
             re.compile(pattern)

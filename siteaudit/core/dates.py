@@ -1,4 +1,5 @@
-"""ROC (民國) and AD dates: the one place that finds, parses, converts and labels them.
+"""ROC (民國) and AD dates: the one place that finds, parses, converts and labels them; and the one clock every
+time a person reads is shown in: the site's time zone (`site.timezone`, default Asia/Taipei), labelled.
 
 AD year = ROC year + 1911 (民國97年 = 2008). Forms found in text: 民國97年, 97年度, 中華民國105年2月16日,
 105年2月16日, 105/02/16, 105.02.16, 105-02-16, 1050216 and 0970101 (YYYMMDD), 2016-02-16, 2016/02/16,
@@ -10,10 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import functools
+import os
 import re
 import time
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROC_OFFSET = 1911
 # Labels of a displayed date: an update label wins over a publish label (the crawl keeps the texts around
@@ -246,3 +251,87 @@ def http_date(value: str | None) -> dt.datetime | None:
     except (TypeError, ValueError, OverflowError, IndexError):
         return None
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+# -- the site's clock ---------------------------------------------------------------------------------------
+# Stored times are UTC epoch seconds; everything a person reads is shown in the site's zone, labelled.
+DEFAULT_ZONE = "Asia/Taipei"
+ZONE_LABELS = {"Asia/Taipei": ("臺北時間", "Taipei time")}
+MINUTE = "%Y-%m-%d %H:%M"
+NOW_VARIABLE = "SITEAUDIT_NOW"   # for tests only: the instant the process's clock starts at
+
+
+@functools.cache
+def zone_info(zone: str) -> ZoneInfo:
+    """The IANA zone `zone` (Asia/Taipei, Pacific/Auckland…); ValueError when there is no such zone."""
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"{zone!r} is not a time zone of the IANA database (e.g. Asia/Taipei)") from exc
+
+
+def local_time(ts: float, zone: str = DEFAULT_ZONE) -> dt.datetime:
+    """Epoch seconds as an aware datetime in `zone`, whatever the machine's own zone."""
+    return dt.datetime.fromtimestamp(ts, zone_info(zone))
+
+
+def format_local(ts: float, zone: str = DEFAULT_ZONE, fmt: str = MINUTE) -> str:
+    """Epoch seconds formatted (strftime) in `zone`."""
+    return local_time(ts, zone).strftime(fmt)
+
+
+def iso_local(ts: float, zone: str = DEFAULT_ZONE) -> str:
+    """ISO-8601 with the zone's offset, to the second: 2026-11-26T02:30:00+08:00."""
+    return local_time(ts, zone).isoformat(timespec="seconds")
+
+
+def zone_label(zone: str = DEFAULT_ZONE, lang: str = "zh") -> str:
+    """What a shown time is labelled with: 臺北時間 / Taipei time, else the zone's name."""
+    zh, en = ZONE_LABELS.get(zone, (zone, zone))
+    return zh if lang == "zh" else en
+
+
+def labelled(ts: float, zone: str = DEFAULT_ZONE, lang: str = "zh", fmt: str = MINUTE) -> str:
+    """A time as a person reads it: 2026-11-26 02:30 臺北時間, 2026-11-26 02:30 Taipei time."""
+    return f"{format_local(ts, zone, fmt)} {zone_label(zone, lang)}"
+
+
+def run_zone(run: dict[str, Any] | None) -> str:
+    """The zone of a stored run: its config's site.timezone (runs stored before it existed: Asia/Taipei)."""
+    config = (run or {}).get("config") or {}
+    return (config.get("site") or {}).get("timezone") or DEFAULT_ZONE
+
+
+def fixed_now(value: str) -> float:
+    """SITEAUDIT_NOW's instant: epoch seconds, or ISO-8601 with an offset (2026-11-25T18:30:00+00:00)."""
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise ValueError(f"{NOW_VARIABLE}: {value!r} is neither epoch seconds nor ISO-8601 with an offset")
+    return when.timestamp()
+
+
+_clock_starts: dict[str, tuple[float, float]] = {}   # SITEAUDIT_NOW value -> (its instant, monotonic then)
+
+
+def now() -> float:
+    """Epoch seconds now. Under SITEAUDIT_NOW (tests only) the process's clock starts at that instant and runs
+    on from there, so a test can date a run near midnight without touching the machine's clock."""
+    fixed = os.environ.get(NOW_VARIABLE)
+    if not fixed:
+        return time.time()
+    if fixed not in _clock_starts:
+        _clock_starts[fixed] = (fixed_now(fixed), time.monotonic())
+    instant, then = _clock_starts[fixed]
+    return instant + time.monotonic() - then
+
+
+def local_today(zone: str = DEFAULT_ZONE) -> date:
+    """Today's date in `zone` (not the machine's): what a check or a waiver judges against."""
+    return local_time(now(), zone).date()

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+from siteaudit.core.dates import now
 from siteaudit.core.urls import Trap, find_traps
 
 SCHEMA_VERSION = 5
@@ -430,7 +431,7 @@ class Store:
     def create_run(self, site: str, config: dict[str, Any], config_hash: str, versions: dict[str, str]) -> int:
         cur = self.db.execute(
             "INSERT INTO runs (site, started, status, config, config_hash, versions) VALUES (?,?,?,?,?,?)",
-            (site, time.time(), "running", json.dumps(config, ensure_ascii=False), config_hash,
+            (site, now(), "running", json.dumps(config, ensure_ascii=False), config_hash,
              json.dumps(versions)),
         )
         return int(cur.lastrowid)
@@ -439,7 +440,7 @@ class Store:
                    error: str | None = None) -> None:
         self.db.execute(
             "UPDATE runs SET finished=?, status=?, summary=?, error=? WHERE id=?",
-            (time.time(), status, json.dumps(summary or {}, ensure_ascii=False), error, run_id),
+            (now(), status, json.dumps(summary or {}, ensure_ascii=False), error, run_id),
         )
 
     def claim_run(self, run_id: int, owner: str, alive: Callable[[str], bool]) -> str | None:

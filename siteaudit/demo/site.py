@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from siteaudit.core.dates import local_today
 from siteaudit.demo import documents
 from siteaudit.demo.server import Route, redirect, send, set_file_times
 
@@ -25,9 +26,10 @@ BUDGET_GAPS = (101, 102, 103)
 
 
 class _DemoDay:
-    """The day the demo site is built for: its dates are relative to it (today unless `build` is given one)."""
+    """The day the demo site is built for: its dates are relative to it (today in Taipei, the demo's zone, unless
+    `build` is given one)."""
 
-    today: date = date.today()
+    today: date = local_today()
 
 
 def default_updated() -> date:
@@ -119,7 +121,7 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
     def defect(check: str, rule: str, url: str, note: str) -> None:
         truth.append({"check": check, "rule": rule, "url": url, "note": note})
 
-    today = _DemoDay.today = today or date.today()
+    today = _DemoDay.today = today or local_today()
 
     def ago(days: int) -> date:
         return today - timedelta(days=days)

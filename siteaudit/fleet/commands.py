@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from siteaudit.core.console import echo, safe
-from siteaudit.core.dates import TAIPEI
+from siteaudit.core.dates import DEFAULT_ZONE, labelled
 from siteaudit.core.results import ExitCode
 from siteaudit.core.store import Store
 from siteaudit.fleet.errors import FleetError
@@ -76,8 +75,9 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     return 0
 
 
-def when(ts: float | None) -> str:
-    return dt.datetime.fromtimestamp(ts, TAIPEI).strftime("%Y-%m-%d %H:%M") if ts else "—"
+def when(ts: float | None, zone: str = DEFAULT_ZONE) -> str:
+    """A state's time in the site's zone, labelled (2026-11-26 02:30 Taipei time); "—" for none."""
+    return labelled(ts, zone, "en") if ts else "—"
 
 
 def status_lines(sites: dict[str, dict[str, Any]]) -> list[str]:
@@ -89,7 +89,8 @@ def status_lines(sites: dict[str, dict[str, Any]]) -> list[str]:
         extra = f"run {st['run_id']}" if st.get("run_id") else ""
         if st.get("error"):
             extra += f" {st['error']}"
-        lines.append(f"{safe(site):24} {safe(st.get('state', '?')):12} {when(st.get('updated')):17} "
+        shown = when(st.get("updated"), st.get("timezone") or DEFAULT_ZONE)
+        lines.append(f"{safe(site):24} {safe(st.get('state', '?')):12} {shown:28} "
                      f"{safe(extra)}".rstrip())
     return lines
 

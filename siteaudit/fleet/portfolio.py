@@ -1,17 +1,18 @@
 """`siteaudit fleet report`: one self-contained page for every site of the store, sites × inspection items,
 each cell linking to that site's own report, with its trend and last run date. Read from each run's stored
-verdict; nothing is judged again for the matrix."""
+verdict; nothing is judged again for the matrix. Times are in the sites' zone (site.timezone), labelled; a site
+in another zone than the page's says its own."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from siteaudit.core.dates import TAIPEI
+from siteaudit.core.dates import DEFAULT_ZONE, format_local, labelled, now, run_zone, zone_label
 from siteaudit.core.results import InspectionItem, Status
 from siteaudit.core.store import Store
 from siteaudit.reports.history import sparkline
@@ -32,9 +33,15 @@ class SiteRow:
     link: str
 
     @property
-    def last_run(self) -> str:
+    def zone(self) -> str:
+        return run_zone(self.latest or self.run)
+
+    def last_run(self, page_zone: str = DEFAULT_ZONE, lang: str = "zh") -> str:
+        """When the site last ran, in its zone; labelled when that is not the page's zone."""
         ts = self.latest.get("finished") or self.latest.get("started")
-        return dt.datetime.fromtimestamp(ts, TAIPEI).strftime("%Y-%m-%d %H:%M") if ts else "—"
+        if not ts:
+            return "—"
+        return format_local(ts, self.zone) if self.zone == page_zone else labelled(ts, self.zone, lang)
 
 
 def site_rows(store: Store, trend_runs: int = 10) -> tuple[list[SiteRow], list[tuple[str, str, str]]]:
@@ -57,6 +64,12 @@ def safe_name(site: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in site)
 
 
+def page_zone(rows: list[SiteRow]) -> str:
+    """The zone the portfolio page is dated in: the one most of its sites use (Asia/Taipei for none)."""
+    zones = Counter(row.zone for row in rows)
+    return zones.most_common(1)[0][0] if zones else DEFAULT_ZONE
+
+
 def write_portfolio(store: Store, out: Path, lang: str = "zh") -> Path:
     """portfolio.html in `out`, and each site's latest report under out/sites/SITE/."""
     rows, columns = site_rows(store)
@@ -66,9 +79,10 @@ def write_portfolio(store: Store, out: Path, lang: str = "zh") -> Path:
             write_outputs(store, row.run["id"], out / "sites" / safe_name(row.site), verdict, lang=lang,
                           formats=("html",))
     env = Environment(loader=PackageLoader("siteaudit.fleet", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    zone = page_zone(rows)
     html = env.get_template("portfolio.html.j2").render(
-        rows=rows, columns=columns, labels=LABELS, lang=lang, sparkline=sparkline,
-        generated=dt.datetime.now(TAIPEI).strftime("%Y-%m-%d %H:%M"))
+        rows=rows, columns=columns, labels=LABELS, lang=lang, sparkline=sparkline, zone=zone,
+        zone_label=zone_label(zone, lang), generated=format_local(now(), zone))
     out.mkdir(parents=True, exist_ok=True)
     path = out / "portfolio.html"
     path.write_text(html, encoding="utf-8")

@@ -79,7 +79,7 @@ def enqueue(paths: list[str], broker: str | None = None, checks: str | None = No
             state.release_pending(cfg.site.name, token)
             raise FleetError(f"cannot queue {cfg.site.name} on the broker {redact(broker_url)}: {exc}")
         state.record(cfg.site.name, state="queued", token=token, enqueued=job["enqueued"], run_id=None,
-                     error=None, exit=None)
+                     error=None, exit=None, timezone=cfg.site.timezone)
         queued.append(Queued(cfg.site.name, token))
     return queued
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from siteaudit.checks import REGISTRY
+from siteaudit.core.dates import run_zone
 from siteaudit.core.results import ExitCode, InspectionItem, Status
 from siteaudit.core.store import Store
 from siteaudit.core.urls import trap_pages
@@ -102,7 +103,7 @@ def judge(store: Store, run_id: int, waivers: list[Waiver] | None = None, today:
     run = store.run(run_id)
     if run is None:
         raise KeyError(run_id)
-    findings, checks = apply_waivers(store.findings(run_id), run["summary"], waivers or [], today)
+    findings, checks = apply_waivers(store.findings(run_id), run["summary"], waivers or [], today, run_zone(run))
     items: list[InspectionItem] = []
     item_checks: dict[str, str] = {}
     for name, check in REGISTRY.items():

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from siteaudit.core.config import ConfigError
+from siteaudit.core.dates import DEFAULT_ZONE, local_today
 
 KEYS = {"check", "rule", "url", "url_pattern", "reason", "accepted_by", "expires"}
 
@@ -93,10 +94,12 @@ def is_waived(f: dict[str, Any]) -> bool:
 
 
 def apply_waivers(findings: list[dict[str, Any]], summaries: dict[str, Any], waivers: list[Waiver],
-                  today: dt.date | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Mark waived (or expired-waiver) findings; a check whose every error is waived passes, or is incomplete when
-    it could not decide all it had to (a waiver accepts a finding, it does not test a page)."""
-    today = today or dt.date.today()
+                  today: dt.date | None = None, zone: str = DEFAULT_ZONE
+                  ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Mark waived (or expired-waiver) findings as of `today` (default: today in the site's zone `zone`); a check
+    whose every error is waived passes, or is incomplete when it could not decide all it had to (a waiver accepts
+    a finding, it does not test a page)."""
+    today = today or local_today(zone)
     marked = []
     for f in findings:
         f = dict(f)
