@@ -394,10 +394,13 @@ def close_printer(driver: Any, service: Any, failed: bool, killed: set[int], our
     tree = set(killed) | set(process_tree(process.pid) if process else [])
     if failed and process:
         tree |= set(kill_tree(process.pid))
-    if driver is not None and not failed:
-        driver.quit()
-    else:
-        service.stop()
+    try:
+        if driver is not None and not failed:
+            driver.quit()
+        else:
+            service.stop()
+    except Exception:  # a driver just killed may still be asked over a socket that is gone: it is reaped below
+        pass
     tree |= set(process_tree(os.getpid())) - ours_before
     stop_all(sorted(tree), 10)
     reap(sorted(tree))
