@@ -41,6 +41,14 @@ CATEGORY_NAMES = {
     "7": "請願之處理結果及訴願之決定", "8": "書面之公共工程及採購契約", "9": "支付或接受之補助",
     "10": "合議制機關之會議紀錄", "plan": "服務品質計畫指定項目",
 }
+CATEGORY_NAMES_EN = {
+    "1": "Laws and regulations", "2": "Interpretive rules and discretionary standards",
+    "3": "Organisation, functions, address, telephone, fax, website and e-mail",
+    "4": "Administrative guidance documents", "5": "Policy plans, statistics and research reports",
+    "6": "Budgets and final accounts", "7": "Petition results and administrative appeal decisions",
+    "8": "Public works and procurement contracts", "9": "Subsidies paid or received",
+    "10": "Minutes of collegial bodies", "plan": "Service quality plan",
+}
 
 RULES = rule_table(
     Rule("item-missing", "error", "應主動公開的資訊項目未公開", "Required disclosure item not found", LAW),

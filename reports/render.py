@@ -201,6 +201,34 @@ def environment() -> Environment:
     return env
 
 
+def category_label(category: str, lang: str) -> str:
+    """A disclosure item's category in words: the Art. 7 item (第N款) or the service-quality plan."""
+    from siteaudit.checks.disclosure import CATEGORY_NAMES, CATEGORY_NAMES_EN
+
+    names = CATEGORY_NAMES if lang == "zh" else CATEGORY_NAMES_EN
+    name = names.get(str(category), str(category))
+    if not str(category).isdigit():
+        return name
+    return f"第{category}款　{name}" if lang == "zh" else f"Art. 7 item {category}: {name}"
+
+
+def not_run_sections(verdict: Verdict, rendered: set[str], lang: str) -> list[dict[str, Any]]:
+    """A short section for each section an inspection item links to that the report has no other section for (its
+    check was not selected or did not run): the check, its items, their status and why they were not decided."""
+    why = {u["id"]: u["why_zh"] if lang == "zh" else u["why_en"] for u in verdict.undecided_rows()}
+    out: dict[str, dict[str, Any]] = {}
+    for item in verdict.items:
+        if not item.section or item.section in rendered:
+            continue
+        check = registry.REGISTRY.get(verdict.item_checks.get(item.id, ""))
+        title = (check.title_zh if lang == "zh" else check.title_en) if check else item.section
+        entry = out.setdefault(item.section, {"id": item.section, "title": title, "status": str(item.status),
+                                              "items": []})
+        entry["items"].append({"label": item.zh if lang == "zh" else item.en,
+                               "why": why.get(item.id) or (item.measured_zh if lang == "zh" else item.measured_en)})
+    return list(out.values())
+
+
 def year_grid(summary: dict[str, Any]) -> dict[str, Any] | None:
     """Items x years of a yearly summary (the disclosure check), labelled in ROC and AD years."""
     years = summary.get("years")
@@ -274,6 +302,7 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
     diff = diff_runs(store, run_row, store.findings(run_id), verdict.items)
     series = trend(store, run_row, verdict.items)
     items = verdict.items
+    form = uptime_section(store, run, verdict, lang)
     return environment().get_template("report.html.j2").render(
         doc=doc, run=run, sections=sections, lang=lang, items=items, diff=diff, undecided=verdict.undecided_rows(),
         sparks={k: sparkline(v, k in PERCENT_ITEMS) for k, v in series.items()},
@@ -292,7 +321,10 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
         agency=(run.get("config") or {}).get("site", {}).get("agency", ""),
         axe_core=(doc["summary"].get("accessibility") or {}).get("axe_core", ""),
         mode=plan_text(doc["run"]["plan"], doc["run"]["reuse"], lang, zone),
-        uptime_form=uptime_section(store, run, verdict, lang),
+        uptime_form=form,
+        not_run=not_run_sections(verdict, {f"check-{s['name']}" for s in sections} | ({SECTION} if form else set()),
+                                 lang),
+        category=lambda c: category_label(c, lang),
     )
 
 

@@ -17,6 +17,7 @@ import redis
 from conftest import run_cli, write_config
 from fleetsites import build_site, finding_keys, findings_file
 from services import REDIS_URL, fresh_pg_schema
+from siteaudit.core.results import Status
 from siteaudit.core.store import Store
 from siteaudit.demo.server import SiteServer, send
 from siteaudit.fleet.state import FleetState
@@ -248,6 +249,48 @@ def test_a_hostile_site_name_is_escaped_on_the_portfolio_page(tmp_path):
     html = write_portfolio(store, tmp_path / "out").read_text(encoding="utf-8")
     store.close()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def stored_site(store: Store, site: str, agency: str, statuses: list[str], error: str | None = None) -> None:
+    """A site's run in `store` as a worker leaves it: complete with a stored verdict of 10 items (`statuses`), or
+    failed with its error when `statuses` is empty."""
+    from siteaudit.core.results import InspectionItem
+
+    run = store.create_run(site, {"site": {"name": site, "agency": agency}}, "h", {})
+    if not statuses:
+        store.finish_run(run, "failed", {}, error=error)
+        return
+    store.finish_run(run, "complete", {})
+    items = [InspectionItem(f"item{i}", f"項目{i}", f"Item {i}", "", "", "", "", Status(s), "").as_dict()
+             for i, s in enumerate(statuses)]
+    store.save_verdict(run, {"status": "fail", "items": items, "checks": {}})
+
+
+def test_the_portfolio_names_agencies_counts_items_passed_and_shows_a_failed_site_in_red(tmp_path):
+    from lxml import html as lxml_html
+
+    from siteaudit.fleet.portfolio import write_portfolio
+
+    store = Store(tmp_path / "s.sqlite3")
+    stored_site(store, "north", "第一區管理處", ["pass"] * 7 + ["fail"] * 3)
+    stored_site(store, "south", "第七區管理處", ["pass"] * 10)
+    stored_site(store, "down", "第九區管理處", [], error="connection refused")
+    pages = {lang: lxml_html.fromstring(write_portfolio(store, tmp_path / lang, lang).read_bytes())
+             for lang in ("zh", "en")}
+    store.close()
+    zh, en = pages["zh"], pages["en"]
+    headers = [th.text_content() for th in zh.xpath("//thead/tr/th")]
+    assert "機關" in headers and "通過項數" in headers
+    rows = {tr.get("data-site"): tr for tr in zh.xpath("//tbody/tr")}
+    assert "第一區管理處" in rows["north"].text_content() and "7/10 項通過" in rows["north"].text_content()
+    assert "10/10 項通過" in rows["south"].text_content() and "第九區管理處" in rows["down"].text_content()
+    assert rows["down"].get("class") == "failed" and rows["north"].get("class") is None
+    assert "失敗" in rows["down"].text_content() and "failed" not in rows["down"].text_content()
+    style = zh.xpath("string(//style)")
+    assert "tr.failed td.site, tr.failed td.none { background: #fde8e8; }" in style  # red, not grey
+    down_en = en.xpath("//tbody/tr[@data-site='down']")[0].text_content()
+    assert "last run: failed" in down_en and "connection refused" in down_en
+    assert "7/10 passed" in en.xpath("string(//tbody/tr[@data-site='north'])")
 
 
 A11Y_CHECKS = "links,metadata,accessibility"

@@ -35,7 +35,7 @@ def test_the_demo_report_holds_every_section_and_the_inspection_table(demo_run):
     tree = lxml_html.fromstring((demo_run["out"] / "report.html").read_bytes())
     for name in REGISTRY:
         assert tree.get_element_by_id(f"check-{name}") is not None, name
-    rows = tree.xpath("//section[@id='summary']/table[1]/tr[td]")
+    rows = tree.xpath("//section[@id='summary']/table[1]//tr[td]")
     assert len(rows) == 10
     labels = [r.xpath("string(td[1])").strip() for r in rows]
     assert labels[:2] == ["連結有效性", "主動公開資訊比例"] and "網站運轉情形" in labels
@@ -318,6 +318,84 @@ def test_the_first_screen_is_one_verdict_line(demo_run, tmp_path):
     open_in_chromium(demo_run["out"] / "report.html", tmp_path, verdict_on_first_screen)
 
 
+def test_the_verdict_and_the_whole_inspection_table_fit_the_first_screen(demo_run, tmp_path):
+    def items_on_first_screen(driver) -> None:
+        driver.set_window_size(1280, 800)
+        viewport = driver.execute_script("return window.innerHeight")
+        bottom = driver.execute_script(
+            "return document.querySelector('#summary table.inspection').getBoundingClientRect().bottom")
+        rows = driver.execute_script("return document.querySelectorAll('#summary table.inspection tbody tr').length")
+        assert rows == 10 and bottom <= viewport <= 800, (bottom, viewport)
+        assert driver.find_element("id", "run-details").location["y"] > bottom  # the run's metadata comes after
+
+    open_in_chromium(demo_run["out"] / "report.html", tmp_path, items_on_first_screen)
+
+
+def test_every_in_report_link_resolves_to_an_element_even_for_checks_not_run(tmp_path, serve):
+    (tmp_path / "index.html").write_text(PAGE.format(title="首頁", body="x"), encoding="utf-8")
+    server = serve(tmp_path)
+    audit_fixture(tmp_path, server.base, "links")
+    for lang in ("zh", "en"):
+        if lang == "en":
+            assert run_cli("report", "latest", "--store", str(tmp_path / "s.sqlite3"), "--out",
+                           str(tmp_path / "en"), "--lang", "en", "--format", "html").returncode == 0
+        tree = lxml_html.fromstring((tmp_path / ("out" if lang == "zh" else "en") / "report.html").read_bytes())
+        ids = set(tree.xpath("//@id"))
+        targets = [h[1:] for h in tree.xpath("//a/@href") if h.startswith("#")]
+        assert targets and [t for t in targets if t not in ids] == []
+        metadata = tree.get_element_by_id("check-metadata")  # a check that was not selected
+        assert "not-run" in metadata.get("class")
+        text = metadata.text_content()
+        assert ("未執行" in text and "未選擇此檢查" in text) if lang == "zh" else \
+            ("did not run" in text and "check not selected" in text)
+
+
+def test_the_disclosure_table_names_categories_and_its_year_grid_has_a_legend(demo_run):
+    tree = lxml_html.fromstring((demo_run["out"] / "report.html").read_bytes())
+    section = tree.get_element_by_id("check-disclosure")
+    categories = [c.text_content() for c in section.xpath(".//table[@class='items']/tbody/tr/td[2]")]
+    assert "服務品質計畫指定項目" in categories and "plan" not in categories
+    assert any(c.startswith("第7款") for c in categories)
+    legend = section.xpath("string(.//p[@class='legend'])")
+    for symbol in ("✓", "✗", "損", "綠色", "紅色"):
+        assert symbol in legend, symbol
+
+
+def test_the_report_ends_with_a_sign_off_block_with_seal_boxes(demo_run, tmp_path):
+    def seal_boxes(driver) -> None:
+        block = driver.find_element("id", "signoff")
+        assert "核章" in block.text and "承辦人" in block.text and "單位主管" in block.text
+        assert block.text.count("日期") == 2
+        sizes = driver.execute_script("return Array.from(document.querySelectorAll('#signoff div.seal'), "
+                                      "e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
+        assert len(sizes) == 2 and all(96 <= w <= 102 and 96 <= h <= 102 for w, h in sizes)  # 26 mm (98 px) and its border
+        last = driver.execute_script("return document.querySelector('body > section:last-of-type').id")
+        assert last == "signoff"
+
+    open_in_chromium(demo_run["out"] / "report.html", tmp_path, seal_boxes)
+
+
+def test_the_printed_report_repeats_table_headers_on_every_page_and_signs_off(tmp_path, serve):
+    links = "".join(f'<p><a href="/gone-{i:03d}.html">已移除的公告第 {i} 則（{"很長的連結文字" * 6}）</a></p>'
+                    for i in range(120))
+    (tmp_path / "index.html").write_text(PAGE.format(title="首頁", body=links), encoding="utf-8")
+    server = serve(tmp_path)
+    audit_fixture(tmp_path, server.base, "links")
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    tree = lxml_html.fromstring(html)
+    for table in tree.xpath("//table[contains(@class, 'findings') or contains(@class, 'inspection')"
+                            " or contains(@class, 'index') or contains(@class, 'items')]"):
+        assert table.xpath("./thead/tr/th"), table.get("class")
+    pdf = tmp_path / "report.pdf"
+    print_pdf(tmp_path / "out" / "report.html", pdf, find_browser())
+    texts = [unicodedata.normalize("NFKC", page.extract_text()) for page in PdfReader(pdf).pages]
+    pages = [t for t in texts if "HTTP 404" in t]  # the rows of the one findings table (URLs wrap in print)
+    assert len(pages) >= 3, len(pages)
+    for text in pages[1:]:  # each continuation page of the table starts with its header
+        assert "證據網址" in text and text.index("證據網址") < text.index("HTTP 404"), text[:300]
+    assert "核章" in texts[-1] and "承辦人" in texts[-1] and "單位主管" in texts[-1]
+
+
 def test_sections_show_labelled_figures_and_severity_words_never_raw_keys_or_json(demo_run):
     tree = lxml_html.fromstring((demo_run["out"] / "report.html").read_bytes())
     text = tree.text_content()
@@ -377,7 +455,7 @@ def test_the_english_report_is_english_with_chinese_names_only_in_brackets(demo_
     assert not CJK.search(tree.xpath("string(//p[@id='verdict'])"))
     for heading in tree.xpath("//h2 | //h3 | //th[not(ancestor::table[@class='grid'])]"):
         assert not CJK.search(re.sub(r"\([^)]*\)", "", heading.text_content())), heading.text_content()
-    for row in tree.xpath("//section[@id='summary']/table[1]/tr[td]"):
+    for row in tree.xpath("//section[@id='summary']/table[1]//tr[td]"):
         cells = [c.text_content() for c in row.xpath("td")]
         assert not CJK.search(cells[0] + cells[1] + cells[2] + cells[3]), cells
         assert not CJK.search(re.sub(r"\([^)]*\)", "", cells[4])), cells[4]  # Chinese names only in brackets

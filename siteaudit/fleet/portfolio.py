@@ -21,6 +21,9 @@ from siteaudit.verdict.judge import judge, stored_items
 
 LABELS = {Status.PASS: ("通過", "Pass"), Status.FAIL: ("未通過", "Fail"), Status.NOT_RUN: ("未執行", "Not run"),
           Status.ERROR: ("檢查失敗", "Check failed"), Status.INCOMPLETE: ("未完成", "Incomplete")}
+RUN_STATES = {"complete": ("已完成", "complete"), "running": ("執行中", "running"),
+              "interrupted": ("中斷", "interrupted"), "failed": ("失敗", "failed"),
+              "uncrawlable": ("無法連線", "unreachable")}
 
 
 @dataclass
@@ -31,6 +34,33 @@ class SiteRow:
     items: dict[str, InspectionItem]
     passed: list[float]                  # items passed in each of the last runs, oldest first
     link: str
+
+    @property
+    def agency(self) -> str:
+        """The agency named in the site's stored config (its latest run's, else its last complete run's)."""
+        for run in (self.latest, self.run):
+            agency = ((run or {}).get("config") or {}).get("site", {}).get("agency")
+            if agency:
+                return str(agency)
+        return ""
+
+    @property
+    def score(self) -> tuple[int, int] | None:
+        """(items passed, items) of the latest complete run; None when the site never completed one."""
+        if not self.items:
+            return None
+        return sum(i.status == Status.PASS for i in self.items.values()), len(self.items)
+
+    @property
+    def failed(self) -> bool:
+        """The latest run did not complete: the site could not be reached or its audit failed."""
+        return self.latest.get("status") in ("failed", "interrupted", "uncrawlable")
+
+    def state(self, lang: str = "zh") -> str:
+        """The latest run's state in words (失敗, 中斷…)."""
+        status = str(self.latest.get("status") or "")
+        words = RUN_STATES.get(status)
+        return (words[0] if lang == "zh" else words[1]) if words else status
 
     @property
     def zone(self) -> str:
