@@ -79,8 +79,6 @@ RULES = rule_table(
     Rule("mixed-content", "warning", "https 頁面引用 http 資源（混合內容）", "http resource on an https page", PLAN),
     Rule("title-mismatch", "notice", "連結文字與目標頁標題不一致", "Link text shares nothing with the target's title",
          "提升服務品質執行計畫：資訊標題應與內容一致"),
-    Rule("non-descriptive-text", "notice", "連結文字無法說明目的（如「請按此」）",
-         "Non-descriptive link text (e.g. 'click here')", "網站無障礙規範 2.4.4"),
     Rule("crawler-trap", "notice", "發現爬蟲陷阱（如無限延伸的日曆），已截斷",
          "Crawler trap found (an endless calendar…) and cut", "提升服務品質執行計畫：網站資訊內容及連結抽測"),
 )
@@ -375,11 +373,11 @@ class LinksCheck:
 
     def text_rule(self, text: str, final: Target, opts: dict[str, Any], title_words: dict[str, set[str]]
                   ) -> tuple[str, dict[str, Any]] | None:
-        """non-descriptive-text or title-mismatch for one link text and its target page (`title_words` memoises
+        """title-mismatch for one link text and its target page (`title_words` memoises
         each target's title bigrams), or None."""
         plain = text.strip().strip("。.>»›").strip().lower()
-        if plain in GENERIC_TEXTS:
-            return "non-descriptive-text", {"text": text}
+        if plain in GENERIC_TEXTS:  # vague text is the accessibility check's vague-link-text (WCAG 2.4.4)
+            return None
         if not opts["title_consistency"] or len(plain) < 2:
             return None
         words = title_words.get(final.url)
