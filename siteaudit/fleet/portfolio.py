@@ -20,7 +20,8 @@ from siteaudit.reports.render import write_outputs
 from siteaudit.verdict.judge import judge, stored_items
 
 LABELS = {Status.PASS: ("通過", "Pass"), Status.FAIL: ("未通過", "Fail"), Status.NOT_RUN: ("未執行", "Not run"),
-          Status.ERROR: ("檢查失敗", "Check failed"), Status.INCOMPLETE: ("未完成", "Incomplete")}
+          Status.ERROR: ("檢查失敗", "Check failed"), Status.INCOMPLETE: ("未完成", "Incomplete"),
+          Status.WAIVED: ("豁免", "Waived")}
 
 
 @dataclass
