@@ -63,8 +63,8 @@ OWN_RULES = (
 OWN = {r.id: r for r in OWN_RULES}
 # What the probe looks for: words and extensions as data, handed to the page probe as JSON.
 PROBE_WORDS = {
-    "vague_links": ["更多", "更多資訊", "詳全文", "詳細內容", "請按此", "按此", "點此", "點這裡", "click here", "here",
-                    "more", "read more", "more..."],
+    "vague_links": ["更多", "更多資訊", "詳全文", "詳細內容", "請按此", "按此", "點此", "點這裡", "點我", "請點此", "請點選",
+                    "這裡", "此處", "連結", "click here", "here", "more", "read more", "more...", "link"],
     "deprecated": ["center", "font", "blink", "marquee"],
     "image_ext": ["jpg", "jpeg", "png", "gif", "svg", "webp", "bmp", "tif", "tiff"],
 }

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from siteaudit.checks.a11y_rules import PROBE_WORDS
 from siteaudit.checks.base import (
     CheckContext,
     CheckResult,
@@ -33,8 +34,8 @@ from siteaudit.core.urls import authority_problem, has_illegal_characters, trap_
 PLAN = "提升服務品質執行計畫：網站資訊內容及連結抽測"
 RESOURCE_ELEMENTS = frozenset({"img", "script", "link", "iframe", "frame", "object", "embed", "source", "video",
                                "audio"})
-GENERIC_TEXTS = frozenset({"請按此", "按此", "點此", "點我", "請點此", "請點選", "這裡", "此處", "更多", "more", "click here",
-                           "here", "read more", "詳細內容", "詳全文", "link", "連結", "..."})
+# Vague link texts: the accessibility check reports them (vague-link-text); they say nothing of a title either.
+GENERIC_TEXTS = frozenset(w.lower() for w in PROBE_WORDS["vague_links"]) | {"..."}
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 PHONE = re.compile(r"^\+?[0-9][0-9()\-. ]{2,}(;ext=\d+)?$")
 REASONS_ZH = {
