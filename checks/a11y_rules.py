@@ -42,8 +42,6 @@ OWN_RULES = (
             "Radio or checkbox group not grouped in a <fieldset>"),
     OwnRule("legend-empty", "1.3.1", "A", "<fieldset> 沒有 <legend> 或 <legend> 為空白",
             "<fieldset> with a missing or empty <legend>"),
-    OwnRule("office-format-link", "3.2.2", "A", "連結至專屬文書格式（.doc/.xls/.ppt 等），應提供 ODF 或 PDF",
-            "Link to a proprietary office format (.doc/.xls/.ppt…): offer ODF or PDF", per_page=True),
     OwnRule("meta-refresh-delay", "2.2.1", "A", "<meta http-equiv=refresh> 定時重新整理或轉向",
             "<meta http-equiv=refresh> with a delay"),
     OwnRule("deprecated-element", "1.3.1", "A", "使用已廢棄的呈現組件（center、font、blink、marquee）",
@@ -65,9 +63,8 @@ OWN_RULES = (
 OWN = {r.id: r for r in OWN_RULES}
 # What the probe looks for: words and extensions as data, handed to the page probe as JSON.
 PROBE_WORDS = {
-    "vague_links": ["更多", "更多資訊", "詳全文", "詳細內容", "請按此", "按此", "點此", "點這裡", "click here", "here",
-                    "more", "read more", "more..."],
-    "office_ext": ["doc", "docx", "xls", "xlsx", "ppt", "pptx"],
+    "vague_links": ["更多", "更多資訊", "詳全文", "詳細內容", "請按此", "按此", "點此", "點這裡", "點我", "請點此", "請點選",
+                    "這裡", "此處", "連結", "click here", "here", "more", "read more", "more...", "link"],
     "deprecated": ["center", "font", "blink", "marquee"],
     "image_ext": ["jpg", "jpeg", "png", "gif", "svg", "webp", "bmp", "tif", "tiff"],
 }

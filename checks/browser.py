@@ -111,12 +111,8 @@ function probe(words, walkLimit) {
     var legend = fs.querySelector(':scope > legend');
     if (!legend || text(legend) === '') add('legend-empty', fs);
   });
-  var office = new RegExp('\\.(' + words.office_ext.join('|') + ')$', 'i');
   var vague = words.vague_links.map(function (w) { return w.toLowerCase(); });
   each('a[href]', function (a) {
-    var target = '';
-    try { target = new URL(a.href).pathname; } catch (e) { target = ''; }
-    if (office.test(target)) add('office-format-link', a, a.href);
     var said = text(a).toLowerCase().replace(/[\s.…>»＞。]+$/, '');
     if (said && vague.indexOf(said) >= 0 && !attr(a, 'title') && !attr(a, 'aria-label')
         && !attr(a, 'aria-labelledby')) add('vague-link-text', a, text(a));

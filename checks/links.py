@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from siteaudit.checks.a11y_rules import PROBE_WORDS
 from siteaudit.checks.base import (
     CheckContext,
     CheckResult,
@@ -33,20 +34,28 @@ from siteaudit.core.urls import authority_problem, has_illegal_characters, trap_
 PLAN = "提升服務品質執行計畫：網站資訊內容及連結抽測"
 RESOURCE_ELEMENTS = frozenset({"img", "script", "link", "iframe", "frame", "object", "embed", "source", "video",
                                "audio"})
-GENERIC_TEXTS = frozenset({"請按此", "按此", "點此", "點我", "請點此", "請點選", "這裡", "此處", "更多", "more", "click here",
-                           "here", "read more", "詳細內容", "詳全文", "link", "連結", "..."})
+# Vague link texts: the accessibility check reports them (vague-link-text); they say nothing of a title either.
+GENERIC_TEXTS = frozenset(w.lower() for w in PROBE_WORDS["vague_links"]) | {"..."}
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 PHONE = re.compile(r"^\+?[0-9][0-9()\-. ]{2,}(;ext=\d+)?$")
 REASONS_ZH = {
-    "dns": "找不到主機 (DNS)", "refused": "連線被拒", "timeout": "連線逾時", "tls": "TLS/SSL 憑證錯誤",
+    "dns": "找不到主機（DNS 查詢失敗）", "refused": "連線被拒", "timeout": "連線逾時", "tls": "TLS/SSL 憑證錯誤",
     "connection": "連線中斷", "encoding": "內容無法解碼", "oversize": "檔案超過大小上限", "error": "請求失敗",
     "policy": "不予連線（只連 http/https，不連內部網路位址）",
 }
 REASONS_EN = {
-    "dns": "host not found (DNS)", "refused": "connection refused", "timeout": "timed out", "tls": "TLS/SSL certificate error",
-    "connection": "connection lost", "encoding": "content could not be decoded", "oversize": "file over the size limit",
-    "error": "request failed", "policy": "not fetched (only http/https, never internal network addresses)",
+    "dns": "host not found (DNS lookup failed)", "refused": "connection refused", "timeout": "timed out",
+    "tls": "TLS/SSL certificate error", "connection": "connection lost", "encoding": "content could not be decoded",
+    "oversize": "file over the size limit", "error": "request failed",
+    "policy": "not fetched (only http/https, never internal network addresses)",
 }
+# What a TLS failure's raw text (crawler.errors' label or OpenSSL's words) says, in plain words: (markers, zh, en).
+TLS_PROBLEMS = (
+    (("expired",), "已過期", "expired"),
+    (("self-signed", "self signed"), "自簽", "self-signed"),
+    (("mismatch", "does not match"), "主機名稱不符", "host name mismatch"),
+    (("local issuer", "untrusted", "unknown ca"), "簽發者不受信任", "untrusted issuer"),
+)
 
 RULES = rule_table(
     Rule("broken-link", "error", "連結失效", "Broken link", PLAN),
@@ -71,8 +80,6 @@ RULES = rule_table(
     Rule("mixed-content", "warning", "https 頁面引用 http 資源（混合內容）", "http resource on an https page", PLAN),
     Rule("title-mismatch", "notice", "連結文字與目標頁標題不一致", "Link text shares nothing with the target's title",
          "提升服務品質執行計畫：資訊標題應與內容一致"),
-    Rule("non-descriptive-text", "notice", "連結文字無法說明目的（如「請按此」）",
-         "Non-descriptive link text (e.g. 'click here')", "網站無障礙規範 2.4.4"),
     Rule("crawler-trap", "notice", "發現爬蟲陷阱（如無限延伸的日曆），已截斷",
          "Crawler trap found (an endless calendar…) and cut", "提升服務品質執行計畫：網站資訊內容及連結抽測"),
 )
@@ -317,17 +324,16 @@ class LinksCheck:
             return "could-not-verify", ev
         if final.verdict == "broken" or (final.verdict == "error" and status is None):
             if final.error == "policy":  # a redirect or link the crawler refused to follow
-                ev["reason"] = f"{REASONS_ZH['policy']} ({final.error_detail})"
-                ev["reason_en"] = f"{REASONS_EN['policy']} ({final.error_detail})"
+                ev["reason"], ev["reason_en"] = REASONS_ZH["policy"], REASONS_EN["policy"]
                 ev["error"] = final.error
+                ev["detail"] = final.error_detail
             elif status is not None:
                 ev["reason"] = f"HTTP {status}" + (" 伺服器錯誤" if status >= 500 else "")
                 ev["reason_en"] = f"HTTP {status}" + (" server error" if status >= 500 else "")
             else:
-                kind = final.error if final.error in REASONS_ZH else "error"
-                ev["reason"] = f"{REASONS_ZH[kind]} ({final.error_detail or final.error})"
-                ev["reason_en"] = f"{REASONS_EN[kind]} ({final.error_detail or final.error})"
+                ev["reason"], ev["reason_en"] = failure_words(final.error, final.error_detail)
                 ev["error"] = final.error
+                ev["detail"] = final.error_detail or final.error
             return "broken-link", ev
         if final.verdict == "error":
             ev["reason"] = f"HTTP {status}，沒有可用的回應"
@@ -368,11 +374,11 @@ class LinksCheck:
 
     def text_rule(self, text: str, final: Target, opts: dict[str, Any], title_words: dict[str, set[str]]
                   ) -> tuple[str, dict[str, Any]] | None:
-        """non-descriptive-text or title-mismatch for one link text and its target page (`title_words` memoises
+        """title-mismatch for one link text and its target page (`title_words` memoises
         each target's title bigrams), or None."""
         plain = text.strip().strip("。.>»›").strip().lower()
-        if plain in GENERIC_TEXTS:
-            return "non-descriptive-text", {"text": text}
+        if plain in GENERIC_TEXTS:  # vague text is the accessibility check's vague-link-text (WCAG 2.4.4)
+            return None
         if not opts["title_consistency"] or len(plain) < 2:
             return None
         words = title_words.get(final.url)
@@ -382,6 +388,18 @@ class LinksCheck:
         if wanted and words and not (words & wanted):
             return "title-mismatch", {"title": final.title, "h1": final.h1}
         return None
+
+def failure_words(error: str | None, detail: str | None) -> tuple[str, str]:
+    """Why a request failed in plain words, zh-TW and English; the raw detail stays in the evidence. A TLS failure
+    names what is wrong with the certificate when the raw text says so."""
+    kind = error if error in REASONS_ZH else "error"
+    if kind == "tls":
+        text = (detail or "").lower()
+        for markers, zh, en in TLS_PROBLEMS:
+            if any(m in text for m in markers):
+                return f"TLS 憑證錯誤（{zh}）", f"TLS certificate error ({en})"
+    return REASONS_ZH[kind], REASONS_EN[kind]
+
 
 def readable_name(url: str) -> str | None:
     """The decoded last path segment of a percent-encoded URL (年度預算.pdf for %E5%B9%B4…), else None."""

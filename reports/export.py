@@ -26,9 +26,10 @@ COLUMNS = ["id", "check", "rule", "severity", "url", "pages", "message", "waiver
 HEADERS = {"zh": ["編號", "檢查", "規則", "嚴重度", "網址", "出現頁面", "說明", "豁免", "稽核時間", "證據"],
            "en": ["ID", "Check", "Rule", "Severity", "URL", "Pages", "Message", "Waiver", "Audited", "Evidence"]}
 ITEM_HEADERS = {"zh": ["項目", "目標", "量測值", "結果", "依據"], "en": ["Item", "Target", "Measured", "Result", "Regulation"]}
-STATUS_WORDS = {"zh": {"pass": "通過", "fail": "未通過", "not_run": "未執行", "error": "檢查失敗", "incomplete": "未完成"},
+STATUS_WORDS = {"zh": {"pass": "通過", "fail": "未通過", "not_run": "未執行", "error": "檢查失敗", "incomplete": "未完成",
+                       "waived": "豁免"},
                 "en": {"pass": "Pass", "fail": "Fail", "not_run": "Not run", "error": "Error",
-                       "incomplete": "Incomplete"}}
+                       "incomplete": "Incomplete", "waived": "Waived"}}
 COLUMN_WIDTHS = {"id": "3.2cm", "check": "2.6cm", "rule": "4cm", "severity": "2cm", "url": "9cm", "pages": "9cm",
                  "message": "10cm", "waiver": "5cm", "audited": "3.4cm", "evidence": "12cm"}
 EVIDENCE_LIMIT = 30_000   # characters of evidence JSON in one cell (spreadsheets stop at 32,767)
@@ -124,8 +125,17 @@ def to_csv(findings: list[dict[str, Any]], lang: str = "zh", audited: Audited | 
 def item_rows(items: list[dict[str, Any]], lang: str = "zh") -> list[list[str]]:
     zh, words = lang == "zh", STATUS_WORDS.get(lang, STATUS_WORDS["zh"])
     return [[i["zh"] if zh else i["en"], i["target_zh"] if zh else i["target_en"],
-             i["measured_zh"] if zh else i["measured_en"], words.get(i["status"], i["status"]), i["regulation"]]
+             i["measured_zh"] if zh else i["measured_en"], item_result(i, words, zh), i["regulation"]]
             for i in items]
+
+
+def item_result(item: dict[str, Any], words: dict[str, str], zh: bool) -> str:
+    """An item's result word; a waived item names its waiver's reason, who accepted it and until when."""
+    word, w = words.get(item["status"], item["status"]), item.get("waiver")
+    if not w:
+        return word
+    return f"{word}（{w['reason']}／{w['accepted_by']}／{w['expires']}）" if zh else \
+        f"{word} ({w['reason']} / {w['accepted_by']} / {w['expires']})"
 
 
 def to_ods(findings: list[dict[str, Any]], items: list[dict[str, Any]] | None = None, lang: str = "zh",

@@ -28,8 +28,6 @@ OWN = {
     "legend-empty": ('<form><fieldset><legend> </legend><input type="checkbox" name="c" title="同意"></fieldset></form>',
                      '<form><fieldset><legend>同意事項</legend><input type="checkbox" name="c" title="同意">'
                      '</fieldset></form>'),
-    "office-format-link": ('<p><a href="/form.docx">申請表（DOCX）</a> <a href="/fee.xls">水費表（XLS）</a></p>',
-                           '<p><a href="/form.odt">申請表（ODT）</a> <a href="/fee.pdf">水費表（PDF）</a></p>'),
     "meta-refresh-delay": ('<meta http-equiv="refresh" content="600"><p>每十分鐘重新整理</p>', "<p>不會自動重新整理</p>"),
     "deprecated-element": ("<center>置中</center><p><font>舊字型</font></p>",
                            '<p style="text-align:center">置中</p>'),
@@ -108,9 +106,6 @@ def test_every_finding_carries_its_criterion_level_and_codes_of_both_versions(v1
     assert label["evidence"]["wcag"] == ["1.3.1"] and label["evidence"]["level"] == "A"
     assert label["evidence"]["codes"] == {"115.11": ["HM1130104C"], "110.07": []}
     assert "HM1130104C" in label["message"] and label["severity"] == "error"
-    office = [f for f in v115["doc"]["findings"] if f["rule"] == "office-format-link"]
-    assert len(office) == 1 and len(office[0]["evidence"]["nodes"]) == 2  # one page-level finding, both links
-    assert office[0]["evidence"]["codes"]["115.11"] == ["ME1320200C"]
 
 
 def test_under_115_11_target_size_is_an_aa_error_and_the_parsing_rules_are_off(v115):

@@ -131,6 +131,17 @@ def test_the_demo_report_finds_every_deliberate_defect_of_the_registered_checks(
     assert not missing
 
 
+def test_the_demo_reports_a_vague_link_and_a_link_to_a_docx_once_each(demo_run):
+    """Vague link text is the accessibility check's (WCAG 2.4.4, with a selector), a .docx the documents check's."""
+    doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
+    assert not {f["rule"] for f in doc["findings"]} & {"non-descriptive-text", "office-format-link"}
+    docx = [(f["check"], f["rule"]) for f in doc["findings"] if "change-form.docx" in json.dumps(f, ensure_ascii=False)]
+    assert docx == [("documents", "office-without-odf")]
+    vague = [(f["check"], f["rule"]) for f in doc["findings"]
+             if any(p.endswith("/news/n004.html") for p in f["pages"]) and "請按此" in json.dumps(f, ensure_ascii=False)]
+    assert vague == [("accessibility", "vague-link-text")]
+
+
 def test_scrapy_crawl_site_works_as_well_as_the_cli(tmp_path, serve):
     import subprocess
     import sys

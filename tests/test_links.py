@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import judged_clean, run_cli, write_config
-from siteaudit.checks.links import bigrams
+from siteaudit.checks.links import bigrams, failure_words
 from siteaudit.demo.server import redirect, send
 from tlsutil import make_cert, server_context
 
@@ -150,6 +150,33 @@ def test_expired_self_signed_certificate_is_a_tls_failure(link_audit):
     assert f["rule"] == "broken-link" and f["evidence"]["error"] == "tls"
 
 
+def test_a_dns_failure_reads_in_plain_words_with_the_raw_text_in_the_evidence(link_audit):
+    f = next(f for f in link_audit["doc"]["findings"] if f["url"] == "http://nohost.invalid/")
+    assert f["message"] == "連結失效：找不到主機（DNS 查詢失敗）"
+    assert f["message_en"] == "Broken link: host not found (DNS lookup failed)"
+    assert f["evidence"]["detail"] == "DNS lookup failed (host not found)"
+
+
+def test_a_certificate_failure_reads_in_plain_words_with_the_raw_text_in_the_evidence(link_audit):
+    f = next(f for f in link_audit["doc"]["findings"] if f["url"] == link_audit["bad"] + "/")
+    # Twisted's handshake says only that verification failed: the generic words, the raw text kept apart
+    assert f["message"] == "連結失效：TLS/SSL 憑證錯誤" and f["message_en"] == "Broken link: TLS/SSL certificate error"
+    assert f["evidence"]["detail"] == "certificate verification failed"
+
+
+@pytest.mark.parametrize(("raw", "zh", "en"), [
+    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1000)",
+     "TLS 憑證錯誤（已過期）", "TLS certificate error (expired)"),
+    ("certificate verify failed: self-signed certificate", "TLS 憑證錯誤（自簽）", "TLS certificate error (self-signed)"),
+    ("certificate verify failed: Hostname mismatch, certificate is not valid for 'x'", "TLS 憑證錯誤（主機名稱不符）",
+     "TLS certificate error (host name mismatch)"),
+    ("certificate does not match the host name", "TLS 憑證錯誤（主機名稱不符）", "TLS certificate error (host name mismatch)"),
+    ("TLS handshake failed", "TLS/SSL 憑證錯誤", "TLS/SSL certificate error"),
+])
+def test_a_recognisable_certificate_problem_is_named(raw, zh, en):
+    assert failure_words("tls", raw) == (zh, en)
+
+
 def test_always_429_is_could_not_verify_after_retrying(link_audit):
     assert link_audit["by_url"][link_audit["busy"] + "/"] == {"could-not-verify"}
     gets = [p for _, p in link_audit["busy_requests"] if p == "/"]
@@ -160,16 +187,16 @@ def test_no_valid_link_is_flagged(link_audit):
     by_url = link_audit["by_url"]
     for url in ("/ok.html", "/ok.html#present", link_audit["secure"] + "/secure.html", "/logo.png",
                 "mailto:service@example.gov.tw", "tel:+886-2-2345-6789"):
-        assert not (by_url.get(url, set()) - {"title-mismatch", "non-descriptive-text"}), (url, by_url.get(url))
+        assert not (by_url.get(url, set()) - {"title-mismatch"}), (url, by_url.get(url))
 
 
 def test_http_link_to_a_host_that_serves_https_is_insecure(link_audit):
     assert "insecure-link" in link_audit["by_url"][link_audit["insecure"]]
 
 
-def test_link_text_rules(link_audit):
+def test_link_text_rules_leave_vague_text_to_the_accessibility_check(link_audit):
     ok = link_audit["by_url"]["/ok.html"]
-    assert ok == {"title-mismatch", "non-descriptive-text"}
+    assert ok == {"title-mismatch"}  # 請按此 is vague-link-text (accessibility), never a title mismatch here
     f = next(f for f in link_audit["doc"]["findings"] if f["rule"] == "title-mismatch")
     assert [r["text"] for r in f["evidence"]["referrers"]] == ["完全無關的文字"]
 

@@ -11,6 +11,7 @@ import sqlite3
 import unicodedata
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import html as lxml_html
@@ -263,6 +264,75 @@ def test_a_bad_waiver_file_is_a_config_error(tmp_path):
     cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3", site={"waivers": str(bad)})
     result = run_cli("audit", "--config", str(cfg))
     assert result.returncode == 2 and "waiver[0]: expires" in result.stderr and "Traceback" not in result.stderr
+
+
+OTHER_ITEMS = ("disclosure", "disclosure-years", "documents", "metadata", "accessibility", "accessibility-mark",
+               "essentials", "freshness", "uptime")
+
+
+def item_waivers(path: Path, items: tuple[str, ...], expires: str) -> Path:
+    """A waiver file putting `items` out of scope until `expires` (far from any real today either way)."""
+    path.write_text("".join(f'[[waiver]]\nitem = "{item}"\nreason = "本次只檢測連結"\naccepted_by = "資訊小組 王小明"\n'
+                            f"expires = {expires}\n" for item in items), encoding="utf-8")
+    return path
+
+
+def links_audit(tmp_path: Path, serve, waivers: Path, body: str = "x") -> tuple[Any, dict[str, Any]]:
+    """`--checks links` on a one-page site with `waivers`: the CLI's result and findings.json."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text(f"<html lang='zh-Hant'><head><title>首頁</title></head><body>{body}"
+                                                  "</body></html>", encoding="utf-8")
+    server = serve(tmp_path / "site")
+    cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                       site={"waivers": str(waivers)})
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "o"))
+    return result, json.loads((tmp_path / "o" / "findings.json").read_text(encoding="utf-8"))
+
+
+def test_item_waivers_for_every_item_a_links_run_cannot_decide_let_a_clean_run_pass(tmp_path, serve):
+    result, doc = links_audit(tmp_path, serve, item_waivers(tmp_path / "w.toml", OTHER_ITEMS, "9999-12-31"))
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("siteaudit: run 1 pass — 1/10 items passed — waived (9): disclosure: Waived (本次只檢測連結 / "
+                           "資訊小組 王小明 / 9999-12-31)"), last
+    assert doc["status"] == "pass"
+    items = {i["id"]: i for i in doc["inspection"]}
+    assert items["links"]["status"] == "pass" and all(items[i]["status"] == "waived" for i in OTHER_ITEMS)
+    assert items["uptime"]["waiver"] == {"reason": "本次只檢測連結", "accepted_by": "資訊小組 王小明", "expires": "9999-12-31"}
+    page = lxml_html.fromstring((tmp_path / "o" / "report.html").read_text(encoding="utf-8"))
+    cells = [td.text_content() for td in page.xpath('//section[@id="summary"]//td[@class="waived"]')]
+    assert cells == ["豁免（本次只檢測連結／資訊小組 王小明／9999-12-31）"] * 9
+    results = [row[3] for row in ods_sheets(tmp_path / "o" / "findings.ods")["考核項目"][1:]]
+    assert results == ["通過", *["豁免（本次只檢測連結／資訊小組 王小明／9999-12-31）"] * 9]
+
+
+def test_an_expired_item_waiver_waives_nothing(tmp_path, serve):
+    result, doc = links_audit(tmp_path, serve, item_waivers(tmp_path / "w.toml", OTHER_ITEMS, "2000-01-01"))
+    judged_clean(result)
+    assert doc["status"] == "incomplete" and not [i for i in doc["inspection"] if i["status"] == "waived"]
+
+
+def test_an_item_waiver_never_turns_a_failed_item_into_a_pass(tmp_path, serve):
+    waivers = item_waivers(tmp_path / "w.toml", ("links", *OTHER_ITEMS), "9999-12-31")
+    result, doc = links_audit(tmp_path, serve, waivers, body='<a href="/missing.html">不存在</a>')
+    assert result.returncode == 1 and doc["status"] == "fail", result.stderr
+    links = next(i for i in doc["inspection"] if i["id"] == "links")
+    assert links["status"] == "fail" and links.get("waiver") is None
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    ('item = "speed"\nreason = "x"\naccepted_by = "y"\nexpires = 2027-03-31\n', "waiver[0]: unknown item 'speed'"),
+    ('item = "links"\ncheck = "links"\nreason = "x"\naccepted_by = "y"\nexpires = 2027-03-31\n',
+     "waiver[0]: item cannot go with check"),
+    ('item = "uptime"\naccepted_by = "y"\nexpires = 2027-03-31\n', "waiver[0]: reason is required"),
+    ('item = "uptime"\nreason = "x"\naccepted_by = "y"\n', "waiver[0]: expires is required"),
+])
+def test_a_bad_item_waiver_is_a_config_error_naming_it(tmp_path, body, error):
+    bad = tmp_path / "w.toml"
+    bad.write_text("[[waiver]]\n" + body, encoding="utf-8")
+    cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3", site={"waivers": str(bad)})
+    result = run_cli("audit", "--config", str(cfg))
+    assert result.returncode == 2 and error in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 
 def test_the_inspection_table_says_when_the_mark_is_past_its_validity():

@@ -18,6 +18,8 @@ class Status(StrEnum):
     # Not proved either way: a run with a check that could not run, or a check (and its item) that could not test
     # all it had to, e.g. a page the browser could not test; never a pass
     INCOMPLETE = "incomplete"
+    # An item the run could not decide, deliberately out of scope by an item waiver in force: counts as decided
+    WAIVED = "waived"
 
 
 class Severity(StrEnum):
@@ -58,6 +60,16 @@ class InspectionItem:
     regulation: str
     section: str = ""
     figure: float | None = None   # the headline number for the comparison and the trend chart
+    waiver: dict[str, str] | None = None   # reason, accepted_by, expires of the item waiver that waived it
+
+    def waiver_text(self, lang: str = "zh") -> str:
+        """The item waiver as a reader sees it: 豁免（reason／accepted_by／expires） or Waived (…); "" for none."""
+        if not self.waiver:
+            return ""
+        w = self.waiver
+        if lang == "zh":
+            return f"豁免（{w['reason']}／{w['accepted_by']}／{w['expires']}）"
+        return f"Waived ({w['reason']} / {w['accepted_by']} / {w['expires']})"
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "status": str(self.status)}

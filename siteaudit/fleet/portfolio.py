@@ -20,7 +20,8 @@ from siteaudit.reports.render import write_outputs
 from siteaudit.verdict.judge import judge, stored_items
 
 LABELS = {Status.PASS: ("通過", "Pass"), Status.FAIL: ("未通過", "Fail"), Status.NOT_RUN: ("未執行", "Not run"),
-          Status.ERROR: ("檢查失敗", "Check failed"), Status.INCOMPLETE: ("未完成", "Incomplete")}
+          Status.ERROR: ("檢查失敗", "Check failed"), Status.INCOMPLETE: ("未完成", "Incomplete"),
+          Status.WAIVED: ("豁免", "Waived")}
 RUN_STATES = {"complete": ("已完成", "complete"), "running": ("執行中", "running"),
               "interrupted": ("中斷", "interrupted"), "failed": ("失敗", "failed"),
               "uncrawlable": ("無法連線", "unreachable")}

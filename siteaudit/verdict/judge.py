@@ -11,12 +11,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from siteaudit.checks import REGISTRY
-from siteaudit.core.dates import run_zone
+from siteaudit.core.dates import local_today, run_zone
 from siteaudit.core.results import ExitCode, InspectionItem, Status
 from siteaudit.core.store import Store
 from siteaudit.core.urls import trap_pages
 from siteaudit.verdict.availability import as_of, availability_item
-from siteaudit.verdict.waivers import Waiver, apply_waivers, is_waived
+from siteaudit.verdict.waivers import Waiver, apply_waivers, is_waived, waive_items
 
 DID_NOT_DECIDE = (Status.NOT_RUN, Status.ERROR)
 # A check that ran but left part of its work undecided (its summary's `incomplete` says what): its items say how
@@ -81,6 +81,9 @@ class Verdict:
         failed = [i.id for i in self.items if i.status == Status.FAIL]
         if failed:
             parts.append(f"failed: {', '.join(failed)}")
+        waived = [i for i in self.items if i.status == Status.WAIVED]
+        if waived:
+            parts.append(f"waived ({len(waived)}): " + "; ".join(f"{i.id}: {i.waiver_text('en')}" for i in waived))
         if self.undecided:
             parts.append(f"not decided ({len(self.undecided)}): "
                          + "; ".join(f"{item}: {why}" for item, why in self.undecided.items()))
@@ -116,13 +119,22 @@ def judge(store: Store, run_id: int, waivers: list[Waiver] | None = None, today:
         item_checks.update((i.id, name) for i in declared)
         items += declared
     items.append(availability_item(store, run["site"], as_of(run)))
-    return Verdict(run_status(checks, items), items, checks, findings, audited_pages(store, run_id), item_checks)
+    items = waive_items(items, waivers or [], today or local_today(run_zone(run)))
+    return Verdict(run_status(checks, items, item_checks), items, checks, findings, audited_pages(store, run_id),
+                   item_checks)
 
 
-def run_status(checks: dict[str, dict[str, Any]], items: list[InspectionItem]) -> Status:
-    """fail when a check or an inspection item failed; else pass only when every item of the plan was decided and
-    passed; else incomplete (a check not selected, not run or failed to run; no nightly probe): never a pass."""
-    statuses = {Status(s.get("status", Status.NOT_RUN)) for s in checks.values()} | {i.status for i in items}
+def run_status(checks: dict[str, dict[str, Any]], items: list[InspectionItem],
+               item_checks: dict[str, str] | None = None) -> Status:
+    """fail when a check or an inspection item failed; else pass only when every item of the plan was decided
+    (passed, or waived by an item waiver) and passed; else incomplete (a check not selected, not run or failed to
+    run; no nightly probe): never a pass. A check whose every item is waived decides nothing the run needs."""
+    owner = item_checks or {}
+    waived = {owner[i.id] for i in items if i.status == Status.WAIVED and i.id in owner}
+    waived -= {owner[i.id] for i in items if i.status != Status.WAIVED and i.id in owner}
+    check_statuses = {name: Status(s.get("status", Status.NOT_RUN)) for name, s in checks.items()}
+    statuses = {st for name, st in check_statuses.items() if name not in waived or st == Status.FAIL}
+    statuses |= {i.status for i in items}
     if Status.FAIL in statuses:
         return Status.FAIL
     if statuses & set(UNDECIDED):

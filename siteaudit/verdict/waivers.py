@@ -10,6 +10,14 @@ again. Format (docs in README):
     reason = "舊檔已申請下架"
     accepted_by = "資訊小組 王小明"
     expires = 2027-03-31
+
+An item waiver puts a whole inspection item the run could not decide out of scope (never a failed one):
+
+    [[waiver]]
+    item = "uptime"                              # an id of findings.json inspection[].id
+    reason = "運轉情形由另一套系統監測"
+    accepted_by = "資訊小組 王小明"
+    expires = 2027-03-31
 """
 
 from __future__ import annotations
@@ -18,14 +26,20 @@ import copy
 import datetime as dt
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from siteaudit.checks import REGISTRY
 from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import DEFAULT_ZONE, local_today
+from siteaudit.core.results import InspectionItem, Status
 
-KEYS = {"check", "rule", "url", "url_pattern", "reason", "accepted_by", "expires"}
+KEYS = {"check", "rule", "url", "url_pattern", "item", "reason", "accepted_by", "expires"}
+FINDING_KEYS = {"check", "rule", "url", "url_pattern"}
+AVAILABILITY_ITEM = "uptime"   # the nightly availability row (siteaudit.verdict.availability)
+# What an item waiver may put out of scope: an item the run could not decide.
+UNDECIDED = (Status.NOT_RUN, Status.ERROR, Status.INCOMPLETE)
 
 
 @dataclass(frozen=True)
@@ -37,9 +51,10 @@ class Waiver:
     reason: str
     accepted_by: str
     expires: dt.date
+    item: str = ""    # an item waiver: the inspection item it puts out of scope (check and rule are then "")
 
     def matches(self, f: dict[str, Any]) -> bool:
-        if f["check"] != self.check or f["rule"] != self.rule:
+        if self.item or f["check"] != self.check or f["rule"] != self.rule:
             return False
         if self.url is not None:
             return f["url"] == self.url
@@ -64,23 +79,66 @@ def load_waivers(path: str | Path | None) -> list[Waiver]:
         unknown = set(raw) - KEYS
         if unknown:
             raise ConfigError(f"{where}: unknown key {', '.join(sorted(unknown))}")
+        if "item" in raw:
+            out.append(item_waiver(raw, where))
+            continue
         for key in ("check", "rule", "reason", "accepted_by", "expires"):
             if key not in raw or raw[key] in ("", None):
                 raise ConfigError(f"{where}: {key} is required")
-        expires = raw["expires"]
-        if isinstance(expires, str):
-            try:
-                expires = dt.date.fromisoformat(expires)
-            except ValueError:
-                raise ConfigError(f"{where}: expires {expires!r} is not a date")
-        if not isinstance(expires, dt.date):
-            raise ConfigError(f"{where}: expires must be a date such as 2027-03-31")
+        expires = expiry(raw["expires"], where)
         try:
             pattern = re.compile(raw["url_pattern"]) if raw.get("url_pattern") else None
         except re.error as exc:
             raise ConfigError(f"{where}: bad url_pattern: {exc}")
         out.append(Waiver(raw["check"], raw["rule"], raw.get("url"), pattern, raw["reason"], raw["accepted_by"],
                           expires))
+    return out
+
+
+def expiry(value: Any, where: str) -> dt.date:
+    """A waiver's `expires`: a TOML date or an ISO date string."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            raise ConfigError(f"{where}: expires {value!r} is not a date")
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise ConfigError(f"{where}: expires must be a date such as 2027-03-31")
+    return value
+
+
+def item_ids() -> list[str]:
+    """Every inspection item id of the plan, in the report's order."""
+    ids = [i.id for check in REGISTRY.values() for i in check.inspection({"status": Status.NOT_RUN}, [])]
+    return [*ids, AVAILABILITY_ITEM]
+
+
+def item_waiver(raw: dict[str, Any], where: str) -> Waiver:
+    """An item waiver: `item`, `reason`, `accepted_by`, `expires`; never with a finding's check, rule or url."""
+    mixed = sorted(FINDING_KEYS & set(raw))
+    if mixed:
+        raise ConfigError(f"{where}: item cannot go with {', '.join(mixed)} (an item waiver covers the whole item)")
+    for key in ("item", "reason", "accepted_by", "expires"):
+        if key not in raw or raw[key] in ("", None):
+            raise ConfigError(f"{where}: {key} is required")
+    known = item_ids()
+    if raw["item"] not in known:
+        raise ConfigError(f"{where}: unknown item {raw['item']!r} (known: {', '.join(known)})")
+    return Waiver("", "", None, None, str(raw["reason"]), str(raw["accepted_by"]), expiry(raw["expires"], where),
+                  item=str(raw["item"]))
+
+
+def waive_items(items: list[InspectionItem], waivers: list[Waiver], today: dt.date) -> list[InspectionItem]:
+    """Items the run could not decide that an item waiver in force puts out of scope become `waived`; a failed or
+    passed item is never touched, and an expired item waiver waives nothing."""
+    in_force = {w.item: w for w in waivers if w.item and w.expires >= today}
+    out = []
+    for item in items:
+        w = in_force.get(item.id)
+        if w is not None and item.status in UNDECIDED:
+            item = replace(item, status=Status.WAIVED, waiver={"reason": w.reason, "accepted_by": w.accepted_by,
+                                                                "expires": w.expires.isoformat()})
+        out.append(item)
     return out
 
 
