@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from siteaudit import checks as registry
+from siteaudit.checks.disclosure import CATEGORY_NAMES, CATEGORY_NAMES_EN
 from siteaudit.core.browser import PDF_MEMORY_MB, PDF_SECONDS, BrowserPaths, PrintError, print_to_pdf
 from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import (
@@ -203,8 +204,6 @@ def environment() -> Environment:
 
 def category_label(category: str, lang: str) -> str:
     """A disclosure item's category in words: the Art. 7 item (第N款) or the service-quality plan."""
-    from siteaudit.checks.disclosure import CATEGORY_NAMES, CATEGORY_NAMES_EN
-
     names = CATEGORY_NAMES if lang == "zh" else CATEGORY_NAMES_EN
     name = names.get(str(category), str(category))
     if not str(category).isdigit():
