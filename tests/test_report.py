@@ -624,8 +624,8 @@ def test_the_availability_row_and_the_record_form_agree_on_one_rule(tmp_path):
     form = month_form(store, "s", "第一區管理處", 2026, 11, NOW)
     f = form.figures
     assert (f.due, f.checked, f.abnormal, f.not_checked, f.availability) == (25, 24, 0, 1, 100.0)
-    assert row.measured_zh == "本月 已檢測 24/25 日，異常 0 日（可用率 100.00%）" and row.figure == f.availability
-    assert row.measured_en == "This month: 24/25 days checked, 0 abnormal (availability 100.00%)"
+    assert row.measured_zh == "本月 已檢測 24/25 日，異常 0 日，未檢測 1 日（可用率 100.00%）" and row.figure == f.availability
+    assert row.measured_en == "This month: 24/25 days checked, 0 abnormal, 1 not checked (availability 100.00%)"
     assert row.status == "fail" and row.section == "uptime-form"  # the 10th was not checked
     report = lxml_html.fromstring(render_html(store, run_id, verdict))
     [link] = report.xpath("//section[@id='summary']//a[@href='#uptime-form']")

@@ -142,6 +142,8 @@ def availability_item(store: Store, site: str, now: dt.datetime) -> InspectionIt
     figures = month_figures(month_days(store, site, now.year, now.month, now))
     zh = f"本月 已檢測 {figures.checked}/{figures.due} 日，異常 {figures.abnormal} 日"
     en = f"This month: {figures.checked}/{figures.due} days checked, {figures.abnormal} abnormal"
+    if figures.not_checked and figures.checked:  # why a month with no abnormal day can still fail
+        zh, en = f"{zh}，未檢測 {figures.not_checked} 日", f"{en}, {figures.not_checked} not checked"
     share = figures.availability
     if share is None:
         return InspectionItem("uptime", ZH, EN, *TARGET, zh, en, Status.NOT_RUN, REGULATION)
