@@ -137,7 +137,7 @@ def test_without_chromium_the_check_is_not_run_and_the_run_is_incomplete(tmp_pat
     assert result.returncode == 1, result.stderr  # a check that could not run never makes a pass
     assert doc["status"] == "incomplete"
     last = result.stdout.strip().splitlines()[-1]
-    assert "incomplete" in last and "accessibility not_run" in last and "apt-get install chromium" in last
+    assert "incomplete" in last and "accessibility not run" in last and "apt-get install chromium" in last
     summary = doc["summary"]
     assert "mark-missing" in {f["rule"] for f in doc["findings"]}  # what needs no browser is still judged
     assert summary["accessibility"]["status"] == "not_run"

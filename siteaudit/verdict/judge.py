@@ -35,22 +35,9 @@ class Verdict:
 
     @property
     def undecided(self) -> dict[str, str]:
-        """Each inspection item left undecided, with why: its check was not selected, could not run or failed to
-        run, or (網站運轉情形) no nightly probe was recorded."""
-        out = {}
-        for item in self.items:
-            if item.status not in UNDECIDED:
-                continue
-            check = self.item_checks.get(item.id)
-            summary = self.checks.get(check or "")
-            if check and summary is None:
-                out[item.id] = "not selected (--checks or checks.enabled)"
-            elif summary is not None:
-                why = summary.get("reason") or summary.get("incomplete") or summary.get("status")
-                out[item.id] = f"{check} {summary.get('status')}: {why}"
-            else:
-                out[item.id] = item.measured_en
-        return out
+        """Each inspection item left undecided, with why in English: its check was not selected, could not run or
+        failed to run, or (網站運轉情形) no nightly check was recorded this month."""
+        return {row["id"]: row["why_en"] for row in self.undecided_rows()}
 
     def undecided_rows(self) -> list[dict[str, str]]:
         """The undecided items as the report shows them: the item's name and why, in zh-TW and English."""
@@ -66,7 +53,8 @@ class Verdict:
                 reason = str(summary.get("reason") or summary.get("incomplete") or "")
                 word = {Status.ERROR: ("檢查失敗", "check failed"), Status.INCOMPLETE: ("未完成", "incomplete")}.get(
                     Status(summary.get("status", Status.NOT_RUN)), ("未執行", "not run"))
-                why = (f"{word[0]}：{reason}" if reason else word[0], f"{word[1]}: {reason}" if reason else word[1])
+                why = (f"{word[0]}：{reason}" if reason else word[0],
+                       f"{check} {word[1]}: {reason}" if reason else f"{check} {word[1]}")
             else:
                 why = (item.measured_zh, item.measured_en)
             rows.append({"id": item.id, "zh": item.zh, "en": item.en, "why_zh": why[0], "why_en": why[1]})
