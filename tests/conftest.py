@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from services import fresh_pg_schema
 from siteaudit.demo.server import SiteServer
 from siteaudit.demo.site import build, fix_sitemap, routes
 
@@ -137,6 +138,16 @@ def audit_fixture(root: Path, base: str, checks: str, extra: str = ""
     findings = root / "out" / "findings.json"
     assert findings.exists(), result.stderr
     return result, json.loads(findings.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store location on each backend: an SQLite file, then a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "s.sqlite3")
+    else:
+        with fresh_pg_schema() as url:
+            yield url
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,13 +76,6 @@ def test_an_empty_file_or_a_new_path_still_becomes_a_store(tmp_path):
             assert store.runs() == []
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "s.sqlite3")
-    else:
-        with fresh_pg_schema() as url:
-            yield url
 
 
 def raw_sql(location: str, *statements: str) -> list[tuple]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -13,15 +11,6 @@ from conftest import run_cli, write_config
 from fleetsites import build_site, findings_file
 from services import fresh_pg_schema
 from siteaudit.core.store import SCHEMA_VERSION, Store, StoreError
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "s.sqlite3")
-    else:
-        with fresh_pg_schema() as url:
-            yield url
 
 
 def page(url: str, **extra: object) -> dict[str, object]:
