@@ -285,7 +285,8 @@ class DisclosureCheck:
             "published": len(published),
             "required": len(required),
             "not_applicable": len(items) - len(required),
-            "items": {i.id: {"name": i.name, "category": i.category, "status": statuses[i.id]} for i in items},
+            "items": {i.id: {"name": i.name, "name_en": i.name_en or i.name, "category": i.category,
+                             "status": statuses[i.id]} for i in items},
             "years": grid,
             "since_roc": opts["start_year"],
         }

@@ -228,7 +228,7 @@ def not_run_sections(verdict: Verdict, rendered: set[str], lang: str) -> list[di
     return list(out.values())
 
 
-def year_grid(summary: dict[str, Any]) -> dict[str, Any] | None:
+def year_grid(summary: dict[str, Any], lang: str = "zh") -> dict[str, Any] | None:
     """Items x years of a yearly summary (the disclosure check), labelled in ROC and AD years."""
     years = summary.get("years")
     if not years:
@@ -237,9 +237,14 @@ def year_grid(summary: dict[str, Any]) -> dict[str, Any] | None:
     items = summary.get("items", {})
     return {
         "columns": [{"roc": y - 1911, "ad": y} for y in all_years],
-        "rows": [{"id": item, "name": items.get(item, {}).get("name", item),
+        "rows": [{"id": item, "name": item_name(items.get(item, {}), lang) or item,
                   "cells": [row.get(str(y), "") for y in all_years]} for item, row in years.items()],
     }
+
+
+def item_name(item: dict[str, Any], lang: str) -> str:
+    """A disclosure item's name in the report's language (runs stored before English names: the zh name)."""
+    return str(item.get("name_en") or item.get("name") or "") if lang == "en" else str(item.get("name") or "")
 
 
 def folded(rows: list[dict[str, Any]], limit: int | None) -> tuple[list[dict[str, Any]], int]:
@@ -293,7 +298,7 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
             "groups": [group_entry(rule, fs, rules, lang, PRINT_ROWS if printed else None)
                        for rule, fs in groups.items()],
             "count": len(items),
-            "grid": year_grid(summary),
+            "grid": year_grid(summary, lang),
         })
     started = run.get("started") or now()
     zone = run_zone(run)

@@ -637,3 +637,14 @@ def test_the_availability_row_and_the_record_form_agree_on_one_rule(tmp_path):
     english = lxml_html.fromstring(render_html(store, run_id, verdict, lang="en"))
     assert "This month: 24/25 days checked, 0 abnormal" in english.xpath("string(//section[@id='summary'])")
     assert "normal days ÷ days checked = 24 ÷ 24" in english.xpath("string(//section[@id='uptime-form'])")
+
+
+def test_the_english_report_names_disclosure_items_in_english(demo_run, tmp_path):
+    result = run_cli("report", str(demo_run["run_id"]), "--store", str(demo_run["db_path"]), "--out", str(tmp_path),
+                     "--lang", "en", "--format", "html")
+    assert result.returncode == 0, result.stderr
+    section = lxml_html.fromstring((tmp_path / "report.html").read_bytes()).get_element_by_id("check-disclosure")
+    names = [td.text_content() for td in section.xpath(".//table//tbody/tr/td[1] | .//table//tbody/tr/th")]
+    assert "Budgets" in names and "Final accounts" in names, names
+    assert not [n for n in names if CJK.search(n)], names
+    assert "損" not in section.text_content()
