@@ -648,3 +648,12 @@ def test_the_english_report_names_disclosure_items_in_english(demo_run, tmp_path
     assert "Budgets" in names and "Final accounts" in names, names
     assert not [n for n in names if CJK.search(n)], names
     assert "損" not in section.text_content()
+
+
+def test_english_citations_name_success_criteria_in_english():
+    from siteaudit.checks.a11y_rules import SC_NAMES
+    from siteaudit.reports.regulations import SC_NAMES_EN, regulation_en
+
+    assert set(SC_NAMES) <= set(SC_NAMES_EN)  # every criterion the checks cite has its W3C name
+    assert regulation_en("網站無障礙規範 1.4.3 對比(最低)") == \
+        "Website Accessibility Guidelines (網站無障礙規範) success criterion 1.4.3 (Contrast (Minimum))"
