@@ -207,7 +207,7 @@ class DisclosureCheck:
                  summary.get("ratio")),
             inspection_item(self, "disclosure-years", "回溯至民國97年", "Records back to ROC 97 (2008)",
                  ("無缺漏年度", "No missing years"),
-                 ("完整", "Complete") if not gaps else (f"{gaps} 項缺年度", f"{gaps} items miss years"),
+                 ("完整", "Complete") if not gaps else (f"{gaps} 項缺年度", f"{gaps} item misses years" if gaps == 1 else f"{gaps} items miss years"),
                  Status.FAIL if gaps else Status.PASS, "提升服務品質執行計畫", float(gaps)),
         ]
 
