@@ -404,3 +404,28 @@ def close_printer(driver: Any, service: Any, failed: bool, killed: set[int], our
     tree |= set(process_tree(os.getpid())) - ours_before
     stop_all(sorted(tree), 10)
     reap(sorted(tree))
+    reap_strays(ours_before)
+
+
+def reap_strays(ours_before: set[int], timeout: float = 5.0, settle: float = 0.3) -> None:
+    """Kill and reap every child of this process that printing left (a browser process whose parent died is
+    reparented here, possibly after `reap` looked), until none has appeared for `settle` seconds."""
+    me = os.getpid()
+    deadline = quiet_since = time.monotonic()
+    deadline += timeout
+    while time.monotonic() < deadline:
+        strays = [pid for pid in process_tree(me) if pid != me and pid not in ours_before]
+        for pid in strays:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # a grandchild: its own parent, killed above, is reaped first
+                pass
+        if strays:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > settle:
+            return
+        time.sleep(0.05)
