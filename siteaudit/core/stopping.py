@@ -33,19 +33,6 @@ def _raise(signum: int, _frame: Any) -> None:
 
 
 @contextmanager
-def stop_signals_raise() -> Iterator[None]:
-    """Within the block, SIGINT and SIGTERM raise Interrupted in the main thread; the old handlers come back after."""
-    before = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
-    for sig in STOP_SIGNALS:
-        signal.signal(sig, _raise)
-    try:
-        yield
-    finally:
-        for sig, handler in before.items():
-            signal.signal(sig, handler)
-
-
-@contextmanager
 def handlers_restored() -> Iterator[None]:
     """Put back the stop signals' handlers as they were before the block (Scrapy leaves its own installed)."""
     before = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
@@ -54,6 +41,15 @@ def handlers_restored() -> Iterator[None]:
     finally:
         for sig, handler in before.items():
             signal.signal(sig, handler)
+
+
+@contextmanager
+def stop_signals_raise() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM raise Interrupted in the main thread; the old handlers come back after."""
+    with handlers_restored():
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, _raise)
+        yield
 
 
 def record_stop_signals(received: list[int]) -> Callable[[], None]:
