@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from siteaudit.checks.a11y_peer_rules import PEER_RULES, PEER_SC_NAMES
+
 DATA = Path(__file__).parent / "data"
 AXE_DATA = json.loads((DATA / "axe-wcag.json").read_text(encoding="utf-8"))
 AXE_RULES: dict[str, dict[str, Any]] = {r["id"]: r for r in AXE_DATA["rules"]}
@@ -60,6 +62,9 @@ OWN_RULES = (
     OwnRule("focus-obscured", "2.4.11", "AA", "取得焦點的元件完全被固定（fixed/sticky）內容遮住",
             "Focused element entirely hidden by fixed or sticky content"),
 )
+# The barriers peer checkers report (checks/a11y_peer_rules.py), judged the same way.
+OWN_RULES += tuple(OwnRule(*r) for r in PEER_RULES)
+SC_NAMES.update({sc: name for sc, name in PEER_SC_NAMES.items() if sc not in SC_NAMES})
 OWN = {r.id: r for r in OWN_RULES}
 # What the probe looks for: words and extensions as data, handed to the page probe as JSON.
 PROBE_WORDS = {
@@ -80,7 +85,7 @@ SITE_RULES = {"missing-accesskey": ("2.4.1", "A"), "missing-skip-link": ("2.4.1"
 def criteria(rule: str) -> list[str]:
     """The WCAG success criteria a rule (axe id or own id) checks."""
     if rule in OWN:
-        return [OWN[rule].sc]
+        return [OWN[rule].sc] if OWN[rule].sc else []
     if rule in SITE_RULES:
         return [SITE_RULES[rule][0]]
     return list(AXE_RULES.get(rule, {}).get("sc", []))

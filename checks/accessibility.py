@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from siteaudit.checks import a11y_batches, a11y_reuse
+from siteaudit.checks import a11y_batches, a11y_peer_rules, a11y_reuse
 from siteaudit.checks import a11y_rules as a11y
 from siteaudit.checks.base import (
     CheckContext,
@@ -305,6 +305,7 @@ class AccessibilityCheck:
             findings += self.axe_findings(results, opts)
             findings += self.own_findings(results, opts)
             findings += self.dialog_findings(results)
+            findings = a11y_peer_rules.settle(self, findings)
             findings += self.mark_in_page(results.get(mark_info.get("home", "")), mark_info, opts)
             for url, result in results.items():
                 dom = result.get("dom", {})
@@ -476,8 +477,10 @@ class AccessibilityCheck:
             first = nodes[(rule_id, where)][0]
             pages = sorted(set(pages))
             evidence = {"selector": first["selector"], "html": first["html"], "nodes": nodes[(rule_id, where)]}
-            detail = f"{len(nodes[(rule_id, where)])} 處" if a11y.OWN[rule_id].per_page else where
-            out.append(finding(self, rule_id, pages[0], pages, detail, evidence, severity=severity))
+            count = len(groups[(rule_id, where)])
+            per_page = a11y.OWN[rule_id].per_page
+            out.append(finding(self, rule_id, pages[0], pages, f"{count} 處" if per_page else where, evidence,
+                               severity=severity, detail_en=f"{count} elements" if per_page else None))
         return out
 
     def dialog_findings(self, results: dict[str, dict[str, Any]]) -> list[Finding]:

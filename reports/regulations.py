@@ -40,7 +40,7 @@ SC_NAMES_EN: dict[str, str] = {
     "1.3.2": "Meaningful Sequence", "1.3.3": "Sensory Characteristics", "1.3.4": "Orientation",
     "1.3.5": "Identify Input Purpose", "1.3.6": "Identify Purpose", "1.4.1": "Use of Color", "1.4.2": "Audio Control",
     "1.4.3": "Contrast (Minimum)", "1.4.4": "Resize Text", "1.4.5": "Images of Text", "1.4.6": "Contrast (Enhanced)",
-    "1.4.10": "Reflow", "1.4.11": "Non-text Contrast", "1.4.12": "Text Spacing",
+    "1.4.8": "Visual Presentation", "1.4.10": "Reflow", "1.4.11": "Non-text Contrast", "1.4.12": "Text Spacing",
     "1.4.13": "Content on Hover or Focus", "2.1.1": "Keyboard", "2.1.2": "No Keyboard Trap",
     "2.1.3": "Keyboard (No Exception)", "2.1.4": "Character Key Shortcuts", "2.2.1": "Timing Adjustable",
     "2.2.2": "Pause, Stop, Hide", "2.2.4": "Interruptions", "2.3.1": "Three Flashes or Below Threshold",
