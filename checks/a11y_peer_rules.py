@@ -18,7 +18,7 @@ MAX_NODES = 200            # nodes one page may report across these rules
 MAX_SOURCE = 2_000_000     # characters of a page's HTML source read for the markup rule
 MAX_MARKUP_ERRORS = 50     # parser errors kept per page
 GIF_BYTES = 1_000_000      # a GIF is read up to this many bytes to count its frames
-GIF_SECONDS = 3            # and for at most this long
+GIF_SECONDS = 5            # all of a page's GIFs are read at once, for at most this long
 MAX_GIFS = 10              # GIFs read per page
 SMALL_TEXT_PX = 12         # 9 pt = 12 CSS px
 
@@ -173,15 +173,18 @@ PEER_PROBE = r"""
     if (!ths.length) return;
     if (own.length >= 2 && ths.length === own.length) { add('table-only-th', t); return; }
     var caption = t.querySelector(':scope > caption');
-    if (t.rows.length >= 2 && !(caption && text(caption)) && !attr(t, 'summary')) add('table-no-caption', t);
+    if (t.rows.length >= 2 && !(caption && text(caption)) && !attr(t, 'summary') && !named(t))
+      add('table-no-caption', t);
+    // Complex: a header cell spanning rows or columns, or two or more rows of header cells (layered headers).
     var headerRows = Array.prototype.filter.call(t.rows, function (r) {
       return Array.prototype.every.call(r.cells, function (c) { return c.localName === 'th'; }) && r.cells.length > 1;
-    }).length;
-    var spanning = ths.some(function (th) { return th.colSpan > 1 || th.rowSpan > 1; });
-    if (!spanning && headerRows < 2) return;
+    });
     var referenced = {};
     own.forEach(function (c) { attr(c, 'headers').split(' ').forEach(function (id) { if (id) referenced[id] = true; }); });
-    var loose = ths.filter(function (th) { return !attr(th, 'scope') && !(th.id && referenced[th.id]); });
+    var loose = ths.filter(function (th) {
+      if (attr(th, 'scope') || (th.id && referenced[th.id])) return false;
+      return th.colSpan > 1 || th.rowSpan > 1 || (headerRows.length >= 2 && headerRows.indexOf(th.parentElement) >= 0);
+    });
     if (loose.length) add('table-complex-no-scope', loose[0], loose.length + ' th');
   });
 
@@ -195,7 +198,7 @@ PEER_PROBE = r"""
     if (said && !named(a) && !title && !/[\p{L}\p{N}]/u.test(said)) add('link-text-punctuation', a, said);
     if (said && title && said.toLowerCase() === title.toLowerCase()) add('link-title-same-as-text', a, title);
     var next = links[i + 1];
-    if (next && target(a) && target(a) === target(next) && a.getAttribute('href').trim().charAt(0) !== '#'
+    if (next && /^https?:/i.test(a.href) && target(a) === target(next) && a.getAttribute('href').trim().charAt(0) !== '#'
         && !a.contains(next)) {
       var between = document.createRange();
       between.setStartAfter(a);
@@ -307,8 +310,8 @@ PEER_PROBE = r"""
     }
     return {frames: frames, seconds: frames > 1 ? delay / 100 * loops : 0};
   }
+  var stop = new AbortController(), timer = setTimeout(function () { stop.abort(); }, opts.gif_seconds * 1000);
   async function read(url) {
-    var stop = new AbortController(), timer = setTimeout(function () { stop.abort(); }, opts.gif_seconds * 1000);
     try {
       var reply = await fetch(url, {signal: stop.signal, credentials: 'same-origin'});
       if (!reply.ok || !reply.body) return null;
@@ -322,18 +325,19 @@ PEER_PROBE = r"""
       var all = new Uint8Array(Math.min(got, opts.gif_bytes)), at = 0;
       chunks.forEach(function (c) { var s = c.subarray(0, all.length - at); all.set(s, at); at += s.length; });
       return all;
-    } catch (e) { return null; } finally { clearTimeout(timer); }
+    } catch (e) { return null; }
   }
   var gifs = Array.prototype.filter.call(document.images, function (img) {
     var src = img.currentSrc || img.src || '';
     return /\.gif($|[?#])/i.test(src) && src.indexOf(location.origin + '/') === 0 && shown(img);
   }).slice(0, opts.max_gifs);
-  for (var g = 0; g < gifs.length; g++) {
-    var bytes = await read(gifs[g].currentSrc || gifs[g].src);
+  var read_all = await Promise.all(gifs.map(function (img) { return read(img.currentSrc || img.src); }));
+  clearTimeout(timer);
+  read_all.forEach(function (bytes, g) {
     var anim = bytes && animation(bytes);
     if (anim && anim.frames > 1 && anim.seconds > 5)
       add('animated-gif', gifs[g], anim.frames + ' frames, ' + (anim.seconds === Infinity ? 'loops' : anim.seconds + ' s'));
-  }
+  });
   return out;
 })(%s, %s)
 """

@@ -18,7 +18,7 @@ TEMPLATE = """<!DOCTYPE html><html lang="zh-Hant"><head><title>{title}</title></
 
 
 def gif(frames: int, loop: bool) -> bytes:
-    """A 1x1 GIF of `frames` frames, 0.5 s each, looping forever when `loop`."""
+    """A 1x1 GIF of `frames` frames, 0.5 s each, played once or looping forever."""
     out = b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + b"\x00\x00\x00\xff\xff\xff"
     if loop:
         out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
@@ -95,6 +95,7 @@ def peer(tmp_path_factory):
     (root / "pic.png").write_bytes(PNG_1PX)
     (root / "spin.gif").write_bytes(gif(2, loop=True))
     (root / "still.gif").write_bytes(gif(1, loop=False))
+    (root / "brief.gif").write_bytes(gif(4, loop=False))
     (root / "talk.mp3").write_bytes(b"ID3" + bytes(64))
     (root / "clip.mp4").write_bytes(bytes(64))
     (root / "clip.vtt").write_text("WEBVTT\n", encoding="utf-8")
@@ -102,6 +103,10 @@ def peer(tmp_path_factory):
     pages = {f"{kind}-{rule}.html": bodies[i] for rule, bodies in PEER.items() for i, kind in enumerate(("fail", "pass"))}
     pages["small-print.html"] = SMALL_PRINT
     pages["titled.html"] = TITLED
+    pages["layered.html"] = ('<table aria-label="各區用水量"><tr><th></th><th>北區</th><th>南區</th></tr>'
+                             "<tr><th></th><th>生活</th><th>工業</th></tr><tr><th>1月</th><td>30</td><td>31</td></tr>"
+                             "</table>")
+    pages["brief.html"] = '<img src="/brief.gif" alt="處理中" width="10" height="10">'
     for name, body in pages.items():
         (root / name).write_text(TEMPLATE.format(title=name, body=body), encoding="utf-8")
     links = "".join(f'<li><a href="/{n}">{n}</a></li>' for n in pages)
@@ -198,3 +203,14 @@ def test_the_axe_notices_these_rules_decide_are_not_reported_twice(peer):
                if f["rule"] == "axe-needs-review" for p in f["pages"]}
     assert ("video-caption", "fail-video-no-captions.html") not in notices
     assert ("th-has-data-cells", "fail-table-only-th.html") not in notices
+
+
+def test_layered_header_rows_without_scope_are_a_complex_table_and_aria_label_names_a_table(peer):
+    assert "layered.html" in peer["found"]["table-complex-no-scope"]
+    assert "layered.html" not in peer["found"].get("table-no-caption", set())
+
+
+def test_an_animation_that_stops_within_five_seconds_is_not_flagged(peer):
+    assert "brief.html" not in peer["found"].get("animated-gif", set())
+    gif_finding = next(f for f in peer["doc"]["findings"] if f["rule"] == "animated-gif")
+    assert gif_finding["evidence"]["nodes"][0]["detail"] == "2 frames, loops"
