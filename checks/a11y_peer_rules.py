@@ -15,7 +15,9 @@ from siteaudit.checks.base import Finding, finding
 
 SNIPPET = 200              # characters of an element's HTML (or a source line) kept as evidence
 MAX_NODES = 200            # nodes one page may report across these rules
-MAX_SOURCE = 2_000_000     # characters of a page's HTML source read for the markup rule
+MAX_SOURCE = 2_000_000     # characters of a page's HTML source parsed for the markup rule
+SOURCE_BYTES = 4_000_000   # bytes of it read again in the page (a second GET, no-store)
+SOURCE_SECONDS = 5         # for at most this long
 MAX_MARKUP_ERRORS = 50     # parser errors kept per page
 GIF_BYTES = 1_000_000      # a GIF is read up to this many bytes to count its frames
 GIF_SECONDS = 5            # all of a page's GIFs are read at once, for at most this long
@@ -96,7 +98,9 @@ PEER_WORDS = {
 }
 
 # Runs in the same isolated world as axe-core and the DOM probe (checks/browser.py), after them; resolves with
-# a list of {rule, target, html, detail} in the shape of the DOM probe's own nodes.
+# {nodes: [{rule, target, html, detail}] in the shape of the DOM probe's own nodes, source: the page's HTML}.
+# The source is fetched again from the page (DevTools' Page.getResourceContent would revalidate every stylesheet
+# of the page with conditional requests).
 PEER_PROBE = r"""
 (async function (words, opts) {
   function unique(sel) { try { return document.querySelectorAll(sel).length === 1; } catch (e) { return false; } }
@@ -310,35 +314,49 @@ PEER_PROBE = r"""
     }
     return {frames: frames, seconds: frames > 1 ? delay / 100 * loops : 0};
   }
-  var stop = new AbortController(), timer = setTimeout(function () { stop.abort(); }, opts.gif_seconds * 1000);
-  async function read(url) {
+  // Same-origin reads with a byte cap, aborted by `stop`; no-store: never a conditional request.
+  async function read(url, cap, stop) {
     try {
-      var reply = await fetch(url, {signal: stop.signal, credentials: 'same-origin'});
+      var reply = await fetch(url, {signal: stop.signal, credentials: 'same-origin', cache: 'no-store'});
       if (!reply.ok || !reply.body) return null;
       var reader = reply.body.getReader(), chunks = [], got = 0;
-      while (got < opts.gif_bytes) {
+      while (got < cap) {
         var part = await reader.read();
         if (part.done) break;
         chunks.push(part.value); got += part.value.length;
       }
       reader.cancel().catch(function () {});
-      var all = new Uint8Array(Math.min(got, opts.gif_bytes)), at = 0;
+      var all = new Uint8Array(Math.min(got, cap)), at = 0;
       chunks.forEach(function (c) { var s = c.subarray(0, all.length - at); all.set(s, at); at += s.length; });
       return all;
     } catch (e) { return null; }
   }
+  function limited(seconds) {
+    var stop = new AbortController();
+    stop.timer = setTimeout(function () { stop.abort(); }, seconds * 1000);
+    return stop;
+  }
+  var gifStop = limited(opts.gif_seconds);
   var gifs = Array.prototype.filter.call(document.images, function (img) {
     var src = img.currentSrc || img.src || '';
     return /\.gif($|[?#])/i.test(src) && src.indexOf(location.origin + '/') === 0 && shown(img);
   }).slice(0, opts.max_gifs);
-  var read_all = await Promise.all(gifs.map(function (img) { return read(img.currentSrc || img.src); }));
-  clearTimeout(timer);
+  var read_all = await Promise.all(gifs.map(function (img) { return read(img.currentSrc || img.src, opts.gif_bytes, gifStop); }));
+  clearTimeout(gifStop.timer);
   read_all.forEach(function (bytes, g) {
     var anim = bytes && animation(bytes);
     if (anim && anim.frames > 1 && anim.seconds > 5)
       add('animated-gif', gifs[g], anim.frames + ' frames, ' + (anim.seconds === Infinity ? 'loops' : anim.seconds + ' s'));
   });
-  return out;
+  // -- the page's HTML source, read again as the server sends it, for the parser (checks/a11y_peer_rules.py)
+  var source = '';
+  if (/^https?:$/.test(location.protocol)) {
+    var pageStop = limited(opts.source_seconds);
+    var raw = await read(location.href, opts.source_bytes, pageStop);
+    clearTimeout(pageStop.timer);
+    try { source = raw ? new TextDecoder(document.characterSet || 'utf-8').decode(raw) : ''; } catch (e) { source = ''; }
+  }
+  return {nodes: out, source: source};
 })(%s, %s)
 """
 
@@ -346,7 +364,8 @@ PEER_PROBE = r"""
 def probe_script(vague_links: list[str]) -> str:
     """The probe with its words and limits filled in."""
     opts = {"max_nodes": MAX_NODES, "snippet": SNIPPET, "small_px": SMALL_TEXT_PX, "gif_bytes": GIF_BYTES,
-            "gif_seconds": GIF_SECONDS, "max_gifs": MAX_GIFS, "vague_links": vague_links}
+            "gif_seconds": GIF_SECONDS, "max_gifs": MAX_GIFS, "vague_links": vague_links,
+            "source_bytes": SOURCE_BYTES, "source_seconds": SOURCE_SECONDS}
     return PEER_PROBE % (json.dumps(PEER_WORDS, ensure_ascii=False), json.dumps(opts, ensure_ascii=False))
 
 
@@ -356,7 +375,7 @@ def markup_nodes(source: str) -> list[dict[str, Any]]:
     if not source.strip():
         return []
     source = source[:MAX_SOURCE]
-    parser = etree.HTMLParser(recover=True, no_network=True, huge_tree=False)
+    parser = etree.HTMLParser(recover=True, no_network=True, huge_tree=False, encoding="utf-8")  # decoded already
     try:
         etree.fromstring(source.encode("utf-8"), parser)
     except (etree.XMLSyntaxError, ValueError):

@@ -436,15 +436,9 @@ class Browser:
 
     def peer_probe(self, dom: dict[str, Any], context: int, deadline: float) -> None:
         """The barriers of checks/a11y_peer_rules.py: the probe's nodes, and the tags the parser could not match
-        in the page's HTML source as the browser received it."""
-        nodes = self.evaluate(peer.probe_script(a11y.PROBE_WORDS["vague_links"]), context, deadline) or []
-        frame = self.cdp("Page.getFrameTree", {}, deadline)["frameTree"]["frame"]
-        try:
-            source = self.cdp("Page.getResourceContent", {"frameId": frame["id"], "url": frame["url"]}, deadline)
-        except RuntimeError:  # DevTools kept no source (an about: or data: document): the markup is not judged
-            source = {}
-        text = source.get("content", "") if not source.get("base64Encoded") else ""
-        dom.setdefault("own", []).extend([*nodes, *peer.markup_nodes(text)])
+        in the page's HTML source."""
+        found = self.evaluate(peer.probe_script(a11y.PROBE_WORDS["vague_links"]), context, deadline) or {}
+        dom.setdefault("own", []).extend([*found.get("nodes", []), *peer.markup_nodes(found.get("source") or "")])
 
     def reflow_at_320(self, dom: dict[str, Any], context: int, deadline: float) -> None:
         """1.4.10: the same document laid out in a 320 CSS px wide viewport must not scroll horizontally."""

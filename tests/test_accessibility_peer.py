@@ -109,9 +109,12 @@ def peer(tmp_path_factory):
     pages["brief.html"] = '<img src="/brief.gif" alt="處理中" width="10" height="10">'
     for name, body in pages.items():
         (root / name).write_text(TEMPLATE.format(title=name, body=body), encoding="utf-8")
+    big5 = TEMPLATE.format(title="舊版公告", body="<p>舊版公告內文</span></p>").replace("<head>", '<head><meta charset="big5">')
+    (root / "big5.html").write_bytes(big5.encode("big5"))
+    pages["big5.html"] = ""
     links = "".join(f'<li><a href="/{n}">{n}</a></li>' for n in pages)
     (root / "index.html").write_text(TEMPLATE.format(title="首頁", body=f"<ul>{links}</ul>"), encoding="utf-8")
-    server = SiteServer(root)
+    server = SiteServer(root, content_types={"/big5.html": "text/html"})  # the charset only in <meta>
     server.start()
     try:
         _, doc = audit_fixture(root, server.base, "accessibility", extra='[checks.accessibility]\nworkers = 2\n'
@@ -173,8 +176,8 @@ def test_small_text_many_times_on_one_page_is_one_finding_with_the_count_and_fir
 
 
 def test_mismatched_tags_are_read_from_the_parser_error_log_with_line_and_snippet(peer):
-    f = next(f for f in peer["doc"]["findings"] if f["rule"] == "markup-tag-mismatch")
-    assert f["url"].endswith("/fail-markup-tag-mismatch.html")
+    f = next(f for f in peer["doc"]["findings"] if f["rule"] == "markup-tag-mismatch"
+             and f["url"].endswith("/fail-markup-tag-mismatch.html"))
     node = f["evidence"]["nodes"][0]
     assert re.fullmatch(r"line \d+, column \d+", node["selector"]) and "span" in node["detail"]
     assert "</span>" in node["html"]
@@ -214,3 +217,8 @@ def test_an_animation_that_stops_within_five_seconds_is_not_flagged(peer):
     assert "brief.html" not in peer["found"].get("animated-gif", set())
     gif_finding = next(f for f in peer["doc"]["findings"] if f["rule"] == "animated-gif")
     assert gif_finding["evidence"]["nodes"][0]["detail"] == "2 frames, loops"
+
+
+def test_the_source_of_a_big5_page_is_read_in_its_own_charset(peer):
+    f = next(f for f in peer["doc"]["findings"] if f["rule"] == "markup-tag-mismatch" and f["url"].endswith("/big5.html"))
+    assert "舊版公告內文</span>" in f["evidence"]["html"]
