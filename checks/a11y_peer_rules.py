@@ -199,7 +199,8 @@ PEER_PROBE = r"""
   var byText = {};
   links.forEach(function (a, i) {
     var said = linkText(a), title = attr(a, 'title');
-    if (said && !named(a) && !title && !/[\p{L}\p{N}]/u.test(said)) add('link-text-punctuation', a, said);
+    if (said && !named(a) && !title && /^[\p{P}\p{S}\s]+$/u.test(said) && said.indexOf('\uFFFD') < 0)
+      add('link-text-punctuation', a, said);
     if (said && title && said.toLowerCase() === title.toLowerCase()) add('link-title-same-as-text', a, title);
     var next = links[i + 1];
     if (next && /^https?:/i.test(a.href) && target(a) === target(next) && a.getAttribute('href').trim().charAt(0) !== '#'
@@ -207,7 +208,10 @@ PEER_PROBE = r"""
       var between = document.createRange();
       between.setStartAfter(a);
       between.setEndBefore(next);
-      if (!squash(between.toString())) add('link-adjacent-same-target', a, target(a));
+      // the same block, or an image-only link beside a text link (HM1240402E), as a reader meets them
+      var imageOnly = !text(a) !== !text(next);
+      if (!squash(between.toString()) && (a.parentElement === next.parentElement || imageOnly))
+        add('link-adjacent-same-target', a, target(a));
     }
     if (said && /[\p{L}\p{N}]/u.test(said) && target(a) && !/^(javascript|mailto|tel):/i.test(a.href)) {
       var key = (said + '|' + (named(a) || '') + '|' + title).toLowerCase();

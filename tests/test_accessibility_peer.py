@@ -106,6 +106,8 @@ def peer(tmp_path_factory):
     pages["layered.html"] = ('<table aria-label="各區用水量"><tr><th></th><th>北區</th><th>南區</th></tr>'
                              "<tr><th></th><th>生活</th><th>工業</th></tr><tr><th>1月</th><td>30</td><td>31</td></tr>"
                              "</table>")
+    pages["menu.html"] = ('<ul><li><a href="/index.html">首頁</a></li><li><a href="/index.html">回首頁</a></li></ul>'
+                          '<p><a href="/index.html">\ufffd\ufffd</a></p>')
     pages["brief.html"] = '<img src="/brief.gif" alt="處理中" width="10" height="10">'
     for name, body in pages.items():
         (root / name).write_text(TEMPLATE.format(title=name, body=body), encoding="utf-8")
@@ -222,3 +224,8 @@ def test_an_animation_that_stops_within_five_seconds_is_not_flagged(peer):
 def test_the_source_of_a_big5_page_is_read_in_its_own_charset(peer):
     f = next(f for f in peer["doc"]["findings"] if f["rule"] == "markup-tag-mismatch" and f["url"].endswith("/big5.html"))
     assert "舊版公告內文</span>" in f["evidence"]["html"]
+
+
+def test_the_same_link_in_consecutive_menu_items_and_undecodable_link_text_are_left_alone(peer):
+    assert "menu.html" not in peer["found"].get("link-adjacent-same-target", set())
+    assert "menu.html" not in peer["found"].get("link-text-punctuation", set())
