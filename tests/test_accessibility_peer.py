@@ -229,3 +229,19 @@ def test_the_source_of_a_big5_page_is_read_in_its_own_charset(peer):
 def test_the_same_link_in_consecutive_menu_items_and_undecodable_link_text_are_left_alone(peer):
     assert "menu.html" not in peer["found"].get("link-adjacent-same-target", set())
     assert "menu.html" not in peer["found"].get("link-text-punctuation", set())
+
+
+def test_every_peer_rule_is_registered_and_its_codes_name_its_own_criterion_and_level():
+    from siteaudit.checks.accessibility import CHECK
+
+    for rule in PEER_IDS:
+        assert rule in CHECK.rules and rule in a11y.OWN, rule
+        for version, codes in a11y.codes(rule).items():
+            for code in codes:
+                assert [a11y.MODA["codes"][code]["sc"]] == a11y.criteria(rule), (rule, code)
+                assert a11y.MODA["codes"][code]["level"] == a11y.level(rule), (rule, code)
+                assert version in a11y.MODA["codes"][code]["versions"], (rule, code)
+        if not any(a11y.codes(rule).values()):  # no code: a documented reason
+            assert any(rule in key for key in a11y.MODA["unconfirmed"]), rule
+    assert a11y.codes("table-no-caption") == {"115.11": [], "110.07": ["HM1130108E"]}
+    assert a11y.criteria("markup-tag-mismatch") == [] and a11y.heading("markup-tag-mismatch", "115.11") == "無障礙最佳實務"
