@@ -405,8 +405,9 @@ FIRST_NODES = 10
 
 
 def settle(check: Any, findings: list[Finding]) -> list[Finding]:
-    """The findings with the axe notices these rules decide removed, and each rule's single-page findings on a
-    page where it fired more than CROWDED times grouped into one finding with the count and the first nodes."""
+    """The findings with the axe notices these rules decide removed, a per-page rule's findings that name the
+    same elements on several pages (the template's) made one listing those pages, and each rule's single-page
+    findings on a page where it fired more than CROWDED times grouped into one with the count and first nodes."""
     decided: dict[str, set[tuple[str, str]]] = {}
     for f in findings:
         if f.rule in SUPERSEDES:
@@ -421,6 +422,7 @@ def settle(check: Any, findings: list[Finding]) -> list[Finding]:
                 continue
             f.url = f.pages[0]
         kept.append(f)
+    kept = _same_on_many_pages(kept)
     alone: dict[tuple[str, str], list[Finding]] = {}
     for f in kept:
         if f.rule in PEER_IDS and len(f.pages) == 1 and not _per_page(f.rule):
@@ -433,6 +435,24 @@ def settle(check: Any, findings: list[Finding]) -> list[Finding]:
         nodes = [n for f in group for n in f.evidence.get("nodes", [])[:1]][:FIRST_NODES]
         evidence = {"selector": nodes[0]["selector"], "html": nodes[0]["html"], "nodes": nodes, "count": len(group)}
         out.append(_grouped(check, rule, page, group, evidence))
+    return out
+
+
+def _same_on_many_pages(findings: list[Finding]) -> list[Finding]:
+    """One finding per per-page rule and set of elements (selectors and count), listing every page it is on."""
+    first: dict[tuple[str, str, tuple[str, ...]], Finding] = {}
+    out = []
+    for f in findings:
+        if f.rule not in PEER_IDS or not _per_page(f.rule):
+            out.append(f)
+            continue
+        key = (f.rule, f.message, tuple(n["selector"] for n in f.evidence.get("nodes", [])))
+        if key in first:
+            first[key].pages = sorted({*first[key].pages, *f.pages})
+            first[key].url = first[key].pages[0]
+            continue
+        first[key] = f
+        out.append(f)
     return out
 
 

@@ -108,6 +108,8 @@ def peer(tmp_path_factory):
                              "</table>")
     pages["menu.html"] = ('<ul><li><a href="/index.html">首頁</a></li><li><a href="/index.html">回首頁</a></li></ul>'
                           '<p><a href="/index.html">\ufffd\ufffd</a></p>')
+    for name in ("footer-a.html", "footer-b.html"):
+        pages[name] = '<p>內文</p><footer><p style="font-size:10px">版權所有</p></footer>'
     pages["brief.html"] = '<img src="/brief.gif" alt="處理中" width="10" height="10">'
     for name, body in pages.items():
         (root / name).write_text(TEMPLATE.format(title=name, body=body), encoding="utf-8")
@@ -245,3 +247,11 @@ def test_every_peer_rule_is_registered_and_its_codes_name_its_own_criterion_and_
             assert any(rule in key for key in a11y.MODA["unconfirmed"]), rule
     assert a11y.codes("table-no-caption") == {"115.11": [], "110.07": ["HM1130108E"]}
     assert a11y.criteria("markup-tag-mismatch") == [] and a11y.heading("markup-tag-mismatch", "115.11") == "無障礙最佳實務"
+
+
+def test_the_same_small_print_of_the_template_on_several_pages_is_one_finding_listing_them(peer):
+    footers = [f for f in peer["doc"]["findings"] if f["rule"] == "text-too-small"
+               and {"footer-a.html", "footer-b.html"} & {p.rsplit("/", 1)[-1] for p in f["pages"]}]
+    assert len(footers) == 1 and [p.rsplit("/", 1)[-1] for p in footers[0]["pages"]] == ["footer-a.html",
+                                                                                          "footer-b.html"]
+    assert footers[0]["url"] == footers[0]["pages"][0]
