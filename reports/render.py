@@ -386,18 +386,18 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, la
     audited = export.Audited.of(store.run(run_id) or {}, lang)
     written = []
     if "json" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["json"], json.dumps(doc, ensure_ascii=False)))
+        written.append(atomic_write(out_dir / OUTPUT_FILES["json"], json.dumps(doc, ensure_ascii=False)))
     titles = {n: (c.title_zh if lang == "zh" else c.title_en) for n, c in registry.REGISTRY.items()}
     if "csv" in formats or "ods" in formats:
         readable = readable_findings(doc["findings"], titles, lang)
     if "csv" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["csv"], export.to_csv(readable, lang, audited)))
-        written.append(_atomic_write(out_dir / ITEMS_CSV, export.items_csv(doc["inspection"], lang)))
+        written.append(atomic_write(out_dir / OUTPUT_FILES["csv"], export.to_csv(readable, lang, audited)))
+        written.append(atomic_write(out_dir / ITEMS_CSV, export.items_csv(doc["inspection"], lang)))
     if "ods" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["ods"],
+        written.append(atomic_write(out_dir / OUTPUT_FILES["ods"],
                                      export.to_ods(readable, doc["inspection"], lang, titles, audited)))
     if "html" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["html"], render_html(store, run_id, verdict, lang)))
+        written.append(atomic_write(out_dir / OUTPUT_FILES["html"], render_html(store, run_id, verdict, lang)))
     return written
 
 
@@ -434,7 +434,7 @@ def print_pdf(html: Path, pdf: Path, paths: BrowserPaths, header: str = "", foot
     except PrintError:
         pdf.unlink(missing_ok=True)
         raise
-    _atomic_write(pdf, data)
+    atomic_write(pdf, data)
 
 
 def print_report(store: Store, run_id: int, verdict: Verdict, pdf: Path, paths: BrowserPaths, lang: str = "zh",
@@ -448,7 +448,7 @@ def print_report(store: Store, run_id: int, verdict: Verdict, pdf: Path, paths: 
     return pdf
 
 
-def _atomic_write(path: Path, data: str | bytes) -> Path:
+def atomic_write(path: Path, data: str | bytes) -> Path:
     """Write `path` whole or not at all: through a temporary file, removed when the write fails (disk full)."""
     tmp = path.with_name(path.name + ".tmp")
     try:
