@@ -70,9 +70,9 @@ LAST_110_MARK = date.fromisoformat(a11y.VERSIONS["110.07"]["last_mark_date"])
 
 def _axe_rule(axe_id: str) -> Rule:
     info = a11y.AXE_RULES[axe_id]
-    sc = info["sc"][0] if info["sc"] else ""
+    sc = (a11y.criteria(axe_id) or [""])[0]
     regulation = f"網站無障礙規範 {sc} {a11y.SC_NAMES.get(sc, '')}".strip() if sc else "axe-core best practice"
-    severity = "warning" if info["level"] in ("AAA", "best-practice") else "error"
+    severity = "warning" if a11y.level(axe_id) in ("AAA", "best-practice") else "error"
     return Rule(f"axe-{axe_id}", severity, a11y.axe_help_zh(axe_id), info["help"], regulation)
 
 
@@ -92,7 +92,7 @@ RULES = rule_table(
          "網站無障礙規範 2.4.1"),
     Rule("missing-skip-link", "warning", "頁面缺少「跳到主要內容」連結", "No skip-to-content link", "網站無障礙規範 2.4.1"),
     Rule("noscript-missing", "warning", "頁面使用 script 但未提供 <noscript> 替代內容",
-         "Scripts without a <noscript> alternative", "網站無障礙規範"),
+         "Scripts without a <noscript> alternative", "無障礙最佳實務"),
     Rule("new-window-unwarned", "warning", "連結另開新視窗但未告知使用者", "Link opens a new window without a warning",
          "網站無障礙規範 3.2.5"),
     Rule("file-link-unlabelled", "notice", "檔案連結未標示檔案格式或大小", "File link gives neither file type nor size",
@@ -108,13 +108,21 @@ RULES = rule_table(
 )
 
 
-def mark_version(passed: date, max_age_years: int = 3) -> dict[str, str]:
-    """The version a mark was judged under (110.07 up to 2026-11-29, then 115.11) and its expiry."""
+def mark_version(passed: date, max_age_years: int = 3, level: str = "") -> dict[str, str]:
+    """The scheme a mark was issued under (`mark_scheme`: 1.0, 2.0, 110.07 or 115.11, from its level and pass date)
+    and its expiry."""
     try:
         expires = passed.replace(year=passed.year + max_age_years)
     except ValueError:  # 29 February
         expires = passed.replace(year=passed.year + max_age_years, day=28)
-    return {"version": "110.07" if passed <= LAST_110_MARK else "115.11", "expires": expires.isoformat()}
+    scheme = a11y.mark_scheme(passed, level)
+    return {"mark_scheme": scheme["id"] if scheme else "", "expires": expires.isoformat()}
+
+
+def scheme_words(mark: dict[str, Any]) -> tuple[str, str]:
+    """The mark's scheme in words (無障礙標章2.0（2017 年版）), or that it is unknown."""
+    scheme = next((s for s in a11y.MARK_SCHEMES if s["id"] == mark.get("mark_scheme")), None)
+    return (scheme["zh"], scheme["en"]) if scheme else ("版本未知", "scheme unknown")
 
 
 def shown_pass_date(text: str) -> tuple[date, str] | None:
@@ -235,11 +243,11 @@ class AccessibilityCheck:
         mark_errors = count_rules(findings, "mark-missing", "mark-level-below-target")
         expired = count_rules(findings, "mark-expired")
         if mark.get("found"):
-            version = mark.get("version")
-            shown = (f"{version + ' 版' if version else '版本未知'} {mark.get('level', '?')} 等級，"
+            scheme = scheme_words(mark)
+            shown = (f"{scheme[0]} {mark.get('level', '?')} 等級，"
                      f"通過日期 {mark.get('passed', '未知')}，效期至 {mark.get('expires', '未知')}"
                      + ("（已逾3年效期）" if expired else ""),
-                     f"{version or 'version unknown'}, level {mark.get('level', '?')}, passed {mark.get('passed', 'unknown')}, "
+                     f"{scheme[1]}, level {mark.get('level', '?')}, passed {mark.get('passed', 'unknown')}, "
                      f"valid until {mark.get('expires', 'unknown')}" + (" (past its 3-year validity)" if expired else ""))
         else:
             shown = ("未找到", "Not found")
@@ -449,7 +457,7 @@ class AccessibilityCheck:
                                    evidence))
                 continue
             rule_id = f"axe-{axe_id}" if axe_id in a11y.AXE_RULES else "axe-needs-review"
-            severity = "error" if _level_rank(info["level"]) <= target else "warning"
+            severity = "error" if _level_rank(a11y.level(axe_id)) <= target else "warning"
             out.append(finding(self, rule_id, pages[0], sorted(set(pages)), selector, evidence, severity=severity))
         return out
 
@@ -593,12 +601,13 @@ class AccessibilityCheck:
         mark = marks[0]
         out: list[Finding] = []
         size = (mark.get("shown_width"), mark.get("shown_height"))
-        mark_info["size"] = f"{size[0]}x{size[1]}"
-        if mark.get("broken"):
+        if mark.get("broken"):  # what is shown is its alt text: no size of the mark
             mark_info["broken"] = True
             out.append(finding(self, "mark-broken", mark["href"], [mark_info["home"]], mark.get("src", ""),
                                {"src": mark.get("src", "")}))
-        elif size != (88, 31):
+        else:
+            mark_info["size"] = f"{size[0]}x{size[1]}"
+        if not mark.get("broken") and size != (88, 31):
             out.append(finding(self, "mark-size", mark["href"], [mark_info["home"]], f"{size[0]}×{size[1]}",
                                {"width": size[0], "height": size[1]}))
         shown = shown_pass_date(mark.get("context") or "")
@@ -611,7 +620,7 @@ class AccessibilityCheck:
                  opts: dict[str, Any]) -> list[Finding]:
         """Record the pass date; a finding when it is older than the mark's validity."""
         evidence.update(passed=passed.isoformat(), passed_from=source,
-                        **mark_version(passed, opts["mark_max_age_years"]))
+                        **mark_version(passed, opts["mark_max_age_years"], str(evidence.get("level", ""))))
         age = (date.fromisoformat(opts["today"]) - passed).days / 365.25
         if age > opts["mark_max_age_years"]:
             return [finding(self, "mark-expired", url, [home], f"{passed.isoformat()}，已 {age:.1f} 年", dict(evidence))]
@@ -644,6 +653,8 @@ class AccessibilityCheck:
         if level:
             claimed = level.group(1)
             evidence["level"] = claimed + level.group(2)
+            if level.group(2):  # A+/AA+/AAA+: the 1.0 era's levels, whatever the date says
+                evidence["mark_scheme"] = a11y.MARK_SCHEMES[0]["id"]
             if _level_rank(claimed) < _level_rank(opts["target_level"]):
                 out.append(finding(self, "mark-level-below-target", url, [home],
                                    f"標章 {claimed}{level.group(2)}，目標 {opts['target_level']}", evidence))

@@ -71,7 +71,7 @@ def test_findings_carry_wcag_criterion_level_impact_and_help(a11y_audit):
     ev = f["evidence"]
     assert ev["wcag"] == ["1.1.1"] and ev["level"] == "A" and ev["impact"] == "critical"
     assert ev["help_url"].startswith("https://dequeuniversity.com/rules/axe/") and ev["selector"]
-    assert ev["codes"] == {"115.11": ["HM1110100C"], "110.07": ["HM1110100C"]} and ev["version"] == "115.11"
+    assert ev["codes"] == {"115.11": ["HM1110100C"], "110.07": ["HM1110100C"]} and ev["target_version"] == "115.11"
     assert f["severity"] == "error" and "1.1.1" in f["message"] and "HM1110100C" in f["message"]
     assert "網站無障礙規範 (115.11)" in f["message"] and "圖片必須有替代文字" in f["message"]  # axe's zh_TW help
 
