@@ -72,6 +72,10 @@ PROBE_WORDS = {
                     "這裡", "此處", "連結", "click here", "here", "more", "read more", "more...", "link"],
     "deprecated": ["center", "font", "blink", "marquee"],
     "image_ext": ["jpg", "jpeg", "png", "gif", "svg", "webp", "bmp", "tif", "tiff"],
+    # Accesskey anchors as Taiwanese templates write them (":::", ":::上方連結區", or an in-page link whose title
+    # names the area): what missing-accesskey asks for, so href-hash and target-size do not flag them.
+    "accesskey_text": r"^\s*:::",
+    "accesskey_title": r"(上方|中央|下方|左側|右側|主要|頁尾|導覽)(功能|連結|內容)?(區|區塊)|定位點|accesskey",
 }
 
 
@@ -166,12 +170,16 @@ def axe_rule_switches(version: str) -> dict[str, dict[str, bool]]:
 
 def heading(rule: str, version: str) -> str:
     """The start of a finding's message: version, criterion, level and codes."""
-    sc = criteria(rule)
-    name = VERSIONS[version]["name"]
-    if not sc and not level(rule):
+    return heading_of(criteria(rule), level(rule), codes(rule)[version], version)
+
+
+def heading_of(sc: list[str], rule_level: str, found: list[str], version: str) -> str:
+    """A heading from criteria, level and codes (of one rule, or of rules merged into one finding): the first
+    criterion named, the others after it."""
+    if not sc and not rule_level:
         return ""
-    found = codes(rule)[version]
     tail = f"［{'、'.join(found)}］" if found else ""
     if not sc:
         return f"無障礙最佳實務{tail}"
-    return f"{name} {sc[0]} {SC_NAMES.get(sc[0], '')}（{level(rule)}）{tail}"
+    more = f"、{'、'.join(sc[1:])}" if len(sc) > 1 else ""
+    return f"{VERSIONS[version]['name']} {sc[0]} {SC_NAMES.get(sc[0], '')}{more}（{rule_level}）{tail}"

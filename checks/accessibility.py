@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from siteaudit.checks import a11y_batches, a11y_reuse
+from siteaudit.checks import a11y_batches, a11y_reuse, a11y_rows
 from siteaudit.checks import a11y_rules as a11y
 from siteaudit.checks.base import (
     CheckContext,
@@ -55,8 +55,11 @@ PASS_WORDS = re.compile(r"通過|檢測|認證|passed|certified", re.I)
 CLAUSE_BREAK = re.compile(r"[\n｜|。；;\u3000]|\s{2,}|(?=更新|發布|發佈|修改日期|瀏覽|Updated|updated)")
 SKIP_TEXT = re.compile(r"跳到主要內容|跳至主要內容|跳過|skip", re.I)
 # Accesskey anchors as Taiwanese templates write them: ":::", ":::上方連結區", or a title naming the area.
-ACCESSKEY_TEXT = re.compile(r"^\s*:::")
-ACCESSKEY_TITLE = re.compile(r"(上方|中央|下方|左側|右側|主要|頁尾|導覽)(功能|連結|內容)?(區|區塊)|定位點|accesskey", re.I)
+ACCESSKEY_TEXT = re.compile(a11y.PROBE_WORDS["accesskey_text"])
+ACCESSKEY_TITLE = re.compile(a11y.PROBE_WORDS["accesskey_title"], re.I)
+# axe rules that do not judge the accesskey anchors (:::) Taiwanese templates must have: they mark a position for
+# the keyboard (accesskey), and their pointer target is the place they stand (2.5.8's exceptions).
+ACCESSKEY_EXEMPT = ("target-size",)
 # A rule that fails on at least this share of the tested pages (and on 3 or more) is the template's.
 TEMPLATE_SHARE = 0.5
 TEMPLATE_MIN_PAGES = 3
@@ -319,6 +322,7 @@ class AccessibilityCheck:
                 anchors[url]["accesskey"] = anchors[url].get("accesskey") or bool(dom.get("accesskeys"))
                 anchors[url]["noscript"] = not dom.get("scripts") or bool(dom.get("noscript"))
                 anchors[url]["top"] = dom.get("top", "")
+                anchors[url]["top_html"] = dom.get("top_html", "")
             for url, reason in not_tested.items():
                 findings.append(finding(self, "page-not-tested", url, [url], reason, {"reason": reason}))
             summary.update(self.axe_summary(results, not_tested, opts))
@@ -439,13 +443,17 @@ class AccessibilityCheck:
         groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         detail: dict[tuple[str, str, str], dict[str, Any]] = {}
         for url, result in results.items():
+            accesskeys = set(result.get("dom", {}).get("accesskey_targets", []))
             for outcome in ("violations", "incomplete"):
                 for item in result.get(outcome, []):
                     for node in item.get("nodes", []):
                         selector = " ".join(str(t) for t in node.get("target", []))
+                        if item["id"] in ACCESSKEY_EXEMPT and selector in accesskeys:
+                            continue  # a ::: accesskey anchor: what missing-accesskey asks for
                         key = (outcome, item["id"], selector)
                         groups[key].append(url)
-                        detail.setdefault(key, {"impact": item.get("impact"), "html": node.get("html", "")[:300],
+                        detail.setdefault(key, {"impact": item.get("impact"),
+                                                "html": a11y_rows.snippet(str(node.get("html", ""))),
                                                 "summary": (node.get("failureSummary") or "")[:300]})
         out = []
         for (outcome, axe_id, selector), pages in groups.items():
@@ -474,8 +482,10 @@ class AccessibilityCheck:
                 key = (rule.id, url if rule.per_page else str(node.get("target", "")))
                 groups[key].append(url)
                 if len(nodes[key]) < 10:
-                    nodes[key].append({"selector": node.get("target", ""), "html": str(node.get("html", ""))[:300],
-                                       **({"detail": node["detail"]} if node.get("detail") else {})})
+                    nodes[key].append({"selector": node.get("target", ""),
+                                       "html": a11y_rows.snippet(str(node.get("html", ""))),
+                                       **{k: node[k] for k in ("detail", "detail_en", "width", "viewport")
+                                          if node.get(k)}})
         out = []
         for (rule_id, where), pages in groups.items():
             severity = self.rules[rule_id].severity
@@ -484,8 +494,12 @@ class AccessibilityCheck:
             first = nodes[(rule_id, where)][0]
             pages = sorted(set(pages))
             evidence = {"selector": first["selector"], "html": first["html"], "nodes": nodes[(rule_id, where)]}
-            detail = f"{len(nodes[(rule_id, where)])} 處" if a11y.OWN[rule_id].per_page else where
-            out.append(finding(self, rule_id, pages[0], pages, detail, evidence, severity=severity))
+            detail, detail_en = where, None
+            if a11y.OWN[rule_id].per_page:
+                count = len(nodes[(rule_id, where)])
+                detail, detail_en = first.get("detail") or f"{count} 處", first.get("detail_en") or f"{count}"
+            out.append(finding(self, rule_id, pages[0], pages, detail, evidence, severity=severity,
+                               detail_en=detail_en))
         return out
 
     def dialog_findings(self, results: dict[str, dict[str, Any]]) -> list[Finding]:
@@ -515,15 +529,23 @@ class AccessibilityCheck:
                 continue
             tops = Counter(anchors[u].get("top") for u in lacking if anchors[u].get("top"))
             element = tops.most_common(1)[0][0] if tops else "body"
-            template = {"pages": len(lacking), "of": len(judged), "element": element}
-            out.append(finding(self, rule_id, "", lacking, f"{len(lacking)}/{len(judged)} 頁（版型 {element}）",
-                               {"template": template, "selector": element}))
+            html = next((anchors[u].get("top_html", "") for u in lacking if anchors[u].get("top") == element), "")
+            evidence: dict[str, Any] = {"selector": element, "html": html or "<body>"}
+            share = f"{len(lacking)}/{len(judged)}"
+            if len(lacking) >= TEMPLATE_MIN_PAGES and len(lacking) >= TEMPLATE_SHARE * len(judged):
+                evidence["template"] = {"pages": len(lacking), "of": len(judged), "element": element}
+                out.append(finding(self, rule_id, lacking[0], lacking, f"{share} 頁（版型 {element}）", evidence,
+                                   detail_en=f"{share} pages (template element {element})"))
+            else:  # too few pages to call it the template's
+                out.append(finding(self, rule_id, lacking[0], lacking, f"{share} 頁（{element}）", evidence,
+                                   detail_en=f"{share} page{'s' if len(judged) != 1 else ''} ({element})"))
         return out
 
     def in_version(self, findings: list[Finding], version: str, tested: int) -> list[Finding]:
-        """Keep the findings `version` judges; give each its criterion, level and codes, and name a rule that
-        fails on the same element of most pages as the template's."""
-        out = []
+        """Keep the findings `version` judges; give each its criterion, level and codes; make rules flagging one
+        element one finding and a rule's many elements on the same pages one row; name a rule that fails on the
+        same element of most pages as the template's."""
+        kept = []
         for f in findings:
             base = f.evidence.get("axe_rule", f.rule) if f.rule.startswith("axe-") else f.rule
             if not a11y.judged(base, version):
@@ -532,15 +554,21 @@ class AccessibilityCheck:
             if f.rule.startswith("mark-") and "level" in f.evidence:
                 labels.pop("level")  # the mark's claimed level stays
             f.evidence.update(labels)
+            kept.append(f)
+        kept = a11y_rows.group_per_page(a11y_rows.merge_same_barrier(kept), self.rules)
+        for f in kept:
             selector = f.evidence.get("selector")
             if (f.rule.startswith("axe-") and selector and len(f.pages) >= TEMPLATE_MIN_PAGES
                     and len(f.pages) >= TEMPLATE_SHARE * tested):
                 f.evidence["template"] = {"pages": len(f.pages), "of": tested, "element": selector}
                 f.message += f"（{len(f.pages)}/{tested} 頁共用的版型元素 {selector}）"
-            heading = a11y.heading(base, version)
+                if f.message_en:
+                    f.message_en += f" (template element shared by {len(f.pages)}/{tested} pages: {selector})"
+            ev = f.evidence
+            heading = "" if f.rule.startswith("mark-") else a11y.heading_of(
+                ev.get("wcag", []), str(ev.get("level", "")), ev.get("codes", {}).get(version, []), version)
             f.message = f"{heading}：{f.message}" if heading else f.message
-            out.append(f)
-        return out
+        return kept
 
     def axe_summary(self, results: dict[str, dict[str, Any]], not_tested: dict[str, str],
                     opts: dict[str, Any]) -> dict[str, Any]:
@@ -565,8 +593,9 @@ class AccessibilityCheck:
         """New windows and file links as findings; per page, whether it has accesskey anchors and a skip link
         (judged later, with what the browser adds): from the links the crawl recorded."""
         per_page: dict[str, dict[str, Any]] = {u: {"accesskey": False, "skip": False} for u in pages}
-        new_window: dict[str, list[str]] = defaultdict(list)
-        unlabelled: dict[str, list[str]] = defaultdict(list)
+        new_window: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        unlabelled: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        links: dict[tuple[str, str, str], tuple[str, str, str, str]] = {}
         columns = ("element", "raw", "text", "target", "title", "scope", "url")
         for element, raw, text, target, title, scope, url, page in ctx.store.link_tuples(ctx.run_id, columns):
             if element != "a" or page not in per_page:
@@ -576,17 +605,21 @@ class AccessibilityCheck:
                 per_page[page]["accesskey"] = True
             if (raw or "").startswith("#") and SKIP_TEXT.search(text):
                 per_page[page]["skip"] = True
+            key = (url or raw or "", raw or "", (target or "").lower())
+            links.setdefault(key, (raw or "", text, target or "", title or ""))
             if (target or "").lower() == "_blank" and not NEW_WINDOW.search(f"{text} {title or ''}"):
-                new_window[url or raw or ""].append(page)
+                new_window[key].append(page)
             is_document = scope == "document" or (scope == "external" and extension(url or "") in DOCUMENT_EXTENSIONS)
             if is_document and not (FILE_TYPE_WORDS.search(text) or FILE_SIZE.search(text)
                                     or FILE_TYPE_WORDS.search(title or "")):
-                unlabelled[url or raw or ""].append(page)
+                unlabelled[key].append(page)
         out = []
-        for url, refs in new_window.items():
-            out.append(finding(self, "new-window-unwarned", url, sorted(set(refs)), "", {}))
-        for url, refs in unlabelled.items():
-            out.append(finding(self, "file-link-unlabelled", url, sorted(set(refs)), "", {}))
+        for rule_id, found in (("new-window-unwarned", new_window), ("file-link-unlabelled", unlabelled)):
+            for key, refs in found.items():  # the page is the evidence; the link's target is a particular
+                selector, html = a11y_rows.link_snippet(*links[key])
+                pages = sorted(set(refs))
+                out.append(finding(self, rule_id, pages[0], pages, key[0], {"href": key[0], "selector": selector,
+                                                                           "html": html}))
         return out, per_page
 
     # -- the mark -------------------------------------------------------------------------------
@@ -601,15 +634,16 @@ class AccessibilityCheck:
         mark = marks[0]
         out: list[Finding] = []
         size = (mark.get("shown_width"), mark.get("shown_height"))
+        where = {"selector": mark_info.get("selector", ""), "html": mark_info.get("html", "")}
         if mark.get("broken"):  # what is shown is its alt text: no size of the mark
             mark_info["broken"] = True
             out.append(finding(self, "mark-broken", mark["href"], [mark_info["home"]], mark.get("src", ""),
-                               {"src": mark.get("src", "")}))
+                               {"src": mark.get("src", ""), **where}))
         else:
             mark_info["size"] = f"{size[0]}x{size[1]}"
         if not mark.get("broken") and size != (88, 31):
             out.append(finding(self, "mark-size", mark["href"], [mark_info["home"]], f"{size[0]}×{size[1]}",
-                               {"width": size[0], "height": size[1]}))
+                               {"width": size[0], "height": size[1], **where}))
         shown = shown_pass_date(mark.get("context") or "")
         if shown and "passed" not in mark_info:
             mark_info["passed_text"] = shown[1]
@@ -646,7 +680,9 @@ class AccessibilityCheck:
             return [finding(self, "mark-missing", home, [home], "", {"meta_accessible_website": claim})], \
                 {"home": home, "found": False}
         url, text = marks[0]
-        evidence: dict[str, Any] = {"href": url, "alt": text, "meta_accessible_website": claim}
+        selector, html = a11y_rows.link_snippet(url, text)
+        evidence: dict[str, Any] = {"href": url, "alt": text, "meta_accessible_website": claim, "selector": selector,
+                                    "html": html}
         if (urlsplit(url).hostname or "").lower() in LEGACY_MARK_HOSTS:
             out.append(finding(self, "mark-outdated-link", url, [home], urlsplit(url).hostname or "", evidence))
         level = MARK_LEVEL.search(text) or MARK_LEVEL.search(claim)

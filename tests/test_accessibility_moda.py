@@ -76,8 +76,9 @@ def _site(root, version: str):
     found: dict[str, set[str]] = {}
     for f in doc["findings"]:
         rule = f["evidence"].get("axe_rule", f["rule"]) if f["rule"].startswith("axe-") else f["rule"]
-        for page in f["pages"]:
-            found.setdefault(rule, set()).add(page.rsplit("/", 1)[-1])
+        for also in (rule, *f["evidence"].get("also", [])):  # rules merged into one finding on one element
+            for page in f["pages"]:
+                found.setdefault(also, set()).add(page.rsplit("/", 1)[-1])
     return {"doc": doc, "found": found, "summary": doc["summary"]["accessibility"]}
 
 
