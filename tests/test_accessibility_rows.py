@@ -16,7 +16,7 @@ PAGE = """<!DOCTYPE html><html lang="zh-Hant"><head><title>{title}</title>{head}
 <main id="main"><h1>{title}</h1>{body}</main><noscript>無</noscript></body></html>"""
 SMALL = 'style="width:12px;height:12px;padding:0;margin:0;font-size:8px"'
 PAGES = {
-    "label.html": ("", '<form action="/s"><input type="text" name="q"></form>'),
+    "label.html": ("", '<form action="/s"><input type="text" name="q" data-note="<b>x</b>"></form>'),
     "blink.html": ("", "<p><blink>閃爍</blink></p><p><marquee>跑馬燈</marquee></p>"),
     "refresh.html": ('<meta http-equiv="refresh" content="600">', "<p>每十分鐘重新整理</p>"),
     "many.html": ("", "<p>" + "".join(f"<button {SMALL}>{i}</button>" for i in range(6)) + "</p>"),
@@ -46,6 +46,7 @@ def rows(tmp_path_factory):
                                extra='[checks.accessibility]\nworkers = 2\ntoday = "2026-11-26"\n')
     finally:
         server.stop()
+    doc["report_html"] = (root / "out" / "report.html").read_text(encoding="utf-8")
     return doc
 
 
@@ -136,3 +137,13 @@ def test_a_one_page_audit_does_not_claim_a_template(tmp_path, serve):
     found = [f for f in doc["findings"] if f["rule"] == "missing-accesskey"]
     assert len(found) == 1 and "版型" not in found[0]["message"] and "template" not in found[0]["evidence"], found
     assert found[0]["evidence"]["selector"] == "#wrapper" and found[0]["evidence"]["html"] == '<div id="wrapper">'
+
+
+def test_the_report_shows_each_rows_selector_and_snippet_escaped(rows):
+    from markupsafe import escape
+
+    label = next(f for f in rows["findings"] if f["rule"] == "label-missing")
+    assert label["evidence"]["html"].startswith('<input type="text" name="q"')
+    report = rows["report_html"]
+    assert str(escape(label["evidence"]["html"])) in report and '<input type="text" name="q"' not in report
+    assert f"<code>{escape(label['evidence']['selector'])}</code>" in report
