@@ -462,11 +462,12 @@ class AccessibilityCheck:
                         **detail[(outcome, axe_id, selector)]}
             if outcome == "incomplete":
                 out.append(finding(self, "axe-needs-review", pages[0], sorted(set(pages)), f"{axe_id} {selector}",
-                                   evidence))
+                                   evidence, detail_en=f"{axe_id} {selector}"))
                 continue
             rule_id = f"axe-{axe_id}" if axe_id in a11y.AXE_RULES else "axe-needs-review"
             severity = "error" if _level_rank(a11y.level(axe_id)) <= target else "warning"
-            out.append(finding(self, rule_id, pages[0], sorted(set(pages)), selector, evidence, severity=severity))
+            out.append(finding(self, rule_id, pages[0], sorted(set(pages)), selector, evidence, severity=severity,
+                               detail_en=selector))
         return out
 
     def own_findings(self, results: dict[str, dict[str, Any]], opts: dict[str, Any]) -> list[Finding]:
@@ -494,7 +495,7 @@ class AccessibilityCheck:
             first = nodes[(rule_id, where)][0]
             pages = sorted(set(pages))
             evidence = {"selector": first["selector"], "html": first["html"], "nodes": nodes[(rule_id, where)]}
-            detail, detail_en = where, None
+            detail, detail_en = where, where
             if a11y.OWN[rule_id].per_page:
                 count = len(nodes[(rule_id, where)])
                 detail, detail_en = first.get("detail") or f"{count} 處", first.get("detail_en") or f"{count}"
