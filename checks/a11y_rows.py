@@ -5,7 +5,6 @@ the first selectors), and every row located by its page, a selector and a short 
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from siteaudit.checks.base import Finding, Rule
 from siteaudit.core.results import severity_rank
@@ -95,8 +94,3 @@ def group_per_page(findings: list[Finding], rules: dict[str, Rule]) -> list[Find
         out.append(first)
     return out
 
-
-def located(f: Finding) -> dict[str, Any]:
-    """Where a finding's element is: its page, selector and snippet (empty when a rule has none)."""
-    return {"page": f.pages[0] if f.pages else f.url, "selector": f.evidence.get("selector", ""),
-            "html": f.evidence.get("html", "")}

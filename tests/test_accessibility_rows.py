@@ -110,22 +110,36 @@ def test_reflow_is_measured_against_320_css_px_on_short_and_long_pages_alike(row
     assert "330 CSS px" in wide[0]["message_en"] and wide[0]["evidence"]["nodes"][0]["width"] == 330
 
 
-def test_every_accessibility_finding_has_its_page_a_selector_and_a_short_snippet(rows):
-    for f in rows["findings"]:
-        if f["rule"] in UNLOCATED:
+def assert_actionable(findings):
+    """No finding doubles another; every one is located (page, selector, snippet of at most 200 characters); every
+    error at A/AA has a code or its documented reason."""
+    seen = set()
+    for f in findings:
+        if f["check"] != "accessibility":
             continue
         ev = f["evidence"]
-        assert f["url"] in f["pages"] or f["rule"].startswith("mark-"), f
-        assert ev.get("selector") and ev.get("html") and len(ev["html"]) <= 200, f
+        if f["rule"] not in UNLOCATED:
+            assert f["url"] in f["pages"] or f["rule"].startswith("mark-"), f
+            assert ev.get("selector") and ev.get("html") and len(ev["html"]) <= 200, f
+            key = (ev["selector"], tuple(f["pages"]), ev.get("axe_rule") or f["rule"])
+            assert key not in seen, f
+            seen.add(key)
+        assert f["rule"] not in ev.get("also", []), f
+        if f["severity"] == "error" and ev.get("level") in ("A", "AA") and not f["rule"].startswith("mark-"):
+            assert ev["codes"][ev["target_version"]] or ev.get("no_code"), f
 
 
-def test_no_finding_doubles_another(rows):
-    seen = set()
-    for f in rows["findings"]:
-        key = (f["evidence"].get("selector"), tuple(f["pages"]), tuple(f["evidence"].get("codes", {}).get("115.11", [])))
-        assert f["evidence"].get("selector") is None or key not in seen, f
-        seen.add(key)
-        assert "also" not in f["evidence"] or f["rule"] not in f["evidence"]["also"]
+def test_every_accessibility_finding_is_located_and_none_doubles_another(rows):
+    assert_actionable(rows["findings"])
+
+
+def test_on_the_demo_every_accessibility_finding_is_located_and_none_doubles_another(demo_run):
+    import json
+
+    doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
+    found = [f for f in doc["findings"] if f["check"] == "accessibility"]
+    assert found and not [f for f in found if f["rule"] == "axe-label"]  # merged into label-missing
+    assert_actionable(found)
 
 
 def test_a_one_page_audit_does_not_claim_a_template(tmp_path, serve):
