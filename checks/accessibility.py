@@ -67,8 +67,6 @@ TEMPLATE_MIN_PAGES = 3
 NAMED_UNTESTED = 3
 MAX_UNTESTED_LISTED = 50  # in the summary; findings list every one
 TIMEOUT_REASON = re.compile(r"^timeout after ([\d.]+) s$")
-# A mark dated up to this day was judged under 110.07; later ones under 115.11.
-LAST_110_MARK = date.fromisoformat(a11y.VERSIONS["110.07"]["last_mark_date"])
 
 
 def _axe_rule(axe_id: str) -> Rule:
