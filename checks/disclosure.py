@@ -7,7 +7,7 @@ Catalogue, matchers and options: docs/checks/disclosure.md.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -204,11 +204,13 @@ class DisclosureCheck:
             inspection_item(self, "disclosure", "主動公開資訊比例", "Proactive disclosure ratio", ("100%", "100%"),
                  (f"{summary.get('ratio')}%（{published}/{required}）", f"{summary.get('ratio')}% ({published}/{required})"),
                  Status.PASS if published == required or missing == 0 else Status.FAIL, LAW,
-                 summary.get("ratio")),
+                 summary.get("ratio"), urls=[summary.get("area", "")]),
             inspection_item(self, "disclosure-years", "回溯至民國97年", "Records back to ROC 97 (2008)",
                  ("無缺漏年度", "No missing years"),
                  ("完整", "Complete") if not gaps else (f"{gaps} 項缺年度", f"{gaps} item misses years" if gaps == 1 else f"{gaps} items miss years"),
-                 Status.FAIL if gaps else Status.PASS, "提升服務品質執行計畫", float(gaps)),
+                 Status.FAIL if gaps else Status.PASS, "提升服務品質執行計畫", float(gaps),
+                 urls=[entry.get("url", "") for key, entry in (summary.get("items") or {}).items()
+                       if key in (summary.get("years") or {})]),
         ]
 
     def validate(self, opts: dict[str, Any]) -> None:
@@ -235,6 +237,8 @@ class DisclosureCheck:
         findings: list[Finding] = []
         grid: dict[str, dict[str, str]] = {}
         statuses: dict[str, str] = {}
+        found_at: dict[str, str] = {}        # item id -> where it is published
+        listed_on: Counter[str] = Counter()  # page -> items it links: the 主動公開資訊 area is the top one
         for item in items:
             if item.not_applicable:
                 statuses[item.id] = "not_applicable"
@@ -246,6 +250,9 @@ class DisclosureCheck:
             ev = self.locate(item, all_links, titles, targets)
             if ev.ok:
                 statuses[item.id] = "found"
+                pages = [u for u in ev.ok if (t := targets.get(u)) is not None and t.is_html]
+                found_at[item.id] = (pages or ev.ok)[0]   # a page the inspector can read, before a file
+                listed_on.update(p for p in ev.pages if p not in ev.ok)
             elif ev.broken:
                 statuses[item.id] = "broken"
                 findings.append(finding(self, "item-broken", ev.broken[0], sorted(ev.pages), item.name,
@@ -286,7 +293,9 @@ class DisclosureCheck:
             "required": len(required),
             "not_applicable": len(items) - len(required),
             "items": {i.id: {"name": i.name, "name_en": i.name_en or i.name, "category": i.category,
-                             "status": statuses[i.id]} for i in items},
+                             "status": statuses[i.id], **({"url": found_at[i.id]} if i.id in found_at else {})}
+                      for i in items},
+            "area": listed_on.most_common(1)[0][0] if listed_on else "",
             "years": grid,
             "since_roc": opts["start_year"],
         }
