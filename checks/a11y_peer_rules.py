@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from lxml import etree
 
-from siteaudit.checks.base import Finding, finding
+from siteaudit.checks.base import Finding
 
 SNIPPET = 200              # characters of an element's HTML (or a source line) kept as evidence
 MAX_NODES = 200            # nodes one page may report across these rules
@@ -400,14 +400,12 @@ def markup_nodes(source: str) -> list[dict[str, Any]]:
 # axe-core's "needs review" notices that a rule of this module decides: the element axe could not judge is
 # the element the rule reports, so the notice is dropped where the rule fired on it.
 SUPERSEDES = {"video-no-captions": "video-caption", "table-only-th": "th-has-data-cells"}
-CROWDED = 3    # more single-page findings than this of one rule on one page become one finding with the count
-FIRST_NODES = 10
 
 
 def settle(check: Any, findings: list[Finding]) -> list[Finding]:
-    """The findings with the axe notices these rules decide removed, a per-page rule's findings that name the
-    same elements on several pages (the template's) made one listing those pages, and each rule's single-page
-    findings on a page where it fired more than CROWDED times grouped into one with the count and first nodes."""
+    """The findings with the axe notices these rules decide removed, and a per-page rule's findings that name the
+    same elements on several pages (the template's) made one listing those pages. Many elements of one rule on
+    the same pages become one row later, as for every rule (checks/a11y_rows.py)."""
     decided: dict[str, set[tuple[str, str]]] = {}
     for f in findings:
         if f.rule in SUPERSEDES:
@@ -422,20 +420,7 @@ def settle(check: Any, findings: list[Finding]) -> list[Finding]:
                 continue
             f.url = f.pages[0]
         kept.append(f)
-    kept = _same_on_many_pages(kept)
-    alone: dict[tuple[str, str], list[Finding]] = {}
-    for f in kept:
-        if f.rule in PEER_IDS and len(f.pages) == 1 and not _per_page(f.rule):
-            alone.setdefault((f.rule, f.pages[0]), []).append(f)
-    crowded = {id(f) for group in alone.values() if len(group) > CROWDED for f in group}
-    out = [f for f in kept if id(f) not in crowded]
-    for (rule, page), group in alone.items():
-        if len(group) <= CROWDED:
-            continue
-        nodes = [n for f in group for n in f.evidence.get("nodes", [])[:1]][:FIRST_NODES]
-        evidence = {"selector": nodes[0]["selector"], "html": nodes[0]["html"], "nodes": nodes, "count": len(group)}
-        out.append(_grouped(check, rule, page, group, evidence))
-    return out
+    return _same_on_many_pages(kept)
 
 
 def _same_on_many_pages(findings: list[Finding]) -> list[Finding]:
@@ -458,9 +443,3 @@ def _same_on_many_pages(findings: list[Finding]) -> list[Finding]:
 
 def _per_page(rule: str) -> bool:
     return next(r.per_page for r in PEER_RULES if r.id == rule)
-
-
-def _grouped(check: Any, rule: str, page: str, group: list[Finding], evidence: dict[str, Any]) -> Finding:
-    severity = "error" if any(f.severity == "error" for f in group) else group[0].severity
-    return finding(check, rule, page, [page], f"{len(group)} 處", evidence, severity=severity,
-                   detail_en=f"{len(group)} elements")
