@@ -29,7 +29,7 @@ from siteaudit.checks.links import is_mixed_content
 from siteaudit.core.config import ConfigError
 from siteaudit.core.net import Download, fetch_bytes, measure_connection, session_for
 from siteaudit.core.results import InspectionItem, SummaryField
-from siteaudit.core.store import usable
+from siteaudit.core.store import unresolved, usable
 
 GUIDE = "政府網站服務管理規範；提升服務品質執行計畫"
 LEVELS = ("required", "recommended", "off")
@@ -64,6 +64,8 @@ RULES = rule_table(
     Rule("element-recommended", "warning", "首頁、網站導覽及其連結頁面都找不到建議的網站資訊",
          "Recommended site element not found", GUIDE),
     Rule("element-broken", "error", "必要網站資訊的連結失效", "Link to a required site element is broken", GUIDE),
+    Rule("element-unresolved", "warning", "必要網站資訊的連結未能驗證：稽核主機無法解析網域名稱（DNS）",
+         "Link to a required site element not checked: the audit machine could not resolve host names (DNS)", GUIDE),
     Rule("contact-details-missing", "error", "聯絡資訊頁缺少地址、電話、傳真或電子郵件",
          "Contact page lacks address, phone, fax or e-mail", "政府資訊公開法第7條第1項第3款"),
     Rule("search-missing", "error", "首頁沒有 GET 方式的站內搜尋", "No GET search form on the home page",
@@ -145,6 +147,7 @@ class EssentialsCheck:
         crawled = {u for u, t in targets.items() if t.is_html}
         found: dict[str, str] = {}
         found_on: dict[str, str] = {}
+        unchecked: list[str] = []  # elements linked only to hosts an audit machine without DNS could not resolve
         reach = [home]
         for key, spec in ELEMENTS.items():
             level = opts["elements"].get(key, spec["level"])
@@ -164,6 +167,11 @@ class EssentialsCheck:
                                         detail_en=spec.get("name_en", spec["name"])))
                 continue
             ok = [u for u in matches if usable(targets.get(u), targets) is not False]
+            if ok and all(unresolved(targets.get(u), targets) for u in ok):  # found, but nobody could check it
+                findings.append(finding(self, "element-unresolved", ok[0], [page], spec["name"],
+                                        {"element": key, "found_on": page}, detail_en=spec.get("name_en", spec["name"])))
+                unchecked.append(key)
+                continue
             if not ok:
                 findings.append(finding(self, "element-broken", matches[0], [page], spec["name"],
                                         {"element": key, "found_on": page}, detail_en=spec.get("name_en", spec["name"])))
@@ -199,7 +207,11 @@ class EssentialsCheck:
             summary["search"] = self.search(ctx, session, home, opts, findings)
             summary["https"] = self.https(ctx, session, opts, findings)
         sort_findings(findings)
-        summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
+        summary["status"] = "fail" if any(f.severity == "error" for f in findings) else \
+            "incomplete" if unchecked else "pass"
+        if unchecked and summary["status"] == "incomplete":
+            summary["incomplete"] = (f"links to {', '.join(unchecked)} not checked: the audit machine could not "
+                                     "resolve host names (DNS)")
         return CheckResult(findings, summary)
 
     def search_help_heading(self, ctx: CheckContext, pages: list[str], by_page: dict[str, list[tuple[str, str, str]]],
