@@ -233,3 +233,30 @@ def test_a_year_column_headed_by_a_combination_gives_the_year_of_every_roc_and_a
                 f"<tbody><tr><td>{cell}</td><td>{link}下載</a></td></tr></tbody></table>")
 
     assert budget_gap_years(tmp_path, serve, row) == [103, 108]
+
+
+def test_years_linked_only_to_hosts_an_audit_machine_without_dns_cannot_resolve_are_not_missing_nor_passed(
+        tmp_path, serve):
+    """Budget files of 民國113-115 kept on other hosts that no name resolves for: not missing, not present."""
+    def listing(roc: int, link: str) -> str | None:
+        if roc >= 113:
+            link = f'<a href="http://files{roc % 2}.budget.invalid/b{roc}.pdf">'
+        return f"<ul><li>{link}{roc}年度預算書</a></li></ul>"
+
+    (tmp_path / "open" / "files").mkdir(parents=True)
+    parts = []
+    for roc in range(100, 116):
+        (tmp_path / "open" / "files" / f"b{roc}.pdf").write_bytes(make.pdf(f"budget {roc}"))
+        parts.append(listing(roc, f'<a href="files/b{roc}.pdf">'))
+    (tmp_path / "open" / "budget.html").write_text(
+        f"<html><head><title>預算書</title></head><body>{''.join(parts)}</body></html>", encoding="utf-8")
+    (tmp_path / "open" / "index.html").write_text('<html><head><title>主動公開資訊</title></head><body>'
+                                                  '<a href="budget.html">預算書</a></body></html>', encoding="utf-8")
+    (tmp_path / "index.html").write_text('<html><body><a href="/open/index.html">主動公開</a></body></html>',
+                                         encoding="utf-8")
+    result, doc = audit_fixture(tmp_path, serve(tmp_path).base, "disclosure", extra=CATALOGUE)
+    assert not [f for f in doc["findings"] if f["rule"] == "missing-years"]
+    grid = doc["summary"]["disclosure"]["years"]["budget"]
+    assert [int(y) - 1911 for y, s in grid.items() if s == "unresolved"] == [113, 114, 115]
+    items = {i["id"]: i["status"] for i in doc["inspection"]}
+    assert items["disclosure-years"] == "incomplete"
