@@ -106,6 +106,9 @@ def rule_table(*rules: Rule) -> dict[str, Rule]:
     return {r.id: r for r in rules}
 
 
+LISTED_PAGES = 50  # pages a site-level finding lists; its evidence["page_count"] gives how many it affects
+
+
 def finding(check: Check, rule_id: str, url: str, pages: list[str], detail: str = "",
             evidence: dict[str, Any] | None = None, severity: str | None = None,
             detail_en: str | None = None) -> Finding:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from siteaudit.checks.base import (
+    LISTED_PAGES,
     CheckContext,
     CheckResult,
     Finding,
@@ -150,7 +151,7 @@ class MetadataCheck:
         findings: list[Finding] = []
         failing: list[str] = []
         per_field: Counter[str] = Counter()
-        values: dict[str, Counter[str]] = defaultdict(Counter)
+        values: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))  # field -> value -> pages
         unlisted: dict[tuple[str, str], list[str]] = defaultdict(list)  # (field, code) -> pages
         html_pages = 0
         pages = list(ctx.store.pages(ctx.run_id, html_only=True))
@@ -165,7 +166,7 @@ class MetadataCheck:
                 unlisted[(item["field"], item["value"])].append(page["url"])
             for field in (f.lower() for f in opts["constant_fields"]):
                 if meta.get(field):
-                    values[field][meta[field][0].strip()] += 1
+                    values[field][meta[field][0].strip()].append(page["url"])
             if any(RULES[r].severity == "error" for r in problems):
                 failing.append(page["url"])
             for rule, items in problems.items():
@@ -176,14 +177,16 @@ class MetadataCheck:
                                key=("notice", "warning", "error").index)
                 findings.append(finding(self, rule, page["url"], [page["url"]], detail, {"fields": items},
                                         severity=severity, detail_en=detail.replace("、", ", ")))
-        for field, counter in values.items():
-            value, count = counter.most_common(1)[0]
-            carrying = sum(counter.values())
+        for field, by_value in values.items():
+            value, same = max(by_value.items(), key=lambda kv: len(kv[1]))
+            count, carrying = len(same), sum(len(p) for p in by_value.values())
             if count >= opts["constant_min_pages"] and count >= opts["constant_share"] * carrying:
-                findings.append(finding(self, "template-constant", "", [], f"{names.get(field, field)} = {value}"
-                                        + (f"（{count}/{carrying} 頁）" if count < carrying else ""),
+                shown = f"{names.get(field, field)} = {value}"
+                findings.append(finding(self, "template-constant", "", same[:LISTED_PAGES],
+                                        shown + (f"（{count}/{carrying} 頁）" if count < carrying else ""),
                                         {"field": names.get(field, field), "value": value, "pages": count,
-                                         "pages_with_field": carrying}))
+                                         "pages_with_field": carrying, "page_count": count},
+                                        detail_en=shown + (f" ({count}/{carrying} pages)" if count < carrying else "")))
         if unlisted:
             findings.append(self.unlisted_notice(unlisted, lists))
         passing = html_pages - len(failing)
@@ -209,7 +212,8 @@ class MetadataCheck:
         detail_en = ", ".join(f"{c['code']} ({c['field']}, {c['pages']} page{'s' if c['pages'] != 1 else ''})"
                               for c in codes)
         all_pages = sorted({p for pages in unlisted.values() for p in pages})
-        return finding(self, "unlisted-code", "", all_pages[:50], detail, {"codes": codes, "pages": len(all_pages)},
+        return finding(self, "unlisted-code", "", all_pages[:LISTED_PAGES], detail,
+                       {"codes": codes, "pages": len(all_pages), "page_count": len(all_pages)},
                        detail_en=detail_en)
 
     def page_problems(self, meta: dict[str, list[str]], required: list[str], opts: dict[str, Any],

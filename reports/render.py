@@ -186,10 +186,13 @@ def grouped_rows(findings: list[dict[str, Any]], rule: Any, lang: str) -> list[d
             row = rows[key] = {"severity": f["severity"], "url": None if per_page else f["url"], "pages": [],
                                "message": message(f, rule, lang), "waiver": waiver,
                                "referrers": f["evidence"].get("referrers") or []}
-        row["pages"].extend(f["pages"] or [f["url"]])
+        row["pages"].extend(f["pages"] or ([f["url"]] if f["url"] else []))
         row["count"] = row.get("count", 0) + 1
+        stated = f["evidence"].get("page_count")
+        row["stated_pages"] = max(row.get("stated_pages", 0), stated if isinstance(stated, int) else 0)
     for row in rows.values():
         row["pages"] = list(dict.fromkeys(row["pages"]))
+        row["page_count"] = max(len(row["pages"]), row.pop("stated_pages"))  # a site-level finding lists a few
     return list(rows.values())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from conftest import audit_fixture
@@ -187,3 +188,27 @@ def test_users_point_the_check_at_their_own_code_lists(tmp_path, serve):
                            extra=f'[checks.metadata.code_lists]\nservice = "{own}"\n')
     unknown = [f for f in doc["findings"] if f["rule"] == "unknown-code"]
     assert unknown and unknown[0]["evidence"]["fields"][0]["code_list"] == own.name  # named without the local folders
+
+
+def test_a_site_wide_finding_counts_every_page_it_affects_not_the_few_it_lists(tmp_path, serve):
+    pages = {f"p{i}.html": page(f"第{i}頁", gov()) for i in range(60)}
+    for name, html in pages.items():
+        (tmp_path / name).write_text(html.replace("環境部-空氣污染排放查詢", name), encoding="utf-8")
+    (tmp_path / "index.html").write_text('<html><body>' + "".join(f'<a href="{n}">{n}</a>' for n in pages)
+                                         + "</body></html>", encoding="utf-8")
+    _, doc = audit_fixture(tmp_path, serve(tmp_path).base, "metadata")
+    coverage = next(f for f in doc["findings"] if f["rule"] == "template-constant"
+                    and f["evidence"]["field"] == "DC.coverage.t.max")
+    assert coverage["evidence"]["page_count"] == 60 and len(coverage["pages"]) == 50  # listed: the first 50
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    row = next(tr for tr in lxml.html.fromstring(html).xpath("//tr") if "2009-08-10" in tr.text_content())
+    assert row.xpath("string(.//b[@class='count'])") == "60 頁"
+    assert "其餘 10 頁見 findings.csv" in row.text_content()  # the 10 not listed are not silently dropped
+
+
+def test_a_finding_about_the_site_as_a_whole_names_no_page_count(tmp_path, serve):
+    (tmp_path / "index.html").write_text(page("首頁", gov()), encoding="utf-8")
+    _, doc = audit_fixture(tmp_path, serve(tmp_path).base, "disclosure")
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    missing = [tr for tr in lxml.html.fromstring(html).xpath("//div[@id='disclosure-item-missing']//tbody/tr")]
+    assert missing and all(tr.xpath("string(td[4])") == "全站" for tr in missing)

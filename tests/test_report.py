@@ -535,6 +535,28 @@ def test_the_english_report_is_english_with_chinese_names_only_in_brackets(demo_
     assert severities <= {"Error", "Warning", "Notice"}
 
 
+def site_text(root: Path, *extra: Path) -> str:
+    """Every text the audited site (and the user's config) holds: what an en report may quote in Chinese."""
+    parts = []
+    for path in [p for p in root.rglob("*") if p.is_file()] + list(extra):
+        data = path.read_bytes()
+        parts += [data.decode("utf-8", "replace"), data.decode("big5", "replace")]
+    return "\n".join(parts)
+
+
+def test_the_whole_english_report_has_no_chinese_the_tool_wrote_itself(demo_run, tmp_path):
+    result = run_cli("report", str(demo_run["run_id"]), "--store", str(demo_run["db_path"]), "--out",
+                     str(tmp_path / "en"), "--lang", "en", "--format", "html")
+    assert result.returncode == 0, result.stderr
+    tree = lxml_html.fromstring((tmp_path / "en" / "report.html").read_bytes())
+    for node in tree.xpath("//style | //script"):
+        node.drop_tree()
+    text = re.sub(r"\([^()]*\)", "", tree.text_content())  # a regulation's Chinese name in brackets is kept
+    quoted = site_text(demo_run["root"], demo_run["out"].parent / "demo.toml")
+    own = sorted({run for run in re.findall(CJK.pattern + "+", text) if run not in quoted})
+    assert not own, own  # every Chinese run left is text of the site (a title, a link text) or of the config
+
+
 def test_a_finding_that_vanished_with_its_page_is_not_counted_as_fixed(tmp_path, serve):
     root = tmp_path / "site"
     root.mkdir()
