@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from siteaudit.checks.a11y_rules import PROBE_WORDS
 from siteaudit.checks.base import (
+    LISTED_PAGES,
     CheckContext,
     CheckResult,
     Finding,
@@ -302,9 +303,10 @@ class LinksCheck:
         """The run-level notice, once: the machine had no resolver, so these links were not checked."""
         hosts = sorted({(urlsplit(f.url).hostname or "").lower() for f in unresolved})
         pages = sorted({p for f in unresolved for p in f.pages})
-        return finding(self, "no-dns-resolver", "", pages[:50],
+        return finding(self, "no-dns-resolver", "", pages[:LISTED_PAGES],
                        f"{len(hosts)} 個外部主機、{len(unresolved)} 個網址未能驗證，請在能解析網域名稱的主機上重新稽核",
-                       {"hosts": hosts, "urls": len(unresolved), "detail": unresolved[0].evidence.get("detail")},
+                       {"hosts": hosts, "urls": len(unresolved), "detail": unresolved[0].evidence.get("detail"),
+                        "page_count": len(pages)},
                        detail_en=f"{len(hosts)} external hosts, {len(unresolved)} URLs not checked; audit again "
                                  "from a machine that resolves host names")
 

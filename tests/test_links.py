@@ -343,6 +343,13 @@ def test_when_no_external_host_resolves_the_machine_has_no_dns_and_those_links_a
     assert items["essentials"] == "incomplete"     # the contact element links only to an unresolved host
     assert items["disclosure"] == "incomplete"     # so does the contact item
     assert "DNS" in run["result"].stderr
+    en = run_cli("report", "latest", "--store", str(tmp_path / "s.sqlite3"), "--out", str(tmp_path / "en"), "--lang", "en",
+                 "--format", "html")
+    assert en.returncode == 0, en.stderr
+    html = (tmp_path / "en" / "report.html").read_text(encoding="utf-8")
+    assert "Not checked (no DNS)" in html and "no working DNS" in html
+    for zh in ("稽核主機", "未能驗證", "無 DNS"):  # the tool's own Chinese for this case stays out of English
+        assert zh not in html
 
 
 def test_one_dead_host_among_resolvable_ones_stays_a_broken_link(serve, tmp_path):
