@@ -30,6 +30,7 @@ from siteaudit.checks.base import (
     finding,
     home_page,
     inspection_item,
+    listed_in,
     rule_table,
     sort_findings,
     status_of,
@@ -247,11 +248,13 @@ class AccessibilityCheck:
             inspection_item(self, "accessibility", "無障礙檢測", "Accessibility testing",
                  (f"依{guide}無 {level} 等級以下違規", f"No violations at level {level} or below (Website Accessibility Guidelines "
                   f"{summary.get('target_version', a11y.DEFAULT_VERSION)})"),
-                 measured, testing, "身心障礙者權益保障法第52條之2", float(errors)),
+                 measured, testing, "身心障礙者權益保障法第52條之2", float(errors),
+                 urls=[mark.get("href", "")] if mark.get("found") else (),
+                 note=listed_in(self, "受測各頁", "Every page tested")),
             inspection_item(self, "accessibility-mark", "無障礙標章", "Accessibility mark",
                  ("首頁標示有效標章", "A valid mark on the home page"), shown,
                  Status.PASS if mark_errors == 0 and mark.get("found") else Status.FAIL,
-                 "網站無障礙檢測及認證標章核發辦法"),
+                 "網站無障礙檢測及認證標章核發辦法", urls=[mark.get("home", ""), mark.get("href", "")]),
         ]
 
     def validate(self, opts: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ Findings name a rule id; reports, waivers and diffs work on rule ids, never on m
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -176,10 +176,20 @@ def count_rules(findings: list[dict[str, Any]], *rules: str) -> int:
 
 
 def inspection_item(check: Check, id: str, zh: str, en: str, target: tuple[str, str], measured: tuple[str, str],
-         status: Status, regulation: str, figure: float | None = None) -> InspectionItem:
-    """An inspection item of `check`, linked to its report section."""
+         status: Status, regulation: str, figure: float | None = None, *, urls: Iterable[str] = (),
+         note: tuple[str, str] = ("", "")) -> InspectionItem:
+    """An inspection item of `check`, linked to its report section, with its 查核網址: `urls` on the site where
+    the inspector sees it (blanks and repeats dropped), or `note` (zh-TW, English) for an item with no single
+    place."""
+    shown = tuple(dict.fromkeys(u for u in urls if u))
     return InspectionItem(id, zh, en, target[0], target[1], measured[0], measured[1], status, regulation,
-                          f"check-{check.name}", figure)
+                          f"check-{check.name}", figure, evidence_urls=shown, evidence_note_zh=note[0],
+                          evidence_note_en=note[1])
+
+
+def listed_in(check: Check, what_zh: str, what_en: str) -> tuple[str, str]:
+    """The 查核網址 note of an item with no single place: what to look at, and the report section listing it."""
+    return f"{what_zh}，見〈{check.title_zh}〉", f"{what_en}: see “{check.title_en}”"
 
 
 def merged_options(check: Check, config: Config) -> dict[str, Any]:

@@ -7,7 +7,7 @@ Catalogue, matchers and options: docs/checks/disclosure.md.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -213,7 +213,7 @@ class DisclosureCheck:
             inspection_item(self, "disclosure", "主動公開資訊比例", "Proactive disclosure ratio", ("100%", "100%"),
                  (f"{summary.get('ratio')}%（{published}/{required}）{no_dns[0]}",
                   f"{summary.get('ratio')}% ({published}/{required}){no_dns[1]}"),
-                 status, LAW, summary.get("ratio")),
+                 status, LAW, summary.get("ratio"), urls=[summary.get("area", "")]),
             inspection_item(self, "disclosure-years", "回溯至民國97年", "Records back to ROC 97 (2008)",
                  ("無缺漏年度", "No missing years"),
                  ("完整", "Complete") if not gaps and not years_unchecked else
@@ -221,7 +221,9 @@ class DisclosureCheck:
                   "checked (no DNS on the audit machine)") if not gaps else
                  (f"{gaps} 項缺年度", f"{gaps} item misses years" if gaps == 1 else f"{gaps} items miss years"),
                  Status.FAIL if gaps else Status.INCOMPLETE if years_unchecked else Status.PASS,
-                 "提升服務品質執行計畫", float(gaps)),
+                 "提升服務品質執行計畫", float(gaps),
+                 urls=[entry.get("url", "") for key, entry in (summary.get("items") or {}).items()
+                       if key in (summary.get("years") or {})]),
         ]
 
     def validate(self, opts: dict[str, Any]) -> None:
@@ -249,6 +251,8 @@ class DisclosureCheck:
         unchecked_years: list[str] = []  # yearly items with years linked only to hosts nobody could resolve
         grid: dict[str, dict[str, str]] = {}
         statuses: dict[str, str] = {}
+        found_at: dict[str, str] = {}        # item id -> where it is published
+        listed_on: Counter[str] = Counter()  # page -> items it links: the 主動公開資訊 area is the top one
         for item in items:
             if item.not_applicable:
                 statuses[item.id] = "not_applicable"
@@ -260,6 +264,9 @@ class DisclosureCheck:
             ev = self.locate(item, all_links, titles, targets)
             if ev.ok:
                 statuses[item.id] = "found"
+                pages = [u for u in ev.ok if (t := targets.get(u)) is not None and t.is_html]
+                found_at[item.id] = (pages or ev.ok)[0]   # a page the inspector can read, before a file
+                listed_on.update(p for p in ev.pages if p not in ev.ok)
             elif ev.unresolved and not ev.broken:  # found, but nobody could check it: neither published nor not
                 statuses[item.id] = "unresolved"
                 findings.append(finding(self, "item-unresolved", ev.unresolved[0], sorted(ev.pages), item.name,
@@ -310,7 +317,9 @@ class DisclosureCheck:
             "required": len(required),
             "not_applicable": len(items) - len(required),
             "items": {i.id: {"name": i.name, "name_en": i.name_en or i.name, "category": i.category,
-                             "status": statuses[i.id]} for i in items},
+                             "status": statuses[i.id], **({"url": found_at[i.id]} if i.id in found_at else {})}
+                      for i in items},
+            "area": listed_on.most_common(1)[0][0] if listed_on else "",
             "years": grid,
             "since_roc": opts["start_year"],
         }

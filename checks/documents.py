@@ -19,6 +19,7 @@ from siteaudit.checks.base import (
     Rule,
     finding,
     inspection_item,
+    listed_in,
     rule_table,
     sort_findings,
     status_from,
@@ -98,7 +99,8 @@ class DocumentsCheck:
             else ("無可編輯文件", "No editable documents")
         return [inspection_item(self, "documents", "ODF/PDF 格式", "ODF / PDF documents",
                      ("可編輯文件皆有 ODF", "Every editable document has an ODF version"), measured,
-                     status_of(summary), "ODF-CNS15251 實施計畫", share)]
+                     status_of(summary), "ODF-CNS15251 實施計畫", share,
+                     note=listed_in(self, "全站下載文件", "Every document"))]
 
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options

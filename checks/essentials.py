@@ -120,7 +120,9 @@ class EssentialsCheck:
             measured = (f"找到 {found} 項", f"{found} elements found")
         return [inspection_item(self, "essentials", "網站必要資訊與檢索服務", "Site essentials and search",
                      ("必要項目齊全、檢索可用", "Every required element present, search works"), measured,
-                     status_of(summary), "政府網站服務管理規範")]
+                     status_of(summary), "政府網站服務管理規範",
+                     urls=[(summary.get("search") or {}).get("query_url", ""),
+                           *(summary.get("elements_found") or {}).values()])]
 
     def validate(self, opts: dict[str, Any]) -> None:
         for key, level in opts["elements"].items():

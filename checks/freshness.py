@@ -20,6 +20,7 @@ from siteaudit.checks.base import (
     finding,
     home_page,
     inspection_item,
+    listed_in,
     rule_table,
     sort_findings,
     status_of,
@@ -88,7 +89,8 @@ class FreshnessCheck:
                     f"{share}% of the {dated}/{audited} dated pages within the limit") if share is not None \
             else ("無（沒有頁面標示日期）", "None (no page shows a date)")
         return [inspection_item(self, "freshness", "資訊即時性（過期資訊）", "Freshness", ("無過期資訊", "No stale information"),
-                     measured, status_of(summary), "提升服務品質執行計畫", share)]
+                     measured, status_of(summary), "提升服務品質執行計畫", share,
+                     note=listed_in(self, "各頁更新日期", "Every page's date"))]
 
     def validate(self, opts: dict[str, Any]) -> None:
         validate_today(self.name, opts)

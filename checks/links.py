@@ -21,6 +21,7 @@ from siteaudit.checks.base import (
     Rule,
     finding,
     inspection_item,
+    listed_in,
     rule_table,
     sort_findings,
     status_from,
@@ -162,7 +163,8 @@ class LinksCheck:
         return [inspection_item(self, "links", "連結有效性", "Link validity", ("失效連結 0", "No broken links"),
                      (f"失效 {broken}，無法驗證 {unknown}{budget[0]}{no_dns[0]}",
                       f"{broken} broken, {unknown} could not be verified{budget[1]}{no_dns[1]}"),
-                     status_of(summary), "網站資訊內容及連結抽測", float(broken))]
+                     status_of(summary), "網站資訊內容及連結抽測", float(broken),
+                     note=listed_in(self, "全站連結", "Every link"))]
 
     def validate(self, opts: dict[str, Any]) -> None:
         validate_regexes(self.name, "ignore", opts["ignore"])

@@ -21,6 +21,7 @@ from siteaudit.checks.base import (
     Rule,
     finding,
     inspection_item,
+    listed_in,
     rule_table,
     status_of,
 )
@@ -123,7 +124,8 @@ class MetadataCheck:
         rate, passing, pages = summary.get("pass_rate"), summary.get("pages_passing", 0), summary.get("html_pages", 0)
         return [inspection_item(self, "metadata", "詮釋資料通過比率", "Metadata pass rate", ("100%", "100%"),
                      (f"{rate}%（{passing}/{pages}）", f"{rate}% ({passing}/{pages})"), status_of(summary),
-                     "行政機關電子資料流通實施要點", rate)]
+                     "行政機關電子資料流通實施要點", rate,
+                     note=listed_in(self, "各頁 <meta>", "Every page's <meta>"))]
 
     def validate(self, opts: dict[str, Any]) -> None:
         unknown = set(opts["code_lists"]) - set(SHAPES)

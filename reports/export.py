@@ -25,7 +25,8 @@ from siteaudit.verdict.waivers import waiver_of
 COLUMNS = ["id", "check", "rule", "severity", "url", "pages", "message", "waiver", "audited", "evidence"]
 HEADERS = {"zh": ["編號", "檢查", "規則", "嚴重度", "網址", "出現頁面", "說明", "豁免", "稽核時間", "證據"],
            "en": ["ID", "Check", "Rule", "Severity", "URL", "Pages", "Message", "Waiver", "Audited", "Evidence"]}
-ITEM_HEADERS = {"zh": ["項目", "目標", "量測值", "結果", "依據"], "en": ["Item", "Target", "Measured", "Result", "Regulation"]}
+ITEM_HEADERS = {"zh": ["項目", "目標", "量測值", "結果", "查核網址", "依據"],
+                "en": ["Item", "Target", "Measured", "Result", "Where to check", "Regulation"]}
 STATUS_WORDS = {"zh": {"pass": "通過", "fail": "未通過", "not_run": "未執行", "error": "檢查失敗", "incomplete": "未完成",
                        "waived": "豁免"},
                 "en": {"pass": "Pass", "fail": "Fail", "not_run": "Not run", "error": "Error",
@@ -125,8 +126,20 @@ def to_csv(findings: list[dict[str, Any]], lang: str = "zh", audited: Audited | 
 def item_rows(items: list[dict[str, Any]], lang: str = "zh") -> list[list[str]]:
     zh, words = lang == "zh", STATUS_WORDS.get(lang, STATUS_WORDS["zh"])
     return [[i["zh"] if zh else i["en"], i["target_zh"] if zh else i["target_en"],
-             i["measured_zh"] if zh else i["measured_en"], item_result(i, words, zh), i["regulation"]]
+             i["measured_zh"] if zh else i["measured_en"], item_result(i, words, zh), where_to_check(i, zh),
+             i["regulation"]]
             for i in items]
+
+
+def where_to_check(item: dict[str, Any], zh: bool) -> str:
+    """An item's 查核網址, one per line, then the note of an item with no single place."""
+    note = item.get("evidence_note_zh" if zh else "evidence_note_en") or ""
+    return "\n".join([*item.get("evidence_urls", []), *([note] if note else [])])
+
+
+def items_csv(items: list[dict[str, Any]], lang: str = "zh") -> str:
+    """inspection.csv: the inspection items as the report's first table, with their 查核網址."""
+    return write_csv(ITEM_HEADERS.get(lang, ITEM_HEADERS["zh"]), item_rows(items, lang))
 
 
 def item_result(item: dict[str, Any], words: dict[str, str], zh: bool) -> str:
@@ -174,7 +187,7 @@ def to_ods(findings: list[dict[str, Any]], items: list[dict[str, Any]] | None = 
     names = []
     if items is not None:
         names.append(sheet("考核項目" if lang == "zh" else "Inspection items", ITEM_HEADERS.get(lang, ITEM_HEADERS["zh"]),
-                           item_rows(items, lang), ["5cm", "6cm", "7cm", "2.2cm", "8cm"]))
+                           item_rows(items, lang), ["5cm", "6cm", "7cm", "2.2cm", "9cm", "8cm"]))
     by_check: dict[str, list[dict[str, Any]]] = {}
     for f in findings:
         by_check.setdefault(f["check"], []).append(f)

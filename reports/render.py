@@ -10,6 +10,7 @@ from collections import defaultdict
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -43,6 +44,7 @@ SEVERITY_WORDS = {"zh": {"error": "錯誤", "warning": "警告", "notice": "提�
 FORMATS = ("html", "json", "csv", "ods")
 OUTPUT_FILES = {"html": "report.html", "json": "findings.json", "csv": "findings.csv", "ods": "findings.ods",
                 "pdf": "report.pdf"}
+ITEMS_CSV = "inspection.csv"   # written with findings.csv: the inspection items with their 查核網址
 SCHEMA_VERSION = 2   # 2: schema_version, and an id per finding
 
 
@@ -116,6 +118,8 @@ def labelled_figures(check: Any, summary: dict[str, Any], lang: str) -> list[tup
 
 
 FIRST_PAGES = 5   # pages listed in a grouped row; the rest behind a fold
+EVIDENCE_URLS_SHOWN = 1   # 查核網址 of an inspection item in the first table; every one is in findings.json
+WHERE_CHARS = 34          # characters of a 查核網址 shown in the first table
 DIFF_ROWS = 300   # new and fixed findings listed in the comparison; the rest counted
 PRINT_ROWS = 20   # rows of each group in the printed report: the rest counted, every one is in findings.csv
 PRINT_URL_CHARS = 200   # characters of a URL printed (its link keeps it whole): one long URL is not a page
@@ -124,6 +128,16 @@ PRINT_URL_CHARS = 200   # characters of a URL printed (its link keeps it whole):
 def clip(text: str, limit: int | None) -> str:
     """`text` cut to `limit` characters with an ellipsis; whole without a limit."""
     return text if not limit or len(text) <= limit else text[:limit] + "…"
+
+
+def short_url(url: str, site_host: str, limit: int = WHERE_CHARS) -> str:
+    """A 查核網址 as the first table shows it: the path on the audited site, else host and path, cut to `limit`
+    (the link keeps the whole URL, and findings.json and inspection.csv give it in full)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return clip(url, limit)
+    path = unquote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+    return clip(path if parts.hostname == site_host else f"{parts.hostname}{path}", limit)
 
 
 def finding_index(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -275,6 +289,12 @@ def uptime_section(store: Store, run: dict[str, Any], verdict: Verdict, lang: st
     return month_form(store, run["site"], agency, now.year, now.month, now, lang)
 
 
+def site_host(run: dict[str, Any]) -> str:
+    """The host of the run's first start URL: the 查核網址 on it are shown by their path."""
+    starts = (run.get("config") or {}).get("site", {}).get("start_urls") or [""]
+    return urlsplit(starts[0]).hostname or ""
+
+
 def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", printed: bool = False) -> str:
     """report.html; `printed`, the version Chromium prints: each group folded after PRINT_ROWS rows and each
     row after FIRST_PAGES pages ("其餘 N 筆見 findings.csv"), long URLs cut, so its pages stay bounded."""
@@ -317,6 +337,8 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
         item_labels={i.id: (i.zh if lang == "zh" else i.en) for i in verdict.items},
         percent_items=PERCENT_ITEMS,
         titles={s["name"]: s["title"] for s in sections}, first_pages=FIRST_PAGES, printed=printed,
+        evidence_urls_shown=EVIDENCE_URLS_SHOWN,
+        where=lambda url: short_url(url, site_host(run)),
         diff_rows=PRINT_ROWS if printed else DIFF_ROWS, url_chars=PRINT_URL_CHARS if printed else None,
         cite=lambda text: cite(text, lang),
         index=finding_index(sections),
@@ -358,23 +380,24 @@ def check_outputs(out_dir: Path, names: list[str]) -> None:
 
 def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, lang: str = "zh",
                   formats: tuple[str, ...] = FORMATS) -> list[Path]:
-    check_outputs(out_dir, [OUTPUT_FILES[f] for f in formats])
+    check_outputs(out_dir, [OUTPUT_FILES[f] for f in formats] + ([ITEMS_CSV] if "csv" in formats else []))
     out_dir.mkdir(parents=True, exist_ok=True)
     doc = findings_document(store, run_id, verdict)
     audited = export.Audited.of(store.run(run_id) or {}, lang)
     written = []
     if "json" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["json"], json.dumps(doc, ensure_ascii=False)))
+        written.append(atomic_write(out_dir / OUTPUT_FILES["json"], json.dumps(doc, ensure_ascii=False)))
     titles = {n: (c.title_zh if lang == "zh" else c.title_en) for n, c in registry.REGISTRY.items()}
     if "csv" in formats or "ods" in formats:
         readable = readable_findings(doc["findings"], titles, lang)
     if "csv" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["csv"], export.to_csv(readable, lang, audited)))
+        written.append(atomic_write(out_dir / OUTPUT_FILES["csv"], export.to_csv(readable, lang, audited)))
+        written.append(atomic_write(out_dir / ITEMS_CSV, export.items_csv(doc["inspection"], lang)))
     if "ods" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["ods"],
+        written.append(atomic_write(out_dir / OUTPUT_FILES["ods"],
                                      export.to_ods(readable, doc["inspection"], lang, titles, audited)))
     if "html" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["html"], render_html(store, run_id, verdict, lang)))
+        written.append(atomic_write(out_dir / OUTPUT_FILES["html"], render_html(store, run_id, verdict, lang)))
     return written
 
 
@@ -411,7 +434,7 @@ def print_pdf(html: Path, pdf: Path, paths: BrowserPaths, header: str = "", foot
     except PrintError:
         pdf.unlink(missing_ok=True)
         raise
-    _atomic_write(pdf, data)
+    atomic_write(pdf, data)
 
 
 def print_report(store: Store, run_id: int, verdict: Verdict, pdf: Path, paths: BrowserPaths, lang: str = "zh",
@@ -425,7 +448,7 @@ def print_report(store: Store, run_id: int, verdict: Verdict, pdf: Path, paths: 
     return pdf
 
 
-def _atomic_write(path: Path, data: str | bytes) -> Path:
+def atomic_write(path: Path, data: str | bytes) -> Path:
     """Write `path` whole or not at all: through a temporary file, removed when the write fails (disk full)."""
     tmp = path.with_name(path.name + ".tmp")
     try:

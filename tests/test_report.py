@@ -528,7 +528,8 @@ def test_the_english_report_is_english_with_chinese_names_only_in_brackets(demo_
     for row in tree.xpath("//section[@id='summary']/table[1]//tr[td]"):
         cells = [c.text_content() for c in row.xpath("td")]
         assert not CJK.search(cells[0] + cells[1] + cells[2] + cells[3]), cells
-        assert not CJK.search(re.sub(r"\([^)]*\)", "", cells[4])), cells[4]  # Chinese names only in brackets
+        assert not CJK.search(cells[4]) or cells[4].startswith("/"), cells[4]  # a note, or a path of the site
+        assert not CJK.search(re.sub(r"\([^)]*\)", "", cells[5])), cells[5]  # Chinese names only in brackets
     messages = tree.xpath("//div[@id='links-broken-link']//tr/td[3]")
     assert messages and all(m.text_content().startswith("Broken link") for m in messages)
     severities = {c.text_content().split("Waiver")[0].strip() for c in tree.xpath("//td[contains(@class, 'sev')]")}
@@ -679,3 +680,24 @@ def test_english_citations_name_success_criteria_in_english():
     assert set(SC_NAMES) <= set(SC_NAMES_EN)  # every criterion the checks cite has its W3C name
     assert regulation_en("網站無障礙規範 1.4.3 對比(最低)") == \
         "Website Accessibility Guidelines (網站無障礙規範) success criterion 1.4.3 (Contrast (Minimum))"
+
+
+def test_every_inspection_item_says_where_the_inspector_checks_it(demo_run, tmp_path):
+    doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
+    items = {i["id"]: i for i in doc["inspection"]}
+    base = demo_run["base"]
+    assert items["disclosure"]["evidence_urls"] == [f"{base}/disclosure/index.html"]  # the 主動公開資訊 area
+    assert f"{base}/search?q=%E6%B0%B4" in items["essentials"]["evidence_urls"]
+    assert items["accessibility-mark"]["evidence_urls"][0] == f"{base}/"  # the home page showing the mark
+    for no_single_place in ("links", "documents", "metadata", "freshness"):
+        assert not items[no_single_place]["evidence_urls"] and items[no_single_place]["evidence_note_zh"]
+    assert all(i["evidence_urls"] or i["evidence_note_zh"] for i in items.values()), items
+    tree = lxml_html.fromstring((demo_run["out"] / "report.html").read_bytes())
+    heads = [th.text_content() for th in tree.xpath("//table[@class='inspection']//th")]
+    where = tree.xpath(f"//table[@class='inspection']//tbody/tr/td[{heads.index('查核網址') + 1}]")
+    assert [a.get("href") for a in where[1].xpath(".//a")] == [f"{base}/disclosure/index.html"]
+    assert where[1].text_content() == "/disclosure/index.html"  # the path on the audited site; the link is whole
+    assert where[0].text_content() == "全站連結，見〈連結有效性〉"
+    rows = list(csv.reader(io.StringIO((demo_run["out"] / "inspection.csv").read_text(encoding="utf-8-sig"))))
+    assert rows[0][4] == "查核網址" and rows[2][4] == f"{base}/disclosure/index.html"
+    assert rows[1][4] == "全站連結，見〈連結有效性〉"

@@ -61,6 +61,9 @@ class InspectionItem:
     section: str = ""
     figure: float | None = None   # the headline number for the comparison and the trend chart
     waiver: dict[str, str] | None = None   # reason, accepted_by, expires of the item waiver that waived it
+    evidence_urls: tuple[str, ...] = ()   # 查核網址: where on the site the inspector can see the item
+    evidence_note_zh: str = ""            # for an item with no single place (every link, every page): says so
+    evidence_note_en: str = ""
 
     def waiver_text(self, lang: str = "zh") -> str:
         """The item waiver as a reader sees it: 豁免（reason／accepted_by／expires） or Waived (…); "" for none."""
@@ -72,12 +75,13 @@ class InspectionItem:
         return f"Waived ({w['reason']} / {w['accepted_by']} / {w['expires']})"
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "status": str(self.status)}
+        return {**asdict(self), "status": str(self.status), "evidence_urls": list(self.evidence_urls)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> InspectionItem:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**{**known, "status": Status(known["status"])})
+        return cls(**{**known, "status": Status(known["status"]),
+                      "evidence_urls": tuple(known.get("evidence_urls") or ())})
 
 
 @dataclass(frozen=True)

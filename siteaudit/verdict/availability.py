@@ -139,15 +139,19 @@ def as_of(run: dict[str, Any]) -> dt.datetime:
 def availability_item(store: Store, site: str, now: dt.datetime) -> InspectionItem:
     """The report's row: the calendar month so far, by the form's rule; it passes when every due day was
     checked and normal. A month without any check is not judged."""
-    figures = month_figures(month_days(store, site, now.year, now.month, now))
+    days = month_days(store, site, now.year, now.month, now)
+    figures = month_figures(days)
+    probed = tuple(dict.fromkeys(url for d in days if d.record for url in d.record.finals))
+    where = {"evidence_urls": probed, "evidence_note_zh": "每日 20:00 檢測紀錄見本報告所附全球資訊網運轉情形紀錄表",
+             "evidence_note_en": "The 20:00 check of each day is in the record form attached to this report"}
     zh = f"本月 已檢測 {figures.checked}/{figures.due} 日，異常 {figures.abnormal} 日"
     en = f"This month: {figures.checked}/{figures.due} days checked, {figures.abnormal} abnormal"
     if figures.not_checked and figures.checked:  # why a month with no abnormal day can still fail
         zh, en = f"{zh}，未檢測 {figures.not_checked} 日", f"{en}, {figures.not_checked} not checked"
     share = figures.availability
     if share is None:
-        return InspectionItem("uptime", ZH, EN, *TARGET, zh, en, Status.NOT_RUN, REGULATION)
+        return InspectionItem("uptime", ZH, EN, *TARGET, zh, en, Status.NOT_RUN, REGULATION, **where)
     zh, en = f"{zh}（可用率 {share:.2f}%）", f"{en} (availability {share:.2f}%)"
     passed = figures.abnormal == 0 and figures.not_checked == 0
     return InspectionItem("uptime", ZH, EN, *TARGET, zh, en, Status.PASS if passed else Status.FAIL, REGULATION,
-                          SECTION, share)
+                          SECTION, share, **where)
