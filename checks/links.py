@@ -285,7 +285,7 @@ class LinksCheck:
         status = status_from(findings)
         summary = {
             "status": "incomplete" if unresolved and status == "pass" else str(status),
-            "targets_checked": len(checked),
+            "targets_checked": len(checked) - counts["unresolved-host"],  # an unresolved URL was not checked
             "links": link_count,
             "broken": counts["broken-link"] + counts["broken-resource"],
             "could_not_verify": counts["could-not-verify"],

@@ -338,6 +338,7 @@ def test_when_no_external_host_resolves_the_machine_has_no_dns_and_those_links_a
     assert "DNS" in notices[0]["message_en"] and "DNS" in notices[0]["message"]
     links = doc["summary"]["links"]
     assert links["status"] == "incomplete" and links["broken"] == 0 and links["unresolved"] == 3
+    assert links["targets_checked"] == 1  # ok.html; the three unresolved URLs were not checked
     items = {i["id"]: i["status"] for i in doc["inspection"]}
     assert items["links"] == "incomplete"          # never 通過 on links nobody could check
     assert items["essentials"] == "incomplete"     # the contact element links only to an unresolved host
