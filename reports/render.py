@@ -199,7 +199,10 @@ def grouped_rows(findings: list[dict[str, Any]], rule: Any, lang: str) -> list[d
         if row is None:
             row = rows[key] = {"severity": f["severity"], "url": None if per_page else f["url"], "pages": [],
                                "message": message(f, rule, lang), "waiver": waiver,
-                               "referrers": f["evidence"].get("referrers") or []}
+                               "referrers": f["evidence"].get("referrers") or [],
+                               # the element on the page: its selector and HTML snippet (accessibility)
+                               "selector": f["evidence"].get("selector") or "",
+                               "snippet": f["evidence"].get("html") or ""}
         row["pages"].extend(f["pages"] or ([f["url"]] if f["url"] else []))
         row["count"] = row.get("count", 0) + 1
         stated = f["evidence"].get("page_count")

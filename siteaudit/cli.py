@@ -42,6 +42,7 @@ from siteaudit.demo import run_demo
 from siteaudit.fleet import commands as fleet_commands
 from siteaudit.fleet.fanout import CeleryFanout
 from siteaudit.reports import uptime_log
+from siteaudit.reports.publish import publish, require_metadata
 from siteaudit.reports.render import (
     FORMATS,
     OUTPUT_FILES,
@@ -305,8 +306,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     """The public results page of a stored run: the run's figures, judged by the one verdict."""
-    from siteaudit.reports.publish import publish, require_metadata
-
     cfg = config_mod.load(args.config)
     require_metadata(cfg)  # before anything is read or written
     waivers = load_waivers(args.waivers or cfg.site.waivers)
