@@ -44,6 +44,7 @@ RULE_TEXTS = ("定期更新", "更新頻率", "更新週期", "標準作業程�
               "網站更新規定", "資料更新規定", "網頁內容管理")
 RESULTS_TEXTS = ("網站檢測結果", "網站檢查結果", "網頁檢測結果", "網頁檢查結果", "連結檢測", "連結測試", "連結檢查",
                  "失效連結檢測", "內容檢查結果", "內容檢測結果", "網站品質檢測", "網站自我檢測")
+OWN_KINDS = ("page", "document")   # published on the site itself: another host's page is not the agency's
 KEYWORD_OPTIONS = {"plan_texts": PLAN_TEXTS, "rule_texts": RULE_TEXTS, "results_texts": RESULTS_TEXTS}
 
 RULES = rule_table(
@@ -163,7 +164,7 @@ class PublicationCheck:
         limit = summary.get("max_age_days", self.options["max_age_days"])
         nowhere = listed_in(self, "網站上未找到", "Not found on the site")
         return [
-            inspection_item(self, "publication-plan", "本年度提升服務品質執行計畫", "This year's service quality plan",
+            inspection_item(self, "publication-plan", "本年度執行計畫", "This year's service quality plan",
                             (f"民國{this_year}年度計畫已公布" if this_year else "本年度計畫已公布",
                              f"ROC {this_year} plan published" if this_year else "This year's plan published"),
                             plan_measured, plan_status, PLAN_LINE,
@@ -174,7 +175,7 @@ class PublicationCheck:
                             judged("update-rule-missing", "update-rule-broken"), RULE_LINE,
                             urls=[rule.get("url", "")], note=("", "") if rule.get("url") else nowhere),
             inspection_item(self, "publication-results", "檢測結果公布", "Published test results",
-                            (f"{limit} 天內的內容及連結檢測結果", f"Content and link results within {limit} days"),
+                            (f"{limit} 天內的檢測結果", f"Test results within {limit} days"),
                             results_measured,
                             judged("results-missing", "results-broken", "results-undated", "results-stale",
                                    "results-future-date"), RESULTS_LINE,
@@ -213,8 +214,8 @@ class PublicationCheck:
 
     def candidates(self, ctx: CheckContext, targets: dict[str, Target],
                    words: dict[str, tuple[str, ...]]) -> dict[str, dict[str, Candidate]]:
-        """For each keyword list, the URLs named by it: a link's text, title or listing row, a file name, or the
-        page's own title or heading."""
+        """For each keyword list, the site's own URLs named by it: a link's text, title or listing row, a file
+        name, or the page's own title or heading."""
         found: dict[str, dict[str, Candidate]] = {key: {} for key in words}
 
         def consider(url: str, text: str, page: str | None, row_text: str = "", row_label: str = "") -> None:
@@ -234,9 +235,11 @@ class PublicationCheck:
 
         for text, title, url, row_text, row_label, page in ctx.store.link_tuples(
                 ctx.run_id, ("text", "title", "url", "row_text", "row_label")):
-            if url and url in targets:
+            if url and url in targets and targets[url].kind in OWN_KINDS:
                 consider(url, " ".join(t for t in (text, title) if t), page, row_text or "", row_label or "")
         for url, target in targets.items():
+            if target.kind not in OWN_KINDS:
+                continue
             if target.is_html and (target.title or target.h1):
                 for heading in {target.title or "", target.h1 or ""} - {""}:
                     consider(url, heading, None)
@@ -289,8 +292,8 @@ class PublicationCheck:
         if good:
             best = self.readable(good)
             target = targets.get(best.url)
-            title = (target.title or target.h1 or "") if target and target.is_html else ""
-            return {"url": best.url, "title": (title or best.texts[0])[:80]}
+            title = (target.h1 or target.title or "") if target and target.is_html else ""
+            return {"url": best.url, "title": (title or best.texts[0])[:40]}
         broken = [c for c in sorted(found.values(), key=lambda c: c.url) if c.answered is False]
         if broken:
             findings.append(finding(self, "update-rule-broken", broken[0].url, sorted(broken[0].pages),

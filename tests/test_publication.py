@@ -93,7 +93,7 @@ def test_an_agency_word_for_its_update_rule_is_added_in_the_site_config(serve, t
     assert items["publication-update-rule"]["status"] == "pass"
     assert items["publication-update-rule"]["evidence_urls"] == [f"{server.base}/mgmt.html"]
     assert "update-rule-missing" not in rules and "plan-missing" in rules and "results-missing" in rules
-    assert items["publication-results"]["target_zh"].startswith("90 天內")
+    assert items["publication-results"]["target_zh"] == "90 天內的檢測結果"
 
 
 def test_a_broken_link_to_this_years_plan_and_undated_results_fail(serve, tmp_path):
@@ -133,3 +133,32 @@ def test_the_plan_year_is_this_years_in_the_sites_zone_not_the_machines(serve, t
     assert doc["summary"]["publication"]["roc_year"] == 116, result.stderr
     assert {f["rule"] for f in doc["findings"]} >= {"plan-old-year"}
     assert TODAY.year == 2026
+
+
+def test_siteaudit_init_documents_every_publication_key_and_the_uncommented_keys_load(tmp_path):
+    from siteaudit.checks import REGISTRY, validate_options
+    from siteaudit.config_template import CONFIG_TEMPLATE
+    from siteaudit.core.config import load
+
+    block = CONFIG_TEMPLATE.split("[checks.publication]", 1)[1]
+    for key in REGISTRY["publication"].options:
+        assert f"# {key} = " in block, key
+    path = tmp_path / "site.toml"
+    assert run_cli("init", str(path)).returncode == 0
+    text = path.read_text(encoding="utf-8")
+    head, tail = text.split("[checks.publication]", 1)
+    path.write_text(head + "[checks.publication]" + tail.replace("\n# ", "\n"), encoding="utf-8")
+    validate_options(load(path))
+
+
+def test_the_plan_lines_these_items_cite_read_in_english_numbering():
+    from siteaudit.checks import REGISTRY
+    from siteaudit.reports.regulations import regulation_en
+
+    assert regulation_en("提升服務品質執行計畫 一(一)(4)") == \
+        "Service Quality Improvement Plan (提升服務品質執行計畫) 1(1)(4)"
+    assert regulation_en("提升服務品質執行計畫 貳、更新(2)◎4") == \
+        "Service Quality Improvement Plan (提升服務品質執行計畫) section II, updates (2) item 4"
+    for rule in REGISTRY["publication"].rules.values():
+        english = regulation_en(rule.regulation).replace("(提升服務品質執行計畫)", "")
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in english + rule.en), rule.id
