@@ -1,7 +1,8 @@
 """Publication check: what the plan asks the site itself to publish, each at a URL the inspector can open.
 
-Three plan lines: this ROC year's 提升服務品質執行計畫 (一(一)(4)), the rule for regular updates (更新(2)◎3) and
-the published content-check and link-test results with their date (更新(2)◎4). Everything is read from what
+Four plan lines: this ROC year's 提升服務品質執行計畫 (一(一)(4)), the 資訊目錄 counting each category's items
+(盤點(1)), the rule for regular updates (更新(2)◎3) and the published content-check and link-test results with
+their date (更新(2)◎4). Everything is read from what
 the crawl stored: link texts, link titles, a document's listing row, file names, page titles and the texts
 around a page's date labels; nothing is fetched. Rules, keywords and options: docs/checks/publication.md.
 """
@@ -9,6 +10,8 @@ around a page's date labels; nothing is fetched. Rules, keywords and options: do
 from __future__ import annotations
 
 import json
+import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -37,6 +40,7 @@ from siteaudit.core.store import Target, usable
 PLAN_LINE = "提升服務品質執行計畫 一(一)(4)"
 RULE_LINE = "提升服務品質執行計畫 貳、更新(2)◎3"
 RESULTS_LINE = "提升服務品質執行計畫 貳、更新(2)◎4"
+CATALOGUE_LINE = "提升服務品質執行計畫 貳、盤點(1)"
 
 # Built-in keywords; `[checks.publication]` adds to them (docs/checks/publication.md).
 PLAN_TEXTS = ("提升服務品質執行計畫", "提升服務品質計畫", "服務品質執行計畫", "提升服務品質實施計畫")
@@ -44,6 +48,17 @@ RULE_TEXTS = ("定期更新", "更新頻率", "更新週期", "標準作業程�
               "網站更新規定", "資料更新規定", "網頁內容管理")
 RESULTS_TEXTS = ("網站檢測結果", "網站檢查結果", "網頁檢測結果", "網頁檢查結果", "連結檢測", "連結測試", "連結檢查",
                  "失效連結檢測", "內容檢查結果", "內容檢測結果", "網站品質檢測", "網站自我檢測")
+# 盤點(1): the categories whose listings the 資訊目錄 counts, with the built-in words naming a listing.
+CATEGORIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "services": ("服務措施", "Service measures", ("服務措施", "為民服務", "便民服務", "服務項目")),
+    "activities": ("機關活動", "Agency activities", ("機關活動", "活動訊息", "活動資訊", "活動專區", "活動花絮")),
+    "faq": ("常見問答", "FAQ", ("常見問答", "常見問題", "FAQ")),
+    "promotion": ("文宣品", "Promotional materials", ("文宣品", "文宣資料", "宣導手冊", "宣導資料", "安全用水須知")),
+    "publications": ("出版品", "Publications", ("出版品", "出版資訊", "出版刊物")),
+}
+PAGING_TEXT = re.compile(r"^(\d{1,4}|第\s*\d{1,4}\s*頁|[上下次前]一?頁|第一頁|最[前末後]頁|末頁|[‹›«»<>]{1,2}|next|prev(ious)?|"
+                         r"first|last)$", re.I)
+LINK_SCOPES = ("page", "document")
 OWN_KINDS = ("page", "document")   # published on the site itself: another host's page is not the agency's
 KEYWORD_OPTIONS = {"plan_texts": PLAN_TEXTS, "rule_texts": RULE_TEXTS, "results_texts": RESULTS_TEXTS}
 
@@ -56,6 +71,11 @@ RULES = rule_table(
          "The service quality plan found names no year", PLAN_LINE),
     Rule("plan-broken", "error", "本年度提升服務品質執行計畫的連結失效",
          "The link to this year's service quality plan is broken", PLAN_LINE),
+    Rule("catalogue-missing", "error", "找不到此類資訊的列表頁，資訊目錄缺此類別",
+         "No listing page for a category of the information catalogue", CATALOGUE_LINE),
+    Rule("catalogue-uncounted", "warning", "列表頁沒有可計數的項目連結（項目可能不是連結），項目數請人工確認",
+         "The listing page has no item links to count (its items may not be links): count them by hand",
+         CATALOGUE_LINE),
     Rule("update-rule-missing", "error", "網站上找不到定期更新規定或其標準作業程序",
          "No page states the rule for regular updates or its standard procedure", RULE_LINE),
     Rule("update-rule-broken", "error", "定期更新規定的連結失效", "The link to the rule for regular updates is broken",
@@ -112,6 +132,8 @@ class PublicationCheck:
         "plan_texts": [],       # added to the built-in names of the 提升服務品質執行計畫
         "rule_texts": [],       # added to the built-in words of an update-rule page (定期更新, 標準作業程序…)
         "results_texts": [],    # added to the built-in words of a test-results page (網站檢測結果, 連結檢測…)
+        "catalogue_texts": {},  # {category id: [words]} added to the built-in words naming each listing
+        "max_listing_pages": 20,  # pages of one listing followed through its own paging links
         "max_age_days": 31,     # the published test results are at most this old
         "today": "",            # ISO date to judge against (default: today in site.timezone)
     }
@@ -127,12 +149,22 @@ class PublicationCheck:
             value = opts[key]
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 raise ConfigError(f"checks.{self.name}.{key}: expected a list of non-empty strings, got {value!r}")
+        extra = opts["catalogue_texts"]
+        for key, value in extra.items():
+            if key not in CATEGORIES:
+                raise ConfigError(f"checks.{self.name}.catalogue_texts.{key}: unknown category "
+                                  f"(known: {', '.join(CATEGORIES)})")
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise ConfigError(f"checks.{self.name}.catalogue_texts.{key}: expected a list of non-empty strings")
+        if isinstance(opts["max_listing_pages"], bool) or opts["max_listing_pages"] < 1:
+            raise ConfigError(f"checks.{self.name}.max_listing_pages: expected a whole number ≥ 1, "
+                              f"got {opts['max_listing_pages']!r}")
         if isinstance(opts["max_age_days"], bool) or opts["max_age_days"] < 1:
             raise ConfigError(f"checks.{self.name}.max_age_days: expected a whole number of days ≥ 1, "
                               f"got {opts['max_age_days']!r}")
 
     def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
-        """Three plan lines, each judged by its own rules' findings still in force."""
+        """Four plan lines, each judged by its own rules' findings still in force."""
         plan = summary.get("plan") or {}
         rule = summary.get("update_rule") or {}
         results = summary.get("results") or {}
@@ -152,6 +184,16 @@ class PublicationCheck:
             plan_measured = ("找到但未標示年度或連結失效", "Found, but with no year or a broken link")
         else:
             plan_measured = ("未找到", "Not found")
+        catalogue = summary.get("catalogue") or []
+        absent = [c for c in catalogue if not c.get("url")]
+        if not catalogue:
+            catalogue_measured = ("未判定", "Not judged")
+        elif absent:
+            catalogue_measured = ("缺：" + "、".join(c["name"] for c in absent),
+                                  "Missing: " + ", ".join(c["name_en"] for c in absent))
+        else:
+            total = sum(c["count"] for c in catalogue)
+            catalogue_measured = (f"{len(catalogue)} 類齊全，共 {total} 項", f"All {len(catalogue)} categories, {total} items")
         rule_measured = (("已找到：" + rule["title"], "Found: " + rule["title"]) if rule.get("url")
                          else ("未找到", "Not found"))
         age, shown = results.get("age_days"), results.get("date")
@@ -170,6 +212,12 @@ class PublicationCheck:
                             plan_measured, plan_status, PLAN_LINE,
                             float(plan["year_roc"]) if plan.get("year_roc") else None,
                             urls=[plan.get("url", "")], note=("", "") if plan.get("url") else nowhere),
+            inspection_item(self, "publication-catalogue", "資訊目錄（含項目數統計）", "Catalogue with item counts",
+                            ("各類列表頁及項目數", "Every category listed and counted"), catalogue_measured,
+                            judged("catalogue-missing"), CATALOGUE_LINE,
+                            float(len(catalogue) - len(absent)) if catalogue else None,
+                            urls=[c.get("url", "") for c in catalogue],
+                            note=("", "") if any(c.get("url") for c in catalogue) else nowhere),
             inspection_item(self, "publication-update-rule", "定期更新規定", "Rule for regular updates",
                             ("公布更新規定或標準作業程序", "Update rule or procedure published"), rule_measured,
                             judged("update-rule-missing", "update-rule-broken"), RULE_LINE,
@@ -199,13 +247,14 @@ class PublicationCheck:
                     cand.dates |= {d.date for d in labelled_dates(text)}
         findings: list[Finding] = []
         plan = self.judge_plan(found["plan_texts"], today, findings)
+        catalogue = self.catalogue(ctx, targets, opts, today, findings)
         rule = self.judge_rule(found["rule_texts"], targets, findings)
         results = self.judge_results(found["results_texts"], today, opts["max_age_days"], findings)
         sort_findings(findings)
         summary = {
             "status": "fail" if any(f.severity == "error" for f in findings) else "pass",
             "roc_year": ad_to_roc(today.year),
-            "plan": plan, "update_rule": rule, "results": results,
+            "plan": plan, "catalogue": catalogue, "update_rule": rule, "results": results,
             "plan_year_roc": plan.get("year_roc"),
             "results_age_days": results.get("age_days"),
             "max_age_days": opts["max_age_days"],
@@ -284,6 +333,88 @@ class PublicationCheck:
         else:
             findings.append(finding(self, "plan-missing", "", [], evidence={"looked_for": "plan_texts"}))
         return out
+
+    def catalogue(self, ctx: CheckContext, targets: dict[str, Target], opts: dict[str, Any], today: date,
+                  findings: list[Finding]) -> list[dict[str, Any]]:
+        """盤點(1)'s 資訊目錄: each category's listing page, its items (the links that are not the site's template
+        nor its paging) over its own paging pages, and the newest date they show (a date after today is a typo the
+        freshness check reports, not the newest item)."""
+        links: dict[str, list[tuple[str, str, str]]] = defaultdict(list)   # page -> (text, url, row_text)
+        linked_from: dict[str, set[str]] = defaultdict(set)
+        for text, url, scope, row_text, page in ctx.store.link_tuples(ctx.run_id, ("text", "url", "scope", "row_text")):
+            if url and scope in LINK_SCOPES:
+                links[page].append((text or "", url, row_text or ""))
+                linked_from[url].add(page)
+        pages = [u for u, t in targets.items() if t.is_html and t.kind == "page" and usable(t, targets)]
+        template = {u for u, on in linked_from.items() if len(on) >= max(3, len(pages) / 2)}
+        out = []
+        for cid, (name, name_en, words) in CATEGORIES.items():
+            words = words + tuple(opts["catalogue_texts"].get(cid, []))
+            listing = self.listing(words, pages, targets, links)
+            entry: dict[str, Any] = {"id": cid, "name": name, "name_en": name_en}
+            if listing is None:
+                findings.append(finding(self, "catalogue-missing", "", [], name, {"category": cid, "looked_for": list(words)},
+                                        detail_en=name_en))
+                out.append(entry)
+                continue
+            walked = self.paging(listing, links, targets, opts["max_listing_pages"])
+            items: dict[str, set[date]] = {}
+            for page in walked:
+                for text, url, row_text in links[page]:
+                    if url in template or url in walked or url == listing or PAGING_TEXT.match(text.strip()):
+                        continue
+                    items.setdefault(url, set()).update(f.date for f in find_dates(f"{text} {row_text}")
+                                                         if f.date and f.date <= today)
+            newest = max((d for ds in items.values() for d in ds), default=None)
+            entry.update(url=listing, count=len(items), listing_pages=len(walked),
+                         newest=newest.isoformat() if newest else "")
+            if not items:
+                findings.append(finding(self, "catalogue-uncounted", listing, [listing], name, {"category": cid},
+                                        detail_en=name_en))
+            out.append(entry)
+        return out
+
+    @staticmethod
+    def listing(words: tuple[str, ...], pages: list[str], targets: dict[str, Target],
+                links: dict[str, list[tuple[str, str, str]]]) -> str | None:
+        """The category's listing: a page whose heading or title names it, else the page most links name it by."""
+        def rank(u: str) -> tuple[int, int, str]:
+            """The first word its heading names, else its title (words come most specific first)."""
+            for field_rank, heading in enumerate((targets[u].h1 or "", targets[u].title or "")):
+                for i, w in enumerate(words):
+                    if w in heading:
+                        return field_rank * len(words) + i, len(u), u
+            return 2 * len(words), len(u), u
+
+        titled = sorted(pages, key=rank)
+        if titled and rank(titled[0])[0] < 2 * len(words):
+            return titled[0]
+        named: dict[str, int] = defaultdict(int)
+        page_set = set(pages)
+        for page_links in links.values():
+            for text, url, _ in page_links:
+                if url in page_set and any(w in text for w in words):
+                    named[url] += 1
+        return sorted(named, key=lambda u: (-named[u], u))[0] if named else None
+
+    @staticmethod
+    def paging(listing: str, links: dict[str, list[tuple[str, str, str]]], targets: dict[str, Target],
+               limit: int) -> list[str]:
+        """The listing and the pages its own paging links (1 2 3, 下一頁, »…) lead to in its folder, up to `limit`."""
+        folder = listing.rsplit("/", 1)[0]
+        walked, queue = [listing], [listing]
+        while queue and len(walked) < limit:
+            page = queue.pop(0)
+            for text, url, _ in links.get(page, []):
+                if len(walked) >= limit:
+                    break
+                if url in walked or not PAGING_TEXT.match(text.strip()) or url.rsplit("/", 1)[0] != folder:
+                    continue
+                target = targets.get(url)
+                if target is not None and target.is_html and usable(target, targets):
+                    walked.append(url)
+                    queue.append(url)
+        return walked
 
     def judge_rule(self, found: dict[str, Candidate], targets: dict[str, Target],
                    findings: list[Finding]) -> dict[str, Any]:

@@ -25,9 +25,12 @@ def write_site(root, pages: dict[str, tuple[str, str]], files: tuple[str, ...] =
         path.write_bytes(make.pdf(name) if name.endswith(".pdf") else make.odf("odt", name))
 
 
-def items_and_rules(doc) -> tuple[dict, dict]:
-    items = {i["id"]: i for i in doc["inspection"] if i["id"].startswith("publication-")}
-    rules = {f["rule"]: f for f in doc["findings"] if f["check"] == "publication"}
+def items_and_rules(doc, catalogue: bool = False) -> tuple[dict, dict]:
+    """The check's items and findings by rule; without the catalogue's unless asked (fixtures without listings)."""
+    items = {i["id"]: i for i in doc["inspection"] if i["id"].startswith("publication-")
+             and (catalogue or i["id"] != "publication-catalogue")}
+    rules = {f["rule"]: f for f in doc["findings"] if f["check"] == "publication"
+             and (catalogue or not f["rule"].startswith("catalogue-"))}
     return items, rules
 
 
@@ -114,7 +117,9 @@ def test_a_broken_link_to_this_years_plan_and_undated_results_fail(serve, tmp_pa
 @pytest.mark.parametrize("option, key", [('rule_texts = [""]', "checks.publication.rule_texts"),
                                          ("max_age_days = 0", "checks.publication.max_age_days"),
                                          ('plan_texts = "計畫"', "checks.publication.plan_texts"),
-                                         ('today = "115-11-26"', "checks.publication.today")])
+                                         ('today = "115-11-26"', "checks.publication.today"),
+                                         ('catalogue_texts = { books = ["書"] }', "checks.publication.catalogue_texts.books"),
+                                         ("max_listing_pages = 0", "checks.publication.max_listing_pages")])
 def test_a_bad_publication_option_is_a_one_line_config_error_naming_the_key(tmp_path, option, key):
     cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3",
                        extra=f"[checks.publication]\n{option}\n")
@@ -162,3 +167,62 @@ def test_the_plan_lines_these_items_cite_read_in_english_numbering():
     for rule in REGISTRY["publication"].rules.values():
         english = regulation_en(rule.regulation).replace("(提升服務品質執行計畫)", "")
         assert not any("\u4e00" <= ch <= "\u9fff" for ch in english + rule.en), rule.id
+
+
+def catalogue_site(root, with_publications: bool) -> None:
+    """Five categories; 機關活動 is 25 items over three listing pages (10, 10, 5) joined by 1 2 3 and 下一頁."""
+    nav = '<nav><a href="/services.html">為民服務</a><a href="/act/list.html">機關活動</a><a href="/faq.html">常見問答</a>' \
+          '<a href="/promo.html">文宣品</a>' + ('<a href="/pubs.html">出版品</a>' if with_publications else "") + "</nav>"
+    pages = {"index.html": ("首頁", nav)}
+    names = ["list.html", "list-2.html", "list-3.html"]
+    for n, name in enumerate(names):
+        first = 10 * n + 1
+        rows = "".join(f'<li><a href="/act/e{k}.html">活動{k}（115年{1 + k % 11}月{k}日）</a></li>'
+                       for k in range(first, min(first + 10, 26)))
+        pager = " ".join(f'<a href="/act/{m}">{i + 1}</a>' for i, m in enumerate(names) if i != n)
+        pager += f' <a href="/act/{names[n + 1]}">下一頁</a>' if n < 2 else ""
+        pages[f"act/{name}"] = ("機關活動", nav + f"<ul>{rows}</ul><p>{pager}</p>")
+    for k in range(1, 26):
+        pages[f"act/e{k}.html"] = (f"活動{k}", nav)
+    pages["services.html"] = ("為民服務", nav + '<a href="/s1.html">用水申請</a><a href="/s2.html">水費查詢</a>')
+    pages["s1.html"], pages["s2.html"] = ("用水申請", nav), ("水費查詢", nav)
+    pages["faq.html"] = ("常見問答", nav + '<a href="/q1.html">如何申請</a>')
+    pages["q1.html"] = ("如何申請", nav)
+    pages["promo.html"] = ("文宣品", nav + '<a href="/files/book.pdf">宣導手冊（115年10月1日）</a>')
+    if with_publications:
+        pages["pubs.html"] = ("出版品", nav + '<a href="/files/annual.pdf">年報</a>')
+    write_site(root, pages, files=("files/book.pdf", "files/annual.pdf"))
+
+
+def test_a_catalogue_listing_paged_over_three_pages_is_counted_right_with_its_newest_date(serve, tmp_path):
+    catalogue_site(tmp_path, with_publications=True)
+    server = serve(tmp_path)
+    _, doc = audit_fixture(tmp_path, server.base, "publication", extra=as_of("publication"))
+    items, rules = items_and_rules(doc, catalogue=True)
+    catalogue = {c["id"]: c for c in doc["summary"]["publication"]["catalogue"]}
+    activities = catalogue["activities"]
+    assert activities["url"] == f"{server.base}/act/list.html"
+    assert (activities["count"], activities["listing_pages"]) == (25, 3)
+    assert activities["newest"] == "2026-11-21"   # 活動21: 115年11月21日, the latest day of the 25
+    assert {c: catalogue[c]["count"] for c in ("services", "faq", "promotion", "publications")} == \
+        {"services": 2, "faq": 1, "promotion": 1, "publications": 1}
+    assert "catalogue-missing" not in rules and "catalogue-uncounted" not in rules
+    item = items["publication-catalogue"]
+    assert item["status"] == "pass" and item["measured_zh"] == "5 類齊全，共 30 項"
+    assert item["evidence_urls"][1] == f"{server.base}/act/list.html" and len(item["evidence_urls"]) == 5
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "資訊目錄（含項目數統計）" in html
+
+
+def test_a_catalogue_category_with_no_listing_fails_naming_it(serve, tmp_path):
+    catalogue_site(tmp_path, with_publications=False)
+    server = serve(tmp_path)
+    _, doc = audit_fixture(tmp_path, server.base, "publication",
+                           extra=as_of("publication") + "max_listing_pages = 2\n")
+    items, rules = items_and_rules(doc, catalogue=True)
+    assert rules["catalogue-missing"]["evidence"]["category"] == "publications"
+    assert items["publication-catalogue"]["status"] == "fail"
+    assert items["publication-catalogue"]["measured_zh"] == "缺：出版品"
+    assert items["publication-catalogue"]["measured_en"] == "Missing: Publications"
+    activities = next(c for c in doc["summary"]["publication"]["catalogue"] if c["id"] == "activities")
+    assert (activities["count"], activities["listing_pages"]) == (20, 2)   # the paging followed no further

@@ -243,13 +243,29 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
     # -- 為民服務與下載 -------------------------------------------------------------------------------
     files["services/index.html"] = page("為民服務", _links([
         ("/services/apply.html", "用水申請"), ("/services/bill.html", "水費查詢"), ("/services/forms.html", "表單下載"),
-        ("/faq.html", "常見問答"), ("/old-services", "舊版服務專區"),
+        ("/faq.html", "常見問答"), ("/old-services", "舊版服務專區"), ("/activities/index.html", "機關活動"),
+        ("/services/promotion.html", "文宣品"),
     ]))
     defect("links", "permanent-redirect", "/old-services", "301 to /services/index.html")
     files["services/apply.html"] = page("用水申請", "<p>需備文件：身分證明、建物使用執照。規費：依營業章程收費。</p>"
                                         '<p><a href="javascript:void(0)">線上申辦（建置中）</a></p>')
     defect("links", "invalid-href", "", "javascript: pseudo-link")
     files["services/bill.html"] = page("水費查詢", "<p>輸入水號查詢水費。</p>")
+    # 盤點(1) 資訊目錄: activities over three listing pages, promotional materials; no 出版品 listing at all
+    events = [(f"/news/{s}.html", f"{t}（{r}）") for s, t, r, _ in news]   # 12 activities, 5 + 5 + 2 a page
+    for n in range(3):
+        name = "index.html" if n == 0 else f"page{n + 1}.html"
+        pager = "".join(f'<a href="/activities/{"index.html" if k == 0 else f"page{k + 1}.html"}">{k + 1}</a> '
+                        for k in range(3) if k != n)
+        files[f"activities/{name}"] = page("機關活動", _links(events[5 * n:5 * n + 5]) + f"<p>{pager}</p>")
+    files["services/promotion.html"] = page("文宣品", _links([
+        ("/services/files/handbook.pdf", f"節約用水宣導手冊（{roc(ago(50))}）"),
+        ("/services/files/safe-water.pdf", f"安全用水須知（{roc(ago(120))}）"),
+    ]))
+    files["services/files/handbook.pdf"] = documents.pdf("handbook")
+    files["services/files/safe-water.pdf"] = documents.pdf("safe water")
+    defect("publication", "catalogue-missing", "", "no 出版品 listing: the 資訊目錄 misses a category")
+    defect("publication", "catalogue-uncounted", "/faq.html", "the FAQ's answers are not links: counted by hand")
     forms = [
         ("apply-form.odt", documents.odf("odt", "用水申請書"), "用水申請書（ODT）"),
         ("apply-form.pdf", documents.pdf("apply form"), "用水申請書（PDF）"),
