@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,10 @@ SC_NAMES: dict[str, str] = {**AXE_DATA["sc_names_zh"], "2.4.11": "焦點不被�
                             "1.4.10": "重排", "3.2.2": "輸入"}
 WCAG22_ONLY = frozenset(MODA["wcag22_only"])
 WCAG22_REMOVED = frozenset(MODA["wcag22_removed"])
+# The schemes a mark was issued under, oldest first, each with the last day it issued marks ("" for today's).
+MARK_SCHEMES: list[dict[str, Any]] = MODA["mark_schemes"]
+# Where 網站無障礙規範 files a rule under other criteria than axe does (heading order: 1.3.1, level A).
+CRITERIA: dict[str, dict[str, Any]] = MODA["criteria"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,10 @@ PROBE_WORDS = {
                     "這裡", "此處", "連結", "click here", "here", "more", "read more", "more...", "link"],
     "deprecated": ["center", "font", "blink", "marquee"],
     "image_ext": ["jpg", "jpeg", "png", "gif", "svg", "webp", "bmp", "tif", "tiff"],
+    # Accesskey anchors as Taiwanese templates write them (":::", ":::上方連結區", or an in-page link whose title
+    # names the area): what missing-accesskey asks for, so href-hash and target-size do not flag them.
+    "accesskey_text": r"^\s*:::",
+    "accesskey_title": r"(上方|中央|下方|左側|右側|主要|頁尾|導覽)(功能|連結|內容)?(區|區塊)|定位點|accesskey",
 }
 
 
@@ -77,8 +86,21 @@ SITE_RULES = {"missing-accesskey": ("2.4.1", "A"), "missing-skip-link": ("2.4.1"
               "js-dialog-on-load": ("2.2.4", "AAA")}
 
 
+def mark_scheme(passed: date | None, level: str) -> dict[str, Any] | None:
+    """The scheme a mark was issued under: a `+` level is the 1.0 era's whatever the date; otherwise the scheme in
+    force on its pass date (1.0 up to 2016, the 2017 edition 無障礙標章2.0 up to 2021-06-30, 110.07, then 115.11);
+    None when neither says."""
+    if level.endswith("+"):
+        return MARK_SCHEMES[0]
+    if passed is None:
+        return None
+    return next(s for s in MARK_SCHEMES if not s["until"] or passed <= date.fromisoformat(s["until"]))
+
+
 def criteria(rule: str) -> list[str]:
-    """The WCAG success criteria a rule (axe id or own id) checks."""
+    """The WCAG success criteria a rule (axe id or own id) checks, the one its codes name first."""
+    if rule in CRITERIA:
+        return list(CRITERIA[rule]["sc"])
     if rule in OWN:
         return [OWN[rule].sc]
     if rule in SITE_RULES:
@@ -88,6 +110,8 @@ def criteria(rule: str) -> list[str]:
 
 def level(rule: str) -> str:
     """A, AA, AAA, best-practice, or "" for a rule outside WCAG (the mark)."""
+    if rule in CRITERIA:
+        return str(CRITERIA[rule]["level"])
     if rule in OWN:
         return OWN[rule].level
     if rule in SITE_RULES:
@@ -111,9 +135,19 @@ def codes(rule: str) -> dict[str, list[str]]:
     return {v: [c for c in mapped if v in MODA["codes"][c]["versions"]] for v in VERSIONS}
 
 
+def no_code_reason(rule: str, version: str) -> str:
+    """Why a rule has no 檢測碼 under `version` (moda-codes.json `no_code`), or "" when none is written."""
+    table = MODA["no_code"]
+    return str(table.get(version, {}).get(rule) or table["all"].get(rule) or "")
+
+
 def evidence(rule: str, version: str) -> dict[str, Any]:
     """What every accessibility finding carries: criterion, level, codes, and the version judged against."""
-    return {"wcag": criteria(rule), "level": level(rule), "codes": codes(rule), "version": version}
+    found = codes(rule)
+    out: dict[str, Any] = {"wcag": criteria(rule), "level": level(rule), "codes": found, "target_version": version}
+    if not found[version] and no_code_reason(rule, version):
+        out["no_code"] = no_code_reason(rule, version)
+    return out
 
 
 def axe_help_zh(axe_id: str) -> str:
@@ -136,12 +170,16 @@ def axe_rule_switches(version: str) -> dict[str, dict[str, bool]]:
 
 def heading(rule: str, version: str) -> str:
     """The start of a finding's message: version, criterion, level and codes."""
-    sc = criteria(rule)
-    name = VERSIONS[version]["name"]
-    if not sc and not level(rule):
+    return heading_of(criteria(rule), level(rule), codes(rule)[version], version)
+
+
+def heading_of(sc: list[str], rule_level: str, found: list[str], version: str) -> str:
+    """A heading from criteria, level and codes (of one rule, or of rules merged into one finding): the first
+    criterion named, the others after it."""
+    if not sc and not rule_level:
         return ""
-    found = codes(rule)[version]
     tail = f"［{'、'.join(found)}］" if found else ""
     if not sc:
         return f"無障礙最佳實務{tail}"
-    return f"{name} {sc[0]} {SC_NAMES.get(sc[0], '')}（{level(rule)}）{tail}"
+    more = f"、{'、'.join(sc[1:])}" if len(sc) > 1 else ""
+    return f"{VERSIONS[version]['name']} {sc[0]} {SC_NAMES.get(sc[0], '')}{more}（{rule_level}）{tail}"

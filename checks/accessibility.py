@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from siteaudit.checks import a11y_batches, a11y_reuse
+from siteaudit.checks import a11y_batches, a11y_reuse, a11y_rows
 from siteaudit.checks import a11y_rules as a11y
 from siteaudit.checks.base import (
     CheckContext,
@@ -56,8 +56,11 @@ PASS_WORDS = re.compile(r"通過|檢測|認證|passed|certified", re.I)
 CLAUSE_BREAK = re.compile(r"[\n｜|。；;\u3000]|\s{2,}|(?=更新|發布|發佈|修改日期|瀏覽|Updated|updated)")
 SKIP_TEXT = re.compile(r"跳到主要內容|跳至主要內容|跳過|skip", re.I)
 # Accesskey anchors as Taiwanese templates write them: ":::", ":::上方連結區", or a title naming the area.
-ACCESSKEY_TEXT = re.compile(r"^\s*:::")
-ACCESSKEY_TITLE = re.compile(r"(上方|中央|下方|左側|右側|主要|頁尾|導覽)(功能|連結|內容)?(區|區塊)|定位點|accesskey", re.I)
+ACCESSKEY_TEXT = re.compile(a11y.PROBE_WORDS["accesskey_text"])
+ACCESSKEY_TITLE = re.compile(a11y.PROBE_WORDS["accesskey_title"], re.I)
+# axe rules that do not judge the accesskey anchors (:::) Taiwanese templates must have: they mark a position for
+# the keyboard (accesskey), and their pointer target is the place they stand (2.5.8's exceptions).
+ACCESSKEY_EXEMPT = ("target-size",)
 # A rule that fails on at least this share of the tested pages (and on 3 or more) is the template's.
 TEMPLATE_SHARE = 0.5
 TEMPLATE_MIN_PAGES = 3
@@ -65,15 +68,13 @@ TEMPLATE_MIN_PAGES = 3
 NAMED_UNTESTED = 3
 MAX_UNTESTED_LISTED = 50  # in the summary; findings list every one
 TIMEOUT_REASON = re.compile(r"^timeout after ([\d.]+) s$")
-# A mark dated up to this day was judged under 110.07; later ones under 115.11.
-LAST_110_MARK = date.fromisoformat(a11y.VERSIONS["110.07"]["last_mark_date"])
 
 
 def _axe_rule(axe_id: str) -> Rule:
     info = a11y.AXE_RULES[axe_id]
-    sc = info["sc"][0] if info["sc"] else ""
+    sc = (a11y.criteria(axe_id) or [""])[0]
     regulation = f"網站無障礙規範 {sc} {a11y.SC_NAMES.get(sc, '')}".strip() if sc else "axe-core best practice"
-    severity = "warning" if info["level"] in ("AAA", "best-practice") else "error"
+    severity = "warning" if a11y.level(axe_id) in ("AAA", "best-practice") else "error"
     return Rule(f"axe-{axe_id}", severity, a11y.axe_help_zh(axe_id), info["help"], regulation)
 
 
@@ -93,7 +94,7 @@ RULES = rule_table(
          "網站無障礙規範 2.4.1"),
     Rule("missing-skip-link", "warning", "頁面缺少「跳到主要內容」連結", "No skip-to-content link", "網站無障礙規範 2.4.1"),
     Rule("noscript-missing", "warning", "頁面使用 script 但未提供 <noscript> 替代內容",
-         "Scripts without a <noscript> alternative", "網站無障礙規範"),
+         "Scripts without a <noscript> alternative", "無障礙最佳實務"),
     Rule("new-window-unwarned", "warning", "連結另開新視窗但未告知使用者", "Link opens a new window without a warning",
          "網站無障礙規範 3.2.5"),
     Rule("file-link-unlabelled", "notice", "檔案連結未標示檔案格式或大小", "File link gives neither file type nor size",
@@ -109,13 +110,21 @@ RULES = rule_table(
 )
 
 
-def mark_version(passed: date, max_age_years: int = 3) -> dict[str, str]:
-    """The version a mark was judged under (110.07 up to 2026-11-29, then 115.11) and its expiry."""
+def mark_version(passed: date, max_age_years: int = 3, level: str = "") -> dict[str, str]:
+    """The scheme a mark was issued under (`mark_scheme`: 1.0, 2.0, 110.07 or 115.11, from its level and pass date)
+    and its expiry."""
     try:
         expires = passed.replace(year=passed.year + max_age_years)
     except ValueError:  # 29 February
         expires = passed.replace(year=passed.year + max_age_years, day=28)
-    return {"version": "110.07" if passed <= LAST_110_MARK else "115.11", "expires": expires.isoformat()}
+    scheme = a11y.mark_scheme(passed, level)
+    return {"mark_scheme": scheme["id"] if scheme else "", "expires": expires.isoformat()}
+
+
+def scheme_words(mark: dict[str, Any]) -> tuple[str, str]:
+    """The mark's scheme in words (無障礙標章2.0（2017 年版）), or that it is unknown."""
+    scheme = next((s for s in a11y.MARK_SCHEMES if s["id"] == mark.get("mark_scheme")), None)
+    return (scheme["zh"], scheme["en"]) if scheme else ("版本未知", "scheme unknown")
 
 
 def shown_pass_date(text: str) -> tuple[date, str] | None:
@@ -236,11 +245,11 @@ class AccessibilityCheck:
         mark_errors = count_rules(findings, "mark-missing", "mark-level-below-target")
         expired = count_rules(findings, "mark-expired")
         if mark.get("found"):
-            version = mark.get("version")
-            shown = (f"{version + ' 版' if version else '版本未知'} {mark.get('level', '?')} 等級，"
+            scheme = scheme_words(mark)
+            shown = (f"{scheme[0]} {mark.get('level', '?')} 等級，"
                      f"通過日期 {mark.get('passed', '未知')}，效期至 {mark.get('expires', '未知')}"
                      + ("（已逾3年效期）" if expired else ""),
-                     f"{version or 'version unknown'}, level {mark.get('level', '?')}, passed {mark.get('passed', 'unknown')}, "
+                     f"{scheme[1]}, level {mark.get('level', '?')}, passed {mark.get('passed', 'unknown')}, "
                      f"valid until {mark.get('expires', 'unknown')}" + (" (past its 3-year validity)" if expired else ""))
         else:
             shown = ("未找到", "Not found")
@@ -314,6 +323,7 @@ class AccessibilityCheck:
                 anchors[url]["accesskey"] = anchors[url].get("accesskey") or bool(dom.get("accesskeys"))
                 anchors[url]["noscript"] = not dom.get("scripts") or bool(dom.get("noscript"))
                 anchors[url]["top"] = dom.get("top", "")
+                anchors[url]["top_html"] = dom.get("top_html", "")
             for url, reason in not_tested.items():
                 findings.append(finding(self, "page-not-tested", url, [url], reason, {"reason": reason}))
             summary.update(self.axe_summary(results, not_tested, opts))
@@ -434,13 +444,17 @@ class AccessibilityCheck:
         groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         detail: dict[tuple[str, str, str], dict[str, Any]] = {}
         for url, result in results.items():
+            accesskeys = set(result.get("dom", {}).get("accesskey_targets", []))
             for outcome in ("violations", "incomplete"):
                 for item in result.get(outcome, []):
                     for node in item.get("nodes", []):
                         selector = " ".join(str(t) for t in node.get("target", []))
+                        if item["id"] in ACCESSKEY_EXEMPT and selector in accesskeys:
+                            continue  # a ::: accesskey anchor: what missing-accesskey asks for
                         key = (outcome, item["id"], selector)
                         groups[key].append(url)
-                        detail.setdefault(key, {"impact": item.get("impact"), "html": node.get("html", "")[:300],
+                        detail.setdefault(key, {"impact": item.get("impact"),
+                                                "html": a11y_rows.snippet(str(node.get("html", ""))),
                                                 "summary": (node.get("failureSummary") or "")[:300]})
         out = []
         for (outcome, axe_id, selector), pages in groups.items():
@@ -449,11 +463,12 @@ class AccessibilityCheck:
                         **detail[(outcome, axe_id, selector)]}
             if outcome == "incomplete":
                 out.append(finding(self, "axe-needs-review", pages[0], sorted(set(pages)), f"{axe_id} {selector}",
-                                   evidence))
+                                   evidence, detail_en=f"{axe_id} {selector}"))
                 continue
             rule_id = f"axe-{axe_id}" if axe_id in a11y.AXE_RULES else "axe-needs-review"
-            severity = "error" if _level_rank(info["level"]) <= target else "warning"
-            out.append(finding(self, rule_id, pages[0], sorted(set(pages)), selector, evidence, severity=severity))
+            severity = "error" if _level_rank(a11y.level(axe_id)) <= target else "warning"
+            out.append(finding(self, rule_id, pages[0], sorted(set(pages)), selector, evidence, severity=severity,
+                               detail_en=selector))
         return out
 
     def own_findings(self, results: dict[str, dict[str, Any]], opts: dict[str, Any]) -> list[Finding]:
@@ -469,8 +484,10 @@ class AccessibilityCheck:
                 key = (rule.id, url if rule.per_page else str(node.get("target", "")))
                 groups[key].append(url)
                 if len(nodes[key]) < 10:
-                    nodes[key].append({"selector": node.get("target", ""), "html": str(node.get("html", ""))[:300],
-                                       **({"detail": node["detail"]} if node.get("detail") else {})})
+                    nodes[key].append({"selector": node.get("target", ""),
+                                       "html": a11y_rows.snippet(str(node.get("html", ""))),
+                                       **{k: node[k] for k in ("detail", "detail_en", "width", "viewport")
+                                          if node.get(k)}})
         out = []
         for (rule_id, where), pages in groups.items():
             severity = self.rules[rule_id].severity
@@ -479,8 +496,12 @@ class AccessibilityCheck:
             first = nodes[(rule_id, where)][0]
             pages = sorted(set(pages))
             evidence = {"selector": first["selector"], "html": first["html"], "nodes": nodes[(rule_id, where)]}
-            detail = f"{len(nodes[(rule_id, where)])} 處" if a11y.OWN[rule_id].per_page else where
-            out.append(finding(self, rule_id, pages[0], pages, detail, evidence, severity=severity))
+            detail, detail_en = where, where
+            if a11y.OWN[rule_id].per_page:
+                count = len(nodes[(rule_id, where)])
+                detail, detail_en = first.get("detail") or f"{count} 處", first.get("detail_en") or f"{count}"
+            out.append(finding(self, rule_id, pages[0], pages, detail, evidence, severity=severity,
+                               detail_en=detail_en))
         return out
 
     def dialog_findings(self, results: dict[str, dict[str, Any]]) -> list[Finding]:
@@ -510,15 +531,23 @@ class AccessibilityCheck:
                 continue
             tops = Counter(anchors[u].get("top") for u in lacking if anchors[u].get("top"))
             element = tops.most_common(1)[0][0] if tops else "body"
-            template = {"pages": len(lacking), "of": len(judged), "element": element}
-            out.append(finding(self, rule_id, "", lacking, f"{len(lacking)}/{len(judged)} 頁（版型 {element}）",
-                               {"template": template, "selector": element}))
+            html = next((anchors[u].get("top_html", "") for u in lacking if anchors[u].get("top") == element), "")
+            evidence: dict[str, Any] = {"selector": element, "html": html or "<body>"}
+            share = f"{len(lacking)}/{len(judged)}"
+            if len(lacking) >= TEMPLATE_MIN_PAGES and len(lacking) >= TEMPLATE_SHARE * len(judged):
+                evidence["template"] = {"pages": len(lacking), "of": len(judged), "element": element}
+                out.append(finding(self, rule_id, lacking[0], lacking, f"{share} 頁（版型 {element}）", evidence,
+                                   detail_en=f"{share} pages (template element {element})"))
+            else:  # too few pages to call it the template's
+                out.append(finding(self, rule_id, lacking[0], lacking, f"{share} 頁（{element}）", evidence,
+                                   detail_en=f"{share} page{'s' if len(judged) != 1 else ''} ({element})"))
         return out
 
     def in_version(self, findings: list[Finding], version: str, tested: int) -> list[Finding]:
-        """Keep the findings `version` judges; give each its criterion, level and codes, and name a rule that
-        fails on the same element of most pages as the template's."""
-        out = []
+        """Keep the findings `version` judges; give each its criterion, level and codes; make rules flagging one
+        element one finding and a rule's many elements on the same pages one row; name a rule that fails on the
+        same element of most pages as the template's."""
+        kept = []
         for f in findings:
             base = f.evidence.get("axe_rule", f.rule) if f.rule.startswith("axe-") else f.rule
             if not a11y.judged(base, version):
@@ -527,15 +556,21 @@ class AccessibilityCheck:
             if f.rule.startswith("mark-") and "level" in f.evidence:
                 labels.pop("level")  # the mark's claimed level stays
             f.evidence.update(labels)
+            kept.append(f)
+        kept = a11y_rows.group_per_page(a11y_rows.merge_same_barrier(kept), self.rules)
+        for f in kept:
             selector = f.evidence.get("selector")
             if (f.rule.startswith("axe-") and selector and len(f.pages) >= TEMPLATE_MIN_PAGES
                     and len(f.pages) >= TEMPLATE_SHARE * tested):
                 f.evidence["template"] = {"pages": len(f.pages), "of": tested, "element": selector}
                 f.message += f"（{len(f.pages)}/{tested} 頁共用的版型元素 {selector}）"
-            heading = a11y.heading(base, version)
+                if f.message_en:
+                    f.message_en += f" (template element shared by {len(f.pages)}/{tested} pages: {selector})"
+            ev = f.evidence
+            heading = "" if f.rule.startswith("mark-") else a11y.heading_of(
+                ev.get("wcag", []), str(ev.get("level", "")), ev.get("codes", {}).get(version, []), version)
             f.message = f"{heading}：{f.message}" if heading else f.message
-            out.append(f)
-        return out
+        return kept
 
     def axe_summary(self, results: dict[str, dict[str, Any]], not_tested: dict[str, str],
                     opts: dict[str, Any]) -> dict[str, Any]:
@@ -560,8 +595,9 @@ class AccessibilityCheck:
         """New windows and file links as findings; per page, whether it has accesskey anchors and a skip link
         (judged later, with what the browser adds): from the links the crawl recorded."""
         per_page: dict[str, dict[str, Any]] = {u: {"accesskey": False, "skip": False} for u in pages}
-        new_window: dict[str, list[str]] = defaultdict(list)
-        unlabelled: dict[str, list[str]] = defaultdict(list)
+        new_window: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        unlabelled: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        links: dict[tuple[str, str, str], tuple[str, str, str, str]] = {}
         columns = ("element", "raw", "text", "target", "title", "scope", "url")
         for element, raw, text, target, title, scope, url, page in ctx.store.link_tuples(ctx.run_id, columns):
             if element != "a" or page not in per_page:
@@ -571,17 +607,21 @@ class AccessibilityCheck:
                 per_page[page]["accesskey"] = True
             if (raw or "").startswith("#") and SKIP_TEXT.search(text):
                 per_page[page]["skip"] = True
+            key = (url or raw or "", raw or "", (target or "").lower())
+            links.setdefault(key, (raw or "", text, target or "", title or ""))
             if (target or "").lower() == "_blank" and not NEW_WINDOW.search(f"{text} {title or ''}"):
-                new_window[url or raw or ""].append(page)
+                new_window[key].append(page)
             is_document = scope == "document" or (scope == "external" and extension(url or "") in DOCUMENT_EXTENSIONS)
             if is_document and not (FILE_TYPE_WORDS.search(text) or FILE_SIZE.search(text)
                                     or FILE_TYPE_WORDS.search(title or "")):
-                unlabelled[url or raw or ""].append(page)
+                unlabelled[key].append(page)
         out = []
-        for url, refs in new_window.items():
-            out.append(finding(self, "new-window-unwarned", url, sorted(set(refs)), "", {}))
-        for url, refs in unlabelled.items():
-            out.append(finding(self, "file-link-unlabelled", url, sorted(set(refs)), "", {}))
+        for rule_id, found in (("new-window-unwarned", new_window), ("file-link-unlabelled", unlabelled)):
+            for key, refs in found.items():  # the page is the evidence; the link's target is a particular
+                selector, html = a11y_rows.link_snippet(*links[key])
+                pages = sorted(set(refs))
+                out.append(finding(self, rule_id, pages[0], pages, key[0], {"href": key[0], "selector": selector,
+                                                                           "html": html}))
         return out, per_page
 
     # -- the mark -------------------------------------------------------------------------------
@@ -596,14 +636,16 @@ class AccessibilityCheck:
         mark = marks[0]
         out: list[Finding] = []
         size = (mark.get("shown_width"), mark.get("shown_height"))
-        mark_info["size"] = f"{size[0]}x{size[1]}"
-        if mark.get("broken"):
+        where = {"selector": mark_info.get("selector", ""), "html": mark_info.get("html", "")}
+        if mark.get("broken"):  # what is shown is its alt text: no size of the mark
             mark_info["broken"] = True
             out.append(finding(self, "mark-broken", mark["href"], [mark_info["home"]], mark.get("src", ""),
-                               {"src": mark.get("src", "")}))
-        elif size != (88, 31):
+                               {"src": mark.get("src", ""), **where}))
+        else:
+            mark_info["size"] = f"{size[0]}x{size[1]}"
+        if not mark.get("broken") and size != (88, 31):
             out.append(finding(self, "mark-size", mark["href"], [mark_info["home"]], f"{size[0]}×{size[1]}",
-                               {"width": size[0], "height": size[1]}))
+                               {"width": size[0], "height": size[1], **where}))
         shown = shown_pass_date(mark.get("context") or "")
         if shown and "passed" not in mark_info:
             mark_info["passed_text"] = shown[1]
@@ -614,7 +656,7 @@ class AccessibilityCheck:
                  opts: dict[str, Any]) -> list[Finding]:
         """Record the pass date; a finding when it is older than the mark's validity."""
         evidence.update(passed=passed.isoformat(), passed_from=source,
-                        **mark_version(passed, opts["mark_max_age_years"]))
+                        **mark_version(passed, opts["mark_max_age_years"], str(evidence.get("level", ""))))
         age = (date.fromisoformat(opts["today"]) - passed).days / 365.25
         if age > opts["mark_max_age_years"]:
             return [finding(self, "mark-expired", url, [home], f"{passed.isoformat()}，已 {age:.1f} 年", dict(evidence))]
@@ -640,13 +682,17 @@ class AccessibilityCheck:
             return [finding(self, "mark-missing", home, [home], "", {"meta_accessible_website": claim})], \
                 {"home": home, "found": False}
         url, text = marks[0]
-        evidence: dict[str, Any] = {"href": url, "alt": text, "meta_accessible_website": claim}
+        selector, html = a11y_rows.link_snippet(url, text)
+        evidence: dict[str, Any] = {"href": url, "alt": text, "meta_accessible_website": claim, "selector": selector,
+                                    "html": html}
         if (urlsplit(url).hostname or "").lower() in LEGACY_MARK_HOSTS:
             out.append(finding(self, "mark-outdated-link", url, [home], urlsplit(url).hostname or "", evidence))
         level = MARK_LEVEL.search(text) or MARK_LEVEL.search(claim)
         if level:
             claimed = level.group(1)
             evidence["level"] = claimed + level.group(2)
+            if level.group(2):  # A+/AA+/AAA+: the 1.0 era's levels, whatever the date says
+                evidence["mark_scheme"] = a11y.MARK_SCHEMES[0]["id"]
             if _level_rank(claimed) < _level_rank(opts["target_level"]):
                 out.append(finding(self, "mark-level-below-target", url, [home],
                                    f"標章 {claimed}{level.group(2)}，目標 {opts['target_level']}", evidence))

@@ -31,6 +31,8 @@ START_SECONDS = 60.0
 # A page's dialogs kept as evidence (a page may raise them in a loop until its budget runs out).
 MAX_DIALOGS = 10
 DIALOG_TEXT = 300
+# 1.4.10 Reflow: the content width a page must fit without scrolling sideways (CSS px).
+REFLOW_WIDTH = 320
 
 
 def axe_options(version: str) -> dict[str, Any]:
@@ -53,7 +55,7 @@ AXE_RUN = """
   function slim(items) {
     return items.map(function (i) {
       return {id: i.id, impact: i.impact, nodes: i.nodes.map(function (n) {
-        return {target: n.target, html: (n.html || '').slice(0, 300),
+        return {target: n.target, html: (n.html || '').slice(0, 200),
                 failureSummary: (n.failureSummary || '').slice(0, 300)};
       })};
     });
@@ -61,13 +63,13 @@ AXE_RUN = """
   var timer, late = new Promise(function (ok) { timer = setTimeout(ok, timeoutMs, {timeout: true}); });
   var run = axe.run(document, options).then(function (r) {
     return {violations: slim(r.violations), incomplete: slim(r.incomplete), version: r.testEngine.version,
-            dom: probe(words, walkLimit)};
+            dom: probe(words, walkLimit, r.violations)};
   }, function (e) { return {error: String(e)}; });
   return Promise.race([run, late]).then(function (r) { clearTimeout(timer); return r; });
 })(%s, %d, %s, %d)
 """
 DOM_PROBE = r"""
-function probe(words, walkLimit) {
+function probe(words, walkLimit, violations) {
   function unique(sel) { try { return document.querySelectorAll(sel).length === 1; } catch (e) { return false; } }
   function path(el) {
     var parts = [];
@@ -83,10 +85,32 @@ function probe(words, walkLimit) {
     }
     return parts.join(' > ');
   }
+  // The selector axe gave an element it flagged, so a rule of ours flagging the same element names it alike
+  // (one element, one row); and which of those elements are accesskey anchors (not flagged for their size).
+  var axeSelector = new Map(), accesskeyTargets = [];
+  var keyText = new RegExp(words.accesskey_text), keyTitle = new RegExp(words.accesskey_title, 'i');
+  function accesskeyAnchor(el) {
+    if (el.localName !== 'a') return false;
+    var href = el.getAttribute('href') || '';
+    return el.hasAttribute('accesskey') || keyText.test(el.textContent || '')
+      || (href.charAt(0) === '#' && keyTitle.test(el.getAttribute('title') || ''));
+  }
+  (violations || []).forEach(function (item) {
+    item.nodes.forEach(function (n) {
+      if (n.target.length !== 1 || typeof n.target[0] !== 'string') return;
+      var el = null;
+      try { el = document.querySelector(n.target[0]); } catch (e) { return; }
+      if (!el) return;
+      if (!axeSelector.has(el)) axeSelector.set(el, n.target[0]);
+      if (accesskeyAnchor(el) && accesskeyTargets.indexOf(n.target[0]) < 0) accesskeyTargets.push(n.target[0]);
+    });
+  });
   var own = [];
   function add(rule, el, detail) {
-    own.push({rule: rule, target: path(el), html: (el.outerHTML || '').slice(0, 300), detail: detail || ''});
+    own.push({rule: rule, target: axeSelector.get(el) || path(el), html: (el.outerHTML || '').slice(0, 200),
+              detail: detail || ''});
   }
+  function startTag(el) { var h = el.outerHTML || ''; return h.slice(0, Math.min(200, h.indexOf('>') + 1 || 200)); }
   function shown(el) { return el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden'; }
   function text(el) { return (el.textContent || '').replace(/\s+/g, ' ').trim(); }
   function attr(el, name) { return (el.getAttribute(name) || '').trim(); }
@@ -116,7 +140,7 @@ function probe(words, walkLimit) {
     var said = text(a).toLowerCase().replace(/[\s.…>»＞。]+$/, '');
     if (said && vague.indexOf(said) >= 0 && !attr(a, 'title') && !attr(a, 'aria-label')
         && !attr(a, 'aria-labelledby')) add('vague-link-text', a, text(a));
-    if (a.getAttribute('href').trim() === '#' && attr(a, 'role') !== 'button') add('href-hash', a);
+    if (a.getAttribute('href').trim() === '#' && attr(a, 'role') !== 'button' && !accesskeyAnchor(a)) add('href-hash', a);
   });
   each('meta[http-equiv]', function (m) {
     if (m.httpEquiv.toLowerCase() !== 'refresh') return;
@@ -184,6 +208,8 @@ function probe(words, walkLimit) {
   noscript: document.querySelectorAll('noscript').length,
   accesskeys: document.querySelectorAll('a[accesskey]').length,
   top: first ? path(first) : 'body',
+  top_html: startTag(first || document.body || document.documentElement),
+  accesskey_targets: accesskeyTargets,
   own: own.slice(0, 500),
   marks: Array.from(document.querySelectorAll('a img')).filter(function (img) {
     var href = img.closest('a').href || '';
@@ -432,17 +458,26 @@ class Browser:
         return dict(results)
 
     def reflow_at_320(self, dom: dict[str, Any], context: int, deadline: float) -> None:
-        """1.4.10: the same document laid out in a 320 CSS px wide viewport must not scroll horizontally."""
+        """1.4.10: the same document laid out with 320 CSS px of content width must not scroll horizontally.
+        Scrollbars are hidden while it is measured, so a long (scrolling) page and a short one get the same
+        320 px, and the page's own width is measured against 320, not against what a scrollbar leaves."""
         self.cdp("Emulation.setDeviceMetricsOverride",
-                 {"width": 320, "height": 640, "deviceScaleFactor": 1, "mobile": False}, deadline)
+                 {"width": REFLOW_WIDTH, "height": 640, "deviceScaleFactor": 1, "mobile": False}, deadline)
+        self.cdp("Emulation.setScrollbarsHidden", {"hidden": True}, deadline)
         try:
-            wide = self.evaluate("(function () { var d = document.documentElement;"
-                                 " return [d.scrollWidth, d.clientWidth]; })()", context, deadline)
+            wide = self.evaluate("(function () { var d = document.documentElement, h = d.outerHTML || '';"
+                                 " return [d.scrollWidth, d.clientWidth, h.slice(0, Math.min(200, h.indexOf('>') + 1"
+                                 " || 200))]; })()", context, deadline)
         finally:
+            self.cdp("Emulation.setScrollbarsHidden", {"hidden": False}, deadline)
             self.cdp("Emulation.clearDeviceMetricsOverride", {}, deadline)
-        if wide and wide[0] > wide[1] + 1:
-            dom.setdefault("own", []).append({"rule": "reflow", "target": "html", "html": "",
-                                              "detail": f"{wide[0]} px > {wide[1]} px"})
+        if wide and wide[0] > REFLOW_WIDTH:
+            dom.setdefault("own", []).append({
+                "rule": "reflow", "target": "html", "html": wide[2],
+                "detail": f"內容寬 {wide[0]} CSS px，超過 {REFLOW_WIDTH} CSS px（視窗內容寬 {wide[1]} px）",
+                "detail_en": f"content {wide[0]} CSS px wide, more than {REFLOW_WIDTH} CSS px "
+                             f"(viewport content width {wide[1]} px)",
+                "width": wide[0], "viewport": wide[1]})
 
     def axe_version(self) -> str:
         """axe-core's version, read in an isolated world of an empty document."""

@@ -56,6 +56,7 @@ NO_RESULT_HELP = re.compile(r"查無|沒有找到|找不到|無相關|無符合|
 SEARCH_HELP_TEXTS = ("搜尋說明", "檢索說明", "查詢說明", "搜尋幫助", "檢索功能說明", "search help")
 HELP_PAGE_WORDS = ("說明", "使用", "導覽", "幫助", "help", "Help")  # links to pages that may hold a search-help section
 HELP_PAGE_READS = 5
+SUBMIT_TYPES = ("submit", "image")
 SEARCH_PARAM_NAMES = ("q", "query", "keyword", "keywords", "kw", "search", "s", "text", "key")
 
 RULES = rule_table(
@@ -69,6 +70,8 @@ RULES = rule_table(
     Rule("search-missing", "error", "首頁沒有 GET 方式的站內搜尋", "No GET search form on the home page",
          "提升服務品質執行計畫：多元及便利的資料檢索服務"),
     Rule("search-broken", "error", "站內搜尋無法使用", "Site search does not work",
+         "提升服務品質執行計畫：多元及便利的資料檢索服務"),
+    Rule("search-untried", "warning", "站內搜尋無法自動試查", "Site search could not be tried",
          "提升服務品質執行計畫：多元及便利的資料檢索服務"),
     Rule("search-no-results", "warning", "站內搜尋查詢常用詞沒有結果", "Site search lists nothing for a common query",
          "提升服務品質執行計畫：多元及便利的資料檢索服務"),
@@ -116,6 +119,8 @@ class EssentialsCheck:
                         "Failing: " + "; ".join(self.rules[r].en for r in failing[:3]))
         else:
             measured = (f"找到 {found} 項", f"{found} elements found")
+        if status_of(summary) == "incomplete":
+            measured = (f"{measured[0]}；站內搜尋無法試查", f"{measured[1]}; site search could not be tried")
         return [inspection_item(self, "essentials", "網站必要資訊與檢索服務", "Site essentials and search",
                      ("必要項目齊全、檢索可用", "Every required element present, search works"), measured,
                      status_of(summary), "政府網站服務管理規範",
@@ -202,6 +207,9 @@ class EssentialsCheck:
             summary["https"] = self.https(ctx, session, opts, findings)
         sort_findings(findings)
         summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
+        search = summary.get("search", {})
+        if summary["status"] == "pass" and search.get("form") and not search.get("tried", True):
+            summary.update(status="incomplete", reason=f"site search could not be tried: {search.get('reason', '')}")
         return CheckResult(findings, summary)
 
     def search_help_heading(self, ctx: CheckContext, pages: list[str], by_page: dict[str, list[tuple[str, str, str]]],
@@ -275,6 +283,7 @@ class EssentialsCheck:
             findings.append(finding(self, "search-missing", home, [home], "", {}))
             return {"form": False}
         action = urljoin(home, form.get("action") or home)
+        cannot = search_form_gaps(form)
         hidden = {i["name"]: i.get("value", "") for i in form.find_all("input")
                   if i.get("name") and (i.get("type") or "").lower() == "hidden"}
 
@@ -297,6 +306,15 @@ class EssentialsCheck:
                                     {"status": status, **({} if status else {"reason": body[:200]})}))
             return result
         result_links = len(BeautifulSoup(body, "lxml").find_all("a"))
+        answered = real_result(home, got.text(), url, body, opts["search_query"])
+        result["tried"] = answered
+        if not answered:  # the same page came back: nothing says whether the site's search works
+            zh = "；".join([c[0] for c in cannot] + ["送出後網址與內容都與原頁相同，不是搜尋結果"])
+            en = "; ".join([c[1] for c in cannot] + ["submitting it gives back the same page, no search result"])
+            findings.append(finding(self, "search-untried", home, [home], zh, {"reason": zh, "reason_en": en,
+                                    "query_url": url}, detail_en=en))
+            result["reason"] = en
+            return result
         if opts["search_query"] not in body or re.search(r"查無|沒有找到|找不到", body):
             findings.append(finding(self, "search-no-results", url, [home], opts["search_query"], {"links": result_links}))
         status2, body2, url2 = submit(opts["absurd_query"])
@@ -349,6 +367,32 @@ class EssentialsCheck:
             if not hsts:
                 findings.append(finding(self, "hsts-missing", https_url, [], "", {}))
         return state
+
+
+def search_form_gaps(form: Any) -> list[tuple[str, str]]:
+    """What keeps a form from searching on its own: an empty action, no submit control (only script buttons)."""
+    gaps = []
+    if not (form.get("action") or "").strip():
+        gaps.append(("表單 action 為空（送回同一頁）", "the form's action is empty (it submits to its own page)"))
+    submits = [b for b in form.find_all("button") if (b.get("type") or "submit").lower() == "submit"]
+    submits += [i for i in form.find_all("input") if (i.get("type") or "").lower() in SUBMIT_TYPES]
+    if not submits:
+        gaps.append(("表單只有 script 驅動的按鈕，沒有送出按鈕", "the form has only script-driven buttons, no submit button"))
+    return gaps
+
+
+def page_text(html: str) -> str:
+    return " ".join(BeautifulSoup(html, "lxml").get_text(" ").split())
+
+
+def real_result(page: str, page_html: str, url: str, body: str, query: str) -> bool:
+    """Did the search answer? Its URL (without the query) is another than the form's page, or results markup came
+    back: text the page did not have, with the query in it or a no-results message."""
+    if urlsplit(url)._replace(query="").geturl() != urlsplit(page)._replace(query="").geturl():
+        return True
+    before, after = page_text(page_html), page_text(body)
+    return after != before and (after.count(query) > before.count(query)
+                                or bool(NO_RESULT_HELP.search(after) and not NO_RESULT_HELP.search(before)))
 
 
 def reach_pages(home: str, sitemap: str | None, by_page: dict[str, list[tuple[str, str, str]]],

@@ -18,6 +18,7 @@ NAMES: dict[str, str] = {
     "推動ODF-CNS15251為政府文件標準格式實施計畫": "Plan for ODF-CNS15251 as the Government Document Standard",
     "ODF-CNS15251 實施計畫": "ODF-CNS15251 Plan",
     "網站資訊內容及連結抽測": "Sampling of website content and links",
+    "無障礙最佳實務": "Accessibility best practice",
 }
 CLAUSES: dict[str, str] = {
     "網站資訊內容及連結抽測": "sampling of website content and links",

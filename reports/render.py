@@ -199,7 +199,10 @@ def grouped_rows(findings: list[dict[str, Any]], rule: Any, lang: str) -> list[d
         if row is None:
             row = rows[key] = {"severity": f["severity"], "url": None if per_page else f["url"], "pages": [],
                                "message": message(f, rule, lang), "waiver": waiver,
-                               "referrers": f["evidence"].get("referrers") or []}
+                               "referrers": f["evidence"].get("referrers") or [],
+                               # the element on the page: its selector and HTML snippet (accessibility)
+                               "selector": f["evidence"].get("selector") or "",
+                               "snippet": f["evidence"].get("html") or ""}
         row["pages"].extend(f["pages"] or ([f["url"]] if f["url"] else []))
         row["count"] = row.get("count", 0) + 1
         stated = f["evidence"].get("page_count")
@@ -386,18 +389,18 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, la
     audited = export.Audited.of(store.run(run_id) or {}, lang)
     written = []
     if "json" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["json"], json.dumps(doc, ensure_ascii=False)))
+        written.append(atomic_write(out_dir / OUTPUT_FILES["json"], json.dumps(doc, ensure_ascii=False)))
     titles = {n: (c.title_zh if lang == "zh" else c.title_en) for n, c in registry.REGISTRY.items()}
     if "csv" in formats or "ods" in formats:
         readable = readable_findings(doc["findings"], titles, lang)
     if "csv" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["csv"], export.to_csv(readable, lang, audited)))
-        written.append(_atomic_write(out_dir / ITEMS_CSV, export.items_csv(doc["inspection"], lang)))
+        written.append(atomic_write(out_dir / OUTPUT_FILES["csv"], export.to_csv(readable, lang, audited)))
+        written.append(atomic_write(out_dir / ITEMS_CSV, export.items_csv(doc["inspection"], lang)))
     if "ods" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["ods"],
+        written.append(atomic_write(out_dir / OUTPUT_FILES["ods"],
                                      export.to_ods(readable, doc["inspection"], lang, titles, audited)))
     if "html" in formats:
-        written.append(_atomic_write(out_dir / OUTPUT_FILES["html"], render_html(store, run_id, verdict, lang)))
+        written.append(atomic_write(out_dir / OUTPUT_FILES["html"], render_html(store, run_id, verdict, lang)))
     return written
 
 
@@ -434,7 +437,7 @@ def print_pdf(html: Path, pdf: Path, paths: BrowserPaths, header: str = "", foot
     except PrintError:
         pdf.unlink(missing_ok=True)
         raise
-    _atomic_write(pdf, data)
+    atomic_write(pdf, data)
 
 
 def print_report(store: Store, run_id: int, verdict: Verdict, pdf: Path, paths: BrowserPaths, lang: str = "zh",
@@ -448,7 +451,7 @@ def print_report(store: Store, run_id: int, verdict: Verdict, pdf: Path, paths: 
     return pdf
 
 
-def _atomic_write(path: Path, data: str | bytes) -> Path:
+def atomic_write(path: Path, data: str | bytes) -> Path:
     """Write `path` whole or not at all: through a temporary file, removed when the write fails (disk full)."""
     tmp = path.with_name(path.name + ".tmp")
     try:

@@ -42,6 +42,7 @@ from siteaudit.demo import run_demo
 from siteaudit.fleet import commands as fleet_commands
 from siteaudit.fleet.fanout import CeleryFanout
 from siteaudit.reports import uptime_log
+from siteaudit.reports.publish import publish, require_metadata
 from siteaudit.reports.render import (
     FORMATS,
     OUTPUT_FILES,
@@ -105,6 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"deadline for printing the PDF (default {PDF_SECONDS:g})")
     r.add_argument("--waivers", help="TOML file of accepted findings (default: site.waivers of the config)")
     r.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    pb = sub.add_parser("publish", help="write the public results page (index.html, results.json) of a stored run, "
+                        "for the agency's own site")
+    pb.add_argument("run", nargs="?", default="latest", help="run id or 'latest' (the latest complete run)")
+    pb.add_argument("--config", required=True, help="site config: [publish] holds the page's metadata and texts")
+    pb.add_argument("--store", help="SQLite store path or postgresql:// URL (default: the config's)")
+    pb.add_argument("--out", type=Path, required=True, help="folder the web server serves the page from")
+    pb.add_argument("--waivers", help="TOML file of accepted findings (default: site.waivers of the config)")
+    pb.add_argument("--lang", choices=("zh", "en"), default="zh")
 
     u = sub.add_parser("uptime", help="probe the site now (the 20:00 check) and append the result to the store; "
                        "'uptime note' records 處理情形 and 檢查人 for a day; 'uptime record' enters a person's "
@@ -294,6 +304,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """The public results page of a stored run: the run's figures, judged by the one verdict."""
+    cfg = config_mod.load(args.config)
+    require_metadata(cfg)  # before anything is read or written
+    waivers = load_waivers(args.waivers or cfg.site.waivers)
+    with open_store(args) as store:
+        if args.run == "latest":
+            run = store.latest_run(site=cfg.site.name, status="complete")
+        elif args.run.isdigit():
+            run = store.run(int(args.run))
+        else:
+            raise ConfigError(f"run: expected a run id or 'latest', got {args.run!r}")
+        if run is None:
+            raise ConfigError(f"run {args.run}: no complete run of site {safe(cfg.site.name)} in {store.path}")
+        if run["site"] != cfg.site.name:
+            raise ConfigError(f"run {run['id']} is of site {safe(run['site'])}, not {safe(cfg.site.name)} "
+                              f"(--config)")
+        for path in publish(store, run, judge(store, run["id"], waivers), cfg, args.out, args.lang):
+            echo(f"wrote {path}")
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         abandoned = abandoned_runs(store)
@@ -429,7 +461,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "runs": cmd_runs,
+COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "publish": cmd_publish, "runs": cmd_runs,
             "uptime": cmd_uptime, "uptime-log": cmd_uptime_log, "schedule": cmd_schedule, **fleet_commands.COMMANDS}
 
 

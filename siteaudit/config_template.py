@@ -63,6 +63,16 @@ max_age_days = 7            # a reused accessibility result is never older than 
 #                           # (the default with smtp_user) or smtp_ssl, unless smtp_allow_plain_password = true
 # mail_to = []
 
+[publish]                   # siteaudit publish: the public results page (更新(2)◎4) the agency hosts
+# identifier = "313221200K" # the page's DC.Identifier and its three classification codes: needed to publish
+# theme = "770"
+# cake = "C21"
+# service = "E41"
+# update_rule = "本處網站資訊每月至少更新一次，依「網頁維護標準作業程序」辦理。"   # the rule the page states
+# update_rule_en = ""       # the same in English (--lang en); default: the Chinese text
+# frequency = "每日自動檢測"  # how often the site is audited, as the page states it (frequency_en for --lang en)
+# search_help_url = ""      # default: the search-help page the essentials check found
+
 [checks]
 # enabled = ["links"]       # default: every check
 

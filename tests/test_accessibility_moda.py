@@ -76,8 +76,9 @@ def _site(root, version: str):
     found: dict[str, set[str]] = {}
     for f in doc["findings"]:
         rule = f["evidence"].get("axe_rule", f["rule"]) if f["rule"].startswith("axe-") else f["rule"]
-        for page in f["pages"]:
-            found.setdefault(rule, set()).add(page.rsplit("/", 1)[-1])
+        for also in (rule, *f["evidence"].get("also", [])):  # rules merged into one finding on one element
+            for page in f["pages"]:
+                found.setdefault(also, set()).add(page.rsplit("/", 1)[-1])
     return {"doc": doc, "found": found, "summary": doc["summary"]["accessibility"]}
 
 
@@ -119,7 +120,7 @@ def test_the_110_07_view_has_the_parsing_rules_and_no_wcag_2_2_only_rule(v110):
     assert "dup.html" in v110["found"]["duplicate-id"]
     dup = next(f for f in v110["doc"]["findings"] if f["rule"] == "axe-duplicate-id")
     assert dup["evidence"]["codes"] == {"115.11": [], "110.07": ["HM1410100C"]} and dup["evidence"]["wcag"] == ["4.1.1"]
-    assert "網站無障礙規範 (110.07)" in dup["message"] and dup["evidence"]["version"] == "110.07"
+    assert "網站無障礙規範 (110.07)" in dup["message"] and dup["evidence"]["target_version"] == "110.07"
     assert "target-size" not in v110["found"] and "focus-obscured" not in v110["found"]
     assert v110["summary"]["target_version"] == "110.07" and v110["summary"]["wcag"] == "2.1"
     assert "fail-reflow.html" in v110["found"]["reflow"]  # 1.4.10 is in WCAG 2.1 too
@@ -158,19 +159,30 @@ def test_a_rule_missing_on_every_page_is_one_finding_naming_the_template_element
 def test_a_mark_image_that_does_not_load_is_broken_not_the_wrong_size(v115):
     rules = {f["rule"] for f in v115["doc"]["findings"] if f["rule"].startswith("mark-")}
     assert rules == {"mark-broken"} and v115["summary"]["mark"]["broken"] is True
+    assert "size" not in v115["summary"]["mark"]  # the alt text it renders instead is no size of the mark
 
 
-@pytest.mark.parametrize("stamp,version,expires", [
-    ("20241015093012", "110.07", "2027-10-15"), ("20261129235959", "110.07", "2029-11-29"),
-    ("20261130080000", "115.11", "2029-11-30"),
+@pytest.mark.parametrize("stamp,alt,scheme,words,expires", [
+    ("20150301120000", "通過AA+優先等級無障礙網頁檢測", "1.0", "無障礙標章1.0 AA+ 等級", "2018-03-01"),
+    ("20190301120000", "通過A+優先等級無障礙網頁檢測", "1.0", "無障礙標章1.0 A+ 等級", "2022-03-01"),
+    ("20190301120000", "通過AA無障礙網頁檢測", "2.0", "無障礙標章2.0（2017 年版） AA 等級", "2022-03-01"),
+    ("20241015093012", "通過AA無障礙網頁檢測", "110.07", "110.07 版 AA 等級", "2027-10-15"),
+    ("20261129235959", "通過AA無障礙網頁檢測", "110.07", "110.07 版 AA 等級", "2029-11-29"),
+    ("20261130080000", "通過AA無障礙網頁檢測", "115.11", "115.11 版 AA 等級", "2029-11-30"),
 ])
-def test_the_mark_names_its_version_level_pass_date_and_expiry(tmp_path, serve, stamp, version, expires):
+def test_the_mark_names_the_scheme_it_was_issued_under_from_its_date_and_level(tmp_path, serve, stamp, alt, scheme,
+                                                                              words, expires):
     mark = (f'<a href="https://accessibility.moda.gov.tw/Applications/Detail?category={stamp}">'
-            '<img src="/m.png" width="88" height="31" alt="通過AA無障礙網頁檢測"></a>')
+            f'<img src="/m.png" width="88" height="31" alt="{alt}"></a>')
     (tmp_path / "index.html").write_text(TEMPLATE.format(title="首頁", anchor=ANCHORS[0], body=mark), encoding="utf-8")
     server = serve(tmp_path)
     _, doc = audit_fixture(tmp_path, server.base, "accessibility", extra=as_of("accessibility") + "browser = false\n")
     mark = doc["summary"]["accessibility"]["mark"]
-    assert (mark["version"], mark["level"], mark["expires"]) == (version, "AA", expires)
+    assert (mark["mark_scheme"], mark["expires"]) == (scheme, expires) and "version" not in mark
     item = next(i for i in doc["inspection"] if i["id"] == "accessibility-mark")
-    assert version in item["measured_zh"] and expires in item["measured_zh"] and "AA" in item["measured_zh"]
+    assert words in item["measured_zh"] and expires in item["measured_zh"], item["measured_zh"]
+    assert "110.07 版 A+" not in item["measured_zh"] and not any(
+        "無障礙標章" in c for c in item["measured_en"]), item["measured_en"]
+    for f in doc["findings"]:  # a finding's target version and the mark's scheme are two keys
+        if f["rule"].startswith("mark-"):
+            assert f["evidence"]["target_version"] == "115.11" and f["evidence"]["mark_scheme"] == scheme

@@ -116,6 +116,21 @@ class IncrementalConfig:
 
 
 @dataclass
+class PublishConfig:
+    """The public results page (`siteaudit publish`): what the agency states, and the page's own metadata."""
+    frequency: str = "每日自動檢測"      # how often the site is audited, as the page states it
+    frequency_en: str = "Audited automatically every day"
+    update_rule: str = ""             # the site's rule for regular updates (定期更新規定), as the page states it
+    update_rule_en: str = ""
+    search_help_url: str = ""         # default: the search-help page the essentials check found
+    identifier: str = ""              # DC.Identifier: the agency's OID code (e.g. 313221200K)
+    theme: str = ""                   # Category.Theme, Category.Cake, Category.Service of the page
+    cake: str = ""
+    service: str = ""
+    subject: str = "網站資訊內容檢測及連結測試結果"
+
+
+@dataclass
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
@@ -123,6 +138,7 @@ class Config:
     uptime: UptimeConfig = field(default_factory=UptimeConfig)
     fleet: FleetConfig = field(default_factory=FleetConfig)
     incremental: IncrementalConfig = field(default_factory=IncrementalConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
     checks: dict[str, Any] = field(default_factory=dict)
     source: str = ""
 
@@ -220,7 +236,7 @@ def validate_url(key: str, url: str) -> str:
     return url
 
 
-NOT_AUDITED = ("store", "uptime", "fleet", "incremental")
+NOT_AUDITED = ("store", "uptime", "fleet", "incremental", "publish")
 
 
 def hashed(snapshot: dict[str, Any]) -> dict[str, Any]:
@@ -228,7 +244,9 @@ def hashed(snapshot: dict[str, Any]) -> dict[str, Any]:
     that key existed (and its runs stay comparable)."""
     site = snapshot.get("site")
     if isinstance(site, dict) and site.get("timezone", DEFAULT_ZONE) == DEFAULT_ZONE:
-        return {**snapshot, "site": {k: v for k, v in site.items() if k != "timezone"}}
+        snapshot = {**snapshot, "site": {k: v for k, v in site.items() if k != "timezone"}}
+    if snapshot.get("publish") == dataclasses.asdict(PublishConfig()):  # as before the key existed
+        snapshot = {k: v for k, v in snapshot.items() if k != "publish"}
     return snapshot
 
 
@@ -253,6 +271,8 @@ def from_dict(data: dict[str, Any], source: str = "") -> Config:
             _fill("fleet", cfg.fleet, value)
         elif key == "incremental":
             _fill("incremental", cfg.incremental, value)
+        elif key == "publish":
+            _fill("publish", cfg.publish, value)
         elif key == "checks":
             if not isinstance(value, dict):
                 raise ConfigError("checks: expected a table")
