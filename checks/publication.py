@@ -194,7 +194,7 @@ class PublicationCheck:
         else:
             total = sum(c["count"] for c in catalogue)
             catalogue_measured = (f"{len(catalogue)} 類齊全，共 {total} 項", f"All {len(catalogue)} categories, {total} items")
-        rule_measured = (("已找到：" + rule["title"], "Found: " + rule["title"]) if rule.get("url")
+        rule_measured = (("已找到：" + rule["title"], "Found (see where to check)") if rule.get("url")
                          else ("未找到", "Not found"))
         age, shown = results.get("age_days"), results.get("date")
         if results.get("url") and shown:

@@ -226,3 +226,24 @@ def test_a_catalogue_category_with_no_listing_fails_naming_it(serve, tmp_path):
     assert items["publication-catalogue"]["measured_en"] == "Missing: Publications"
     activities = next(c for c in doc["summary"]["publication"]["catalogue"] if c["id"] == "activities")
     assert (activities["count"], activities["listing_pages"]) == (20, 2)   # the paging followed no further
+
+
+def test_the_results_page_siteaudit_publishes_is_found_with_its_date(demo_run, tmp_path, serve):
+    from test_publish import publish_config
+
+    www = tmp_path / "www"
+    assert run_cli("publish", "--config", str(publish_config(tmp_path, demo_run)), "--out", str(www)).returncode == 0
+    audited = json.loads((www / "results.json").read_text(encoding="utf-8"))["audited_local"][:10]
+    (www / "home").mkdir()
+    write_site(www, {"home/index.html": ("首頁", '<a href="/index.html">網站檢測結果</a>')})
+    server = serve(www)
+    audit = tmp_path / "audit"
+    audit.mkdir()
+    cfg = write_config(audit / "c.toml", server.base + "/home", audit / "s.sqlite3", crawl={"sitemaps": False},
+                       extra=f'[checks.publication]\ntoday = "{audited}"\n')
+    run_cli("audit", "--config", str(cfg), "--checks", "publication", "--out", str(audit / "out"))
+    doc = json.loads((audit / "out" / "findings.json").read_text(encoding="utf-8"))
+    items, rules = items_and_rules(doc)
+    assert items["publication-results"]["status"] == "pass", rules
+    assert items["publication-results"]["evidence_urls"] == [f"{server.base}/index.html"]
+    assert doc["summary"]["publication"]["results"]["date"] == audited
