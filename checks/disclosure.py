@@ -29,7 +29,7 @@ from siteaudit.checks.base import (
 from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import find_period_years, find_years, headed_years, roc_to_ad, years_in_file_name
 from siteaudit.core.results import InspectionItem, Status, SummaryField
-from siteaudit.core.store import Target, usable
+from siteaudit.core.store import Target, unresolved, usable
 
 LAW = "政府資訊公開法第7條"
 PLAN = "提升服務品質執行計畫：應公開且已公開資訊比例達100%，相關公開資料內容應回溯至民國97年"
@@ -54,6 +54,8 @@ RULES = rule_table(
     Rule("item-missing", "error", "應主動公開的資訊項目未公開", "Required disclosure item not found", LAW),
     Rule("item-broken", "error", "公開資訊項目的連結失效或內容為空", "Disclosure item found but broken or empty", LAW),
     Rule("missing-years", "error", "逐年公開資料缺少年度", "Yearly disclosure is missing years", PLAN),
+    Rule("item-unresolved", "warning", "公開資訊項目的連結未能驗證：稽核主機無法解析網域名稱（DNS）",
+         "Disclosure item found but not checked: the audit machine could not resolve host names (DNS)", LAW),
     Rule("not-applicable", "notice", "項目不適用（已說明理由）", "Item not applicable (reason given)", LAW),
 )
 
@@ -162,6 +164,7 @@ def parse_items(raw_items: list[Any], not_applicable: dict[str, str], default_si
 class Evidence:
     ok: list[str] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)   # on hosts an audit machine without DNS could not resolve
     pages: set[str] = field(default_factory=set)
 
 
@@ -200,15 +203,25 @@ class DisclosureCheck:
         published, required = summary.get("published", 0), summary.get("required", 0)
         missing = count_rules(findings, "item-missing", "item-broken")
         gaps = count_rules(findings, "missing-years")
+        unchecked = count_rules(findings, "item-unresolved")
+        no_dns = (f"，{unchecked} 項未能驗證（稽核主機無 DNS）", f", {unchecked} not checked (no DNS on the audit "
+                  "machine)") if unchecked else ("", "")
+        years = summary.get("years") or {}
+        years_unchecked = sum(1 for row in years.values() if "unresolved" in row.values())
+        status = Status.FAIL if published != required and missing else Status.INCOMPLETE if unchecked else Status.PASS
         return [
             inspection_item(self, "disclosure", "主動公開資訊比例", "Proactive disclosure ratio", ("100%", "100%"),
-                 (f"{summary.get('ratio')}%（{published}/{required}）", f"{summary.get('ratio')}% ({published}/{required})"),
-                 Status.PASS if published == required or missing == 0 else Status.FAIL, LAW,
-                 summary.get("ratio"), urls=[summary.get("area", "")]),
+                 (f"{summary.get('ratio')}%（{published}/{required}）{no_dns[0]}",
+                  f"{summary.get('ratio')}% ({published}/{required}){no_dns[1]}"),
+                 status, LAW, summary.get("ratio"), urls=[summary.get("area", "")]),
             inspection_item(self, "disclosure-years", "回溯至民國97年", "Records back to ROC 97 (2008)",
                  ("無缺漏年度", "No missing years"),
-                 ("完整", "Complete") if not gaps else (f"{gaps} 項缺年度", f"{gaps} item misses years" if gaps == 1 else f"{gaps} items miss years"),
-                 Status.FAIL if gaps else Status.PASS, "提升服務品質執行計畫", float(gaps),
+                 ("完整", "Complete") if not gaps and not years_unchecked else
+                 (f"{years_unchecked} 項有年度未能驗證（稽核主機無 DNS）", f"{years_unchecked} items with years not "
+                  "checked (no DNS on the audit machine)") if not gaps else
+                 (f"{gaps} 項缺年度", f"{gaps} item misses years" if gaps == 1 else f"{gaps} items miss years"),
+                 Status.FAIL if gaps else Status.INCOMPLETE if years_unchecked else Status.PASS,
+                 "提升服務品質執行計畫", float(gaps),
                  urls=[entry.get("url", "") for key, entry in (summary.get("items") or {}).items()
                        if key in (summary.get("years") or {})]),
         ]
@@ -235,6 +248,7 @@ class DisclosureCheck:
                 all_links.append((text or "", url, page))
         titles = {u: f"{t.title or ''} {t.h1 or ''}" for u, t in targets.items() if t.is_html}
         findings: list[Finding] = []
+        unchecked_years: list[str] = []  # yearly items with years linked only to hosts nobody could resolve
         grid: dict[str, dict[str, str]] = {}
         statuses: dict[str, str] = {}
         found_at: dict[str, str] = {}        # item id -> where it is published
@@ -253,6 +267,11 @@ class DisclosureCheck:
                 pages = [u for u in ev.ok if (t := targets.get(u)) is not None and t.is_html]
                 found_at[item.id] = (pages or ev.ok)[0]   # a page the inspector can read, before a file
                 listed_on.update(p for p in ev.pages if p not in ev.ok)
+            elif ev.unresolved and not ev.broken:  # found, but nobody could check it: neither published nor not
+                statuses[item.id] = "unresolved"
+                findings.append(finding(self, "item-unresolved", ev.unresolved[0], sorted(ev.pages), item.name,
+                                        {"item": item.id, "name": item.name, "category": item.category,
+                                         "targets": ev.unresolved}, detail_en=item.name_en or item.name))
             elif ev.broken:
                 statuses[item.id] = "broken"
                 findings.append(finding(self, "item-broken", ev.broken[0], sorted(ev.pages), item.name,
@@ -272,7 +291,9 @@ class DisclosureCheck:
                 for year in range(first, last + 1):
                     row[str(year)] = years.get(year, "missing")
                 grid[item.id] = row
-                missing = [y for y, s in row.items() if s != "present"]
+                missing = [y for y, s in row.items() if s in ("missing", "broken")]
+                if "unresolved" in row.values() and statuses[item.id] != "missing":
+                    unchecked_years.append(item.id)
                 if missing and statuses[item.id] != "missing":
                     labels = "、".join(f"{int(y) - 1911}" for y in missing)
                     findings.append(finding(self, "missing-years", ev.ok[0] if ev.ok else "", sorted(ev.pages),
@@ -286,8 +307,11 @@ class DisclosureCheck:
         published = [i for i in required if statuses[i.id] == "found"]
         ratio = round(100.0 * len(published) / len(required), 2) if required else 100.0
         gaps = any(f.rule == "missing-years" for f in findings)
+        unchecked = [i.id for i in required if statuses[i.id] == "unresolved"] + unchecked_years
+        passed = len(published) + sum(1 for i in required if statuses[i.id] == "unresolved") == len(required) \
+            and not gaps
         summary = {
-            "status": "pass" if len(published) == len(required) and not gaps else "fail",
+            "status": "fail" if not passed else "incomplete" if unchecked else "pass",
             "ratio": ratio,
             "published": len(published),
             "required": len(required),
@@ -299,6 +323,9 @@ class DisclosureCheck:
             "years": grid,
             "since_roc": opts["start_year"],
         }
+        if unchecked and passed:
+            summary["incomplete"] = (f"{', '.join(unchecked)} not checked: the audit machine could not resolve host "
+                                     "names (DNS)")
         sort_findings(findings)
         return CheckResult(findings, summary)
 
@@ -320,6 +347,9 @@ class DisclosureCheck:
         for url, pages in sorted(candidates.items()):
             answered = usable(targets.get(url), targets)
             if answered is None:
+                if unresolved(targets.get(url), targets):
+                    ev.pages |= pages
+                    ev.unresolved.append(url)
                 continue
             ev.pages |= pages
             (ev.ok if answered else ev.broken).append(url)
@@ -331,12 +361,14 @@ class DisclosureCheck:
         (for a document) the table row or list item it sits in and the label of that listing."""
         status: dict[int, str] = {}
 
-        def mark(years: set[int], usable: bool | None) -> None:
+        def mark(years: set[int], usable: bool | None, unchecked: bool = False) -> None:
             for y in years:
                 if usable:
                     status[y] = "present"
                 elif usable is False and status.get(y) != "present":
                     status[y] = "broken"
+                elif unchecked and y not in status:  # linked only to a host nobody could resolve
+                    status[y] = "unresolved"
 
         for url in ev.ok:
             target = targets.get(url)
@@ -347,7 +379,7 @@ class DisclosureCheck:
                 found = (find_years(text) | find_period_years(row_text) | headed_years(row_text, row_label)
                          | years_in_file_name(name))
                 found = found or label_year(row_label)
-                mark(found, usable(targets.get(link), targets))
+                mark(found, usable(targets.get(link), targets), unresolved(targets.get(link), targets))
         return status
 
 

@@ -29,7 +29,7 @@ from siteaudit.checks.links import is_mixed_content
 from siteaudit.core.config import ConfigError
 from siteaudit.core.net import Download, fetch_bytes, measure_connection, session_for
 from siteaudit.core.results import InspectionItem, SummaryField
-from siteaudit.core.store import usable
+from siteaudit.core.store import unresolved, usable
 
 GUIDE = "政府網站服務管理規範；提升服務品質執行計畫"
 LEVELS = ("required", "recommended", "off")
@@ -65,6 +65,8 @@ RULES = rule_table(
     Rule("element-recommended", "warning", "首頁、網站導覽及其連結頁面都找不到建議的網站資訊",
          "Recommended site element not found", GUIDE),
     Rule("element-broken", "error", "必要網站資訊的連結失效", "Link to a required site element is broken", GUIDE),
+    Rule("element-unresolved", "warning", "必要網站資訊的連結未能驗證：稽核主機無法解析網域名稱（DNS）",
+         "Link to a required site element not checked: the audit machine could not resolve host names (DNS)", GUIDE),
     Rule("contact-details-missing", "error", "聯絡資訊頁缺少地址、電話、傳真或電子郵件",
          "Contact page lacks address, phone, fax or e-mail", "政府資訊公開法第7條第1項第3款"),
     Rule("search-missing", "error", "首頁沒有 GET 方式的站內搜尋", "No GET search form on the home page",
@@ -152,6 +154,7 @@ class EssentialsCheck:
         crawled = {u for u, t in targets.items() if t.is_html}
         found: dict[str, str] = {}
         found_on: dict[str, str] = {}
+        unchecked: list[str] = []  # elements linked only to hosts an audit machine without DNS could not resolve
         reach = [home]
         for key, spec in ELEMENTS.items():
             level = opts["elements"].get(key, spec["level"])
@@ -171,6 +174,11 @@ class EssentialsCheck:
                                         detail_en=spec.get("name_en", spec["name"])))
                 continue
             ok = [u for u in matches if usable(targets.get(u), targets) is not False]
+            if ok and all(unresolved(targets.get(u), targets) for u in ok):  # found, but nobody could check it
+                findings.append(finding(self, "element-unresolved", ok[0], [page], spec["name"],
+                                        {"element": key, "found_on": page}, detail_en=spec.get("name_en", spec["name"])))
+                unchecked.append(key)
+                continue
             if not ok:
                 findings.append(finding(self, "element-broken", matches[0], [page], spec["name"],
                                         {"element": key, "found_on": page}, detail_en=spec.get("name_en", spec["name"])))
@@ -208,8 +216,14 @@ class EssentialsCheck:
         sort_findings(findings)
         summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
         search = summary.get("search", {})
-        if summary["status"] == "pass" and search.get("form") and not search.get("tried", True):
-            summary.update(status="incomplete", reason=f"site search could not be tried: {search.get('reason', '')}")
+        undecided = []
+        if search.get("form") and not search.get("tried", True):
+            undecided.append(f"site search could not be tried: {search.get('reason', '')}")
+        if unchecked:
+            undecided.append(f"links to {', '.join(unchecked)} not checked: the audit machine could not resolve host "
+                             "names (DNS)")
+        if summary["status"] == "pass" and undecided:
+            summary.update(status="incomplete", reason="; ".join(undecided))
         return CheckResult(findings, summary)
 
     def search_help_heading(self, ctx: CheckContext, pages: list[str], by_page: dict[str, list[tuple[str, str, str]]],

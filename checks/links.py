@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from siteaudit.checks.a11y_rules import PROBE_WORDS
 from siteaudit.checks.base import (
+    LISTED_PAGES,
     CheckContext,
     CheckResult,
     Finding,
@@ -64,6 +65,11 @@ RULES = rule_table(
          "Broken embedded resource (image, script, stylesheet or frame)", PLAN),
     Rule("could-not-verify", "warning", "無法驗證連結（需登入、流量限制或防火牆阻擋）",
          "Link could not be verified (authentication, rate limit or WAF)", PLAN),
+    Rule("unresolved-host", "warning", "未能驗證連結：稽核主機無法解析網域名稱（DNS），不是連結失效",
+         "Link not checked: the audit machine could not resolve host names (DNS); not a broken link", PLAN),
+    Rule("no-dns-resolver", "notice", "稽核主機沒有可用的 DNS：外部網站名稱都無法解析，外部連結未能驗證",
+         "The audit machine had no working DNS: no external host name resolved, external links were not checked",
+         PLAN),
     Rule("incomplete-response", "warning", "回應不完整（連線中斷、分塊傳輸錯誤）或無法完整解析，內容未能完整檢查",
          "Answer cut short (connection reset, broken chunked body) or not fully parsed: not fully checked", PLAN),
     Rule("redirect-loop", "error", "重新導向迴圈", "Redirect loop", PLAN),
@@ -140,6 +146,7 @@ class LinksCheck:
         SummaryField("targets_checked", "檢查的網址", "Distinct URLs checked", "個"),
         SummaryField("broken", "失效連結", "Broken links", "個"),
         SummaryField("could_not_verify", "無法驗證", "Could not verify", "個"),
+        SummaryField("unresolved", "未驗證（稽核主機無 DNS）", "Not checked (no DNS on the audit machine)", "個"),
         SummaryField("trap_pages", "陷阱頁（不列入檢查）", "Trap pages (not audited)", "頁"),
         SummaryField("not_checked", "未檢查（超出頁數或深度上限，未請求）",
                      "Not checked (past the page budget or depth limit, never requested)", "個"),
@@ -150,9 +157,12 @@ class LinksCheck:
         skipped = summary.get("not_checked", 0)
         budget = (f"；{skipped} 個網址超出頁數或深度上限未檢查", f"; {skipped} URLs past the page budget or depth "
                   "limit not checked") if skipped else ("", "")
+        unresolved = summary.get("unresolved", 0)
+        no_dns = (f"；{unresolved} 個外部網址因稽核主機無 DNS 未驗證",
+                  f"; {unresolved} external URLs not checked (no DNS on the audit machine)") if unresolved else ("", "")
         return [inspection_item(self, "links", "連結有效性", "Link validity", ("失效連結 0", "No broken links"),
-                     (f"失效 {broken}，無法驗證 {unknown}{budget[0]}",
-                      f"{broken} broken, {unknown} could not be verified{budget[1]}"),
+                     (f"失效 {broken}，無法驗證 {unknown}{budget[0]}{no_dns[0]}",
+                      f"{broken} broken, {unknown} could not be verified{budget[1]}{no_dns[1]}"),
                      status_of(summary), "網站資訊內容及連結抽測", float(broken),
                      note=listed_in(self, "全站連結", "Every link"))]
 
@@ -256,7 +266,8 @@ class LinksCheck:
             ev = dict(evidence[(rule, url)])
             ev["referrers"] = refs.detail
             reason_en = ev.pop("reason_en", None) or ev.get("reason", "")
-            judged = rule in ("broken-link", "broken-resource", "could-not-verify", "incomplete-response")
+            judged = rule in ("broken-link", "broken-resource", "could-not-verify", "incomplete-response",
+                              "unresolved-host")
             detail, detail_en = (ev.get("reason", ""), reason_en) if judged else ("", "")
             readable = readable_name(url)
             if readable:
@@ -264,23 +275,42 @@ class LinksCheck:
                 detail = f"{readable}：{detail}" if detail else readable
                 detail_en = f"{readable}: {detail_en}" if detail_en else readable
             findings.append(finding(self, rule, url, refs.pages, detail, ev, detail_en=detail_en))
+        unresolved = [f for f in findings if f.rule == "unresolved-host"]
+        if unresolved:
+            findings.append(self.no_resolver_notice(unresolved))
         sort_findings(findings)
         counts: dict[str, int] = defaultdict(int)
         for f in findings:
             counts[f.rule] += 1
+        status = status_from(findings)
         summary = {
-            "status": status_from(findings),
-            "targets_checked": len(checked),
+            "status": "incomplete" if unresolved and status == "pass" else str(status),
+            "targets_checked": len(checked) - counts["unresolved-host"],  # an unresolved URL was not checked
             "links": link_count,
             "broken": counts["broken-link"] + counts["broken-resource"],
             "could_not_verify": counts["could-not-verify"],
+            "unresolved": counts["unresolved-host"],
             "trap_pages": len(trapped),
             "not_checked": len(not_checked),
             "not_checked_examples": sorted(not_checked)[:20],
             "trap_urls_skipped": sum(t.skipped for t in traps),
             "by_rule": dict(sorted(counts.items())),
         }
+        if unresolved:
+            summary["incomplete"] = (f"{len(unresolved)} external URLs not checked: the audit machine could not "
+                                     "resolve host names (DNS)")
         return CheckResult(findings, summary)
+
+    def no_resolver_notice(self, unresolved: list[Finding]) -> Finding:
+        """The run-level notice, once: the machine had no resolver, so these links were not checked."""
+        hosts = sorted({(urlsplit(f.url).hostname or "").lower() for f in unresolved})
+        pages = sorted({p for f in unresolved for p in f.pages})
+        return finding(self, "no-dns-resolver", "", pages[:LISTED_PAGES],
+                       f"{len(hosts)} 個外部主機、{len(unresolved)} 個網址未能驗證，請在能解析網域名稱的主機上重新稽核",
+                       {"hosts": hosts, "urls": len(unresolved), "detail": unresolved[0].evidence.get("detail"),
+                        "page_count": len(pages)},
+                       detail_en=f"{len(hosts)} external hosts, {len(unresolved)} URLs not checked; audit again "
+                                 "from a machine that resolves host names")
 
     def trap_notice(self, trap: Any) -> Finding:
         """One notice per trap: its path, what grows, how many URLs were skipped and pages set apart."""
@@ -321,6 +351,10 @@ class LinksCheck:
         ev: dict[str, Any] = {"status": status, "final_url": final.url}
         if len(chain) > 1:
             ev["chain"] = chain
+        if final.verdict == "unresolved":  # the audit machine had no resolver (crawler.resolver)
+            ev.update(reason="稽核主機沒有可用的 DNS", reason_en="no working DNS on the audit machine",
+                      error=final.error, detail=final.error_detail)
+            return "unresolved-host", ev
         if final.verdict == "blocked":
             ev["reason"] = ev["reason_en"] = final.error_detail or f"HTTP {status}"
             return "could-not-verify", ev

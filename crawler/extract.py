@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -10,7 +11,7 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
-from siteaudit.core.dates import PUBLISH_LABELS, UPDATE_LABELS, is_year_header
+from siteaudit.core.dates import HEADED_LABEL, PUBLISH_LABELS, UPDATE_LABELS, is_year_header
 from siteaudit.core.urlparts import redact
 from siteaudit.core.urls import UrlRules
 
@@ -60,7 +61,7 @@ def parse_body(body: bytes, encoding: str | None, text: Any) -> tuple[Any, bool]
         parser = lxml.html.HTMLParser(encoding=encoding, huge_tree=True)
         try:
             doc = lxml.html.document_fromstring(body, parser=parser)
-            return doc, _whole(parser)
+            return into_body(doc), _whole(parser)
         except (etree.ParserError, ValueError, LookupError):
             pass
     parser = lxml.html.HTMLParser(huge_tree=True)
@@ -73,9 +74,60 @@ def parse_html(text: str, parser: Any = None) -> Any:
     if not text.strip():
         return None
     try:
-        return lxml.html.document_fromstring(text, parser=parser or lxml.html.HTMLParser(huge_tree=True))
+        return into_body(lxml.html.document_fromstring(text, parser=parser or lxml.html.HTMLParser(huge_tree=True)))
     except (etree.ParserError, ValueError):
         return None
+
+
+def into_body(doc: Any) -> Any:
+    """Put what follows </body> or </html> into the body, where an HTML5 parser (a browser) puts it.
+
+    libxml2 keeps content after </html> in a second <html> element beside the root, and content between </body>
+    and </html> beside the body: neither is walked from the root, so those links were never read. Moving them is
+    a few pointer changes per trailing node, far cheaper than a second, HTML5 parse of the page.
+    """
+    if doc is None or doc.tag != "html":
+        return doc
+    trailing = [el for el in doc.itersiblings() if el.tag == "html"]
+    body = doc.find("body")
+    late = [] if body is None else list(body.itersiblings())
+    if not trailing and not late and (body is None or not (body.tail or "").strip()):
+        return doc  # the common page: nothing after </body>
+    if body is None:
+        if doc.find("frameset") is not None:  # a browser ignores content after a frameset's </html>
+            return doc
+        body = etree.SubElement(doc, "body")
+    if body.tail:
+        _append_text(body, body.tail)
+        body.tail = None
+    for el in late:
+        body.append(el)  # its tail text moves with it
+    for extra in trailing:
+        _adopt(body, extra)
+    return doc
+
+
+def _adopt(body: Any, extra: Any) -> None:
+    """Move the text and children of a stray <html> (or its <head>/<body>) to the end of `body`."""
+    if extra.text:
+        _append_text(body, extra.text)
+        extra.text = None
+    for el in list(extra):
+        if el.tag in ("head", "body"):
+            tail, el.tail = el.tail, None
+            _adopt(body, el)
+            if tail:
+                _append_text(body, tail)
+        else:
+            body.append(el)
+
+
+def _append_text(parent: Any, text: str) -> None:
+    last = parent[-1] if len(parent) else None
+    if last is None:
+        parent.text = (parent.text or "") + text
+    else:
+        last.tail = (last.tail or "") + text
 
 
 def _whole(parser: Any) -> bool:
@@ -87,69 +139,104 @@ def _srcset_urls(value: str) -> list[str]:
     return [c.strip().split()[0] for c in value.split(",") if c.strip()]
 
 
-def _row_of(el: Any) -> tuple[str | None, str | None, str | None]:
-    """The listing row (tr, li, dd, dt, p) around a document link: its XPath ("the same row" of a listing) and,
-    for a table row or list item, its text (a 年度 cell beside a 下載 link) and the listing's label."""
-    parent = el.getparent()
-    while parent is not None and parent.tag not in ROW_TAGS:
-        parent = parent.getparent()
-    if parent is None:
-        return None, None, None
-    path = parent.getroottree().getpath(parent)
-    if parent.tag not in CONTEXT_ROWS:
-        return path, None, None
-    label = _label_of(parent)
-    text = _row_text(parent) if parent.tag == "tr" else clean(parent.text_content())
-    return (path, text[:MAX_CONTEXT], clean(label.text_content())[:MAX_CONTEXT] if label is not None else None)
+class Listings:
+    """What a page's listings say about their rows, read once per table or list: a listing of thousands of
+    document links reads its header row, column headers and label once, not once per link."""
+
+    def __init__(self) -> None:
+        self._heads: dict[Any, tuple[Any, list[str], list[bool]]] = {}
+        self._labels: dict[Any, Any] = {}
+        self._paths: dict[Any, str] = {}
+        self._rows: dict[Any, tuple[str | None, str | None, str | None]] = {}
+
+    def row_of(self, el: Any) -> tuple[str | None, str | None, str | None]:
+        """The listing row (tr, li, dd, dt, p) around a document link: its XPath ("the same row" of a listing)
+        and, for a table row or list item, its text (a 年度 cell beside a 下載 link) and the listing's label."""
+        parent = el.getparent()
+        while parent is not None and parent.tag not in ROW_TAGS:
+            parent = parent.getparent()
+        if parent is None:
+            return None, None, None
+        if parent not in self._rows:  # a row of several links (PDF, ODT, DOCX) is read once
+            path = self.path_of(parent)
+            if parent.tag not in CONTEXT_ROWS:
+                self._rows[parent] = (path, None, None)
+            else:
+                label = self.label_of(parent)
+                text = self.row_text(parent) if parent.tag == "tr" else clean(parent.text_content())
+                self._rows[parent] = (path, text[:MAX_CONTEXT],
+                                      clean(label.text_content())[:MAX_CONTEXT] if label is not None else None)
+        return self._rows[parent]
+
+    def row_text(self, row: Any) -> str:
+        """A table row's text; a cell under a year column (年度, 年份, 公告日期, 年度／公告日期, 年度(民國)) is
+        written `年度：103/01/01｜`, so the check can read its date as the record's year."""
+        head, _, year_columns = self.head_of(row)
+        if head is None or head is row or not any(year_columns):
+            return clean(row.text_content())
+        parts = []
+        for i, cell in enumerate(row.iterchildren("td", "th")):
+            text = clean(cell.text_content())
+            parts.append(f"{HEADED_LABEL}：{text}｜" if i < len(year_columns) and year_columns[i] else text)
+        return clean(" ".join(parts))
+
+    def path_of(self, row: Any) -> str:
+        """`row`'s XPath as lxml's getpath writes it (tr[3], or tr alone when it has no sibling of its tag),
+        numbered for all the rows of a listing in one pass: getpath counts siblings anew for every row."""
+        if row not in self._paths:
+            parent = row.getparent()
+            if parent is None:
+                return row.getroottree().getpath(row)
+            base = parent.getroottree().getpath(parent)
+            siblings = [c for c in parent if isinstance(c.tag, str)]
+            totals: dict[str, int] = defaultdict(int)
+            for child in siblings:
+                totals[child.tag] += 1
+            seen: dict[str, int] = defaultdict(int)
+            for child in siblings:
+                seen[child.tag] += 1
+                self._paths[child] = (f"{base}/{child.tag}[{seen[child.tag]}]" if totals[child.tag] > 1
+                                      else f"{base}/{child.tag}")
+        return self._paths[row]
+
+    def head_of(self, row: Any) -> tuple[Any, list[str], list[bool]]:
+        """The header row of `row`'s table (its thead row, or a first row of th cells) and its column texts."""
+        table = row.getparent()
+        while table is not None and table.tag != "table":
+            table = table.getparent()
+        if table is None:
+            return None, []
+        if table not in self._heads:
+            head = table.find("thead/tr")
+            if head is None:
+                first = table.find("tr")
+                if first is None:
+                    first = table.find("tbody/tr")
+                head = first if first is not None and first.find("th") is not None and first.find("td") is None \
+                    else None
+            headers = [clean(c.text_content()) for c in head.iterchildren("th", "td")] if head is not None else []
+            self._heads[table] = (head, headers, [is_year_header(h) for h in headers])
+        return self._heads[table]
+
+    def label_of(self, row: Any) -> Any:
+        """What names a listing: a table's caption or the heading just before the table, the heading just
+        before a list, the dt before a dd."""
+        if row.tag == "dd":
+            before = row.getprevious()
+            while before is not None and before.tag != "dt":
+                before = before.getprevious()
+            return before
+        listing = row.getparent()
+        while listing is not None and listing.tag not in ("table", "ul", "ol"):
+            listing = listing.getparent()
+        if listing is None:
+            return None
+        if listing not in self._labels:
+            self._labels[listing] = _listing_label(listing)
+        return self._labels[listing]
 
 
-def _row_text(row: Any) -> str:
-    """A table row's text; a cell under a year column (年度, 年份, 公告日期) is written `年度：103/01/01｜`, so the
-    check can read its date as the record's year."""
-    headers = _column_headers(row)
-    cells = row.xpath("./td|./th")
-    if not any(is_year_header(h) for h in headers) or row in _header_rows(row):
-        return clean(row.text_content())
-    parts = []
-    for i, cell in enumerate(cells):
-        text = clean(cell.text_content())
-        header = headers[i] if i < len(headers) else ""
-        parts.append(f"{header.strip(' :：')}：{text}｜" if is_year_header(header) else text)
-    return clean(" ".join(parts))
-
-
-def _header_rows(row: Any) -> list[Any]:
-    table = row.getparent()
-    while table is not None and table.tag != "table":
-        table = table.getparent()
-    if table is None:
-        return []
-    head = table.xpath("./thead/tr")
-    if head:
-        return head[:1]
-    first = table.xpath("./tr[1]|./tbody/tr[1]")
-    return first[:1] if first and first[0].xpath("./th") and not first[0].xpath("./td") else []
-
-
-def _column_headers(row: Any) -> list[str]:
-    """The header texts of the columns of `row`'s table (its thead row, or a first row of th cells)."""
-    heads = _header_rows(row)
-    return [clean(c.text_content()) for c in heads[0].xpath("./th|./td")] if heads else []
-
-
-def _label_of(row: Any) -> Any:
-    """What names a listing: a table's caption or the heading just before the table, the heading just before
-    a list, the dt before a dd."""
-    if row.tag == "dd":
-        before = row.getprevious()
-        while before is not None and before.tag != "dt":
-            before = before.getprevious()
-        return before
-    listing = row.getparent()
-    while listing is not None and listing.tag not in ("table", "ul", "ol"):
-        listing = listing.getparent()
-    if listing is None:
-        return None
+def _listing_label(listing: Any) -> Any:
     caption = listing.find("caption") if listing.tag == "table" else None
     if caption is not None:
         return caption
@@ -184,12 +271,13 @@ def extract(doc: Any, page_url: str, rules: UrlRules, stamps: bool = True) -> Pa
     data.lang = doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang")
     anchors: set[str] = set()
     links = data.links
+    listings = Listings()
 
     def add(el: Any, attr: str, raw: str | None, text: str = "") -> None:
         tag = el.tag
         rel = el.get("rel", "") if tag == "link" else ""
         r = rules.resolve(base, raw, tag, rel)
-        grp, row_text, row_label = _row_of(el) if r.scope == "document" else (None, None, None)
+        grp, row_text, row_label = listings.row_of(el) if r.scope == "document" else (None, None, None)
         links.append({
             "element": tag, "attribute": attr, "text": text, "raw": redact(raw) if raw else raw, "url": r.url, "fragment": r.fragment,
             "rel": rel or el.get("rel"), "target": el.get("target"), "title": el.get("title"), "scope": r.scope,

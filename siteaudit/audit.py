@@ -20,6 +20,7 @@ from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import owner_alive, settle_abandoned_runs, start_run, this_owner, versions
 from siteaudit.core.stopping import Interrupted
 from siteaudit.core.store import Store, write_failure
+from siteaudit.crawler.resolver import judge_resolver
 from siteaudit.crawler.runner import crawl
 from siteaudit.reports.plan import plan_line
 from siteaudit.reports.render import FORMATS, OUTPUT_FILES, check_outputs, write_outputs
@@ -115,6 +116,10 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         raise AuditError(f"crawl interrupted ({why}); finish it with: siteaudit audit --resume ...",
                          Interrupted(signum).exit_code if signum else ExitCode.INTERRUPTED)
     store.finalize_redirects(run_id)
+    resolver = judge_resolver(store, run_id, cfg)
+    if resolver.no_resolver:
+        echo(f"siteaudit: note: this machine could not resolve host names (DNS): links to "
+             f"{len(resolver.failed_hosts)} external hosts are reported as not checked, not as broken", file=sys.stderr)
     return run_id
 
 

@@ -278,3 +278,28 @@ def test_a_store_from_an_earlier_schema_is_upgraded_in_place_without_losing_data
         assert {"body_hash", "revalidated", "carried_from"} <= columns
     finally:
         upgraded.close()
+
+
+def test_links_after_the_closing_html_tag_are_followed_as_a_browser_reads_them(serve, tmp_path):
+    """A CMS template or injected script that writes content after </body></html>: a browser moves it into the
+    body and shows its links, so the crawl records and follows every one of them."""
+    trailing = "".join(f'<p><a href="/after/{i}.html" id="a{i}">後{i}</a></p>' for i in range(300))
+    (tmp_path / "index.html").write_text(
+        '<!DOCTYPE html><html lang="zh-Hant"><head><title>首頁</title></head><body><p>正文</p></body></html>\n'
+        + trailing, encoding="utf-8")
+    (tmp_path / "after").mkdir()
+    for i in range(300):
+        (tmp_path / "after" / f"{i}.html").write_text(f"<html><head><title>後{i}</title></head><body>ok</body></html>",
+                                                      encoding="utf-8")
+    server = serve(tmp_path)
+    store = tmp_path / "s.sqlite3"
+    cfg = write_config(tmp_path / "c.toml", server.base, store, crawl={"sitemaps": False})
+    result = run_cli("audit", "--config", str(cfg), "--out", str(tmp_path / "out"), "--checks", "links")
+    assert result.returncode in (0, 1), result.stderr
+    db, run_id = latest_run(store)
+    home = db.execute("SELECT id, anchors FROM pages WHERE run_id=? AND url=?", (run_id, server.base + "/")).fetchone()
+    found = db.execute("SELECT COUNT(*) FROM links WHERE run_id=? AND url LIKE '%/after/%'", (run_id,)).fetchone()[0]
+    assert found == 300
+    fetched = [u for u in pages(db, run_id) if "/after/" in u]
+    assert len(fetched) == 300
+    assert "a299" in home["anchors"]

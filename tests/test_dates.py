@@ -6,7 +6,16 @@ from datetime import date
 
 import pytest
 
-from siteaudit.core.dates import find_dates, find_years, parse_date, roc_date_label, roc_to_ad
+from siteaudit.core.dates import (
+    cell_years,
+    find_dates,
+    find_years,
+    headed_years,
+    is_year_header,
+    parse_date,
+    roc_date_label,
+    roc_to_ad,
+)
 
 DATES = [
     ("中華民國105年2月16日", date(2016, 2, 16)),
@@ -96,3 +105,28 @@ def test_years_in_file_names(name, years):
     from siteaudit.core.dates import years_in_file_name
 
     assert years_in_file_name(name) == years
+
+
+@pytest.mark.parametrize("header", ["年度", "年度／公告日期", "公告日期/年度", "年度(民國)", "年度（民國）", "年份（西元）",
+                                    "年別 ", "年度 | 公告日期", "年度："])
+def test_a_year_header_is_recognised_by_its_parts(header):
+    assert is_year_header(header)
+
+
+@pytest.mark.parametrize("header", ["上傳日期(民國)", "年度預算書", "檔案／年度說明", "民國", "日期", ""])
+def test_a_header_with_a_part_that_is_not_a_year_word_is_no_year_header(header):
+    assert not is_year_header(header)
+
+
+@pytest.mark.parametrize(("cell", "year"), [("103/01/01", 2014), ("106.01.01", 2017), ("1090101", 2020),
+                                            ("111-01-01", 2022), ("2023-01-01", 2023), ("2023/1/1", 2023),
+                                            ("20230101", 2023), ("民國103年1月1日", 2014), ("103年度", 2014),
+                                            ("103", 2014), (" 2014 ", 2014), ("97", 2008)])
+def test_every_roc_and_ad_date_form_under_a_year_header_gives_its_year(cell, year):
+    assert cell_years(cell) == {year}
+    assert headed_years(f"年度：{cell}｜ 預算書 下載") == {year}
+
+
+@pytest.mark.parametrize("cell", ["1081399", "1234567", "0970", "12345", "第1050101號"])
+def test_a_number_that_is_not_a_date_under_a_year_header_gives_no_year(cell):
+    assert cell_years(cell) == set()

@@ -215,3 +215,48 @@ def test_a_full_date_under_a_year_or_announcement_date_header_gives_its_year(tmp
         return f"<h4>公告日期</h4><ul><li>{roc + 1911}-07-01 {link}</li></ul>"
 
     assert budget_gap_years(tmp_path, serve, row) == [103, 108]
+
+
+def test_a_year_column_headed_by_a_combination_gives_the_year_of_every_roc_and_ad_date_form(tmp_path, serve):
+    """年度／公告日期, 年度(民國), 年份（西元）: a header is read by its parts. Every date form under it gives its
+    year, a bare year too; a 7-digit number that is not a date, or a date under 上傳日期(民國), gives none."""
+    cells = {100: ("年度／公告日期", "100/01/01"), 101: ("年度(民國)", "101.01.01"), 102: ("年度（民國）", "1020101"),
+             104: ("年度 / 公告日期", "104-01-01"), 105: ("年份（西元）", "2016-01-01"), 106: ("年度(民國)", "106"),
+             107: ("年度（西元）", "2018"), 109: ("公告日期｜年度", "民國109年1月1日"), 110: ("年度(民國)", "110年度"),
+             111: ("年度／公告日期", "20220101"), 112: ("年度/公告日期", "112/1/1"),
+             103: ("上傳日期(民國)", "103/01/01"),   # an upload day, not a record year
+             108: ("年度(民國)", "1081399")}         # seven digits, not a date
+
+    def row(roc: int, link: str) -> str | None:
+        header, cell = cells.get(roc, ("年度", f"{roc}/01/01"))
+        return (f"<table><thead><tr><th>{header}</th><th>檔案</th></tr></thead>"
+                f"<tbody><tr><td>{cell}</td><td>{link}下載</a></td></tr></tbody></table>")
+
+    assert budget_gap_years(tmp_path, serve, row) == [103, 108]
+
+
+def test_years_linked_only_to_hosts_an_audit_machine_without_dns_cannot_resolve_are_not_missing_nor_passed(
+        tmp_path, serve):
+    """Budget files of 民國113-115 kept on other hosts that no name resolves for: not missing, not present."""
+    def listing(roc: int, link: str) -> str | None:
+        if roc >= 113:
+            link = f'<a href="http://files{roc % 2}.budget.invalid/b{roc}.pdf">'
+        return f"<ul><li>{link}{roc}年度預算書</a></li></ul>"
+
+    (tmp_path / "open" / "files").mkdir(parents=True)
+    parts = []
+    for roc in range(100, 116):
+        (tmp_path / "open" / "files" / f"b{roc}.pdf").write_bytes(make.pdf(f"budget {roc}"))
+        parts.append(listing(roc, f'<a href="files/b{roc}.pdf">'))
+    (tmp_path / "open" / "budget.html").write_text(
+        f"<html><head><title>預算書</title></head><body>{''.join(parts)}</body></html>", encoding="utf-8")
+    (tmp_path / "open" / "index.html").write_text('<html><head><title>主動公開資訊</title></head><body>'
+                                                  '<a href="budget.html">預算書</a></body></html>', encoding="utf-8")
+    (tmp_path / "index.html").write_text('<html><body><a href="/open/index.html">主動公開</a></body></html>',
+                                         encoding="utf-8")
+    result, doc = audit_fixture(tmp_path, serve(tmp_path).base, "disclosure", extra=CATALOGUE)
+    assert not [f for f in doc["findings"] if f["rule"] == "missing-years"]
+    grid = doc["summary"]["disclosure"]["years"]["budget"]
+    assert [int(y) - 1911 for y, s in grid.items() if s == "unresolved"] == [113, 114, 115]
+    items = {i["id"]: i["status"] for i in doc["inspection"]}
+    assert items["disclosure-years"] == "incomplete"

@@ -280,3 +280,97 @@ def test_a_broken_link_shows_the_href_the_page_wrote_beside_the_resolved_url(lin
 def test_a_percent_encoded_chinese_file_name_is_shown_decoded(link_audit):
     pdf = next(f for f in link_audit["doc"]["findings"] if "%E5%B9%B4" in f["url"])
     assert pdf["evidence"]["file_name"] == "年度預算.pdf" and "年度預算.pdf" in pdf["message"]
+
+
+ONLY_CONTACT = """
+[checks.disclosure]
+today = "2026-11-26"
+[[checks.disclosure.items]]
+id = "contact"
+name = "聯絡資訊"
+category = "3"
+texts = ["聯絡我們"]
+[checks.essentials]
+network = false
+[checks.essentials.elements]
+sitemap = "off"
+privacy = "off"
+security = "off"
+open-data = "off"
+faq = "off"
+whitepaper = "off"
+accessibility = "off"
+"""
+
+
+def dns_audit(serve, tmp_path: Path, external: dict[str, str]) -> tuple[dict, dict]:
+    """Audit (links, essentials, disclosure) a site on 127.0.0.1 whose home page links to `external` ({href:
+    text}) and to one page of its own; return findings.json and the findings by URL."""
+    body = "".join(f'<a href="{href}">{text}</a>' for href, text in external.items()) + '<a href="ok.html">正常頁面</a>'
+    (tmp_path / "index.html").write_text(PAGE.format(title="首頁", body=body), encoding="utf-8")
+    (tmp_path / "ok.html").write_text(PAGE.format(title="正常頁面", body="ok"), encoding="utf-8")
+    site = serve(tmp_path)
+    cfg = write_config(tmp_path / "c.toml", site.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                       extra=ONLY_CONTACT)
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links,essentials,disclosure",
+                     "--out", str(tmp_path / "out"))
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    by_url: dict[str, set[str]] = {}
+    for f in doc["findings"]:
+        by_url.setdefault(f["url"], set()).add(f["rule"])
+    return {"result": result, "doc": doc}, by_url
+
+
+def test_when_no_external_host_resolves_the_machine_has_no_dns_and_those_links_are_not_verified_not_broken(
+        serve, tmp_path):
+    external = {"http://www.gone-a.invalid/": "甲網站", "https://gone-b.invalid/x.pdf": "乙文件",
+                "http://gone-c.invalid/contact": "聯絡我們"}
+    run, by_url = dns_audit(serve, tmp_path, external)
+    doc = run["doc"]
+    errors = [f for f in doc["findings"] if f["severity"] == "error"]
+    assert errors == [], errors  # neither links, essentials (contact element) nor disclosure (contact item)
+    for url in external:
+        assert {f["rule"] for f in doc["findings"] if f["url"] == url and f["check"] == "links"} == {"unresolved-host"}
+    assert by_url["http://gone-c.invalid/contact"] == {"unresolved-host", "element-unresolved", "item-unresolved"}
+    notices = [f for f in doc["findings"] if f["rule"] == "no-dns-resolver"]
+    assert len(notices) == 1 and notices[0]["severity"] == "notice"
+    assert notices[0]["evidence"]["hosts"] == ["gone-b.invalid", "gone-c.invalid", "www.gone-a.invalid"]
+    assert "DNS" in notices[0]["message_en"] and "DNS" in notices[0]["message"]
+    links = doc["summary"]["links"]
+    assert links["status"] == "incomplete" and links["broken"] == 0 and links["unresolved"] == 3
+    assert links["targets_checked"] == 1  # ok.html; the three unresolved URLs were not checked
+    items = {i["id"]: i["status"] for i in doc["inspection"]}
+    assert items["links"] == "incomplete"          # never 通過 on links nobody could check
+    assert items["essentials"] == "incomplete"     # the contact element links only to an unresolved host
+    assert items["disclosure"] == "incomplete"     # so does the contact item
+    assert "DNS" in run["result"].stderr
+    en = run_cli("report", "latest", "--store", str(tmp_path / "s.sqlite3"), "--out", str(tmp_path / "en"), "--lang", "en",
+                 "--format", "html")
+    assert en.returncode == 0, en.stderr
+    html = (tmp_path / "en" / "report.html").read_text(encoding="utf-8")
+    assert "Not checked (no DNS)" in html and "no working DNS" in html
+    for zh in ("稽核主機", "未能驗證", "無 DNS"):  # the tool's own Chinese for this case stays out of English
+        assert zh not in html
+
+
+def test_one_dead_host_among_resolvable_ones_stays_a_broken_link(serve, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.html").write_text(PAGE.format(title="外部頁面", body="ok"), encoding="utf-8")
+    resolvable = serve(other, host="localhost")
+    site = tmp_path / "site"
+    site.mkdir()
+    run, by_url = dns_audit(serve, site, {f"{resolvable.base}/x.html": "外部頁面", "http://dead.invalid/": "舊網站"})
+    assert by_url["http://dead.invalid/"] == {"broken-link"}
+    assert not [f for f in run["doc"]["findings"] if f["rule"] in ("no-dns-resolver", "unresolved-host")]
+    assert run["doc"]["summary"]["links"]["status"] == "fail"
+
+
+def test_a_lone_dead_host_stays_broken_and_a_failed_control_lookup_means_no_resolver():
+    from siteaudit.crawler.resolver import Resolver, lookup
+    assert not Resolver(["dead.invalid"]).no_resolver                    # one name: a dead host, as before
+    assert Resolver(["a.invalid", "b.invalid"]).no_resolver              # every external name failed
+    assert not Resolver(["a.invalid", "b.invalid"], resolved_hosts=1).no_resolver
+    assert Resolver(["dead.invalid"], 3, "www.site.invalid", control_ok=False).no_resolver
+    assert not Resolver([], 0, "www.site.invalid", control_ok=False).no_resolver  # nothing failed: nothing to mark
+    assert lookup("localhost") and not lookup("control.invalid", timeout=5)

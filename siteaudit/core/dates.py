@@ -220,24 +220,44 @@ def labelled_dates(text: str) -> list[LabelledDate]:
 
 
 # Headers of a column or list whose cells are record years even when written as a full date (103/01/01 under
-# 年度 is the record of 103, not an upload day).
+# 年度 is the record of 103, not an upload day). A header is read by its parts: 年度／公告日期, 年度(民國) and
+# 年份（西元） are year headers; 上傳日期(民國) or 年度預算書 are not (a part that is neither a year word nor a
+# calendar qualifier makes it some other column).
 YEAR_HEADERS = ("年度", "年份", "年別", "公告日期")
+YEAR_QUALIFIERS = ("民國", "中華民國", "西元", "民國年", "西元年", "年", "ROC", "AD")
+_HEADER_PARTS = re.compile(r"[\s/／|｜、,，;；:：()（）\[\]［］【】〔〕＜＞<>\-－]+")
 _HEADED_CELL = re.compile("(?:" + "|".join(YEAR_HEADERS) + r")：(?P<cell>[^｜]*)")
+_BARE_YEAR = re.compile(r"\s*(\d{2,4})\s*")
+HEADED_LABEL = "年度"  # how the crawl writes a cell under any year header into its row text: `年度：103/01/01｜`
 
 
 def is_year_header(text: str | None) -> bool:
-    """A column or list header naming record years: 年度, 年份, 公告日期 (with spaces or a colon around)."""
-    return (text or "").strip(" :：\u3000").replace(" ", "") in YEAR_HEADERS
+    """A column or list header naming record years: 年度, 年份, 公告日期, or a combination of them with each
+    other or a calendar (年度／公告日期, 年度(民國), 年份（西元）), with spaces or a colon around."""
+    parts = [p for p in _HEADER_PARTS.split((text or "").replace("\u3000", " ")) if p]
+    return (any(p in YEAR_HEADERS for p in parts)
+            and all(p in YEAR_HEADERS or p in YEAR_QUALIFIERS for p in parts))
+
+
+def cell_years(cell: str) -> set[int]:
+    """The years of a cell under a year header: any ROC or AD date form (103/01/01, 106.01.01, 1090101,
+    111-01-01, 2023-01-01, 民國103年1月1日, 103年度), or a bare year alone in the cell (103, 2014)."""
+    years = find_years(cell)
+    if years:
+        return years
+    bare = _BARE_YEAR.fullmatch(cell)
+    year = _year(bare.group(1)) if bare else None
+    return {year[0]} if year else set()
 
 
 def headed_years(row_text: str | None, listing_label: str | None = None) -> set[int]:
     """Years of a listing row given under a year header: `年度：103/01/01` cells the crawl wrote for a table
-    column headed 年度, or the whole row of a list headed 年度 / 公告日期."""
+    column headed 年度 (or 年度／公告日期...), or the whole row of a list headed 年度 / 公告日期."""
     if not row_text:
         return set()
     if is_year_header(listing_label):
         return find_years(row_text)
-    return {y for m in _HEADED_CELL.finditer(row_text) for y in find_years(m.group("cell"))}
+    return {y for m in _HEADED_CELL.finditer(row_text) for y in cell_years(m.group("cell"))}
 
 
 def http_date(value: str | None) -> dt.datetime | None:

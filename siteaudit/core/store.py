@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS pages (
     status INTEGER,                    -- HTTP status, NULL when no response
     error TEXT,                        -- dns | refused | timeout | tls | robots | trap:* | ... when no usable response
     error_detail TEXT,
-    verdict TEXT,                      -- ok | broken | blocked | redirect | error
+    verdict TEXT,                      -- ok | broken | blocked | redirect | error | skipped | unresolved
     content_type TEXT,
     is_html INTEGER NOT NULL DEFAULT 0,
     size INTEGER,
@@ -263,14 +263,22 @@ class Target:
     size: int | None = None
 
 
+def unresolved(target: Target | None, targets: dict[str, Target]) -> bool:
+    """Was this URL (or where it redirected) left unchecked because the audit machine could not resolve names?"""
+    if target is not None and target.final_url and target.final_url != target.url:
+        target = targets.get(target.final_url, target)
+    return target is not None and target.verdict == "unresolved"
+
+
 def usable(target: Target | None, targets: dict[str, Target]) -> bool | None:
     """Did following this URL give a usable answer? True: yes; False: broken, blocked or empty (zero bytes);
-    None: never fetched (robots, trap, excluded), so it cannot tell."""
+    None: never fetched (robots, trap, excluded) or not resolvable on an audit machine without DNS (`unresolved`),
+    so it cannot tell."""
     if target is None:
         return None
     if target.final_url and target.final_url != target.url:
         target = targets.get(target.final_url, target)
-    if target.verdict == "skipped":
+    if target.verdict in ("skipped", "unresolved"):
         return None
     if target.verdict == "ok" and target.status is not None and target.status < 400:
         return target.size != 0
@@ -844,6 +852,18 @@ class Store:
                 None, None, row["kind"], row["content_length"] if row["content_length"] is not None else row["size"],
             ))
         return out
+
+    def external_outcomes(self, run_id: int) -> list[tuple[str, int | None, str | None, str | None]]:
+        """(url, status, error, error_detail) of every external URL the run checked."""
+        rows = self.db.execute("SELECT url, status, error, error_detail FROM resources WHERE run_id=? "
+                               "AND kind='external'", (run_id,))
+        return [(r["url"], r["status"], r["error"], r["error_detail"]) for r in rows]
+
+    def mark_unresolved(self, run_id: int, detail: str) -> None:
+        """The run's external URLs that failed DNS become `unresolved`: not checked (the audit machine had no
+        resolver), never broken."""
+        self.db.execute("UPDATE resources SET verdict='unresolved', error_detail=? WHERE run_id=? "
+                              "AND kind='external' AND error='dns'", (detail, run_id))
 
     def page_outcome(self, run_id: int, url: str) -> sqlite3.Row | None:
         """Status, error and final URL of the page fetched as `url` (else the run's first page)."""
