@@ -9,7 +9,16 @@ import os
 import traceback
 from collections.abc import Callable
 
-from siteaudit.checks import accessibility, disclosure, documents, essentials, freshness, links, metadata
+from siteaudit.checks import (
+    accessibility,
+    disclosure,
+    documents,
+    essentials,
+    freshness,
+    links,
+    metadata,
+    publication,
+)
 from siteaudit.checks.base import Check, CheckContext, CheckResult, Fanout, merged_options
 from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.results import Status
@@ -20,6 +29,7 @@ REGISTRY: dict[str, Check] = {
     "links": links.CHECK,
     "disclosure": disclosure.CHECK,
     "documents": documents.CHECK,
+    "publication": publication.CHECK,   # 一(一)(4) right after 一(一)(3), then 更新(2)◎3 and ◎4
     "metadata": metadata.CHECK,
     "accessibility": accessibility.CHECK,
     "essentials": essentials.CHECK,

@@ -57,6 +57,10 @@ SC_NAMES_EN: dict[str, str] = {
     "3.3.8": "Accessible Authentication (Minimum)", "4.1.1": "Parsing", "4.1.2": "Name, Role, Value",
     "4.1.3": "Status Messages",
 }
+# A line of the service-quality plan (一(一)(4), 貳、更新(2)◎3) in its English numbering.
+PLAN_REF_WORDS = {"貳、": "section II, ", "更新": "updates ", "盤點": "inventory ", "◎": " item ", "一": "1", "二": "2", "三": "3",
+                  "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9", "十": "10"}
+PLAN_REF = re.compile("(?:" + "|".join(map(re.escape, PLAN_REF_WORDS)) + r"|[\d()])+")
 ARTICLE = re.compile(r"第(\d+)條(?:之(\d+))?(?:第(\d+)項)?(?:第(\d+)款)?")
 CRITERION = re.compile(r"^\((\d+\.\d+)\)\s*(\d+\.\d+\.\d+)?.*$")
 
@@ -64,6 +68,8 @@ CRITERION = re.compile(r"^\((\d+\.\d+)\)\s*(\d+\.\d+\.\d+)?.*$")
 def _article(rest: str) -> str:
     match = ARTICLE.fullmatch(rest.strip())
     if not match:
+        if PLAN_REF.fullmatch(rest.strip()):
+            return re.sub("|".join(map(re.escape, PLAN_REF_WORDS)), lambda m: PLAN_REF_WORDS[m[0]], rest.strip())
         return rest
     article, sub, paragraph, item = match.groups()
     text = f"Art. {article}" + (f"-{sub}" if sub else "")

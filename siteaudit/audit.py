@@ -27,6 +27,8 @@ from siteaudit.reports.render import FORMATS, OUTPUT_FILES, check_outputs, write
 from siteaudit.verdict.judge import Verdict, judge
 from siteaudit.verdict.waivers import Waiver, load_waivers
 
+STAMP_READERS = {"freshness", "publication"}   # checks that read the texts around a page's date labels
+
 
 class AuditError(RuntimeError):
     """An audit that cannot go on; carries the exit code."""
@@ -201,7 +203,7 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     earlier = None if resume else store.latest_run(cfg.site.name)
     try:
         run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log",
-                            stamps="freshness" in selected, full=full)
+                            stamps=bool(selected & STAMP_READERS), full=full)
         try:
             return finish_audit(cfg, store, run_id, out, check_names, waivers, lang, formats, started, progress,
                                 fanout)

@@ -82,4 +82,14 @@ max_age_days = 7            # a reused accessibility result is never older than 
 # external = true
 # max_redirects = 5
 # title_consistency = true
+
+[checks.publication]        # this year's 執行計畫, the update rule, the published test results (docs/checks/publication.md)
+# plan_texts = []           # words naming the plan, added to 提升服務品質執行計畫, 服務品質執行計畫…
+# rule_texts = []           # words naming the update rule, added to 定期更新, 更新頻率, 標準作業程序, 網頁維護…
+# results_texts = []        # words naming the results page, added to 網站檢測結果, 連結檢測, 內容檢查結果…
+# catalogue_texts = {}      # {category: [words]} added to each listing's words; categories: services,
+#                           # activities, faq, promotion, publications (盤點(1) 資訊目錄)
+# max_listing_pages = 20    # pages of one listing followed through its own paging links
+# max_age_days = 31         # the published test results are at most this old
+# today = ""                # judge as of this ISO date (default: today in site.timezone)
 '''

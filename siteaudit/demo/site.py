@@ -200,7 +200,9 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
         files[f"disclosure/{slug}.html"] = page(title, body)
     files["disclosure/files/charter.pdf"] = documents.pdf("charter")
     files["disclosure/files/whitepaper.pdf"] = documents.pdf("whitepaper")
-    files["disclosure/files/service-quality-plan.odt"] = documents.odf("odt", "提升服務品質執行計畫")
+    last_plan = f"disclosure/files/service-quality-plan-{now - 1}.odt"  # this year's plan is not up yet
+    files[last_plan] = documents.odf("odt", f"{now - 1}年度提升服務品質執行計畫")
+    defect("publication", "plan-old-year", "/" + last_plan, "only last year's 提升服務品質執行計畫 is published")
     zone = _links([
         ("/disclosure/regulations.html", "法規及命令"), ("/disclosure/interpretations.html", "解釋性規定及裁量基準"),
         ("/about/organization.html", "組織職掌、地址、電話、傳真、網址及電子郵件"),
@@ -211,7 +213,7 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
         ("/disclosure/contracts.html", "書面之公共工程及採購契約"),
         ("/disclosure/subsidies.html", "支付或接受之補助"), ("/disclosure/minutes.html", "合議制機關之會議紀錄"),
         ("/disclosure/files/whitepaper.pdf", "為民服務白皮書（PDF）"),
-        ("/disclosure/files/service-quality-plan.odt", "提升服務品質執行計畫（ODT）"),
+        ("/" + last_plan, f"{now - 1}年度提升服務品質執行計畫（ODT）"),
     ])
     defect("links", "broken-link", "/disclosure/contracts.html", "missing page: 採購契約 item broken")
     defect("disclosure", "item-broken", "/disclosure/contracts.html", "採購契約 link is broken")
@@ -220,7 +222,14 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
     # -- 關於本處 -----------------------------------------------------------------------------------
     files["about/index.html"] = page("關於本處", _links([
         ("/about/organization.html", "組織架構"), ("/about/duties.html", "業務職掌"), ("/about/contact.html", "聯絡資訊"),
+        ("/about/maintenance.html", "網站內容定期更新作業規定"), ("/about/site-check.html", "網站檢測結果"),
     ]))
+    files["about/maintenance.html"] = page("網站內容定期更新作業規定", "<p>各單位每月檢視所屬網頁，最新消息隨時更新，"
+                                          "其餘網頁至少每年更新一次；更新依本處網頁異動標準作業程序辦理。</p>")
+    checked = ago(45)  # the published results are older than the plan's month
+    files["about/site-check.html"] = page("網站檢測結果", f"<p>{roc(checked)}網站內容檢查及連結檢測：失效連結 0 個，"
+                                          "過期資訊 0 則。</p>", updated=roc(checked))
+    defect("publication", "results-stale", "/about/site-check.html", "test results dated 45 days before the demo day")
     files["about/organization.html"] = page("組織架構", "<p>處長、副處長，下設業務課、工務課、給水廠。</p>")
     files["about/duties.html"] = page("業務職掌", "<p>負責轄區供水、管線維護與用戶服務。</p>")
     files["about/contact.html"] = page("聯絡資訊", f"""<p>地址：220 新北市板橋區示範路1號</p>
@@ -234,13 +243,29 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
     # -- 為民服務與下載 -------------------------------------------------------------------------------
     files["services/index.html"] = page("為民服務", _links([
         ("/services/apply.html", "用水申請"), ("/services/bill.html", "水費查詢"), ("/services/forms.html", "表單下載"),
-        ("/faq.html", "常見問答"), ("/old-services", "舊版服務專區"),
+        ("/faq.html", "常見問答"), ("/old-services", "舊版服務專區"), ("/activities/index.html", "機關活動"),
+        ("/services/promotion.html", "文宣品"),
     ]))
     defect("links", "permanent-redirect", "/old-services", "301 to /services/index.html")
     files["services/apply.html"] = page("用水申請", "<p>需備文件：身分證明、建物使用執照。規費：依營業章程收費。</p>"
                                         '<p><a href="javascript:void(0)">線上申辦（建置中）</a></p>')
     defect("links", "invalid-href", "", "javascript: pseudo-link")
     files["services/bill.html"] = page("水費查詢", "<p>輸入水號查詢水費。</p>")
+    # 盤點(1) 資訊目錄: activities over three listing pages, promotional materials; no 出版品 listing at all
+    events = [(f"/news/{s}.html", f"{t}（{r}）") for s, t, r, _ in news]   # 12 activities, 5 + 5 + 2 a page
+    for n in range(3):
+        name = "index.html" if n == 0 else f"page{n + 1}.html"
+        pager = "".join(f'<a href="/activities/{"index.html" if k == 0 else f"page{k + 1}.html"}">{k + 1}</a> '
+                        for k in range(3) if k != n)
+        files[f"activities/{name}"] = page("機關活動", _links(events[5 * n:5 * n + 5]) + f"<p>{pager}</p>")
+    files["services/promotion.html"] = page("文宣品", _links([
+        ("/services/files/handbook.pdf", f"節約用水宣導手冊（{roc(ago(50))}）"),
+        ("/services/files/safe-water.pdf", f"安全用水須知（{roc(ago(120))}）"),
+    ]))
+    files["services/files/handbook.pdf"] = documents.pdf("handbook")
+    files["services/files/safe-water.pdf"] = documents.pdf("safe water")
+    defect("publication", "catalogue-missing", "", "no 出版品 listing: the 資訊目錄 misses a category")
+    defect("publication", "catalogue-uncounted", "/faq.html", "the FAQ's answers are not links: counted by hand")
     forms = [
         ("apply-form.odt", documents.odf("odt", "用水申請書"), "用水申請書（ODT）"),
         ("apply-form.pdf", documents.pdf("apply form"), "用水申請書（PDF）"),
