@@ -67,7 +67,9 @@ def test_exports_csv_and_ods_hold_the_same_rows(demo_run):
     csv_rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     sheets = ods_sheets(demo_run["out"] / "findings.ods")
     names = list(sheets)
-    assert names[0] == "考核項目" and len(sheets["考核項目"]) == 11 and "連結有效性" in names
+    items = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))["inspection"]
+    assert names[0] == "考核項目" and len(sheets["考核項目"]) == 1 + len(items) and "連結有效性" in names
+    assert [row[0] for row in sheets["考核項目"][1:]] == [i["zh"] for i in items]
     ods_rows = [row for name in names[1:] for row in sheets[name][1:]]
     assert sorted(ods_rows) == sorted(csv_rows[1:]) and len(ods_rows) > 1
     assert all(sheets[name][0] == csv_rows[0] for name in names[1:])
