@@ -41,7 +41,7 @@ from siteaudit.core.store import Store, StoreError, is_database_url, write_failu
 from siteaudit.demo import run_demo
 from siteaudit.fleet import commands as fleet_commands
 from siteaudit.fleet.fanout import CeleryFanout
-from siteaudit.reports import uptime_log
+from siteaudit.reports import dossier, uptime_log
 from siteaudit.reports.publish import publish, require_metadata
 from siteaudit.reports.render import (
     FORMATS,
@@ -115,6 +115,17 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--out", type=Path, required=True, help="folder the web server serves the page from")
     pb.add_argument("--waivers", help="TOML file of accepted findings (default: site.waivers of the config)")
     pb.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    ds = sub.add_parser("dossier", help="the year's evidence pack for the inspection: every plan item's result, "
+                        "trend and URL (index.html/.pdf), the latest full report, the monthly record forms, the "
+                        "public results page and MANIFEST.sha256")
+    ds.add_argument("--year", help="the year: 115 (ROC) or 2026 (AD); default this year (Asia/Taipei)")
+    ds.add_argument("--config", required=True, help="site config: the site, its store, waivers and [publish]")
+    ds.add_argument("--store", help="SQLite store path or postgresql:// URL (default: the config's)")
+    ds.add_argument("--site", help="the site, in a store holding several (default: the config's site.name)")
+    ds.add_argument("--out", type=Path, required=True, help="the pack's folder (an earlier pack there is replaced)")
+    ds.add_argument("--waivers", help="TOML file of accepted findings (default: site.waivers of the config)")
+    ds.add_argument("--lang", choices=("zh", "en"), default="zh")
 
     u = sub.add_parser("uptime", help="probe the site now (the 20:00 check) and append the result to the store; "
                        "'uptime note' records 處理情形 and 檢查人 for a day; 'uptime record' enters a person's "
@@ -326,6 +337,28 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dossier(args: argparse.Namespace) -> int:
+    """The year's evidence pack of one site, built beside --out and renamed into place."""
+    cfg = config_mod.load(args.config)
+    require_metadata(cfg)  # the pack holds the public page: its codes are needed before anything is written
+    today = dt.datetime.fromtimestamp(now(), TAIPEI)
+    year = dossier.parse_year(args.year) if args.year else today.year
+    dossier.check_out(args.out)
+    waivers = load_waivers(args.waivers or cfg.site.waivers)
+    printer = pdf_printer()
+    with open_store(args) as store:
+        site = args.site or cfg.site.name
+        if site not in store.sites():
+            raise ConfigError(f"site {safe(site)}: no run in {store.name}"
+                              + (f" (sites: {', '.join(safe(s) for s in store.sites()[:10])})" if store.sites() else ""))
+        cfg.site.name = site
+        written = dossier.build(store, cfg, site, year, lambda run_id: judge(store, run_id, waivers), args.out,
+                                printer, today, args.lang)
+    for path in written:
+        echo(f"wrote {path}")
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         abandoned = abandoned_runs(store)
@@ -461,7 +494,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "publish": cmd_publish, "runs": cmd_runs,
+COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "publish": cmd_publish, "dossier": cmd_dossier,
+            "runs": cmd_runs,
             "uptime": cmd_uptime, "uptime-log": cmd_uptime_log, "schedule": cmd_schedule, **fleet_commands.COMMANDS}
 
 

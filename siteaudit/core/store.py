@@ -492,6 +492,14 @@ class Store:
                                "LIMIT ?", (site, up_to, limit)).fetchall()
         return [_run_dict(r) for r in reversed(rows)]
 
+    def runs_between(self, site: str, start: float, end: float) -> list[dict[str, Any]]:
+        """The complete runs of `site` started in [start, end), oldest first: the columns a year's trend reads
+        (never the config or the summaries), so a year of nightly runs stays a small read."""
+        rows = self.db.execute("SELECT id, site, started, finished, status, plan, verdict FROM runs WHERE site=? "
+                               "AND started>=? AND started<? AND status='complete' ORDER BY started, id",
+                               (site, start, end)).fetchall()
+        return [_run_dict(r) for r in rows]
+
     def mark_running(self, run_id: int) -> None:
         self.db.execute("UPDATE runs SET status='running', finished=NULL, error=NULL WHERE id=?", (run_id,))
 
