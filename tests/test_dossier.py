@@ -169,3 +169,37 @@ def test_the_pack_is_replaced_whole_and_leaves_no_staging_folder(sqlite_year, tm
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "Website inspection evidence, 2026" in page and "No checks recorded this month" in page
+
+
+@pytest.fixture
+def one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A store with one incremental run of 115 and no full one."""
+    db = tmp_path / "one.sqlite3"
+    with Store(db) as store:
+        backdated_run(store, monkeypatch, dt.datetime(2026, 6, 1, 2, 30, tzinfo=TAIPEI),
+                      [item("links", 0.0, "pass")], incremental=True)
+    cfg = write_config(tmp_path / "one.toml", "http://127.0.0.1:9", db, site={"agency": "第一區管理處"}, extra=PUBLISH)
+    return {"cfg": cfg, "store": str(db)}
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("--year", "明年"), "--year: expected 115 (ROC) or 2026 (AD)"),
+    (("--year", "116"), "has not begun"),
+    (("--year", "115"), "no complete full audit of site fixture in 115 (2026)"),
+    (("--year", "114", "--site", "other"), "site other: no run in"),
+])
+def test_a_pack_that_cannot_be_made_is_one_line_and_nothing_written(one_run, tmp_path, args, words):
+    out = tmp_path / "pack"
+    result = dossier(one_run, out, *args)
+    assert result.returncode == 2 and words in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not out.exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_folder_holding_other_files_is_never_replaced_by_a_pack(one_run, tmp_path):
+    out = tmp_path / "documents"
+    out.mkdir()
+    (out / "keep.odt").write_bytes(b"the office's own file")
+    result = dossier(one_run, out, "--year", "115")
+    assert result.returncode == 2 and "holds no earlier dossier" in result.stderr, result.stderr
+    assert (out / "keep.odt").read_bytes() == b"the office's own file"
