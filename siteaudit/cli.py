@@ -41,7 +41,7 @@ from siteaudit.core.store import Store, StoreError, is_database_url, write_failu
 from siteaudit.demo import run_demo
 from siteaudit.fleet import commands as fleet_commands
 from siteaudit.fleet.fanout import CeleryFanout
-from siteaudit.reports import dossier, uptime_log
+from siteaudit.reports import digest, dossier, uptime_log
 from siteaudit.reports.publish import publish, require_metadata
 from siteaudit.reports.render import (
     FORMATS,
@@ -126,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--out", type=Path, required=True, help="the pack's folder (an earlier pack there is replaced)")
     ds.add_argument("--waivers", help="TOML file of accepted findings (default: site.waivers of the config)")
     ds.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    dg = sub.add_parser("digest", help="print the nightly digest mail of a stored run, as it would be sent "
+                        "(nothing is sent)")
+    dg.add_argument("run", nargs="?", default="latest", help="run id or 'latest' (the latest complete run)")
+    dg.add_argument("--config", required=True, help="site config ([digest] and the SMTP settings of [uptime])")
+    dg.add_argument("--store", help="SQLite store path or postgresql:// URL (default: the config's)")
+    dg.add_argument("--report", type=Path, help="the run's report.html, attached as the mail would attach it")
+    dg.add_argument("--waivers", help="TOML file of accepted findings (default: site.waivers of the config)")
+    dg.add_argument("--lang", choices=("zh", "en"), default="zh")
 
     u = sub.add_parser("uptime", help="probe the site now (the 20:00 check) and append the result to the store; "
                        "'uptime note' records 處理情形 and 檢查人 for a day; 'uptime record' enters a person's "
@@ -359,6 +368,35 @@ def cmd_dossier(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    """What the nightly digest of a run says, and whether it would be sent; nothing is sent."""
+    cfg = config_mod.load(args.config)
+    waivers = load_waivers(args.waivers or cfg.site.waivers)
+    with open_store(args) as store:
+        if args.run == "latest":
+            run = store.latest_run(site=cfg.site.name, status="complete")
+        elif args.run.isdigit():
+            run = store.run(int(args.run))
+        else:
+            raise ConfigError(f"run: expected a run id or 'latest', got {args.run!r}")
+        if run is None or run["status"] != "complete":
+            raise ConfigError(f"run {args.run}: no complete run of site {safe(cfg.site.name)} in {store.name}")
+        d = digest.compose(store, run, judge(store, run["id"], waivers), cfg.digest.urls_shown, args.lang)
+        mail = digest.message(cfg, d, args.report, args.lang)
+    if not cfg.digest.mail_to:
+        print("# not sent: digest.mail_to is empty (no recipients)")
+    elif not d.news and not cfg.digest.always:
+        print("# not sent: nothing changed since the previous run (digest.always = false)")
+    else:
+        print(f"# sent to {mail['To']} through {cfg.uptime.smtp_host}:{cfg.uptime.smtp_port}")
+    echo(f"Subject: {mail['Subject']}")
+    body = mail.get_body(("plain",))
+    echo(body.get_content() if body is not None else "")
+    for part in mail.iter_attachments():
+        print(f"# attached: {part.get_filename()} ({len(part.get_payload(decode=True))} bytes)")
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         abandoned = abandoned_runs(store)
@@ -494,7 +532,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "publish": cmd_publish, "dossier": cmd_dossier,
+COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "publish": cmd_publish, "dossier": cmd_dossier, "digest": cmd_digest,
             "runs": cmd_runs,
             "uptime": cmd_uptime, "uptime-log": cmd_uptime_log, "schedule": cmd_schedule, **fleet_commands.COMMANDS}
 

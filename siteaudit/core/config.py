@@ -131,6 +131,16 @@ class PublishConfig:
 
 
 @dataclass
+class DigestConfig:
+    """The nightly digest: one short mail after an audit that brought something new (SMTP of `[uptime]`)."""
+    mail_to: list[str] = field(default_factory=list)   # empty: no digest
+    always: bool = False              # also mail when nothing changed since the previous run
+    attach_report: bool = True        # attach report.html; else link it at report_url
+    report_url: str = ""              # where the nightly report is served (the link when not attached)
+    urls_shown: int = 3               # first URLs listed for each kind of new or fixed finding
+
+
+@dataclass
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
@@ -139,6 +149,7 @@ class Config:
     fleet: FleetConfig = field(default_factory=FleetConfig)
     incremental: IncrementalConfig = field(default_factory=IncrementalConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
     checks: dict[str, Any] = field(default_factory=dict)
     source: str = ""
 
@@ -236,7 +247,7 @@ def validate_url(key: str, url: str) -> str:
     return url
 
 
-NOT_AUDITED = ("store", "uptime", "fleet", "incremental", "publish")
+NOT_AUDITED = ("store", "uptime", "fleet", "incremental", "publish", "digest")
 
 
 def hashed(snapshot: dict[str, Any]) -> dict[str, Any]:
@@ -245,8 +256,9 @@ def hashed(snapshot: dict[str, Any]) -> dict[str, Any]:
     site = snapshot.get("site")
     if isinstance(site, dict) and site.get("timezone", DEFAULT_ZONE) == DEFAULT_ZONE:
         snapshot = {**snapshot, "site": {k: v for k, v in site.items() if k != "timezone"}}
-    if snapshot.get("publish") == dataclasses.asdict(PublishConfig()):  # as before the key existed
-        snapshot = {k: v for k, v in snapshot.items() if k != "publish"}
+    for key, default in (("publish", PublishConfig()), ("digest", DigestConfig())):
+        if snapshot.get(key) == dataclasses.asdict(default):  # as before the key existed
+            snapshot = {k: v for k, v in snapshot.items() if k != key}
     return snapshot
 
 
@@ -273,12 +285,14 @@ def from_dict(data: dict[str, Any], source: str = "") -> Config:
             _fill("incremental", cfg.incremental, value)
         elif key == "publish":
             _fill("publish", cfg.publish, value)
+        elif key == "digest":
+            _fill("digest", cfg.digest, value)
         elif key == "checks":
             if not isinstance(value, dict):
                 raise ConfigError("checks: expected a table")
             cfg.checks = value
         else:
-            raise ConfigError(f"{key}: unknown section (known: site, crawl, store, uptime, fleet, incremental, checks)")
+            raise ConfigError(f"{key}: unknown section (known: site, crawl, store, uptime, fleet, incremental, publish, digest, checks)")
     finish(cfg)
     return cfg
 
@@ -321,6 +335,11 @@ def finish(cfg: Config) -> None:
             raise ConfigError(f"uptime.{key}: must be at least 1")
     if cfg.uptime.mail_to and not (cfg.uptime.smtp_host and cfg.uptime.mail_from):
         raise ConfigError("uptime.mail_to: needs uptime.smtp_host and uptime.mail_from")
+    if cfg.digest.mail_to and not (cfg.uptime.smtp_host and cfg.uptime.mail_from):
+        raise ConfigError("digest.mail_to: needs uptime.smtp_host and uptime.mail_from (the digest uses the SMTP "
+                          "settings of the availability alerts)")
+    if cfg.digest.report_url:
+        validate_url("digest.report_url", cfg.digest.report_url)
     finish_uptime_judgement(cfg.uptime)
     finish_smtp(cfg.uptime)
     finish_services(cfg)

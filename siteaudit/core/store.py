@@ -956,6 +956,14 @@ class Store:
                                (site, batch)).fetchall()
         return [{**dict(r), "ok": bool(r["ok"])} for r in rows]
 
+    def add_run_message(self, site: str, run_id: int, channel: str, ok: bool, detail: str) -> None:
+        """Record a message sent about run `run_id` (the nightly digest), or why it could not be: kept with the
+        alerts, under the run's own key."""
+        self.add_alert(site, f"run:{run_id}", channel, ok, detail)
+
+    def run_messages(self, site: str, run_id: int) -> list[dict[str, Any]]:
+        return self.alerts(site, f"run:{run_id}")
+
     def add_note(self, site: str, day: str, checked_by: str, note: str) -> None:
         self.db.execute("INSERT INTO uptime_notes (site, day, checked_by, note, created) VALUES (?,?,?,?,?)",
                         (site, day, checked_by, note, time.time()))
