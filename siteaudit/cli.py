@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--outdir", default="/var/lib/siteaudit/reports", help="where nightly reports go")
     sc.add_argument("--logdir", default="/var/log/siteaudit")
     sc.add_argument("--dest", help="install into this folder (default /etc/cron.d or /etc/systemd/system)")
+    sc.add_argument("--publish-to", metavar="DIR", help="after each nightly audit, write the public results page "
+                    "(siteaudit publish) into DIR, the folder the web server serves it from")
 
     ls = sub.add_parser("runs", help="list stored runs")
     ls.add_argument("--config")
@@ -517,14 +519,17 @@ def cmd_uptime_log(args: argparse.Namespace) -> int:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
 
-    load_config(args)  # a wrong config is caught now, not at 20:00
+    cfg = load_config(args)  # a wrong config is caught now, not at 20:00
+    if args.publish_to:
+        require_metadata(cfg)  # the nightly publish step would fail every night without its codes
     if args.kind == "cron" and install.dst_warning():
         print(f"siteaudit: {install.dst_warning()}", file=sys.stderr)
     if args.action == "print":
-        for name, text in install.files(args.kind, args.config, args.outdir, args.logdir).items():
+        for name, text in install.files(args.kind, args.config, args.outdir, args.logdir,
+                                        args.publish_to or "").items():
             print(f"# ---- {name}\n{text}")
         return 0
-    written = install.install(args.kind, args.config, args.outdir, args.logdir, args.dest)
+    written = install.install(args.kind, args.config, args.outdir, args.logdir, args.dest, args.publish_to or "")
     for path in written:
         print(f"wrote {path}")
     if args.kind == "systemd":
