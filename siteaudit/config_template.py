@@ -73,6 +73,13 @@ max_age_days = 7            # a reused accessibility result is never older than 
 # frequency = "每日自動檢測"  # how often the site is audited, as the page states it (frequency_en for --lang en)
 # search_help_url = ""      # default: the search-help page the essentials check found
 
+[digest]                    # the nightly digest: one mail when an audit brought something new (SMTP of [uptime])
+# mail_to = []              # recipients; empty: no digest
+# always = false            # true: mail every night, even when nothing changed
+# attach_report = true      # attach report.html; else link report_url
+# report_url = ""           # where the nightly report.html is served
+# urls_shown = 3            # first URLs listed for each kind of new or fixed finding
+
 [checks]
 # enabled = ["links"]       # default: every check
 
