@@ -183,8 +183,10 @@ class OpenDataCheck:
         summary.update(status="fail" if failed else "incomplete" if undecided else "pass", page=page,
                        datasets=len(datasets), datasets_open=sum(1 for d in datasets if d["verdict"] == "open"),
                        datasets_list=datasets)
-        if undecided and not failed:
-            summary["reason"] = "a dataset's format or update date could not be judged"
+        if undecided:   # kept when errors are waived: a waiver accepts a finding, it judges no dataset
+            summary["incomplete"] = "a dataset's format or update date could not be judged"
+            if not failed:
+                summary["reason"] = summary["incomplete"]
         return CheckResult(findings, summary)
 
     def judge(self, name: str, resources: list[dict[str, Any]], today: date, max_age: int, page: str,
