@@ -68,7 +68,7 @@ RESULT_COUNT = re.compile(r"共\s*\d[\d,]*\s*筆|\d[\d,]*\s*筆(資料|結果)|�
 PER_PAGE = re.compile(r"每頁\s*(顯示)?\s*\d+\s*筆|\d+\s*筆\s*/\s*頁|per page", re.I)
 PAGING_TEXT = re.compile(r"^(\d{1,4}|第\s*\d{1,4}\s*頁|[上下次前]一?頁|最[前末後]頁|末頁|[‹›«»<>]{1,2}|next|prev(ious)?|"
                          r"first|last)$", re.I)
-SORT_WORDS = ("相關度", "相關性", "依日期", "依時間", "日期排序", "時間排序", "依主題", "排序", "最新", "sort", "relevance")
+SORT_WORDS = ("相關度", "相關性", "依日期", "依時間", "日期排序", "時間排序", "依主題", "排序", "sort", "relevance")
 EXAMPLE_WORDS = re.compile(r"範例|例如|例：|例:|舉例|example", re.I)
 # Ways of searching the plan names (一(二)(1)(2)), found in the words and URLs of the home page and the results.
 MODES = {
@@ -508,14 +508,15 @@ class EssentialsCheck:
 
 def known_item(home: str, by_page: dict[str, list[tuple[str, str, str]]], targets: dict[str, Any]
                ) -> tuple[str, str] | None:
-    """A page the search must find: the first page linked from the home page whose <h1> is specific (4 to 30
-    characters, no other page has it), with that heading as the query."""
+    """A page the search must find: of the pages the home page links, the one with the longest <h1> that is
+    specific (4 to 30 characters, no other page has it), with that heading as the query."""
     headings: dict[str, int] = {}
     for target in targets.values():
         if target.is_html and target.h1:
             headings[target.h1.strip()] = headings.get(target.h1.strip(), 0) + 1
     low, high = KNOWN_ITEM_LENGTH
-    for _, url, _ in by_page.get(home, []):
+    linked = list(dict.fromkeys(u for _, u, _ in by_page.get(home, [])))
+    for url in sorted(linked, key=lambda u: -len((getattr(targets.get(u), "h1", None) or "").strip())):
         target = targets.get(url)
         if target is None or not target.is_html or url == home or target.status != 200 or not target.h1:
             continue

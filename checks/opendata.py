@@ -144,6 +144,7 @@ class OpenDataCheck:
                 links[page].append((f"{text or ''} {title or ''}".strip(), url, grp or "", row_text or ""))
                 linked_from[url].add(page)
         pages = [u for u, t in targets.items() if t.is_html and t.kind == "page" and usable(t, targets)]
+        stamps = {row["url"]: row["last_modified"] for row in ctx.store.pages(ctx.run_id)}  # an API's answer
         words = PAGE_TEXTS + tuple(opts["page_texts"])
         findings: list[Finding] = []
         page = self.page(words, pages, targets, links)
@@ -164,12 +165,13 @@ class OpenDataCheck:
             if url in template or url == page or not (platform or own_file):
                 continue
             key = grp or url
-            names.setdefault(key, (row_text or text or url)[:60])
+            names.setdefault(key, ((row_text.split(text, 1)[0].strip() if text and row_text else row_text)
+                                   or text or url)[:40])
             state = answer(url, targets, own_host)
             kind = family(url, target, files.get(url), platform) if state == "ok" else ""
             dates = {f.date for f in find_dates(f"{text} {row_text}") if f.date and f.date <= today}
-            modified = http_date(files[url]["last_modified"]) if url in files else None
-            if modified is not None:
+            modified = http_date(files[url]["last_modified"] if url in files else stamps.get(url))
+            if not dates and modified is not None:   # the listing's date is the agency's; else the file's own
                 dates.add(modified.astimezone(zone_info(zone)).date())
             groups[key].append({"url": url, "state": state, "format": kind,
                                 "updated": max(dates).isoformat() if dates else ""})

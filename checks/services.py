@@ -37,17 +37,17 @@ PARTICIPATION_LINE = "提升服務品質執行計畫 貳、二(二)"
 SERVICES: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "apply": ("線上申辦", "Online applications", ("線上申辦", "網路申辦", "線上申請", "網路申請", "電子申辦", "e化服務",
                                                   "線上服務"), ()),
-    "pay": ("網路繳費", "Online payment", ("網路繳費", "線上繳費", "繳費服務", "電子帳單", "代繳"), ()),
+    "pay": ("網路繳費", "Online payment", ("網路繳費", "線上繳費", "繳費服務", "線上付款"), ()),
     "booking": ("預約", "Appointments", ("預約",), ()),
     "query": ("查詢", "Online enquiries", ("水費查詢", "線上查詢", "進度查詢", "查詢服務", "案件查詢"), ()),
     "notice": ("取件通知", "Notifications", ("取件通知", "簡訊通知", "通知服務", "到府通知"), ()),
 }
 CHANNELS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
-    "mailbox": ("民意信箱", "Mailbox", ("首長信箱", "處長信箱", "局長信箱", "分局長信箱", "便民信箱", "民意信箱", "意見信箱",
+    "mailbox": ("信箱", "Mailbox", ("首長信箱", "處長信箱", "局長信箱", "分局長信箱", "便民信箱", "民意信箱", "意見信箱",
                                      "服務信箱", "陳情信箱", "線上陳情"), ()),
-    "survey": ("滿意度調查、問卷或投票", "Survey, questionnaire or poll", ("滿意度調查", "問卷", "線上投票", "民意調查",
+    "survey": ("問卷調查", "Survey or poll", ("滿意度調查", "問卷", "線上投票", "民意調查",
                                                                        "意見調查"), ()),
-    "hotline": ("1910 客服專線", "1910 hotline", ("1910",), ("tel:1910",)),
+    "hotline": ("1910 專線", "1910 hotline", ("1910",), ("tel:1910",)),
     "social": ("社群網站", "Social sites", (), ("facebook.com", "fb.com", "youtube.com", "youtu.be", "instagram.com",
                                             "line.me", "twitter.com", "x.com", "flickr.com", "threads.net")),
 }
@@ -57,7 +57,7 @@ LOGIN = 401                     # a login page is an answer
 
 RULES = rule_table(
     Rule("service-missing", "error", "找不到此類線上服務的連結", "No link to this kind of online service", ONLINE_LINE),
-    Rule("service-broken", "error", "線上服務的連結都失效", "Every link to this online service is broken", ONLINE_LINE),
+    Rule("service-broken", "error", "線上服務的連結失效", "A link to an online service is broken", ONLINE_LINE),
     Rule("service-unverified", "warning", "線上服務的連結未能驗證（未抓取、外站拒絕或非 http 連結）",
          "The links to this online service could not be verified (not fetched, refused or not http)", ONLINE_LINE),
     Rule("foreign-missing", "error", "找不到外語版網站（hreflang、lang=\"en\" 的頁面或 English 連結）",
@@ -65,7 +65,7 @@ RULES = rule_table(
     Rule("foreign-recommended", "warning", "找不到外語版網站", "No foreign-language version found", ONLINE_LINE),
     Rule("channel-missing", "error", "找不到此類民眾參與管道", "No link to this e-participation channel",
          PARTICIPATION_LINE),
-    Rule("channel-broken", "error", "民眾參與管道的連結都失效", "Every link to this e-participation channel is broken",
+    Rule("channel-broken", "error", "民眾參與管道的連結失效", "A link to an e-participation channel is broken",
          PARTICIPATION_LINE),
     Rule("channel-unverified", "warning", "民眾參與管道的連結未能驗證（未抓取、外站拒絕或非 http 連結）",
          "The links to this channel could not be verified (not fetched, refused or not http)", PARTICIPATION_LINE),
@@ -180,20 +180,27 @@ class ServicesCheck:
             kinds = part.get("kinds") or {}
             if not kinds:
                 return "未判定", "Not judged"
-            word = {"ok": ("可用", "working"), "unverified": ("未能驗證", "unverified"), "broken": ("失效", "broken"),
-                    "none": ("未找到", "not found")}
-            shown = [k for k, v in kinds.items() if v["state"] != "none" or v["level"] == "required"]
-            zh = "、".join(f"{table[k][0]}{word[kinds[k]['state']][0]}" for k in shown)
-            en = "; ".join(f"{table[k][1]} {word[kinds[k]['state']][1]}" for k in shown)
+            ok = [k for k, v in kinds.items() if v["state"] == "ok"]
+            zh, en = f"可用 {len(ok)} 類", f"{len(ok)} working"
+            missing = [k for k, v in kinds.items() if v["state"] == "none" and v["level"] == "required"]
+            unverified = [k for k, v in kinds.items() if v["state"] == "unverified"]
+            broken = sum(1 for v in kinds.values() for link in v.get("links", []) if link["state"] == "broken")
+            for words, en_words, ids in (("缺", "missing", missing), ("未能驗證", "unverified", unverified)):
+                if ids:
+                    zh += f"；{words}：" + "、".join(table[k][0] for k in ids)
+                    en += f"; {en_words}: " + ", ".join(table[k][1] for k in ids)
+            if broken:
+                zh, en = zh + f"；失效連結 {broken} 個", en + f"; {broken} broken link{'s' if broken > 1 else ''}"
             if "foreign" in part:
                 zh += "；外語版" + ("有" if part["foreign"] else "無")
                 en += "; foreign-language version " + ("found" if part["foreign"] else "not found")
-            return zh or "未找到", en or "None found"
+            return zh, en
 
         nowhere = listed_in(self, "網站上未找到", "Not found on the site")
 
         def urls(part: dict[str, Any]) -> list[str]:
-            return [v["url"] for v in (part.get("kinds") or {}).values() if v.get("url")] + [part.get("foreign") or ""]
+            return [v["url"] for v in (part.get("kinds") or {}).values() if v.get("url", "").startswith("http")] + [
+                part.get("foreign") or ""]
 
         online_urls, channel_urls = urls(online), urls(channels)
         return [
@@ -277,9 +284,11 @@ class ServicesCheck:
             if state == "none" and level == "required":
                 findings.append(finding(self, f"{prefix}-missing", "", [], zh, {prefix: kind, "looked_for":
                                         list(words + fragments)}, detail_en=en))
-            elif state == "broken" and level == "required":
-                findings.append(finding(self, f"{prefix}-broken", best, pages, zh, {prefix: kind}, detail_en=en))
-            elif state == "unverified":
+            for url, how in sorted(found.answers.items()):
+                if how == "broken":   # even beside a working one: the inspector may click this one
+                    findings.append(finding(self, f"{prefix}-broken", url, sorted(found.pages[url])[:10], zh,
+                                            {prefix: kind}, detail_en=en))
+            if state == "unverified":
                 findings.append(finding(self, f"{prefix}-unverified", best, pages, zh, {prefix: kind}, detail_en=en))
                 undecided = undecided or level == "required"
         return {"kinds": kinds, "undecided": undecided}
