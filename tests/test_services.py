@@ -89,3 +89,19 @@ def test_a_required_mailbox_that_could_only_be_found_unverified_is_never_a_pass(
     assert items["services-online"]["status"] == "pass"
     assert items["services-participation"]["status"] == "incomplete"
     assert doc["summary"]["services"]["status"] == "incomplete" and doc["status"] != "pass"
+
+
+def test_siteaudit_init_documents_every_services_and_opendata_key_and_their_plan_lines_read_in_english():
+    from siteaudit.checks import REGISTRY
+    from siteaudit.config_template import CONFIG_TEMPLATE
+    from siteaudit.reports.regulations import regulation_en
+
+    for name in ("services", "opendata"):
+        block = CONFIG_TEMPLATE.split(f"[checks.{name}]", 1)[1].split("\n[", 1)[0]
+        for key in REGISTRY[name].options:
+            assert f"# {key} = " in block, (name, key)
+        for rule in REGISTRY[name].rules.values():
+            english = regulation_en(rule.regulation).replace("(提升服務品質執行計畫)", "")
+            assert not any("\u4e00" <= ch <= "\u9fff" for ch in english + rule.en), rule.id
+    assert regulation_en("提升服務品質執行計畫 貳、二(二)") == \
+        "Service Quality Improvement Plan (提升服務品質執行計畫) section II, 2(2)"
