@@ -188,7 +188,7 @@ class EssentialsCheck:
                                 "Finds pages; paging, sorting, help, examples, advice on no result"),
                                measured, status, SEARCH_LINE,
                                urls=[search.get("known_item_url", ""), search.get("query_url", ""),
-                                     search.get("absurd_url", ""), summary.get("search_help_on") or ""])
+                                     search.get("absurd_url", ""), summary.get("search_help_url") or ""])
 
     def validate(self, opts: dict[str, Any]) -> None:
         for key, level in opts["elements"].items():
@@ -256,6 +256,10 @@ class EssentialsCheck:
             help_page = self.search_help_heading(ctx, reach_pages(home, found.get("sitemap"), by_page, crawled), by_page,
                                                  targets)
         summary["search_help_on"] = help_page
+        # the help page itself: the link's target on that page, else the page with the help heading
+        summary["search_help_url"] = next((u for t, u, ti in by_page.get(help_page or "", [])
+                                           if any(h.lower() in f"{t} {ti}".lower() for h in SEARCH_HELP_TEXTS)),
+                                          help_page)
         if help_page is None:
             findings.append(finding(self, "search-help-missing", "", [home], "", {}))
         mixed = {}
@@ -275,7 +279,7 @@ class EssentialsCheck:
             known = known_item(home, by_page, targets)
             summary["search"] = self.search(ctx, session, home, opts, findings, known)
             if summary["search"].get("tried"):
-                self.search_help_examples(ctx, session, summary["search_help_on"], summary["search"], findings)
+                self.search_help_examples(ctx, session, summary["search_help_url"], summary["search"], findings)
                 summary["search"]["judged"] = True
             summary["https"] = self.https(ctx, session, opts, findings)
         sort_findings(findings)
