@@ -219,5 +219,5 @@ def test_a_run_of_some_checks_on_a_clean_site_is_never_a_pass(tmp_path, serve):
     doc = json.loads((tmp_path / "o" / "findings.json").read_text(encoding="utf-8"))
     assert doc["status"] == "incomplete"
     verdict = lxml_html.fromstring((tmp_path / "o" / "report.html").read_bytes()).get_element_by_id("verdict")
-    assert "incomplete" in verdict.get("class") and "未完成：13 項未執行" in verdict.text_content()
+    assert "incomplete" in verdict.get("class") and "未完成：17 項未執行" in verdict.text_content()
     assert "通過 —" not in verdict.text_content() and "網站運轉情形" in verdict.text_content()

@@ -344,7 +344,7 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
     defect("essentials", "http-not-redirected", "", "http:// is not redirected to https://")
     files["search-help.html"] = page("搜尋說明", "<p>輸入關鍵字後按搜尋；查無資料時請改用較短的關鍵字。"
                                      "例如：輸入「停水」可找到停水公告。結果可依相關度或日期排序。</p>")
-    defect("essentials", "search-no-paging", "/search", "many results, all on one page: no paging")
+    defect("essentials", "search-no-paging", "/search?q=%E6%B0%B4", "many results for 水, all on one page: no paging")
     files["private/internal.html"] = page("內部專區", "<p>robots.txt 排除。</p>")
 
     # -- Big5 page: charset declared only in <meta> ----------------------------------------------------
