@@ -43,6 +43,7 @@ CLOSED = frozenset({"ole2", "ooxml", "pdf", "rtf", "odf-nonconformant"})
 FAMILY_NAMES = {"csv": "CSV", "json": "JSON", "xml": "XML", "odf": "ODF", "flat-odf": "ODF", "text": "TXT",
                 "ole2": "XLS/DOC", "ooxml": "XLSX/DOCX", "pdf": "PDF", "rtf": "RTF", "odf-nonconformant": "ODF（不合規）",
                 "platform": "data.gov.tw"}
+FAMILY_NAMES_EN = {**FAMILY_NAMES, "odf-nonconformant": "ODF (non-conformant)"}
 
 RULES = rule_table(
     Rule("opendata-missing", "error", "網站上找不到開放資料專區", "No open-data page found on the site", LINE),
@@ -217,7 +218,7 @@ class OpenDataCheck:
             out["verdict"] = "closed"
             findings.append(finding(self, "dataset-closed-only", first, [page], f"{name}（{shown}）",
                                     {"dataset": name, "formats": formats},
-                                    detail_en=f"{first} ({', '.join(FAMILY_NAMES.get(f, f) for f in formats)})"))
+                                    detail_en=f"{first} ({', '.join(FAMILY_NAMES_EN.get(f, f) for f in formats)})"))
         else:
             out["verdict"] = "unverified"
             findings.append(finding(self, "dataset-unverified", first, [page], f"{name}（格式無法判定）",
