@@ -99,4 +99,18 @@ max_age_days = 7            # a reused accessibility result is never older than 
 # max_listing_pages = 20    # pages of one listing followed through its own paging links
 # max_age_days = 31         # the published test results are at most this old
 # today = ""                # judge as of this ISO date (default: today in site.timezone)
+
+[checks.opendata]           # 盤點(2) open data in open formats (docs/checks/opendata.md)
+# page_texts = []           # words naming the open-data page, added to 開放資料專區, 資料開放, Open Data…
+# platform_hosts = ["data.gov.tw"]   # the national data platform: its dataset links count as datasets
+# max_age_days = 365        # each dataset updated at least this often
+# today = ""                # judge as of this ISO date (default: today in site.timezone)
+
+[checks.services]           # 貳、二(一) online services, 二(二) e-participation (docs/checks/services.md)
+# services = {}             # {apply, pay, booking, query, notice = "required" | "recommended" | "off"}
+# channels = {}             # {mailbox, survey, hotline, social = "required" | "recommended" | "off"}
+# service_texts = {}        # {service: [words]} added to its link words (線上申辦, 網路繳費…)
+# channel_texts = {}        # {channel: [words or URL parts]}, e.g. { social = ["https://www.water.gov.tw/"] }
+# foreign_language = "required"      # a foreign-language version: required | recommended | off
+# min_channels = 3          # working kinds of e-participation channel
 '''

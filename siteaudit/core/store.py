@@ -120,9 +120,9 @@ CREATE TABLE IF NOT EXISTS links (
     target TEXT,
     title TEXT,
     scope TEXT NOT NULL,               -- page | document | asset | external | unchecked | invalid | form
-    grp TEXT,                          -- documents: XPath of the enclosing row (tr, li, dd, p) on the page
-    row_text TEXT,                     -- documents: text of the enclosing table row or list item (年度 cells)
-    row_label TEXT                     -- documents: that table's caption or heading, the list's heading, the dt
+    grp TEXT,                          -- documents, external links: XPath of the enclosing row (tr, li, dd, p) on the page
+    row_text TEXT,                     -- documents, external links: text of the enclosing table row or list item (年度 cells)
+    row_label TEXT                     -- documents, external links: that table's caption or heading, the list's heading, the dt
 );
 CREATE TABLE IF NOT EXISTS findings (
     id INTEGER PRIMARY KEY,

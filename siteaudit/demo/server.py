@@ -75,6 +75,11 @@ class SiteServer:
                 if not self._dispatch():
                     super().do_HEAD()
 
+            def do_POST(self) -> None:
+                """Logged like any request (tests assert no form was submitted), then refused unless routed."""
+                if not self._dispatch():
+                    send(self, 405, b"", {"Allow": "GET, HEAD"})
+
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         if ssl_context is not None:
