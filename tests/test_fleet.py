@@ -422,6 +422,13 @@ def four_sites(tmp: Path, serve: Callable[..., SiteServer], store_url: str, brok
                                                ("river", two, slow, "/"), ("hill", three, None, "/"))}
 
 
+def crawling(store_url: str, site: str, pages: int = 3) -> bool:
+    """The site's latest run is running and has scheduled `pages` pages or more."""
+    with Store(store_url, create=False) as store:
+        run = store.latest_run(site)
+        return bool(run and run["status"] == "running" and store.scheduled_pages(run["id"]) >= pages)
+
+
 @BOTH_BROKERS
 def test_a_worker_killed_while_a_site_is_deferred_leaves_nothing_waiting_for_the_broker(fleet, serve):
     """The worker that deferred a site (its host busy) is SIGKILLed mid-audit: the deferred site is queued again
@@ -441,7 +448,8 @@ def test_a_worker_killed_while_a_site_is_deferred_leaves_nothing_waiting_for_the
         deferrer = sites.get("annex", {}).get("deferred_by", "")
         if sites.get("annex", {}).get("state") != "waiting" or not deferrer:
             return
-        running = [s for s, st in sites.items() if st.get("state") == "running" and st.get("worker") == deferrer]
+        running = [s for s, st in sites.items() if st.get("state") == "running" and st.get("worker") == deferrer
+                   and crawling(fleet["store"], s)]
         if running:
             os.kill(workers[deferrer.split("@")[0]].pid, signal.SIGKILL)
             killed.update(site=running[0], worker=deferrer, at=time.time(), tree=process_tree(
