@@ -544,3 +544,21 @@ def test_a_worker_killed_by_pid_leaves_no_browser_behind(fleet, serve):
     wait_until(lambda: not [p for p in killed if running(p)], timeout=15)
     states = wait_for(state, list(configs), timeout=150)
     assert all(st["state"] == "complete" for st in states.values()), states
+
+
+def test_a_store_password_in_the_query_and_a_broker_password_are_never_printed(fleet, serve):
+    server = serve(build_site(fleet["tmp"] / "site", "甲"))
+    secret = "s3cr3t-pw"
+    config = fix_store_section(site_config(fleet["tmp"], server, "north",
+                                           f"postgresql://postgres@127.0.0.1:9/test?password={secret}"))
+    result = run_cli("fleet", "enqueue", str(config))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "password=***" in result.stderr and secret not in result.stderr + result.stdout
+    good = fix_store_section(site_config(fleet["tmp"], server, "south", fleet["store"]))
+    result = run_cli("fleet", "enqueue", str(good), "--broker", f"amqp://guest:{secret}@127.0.0.1:9//")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "cannot reach the broker amqp://guest:***@127.0.0.1:9//" in result.stderr and secret not in result.stderr
+    assert fleet["state"].sites() == {}
+    worker = run_cli("worker", "--broker", f"amqp://guest:{secret}@127.0.0.1:9//", "--state", REDIS_URL, timeout=60)
+    assert worker.returncode == 2 and "cannot reach the broker amqp://guest:***@127.0.0.1:9//" in worker.stderr
+    assert secret not in worker.stderr and worker.stderr.count("\n") == 1
