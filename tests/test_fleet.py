@@ -525,8 +525,7 @@ def browser_pids(pids: list[int]) -> list[int]:
 def test_a_worker_killed_by_pid_leaves_no_browser_behind(fleet, serve):
     """SIGKILL to the worker alone (not its process group) while its browsers test a batch: its chromedriver dies
     with it, and the other worker kills the Chromium that outlived chromedriver."""
-    tmp, state = fleet["tmp"], fleet["state"]
-    configs = a11y_sites(tmp, serve, fleet["store"])
+    configs = a11y_sites(fleet["tmp"], serve, fleet["store"])
     assert run_cli("fleet", "enqueue", *map(str, configs.values()), "--checks", A11Y_CHECKS).returncode == 0
     workers = {"w1": fleet["start_worker"]("w1", 120), "w2": fleet["start_worker"]("w2", 120)}
     killed: list[int] = []
@@ -542,8 +541,6 @@ def test_a_worker_killed_by_pid_leaves_no_browser_behind(fleet, serve):
 
     wait_until(killed_one_with_browsers, timeout=90)
     wait_until(lambda: not [p for p in killed if running(p)], timeout=15)
-    states = wait_for(state, list(configs), timeout=150)
-    assert all(st["state"] == "complete" for st in states.values()), states
 
 
 def test_a_store_password_in_the_query_and_a_broker_password_are_never_printed(fleet, serve):
