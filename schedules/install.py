@@ -89,11 +89,13 @@ def render(name: str, config: str, outdir: str, logdir: str, user: str = "", pub
 
 
 def broker_of(config: str) -> str:
-    """The config's fleet.broker, for the worker unit (a config that cannot be read is reported elsewhere)."""
+    """The config's fleet.broker, and its fleet.state when set, for the worker unit's command line (a config that
+    cannot be read is reported elsewhere)."""
     try:
-        return config_mod.load(config).fleet.broker or DEFAULT_BROKER
+        fleet = config_mod.load(config).fleet
     except ConfigError:
         return DEFAULT_BROKER
+    return (fleet.broker or DEFAULT_BROKER) + (f" --state {fleet.state}" if fleet.state else "")
 
 
 def files(kind: str, config: str, outdir: str, logdir: str, publish_to: str = "") -> dict[str, str]:

@@ -41,7 +41,8 @@ workers = 1                 # 2: check documents and external links in a second 
 # url = "postgresql://siteaudit@db.example.internal:5432/siteaudit"   # instead of path: a fleet's shared store
 
 [fleet]
-# broker = "redis://127.0.0.1:6379/0"   # siteaudit fleet enqueue / siteaudit worker (docs/fleet.md)
+# broker = "amqp://guest:guest@127.0.0.1:5672//"   # RabbitMQ (recommended) or redis://…; default redis://127.0.0.1:6379/0
+# state = "redis://127.0.0.1:6379/0"   # sites' states and host locks (default: the broker when it is Redis)
 # lock_seconds = 60         # a dead worker's host lock (and accessibility batch lease) lapses after this long
 # a11y_batch_pages = 20     # pages per accessibility batch handed to the fleet's workers
 

@@ -103,7 +103,9 @@ class StoreConfig:
 
 @dataclass
 class FleetConfig:
-    broker: str = ""                  # redis://127.0.0.1:6379/0 (default when empty)
+    broker: str = ""                  # amqp://… (RabbitMQ, recommended) or redis://…; redis://127.0.0.1:6379/0 when empty
+    state: str = ""                   # Redis of sites' states and host locks; the broker when it is Redis, else
+                                      # redis://127.0.0.1:6379/0
     lock_seconds: int = 60            # a crawl's host lock (and an accessibility batch's lease) lapses this long
                                       # after its worker stops renewing it
     a11y_batch_pages: int = 20        # pages per accessibility batch handed to the fleet's workers
@@ -349,6 +351,9 @@ def finish(cfg: Config) -> None:
         raise ConfigError(f"crawl.log_level: {cfg.crawl.log_level!r} is not DEBUG, INFO, WARNING or ERROR")
 
 
+BROKER_SCHEMES = ("amqp://", "amqps://", "pyamqp://", "redis://", "rediss://")
+
+
 def finish_services(cfg: Config) -> None:
     """The shared store and the broker are URLs of the right kind; a password belongs in a file, not here."""
     if cfg.store.url:
@@ -356,8 +361,10 @@ def finish_services(cfg: Config) -> None:
             raise ConfigError(f"store.url: expected a postgresql:// URL, got {redact(cfg.store.url)!r}")
         if cfg.store.path:
             raise ConfigError("store.url: set either store.path (SQLite) or store.url (PostgreSQL), not both")
-    if cfg.fleet.broker and not cfg.fleet.broker.startswith(("redis://", "rediss://")):
-        raise ConfigError(f"fleet.broker: expected a redis:// URL, got {redact(cfg.fleet.broker)!r}")
+    if cfg.fleet.broker and not cfg.fleet.broker.startswith(BROKER_SCHEMES):
+        raise ConfigError(f"fleet.broker: expected an amqp:// or redis:// URL, got {redact(cfg.fleet.broker)!r}")
+    if cfg.fleet.state and not cfg.fleet.state.startswith(("redis://", "rediss://")):
+        raise ConfigError(f"fleet.state: expected a redis:// URL, got {redact(cfg.fleet.state)!r}")
     if cfg.incremental.max_age_days < 0:
         raise ConfigError("incremental.max_age_days: must be 0 or more")
     if cfg.fleet.lock_seconds < 10:

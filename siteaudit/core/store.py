@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from siteaudit.core.dates import now
+from siteaudit.core.urlparts import redact
 from siteaudit.core.urls import Trap, find_traps
 
 SCHEMA_VERSION = 5
@@ -1017,9 +1018,10 @@ def is_database_url(location: str | Path) -> bool:
 
 
 def redact_database_url(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL without its password (user:***@, ?password=***), for messages."""
+    url = redact(url)
     parts = urlsplit(url)
-    if parts.password is None:
+    if parts.password is None or parts.password == "***":
         return url
     netloc = parts.netloc.rsplit("@", 1)
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc[-1]}"))
