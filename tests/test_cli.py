@@ -39,7 +39,7 @@ def test_findings_json_follows_the_schema(demo_run):
     assert doc["schema_version"] == 2
     assert doc["status"] == "fail"  # the demo has deliberate defects
     items = {i["id"]: i for i in doc["inspection"]}
-    assert list(items)[0] == "links" and list(items)[-1] == "uptime" and len(items) == 18
+    assert list(items)[0] == "disclosure" and list(items)[-1] == "services-participation" and len(items) == 18
     assert items["links"]["status"] == "fail" and items["links"]["measured_en"].endswith("could not be verified")
     assert items["uptime"]["status"] == "not_run"  # the demo has no nightly probes
     for f in doc["findings"]:

@@ -39,7 +39,7 @@ def test_the_demo_report_holds_every_section_and_the_inspection_table(demo_run):
     rows = tree.xpath("//section[@id='summary']/table[1]//tr[td]")
     assert len(rows) == 18
     labels = [r.xpath("string(td[1])").strip() for r in rows]
-    assert labels[:2] == ["連結有效性", "主動公開資訊比例"] and "網站運轉情形" in labels
+    assert labels[:2] == ["主動公開資訊比例", "回溯至民國97年"] and "連結有效性" in labels and "網站運轉情形" in labels
     doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
     metadata_row = rows[labels.index("詮釋資料通過比率")]
     assert f"{doc['summary']['metadata']['pass_rate']}%" in metadata_row.xpath("string(td[3])")
@@ -306,7 +306,8 @@ def test_item_waivers_for_every_item_a_links_run_cannot_decide_let_a_clean_run_p
     cells = [td.text_content() for td in page.xpath('//section[@id="summary"]//td[@class="waived"]')]
     assert cells == ["豁免（本次只檢測連結／資訊小組 王小明／9999-12-31）"] * 17
     results = [row[3] for row in ods_sheets(tmp_path / "o" / "findings.ods")["考核項目"][1:]]
-    assert results == ["通過", *["豁免（本次只檢測連結／資訊小組 王小明／9999-12-31）"] * 17]
+    assert sorted(results) == sorted(["通過", *["豁免（本次只檢測連結／資訊小組 王小明／9999-12-31）"] * 17])
+    assert results[[i["id"] for i in doc["inspection"]].index("links")] == "通過"
 
 
 def test_an_expired_item_waiver_waives_nothing(tmp_path, serve):
@@ -704,9 +705,25 @@ def test_every_inspection_item_says_where_the_inspector_checks_it(demo_run, tmp_
     tree = lxml_html.fromstring((demo_run["out"] / "report.html").read_bytes())
     heads = [th.text_content() for th in tree.xpath("//table[@class='inspection']//th")]
     where = tree.xpath(f"//table[@class='inspection']//tbody/tr/td[{heads.index('查核網址') + 1}]")
-    assert [a.get("href") for a in where[1].xpath(".//a")] == [f"{base}/disclosure/index.html"]
-    assert where[1].text_content() == "/disclosure/index.html"  # the path on the audited site; the link is whole
-    assert where[0].text_content() == "全站連結，見〈連結有效性〉"
+    order = [i["id"] for i in doc["inspection"]]
+    disclosure, links = order.index("disclosure"), order.index("links")
+    assert [a.get("href") for a in where[disclosure].xpath(".//a")] == [f"{base}/disclosure/index.html"]
+    assert where[disclosure].text_content() == "/disclosure/index.html"  # the path on the site; the link is whole
+    assert where[links].text_content() == "全站連結，見〈連結有效性〉"
     rows = list(csv.reader(io.StringIO((demo_run["out"] / "inspection.csv").read_text(encoding="utf-8-sig"))))
-    assert rows[0][4] == "查核網址" and rows[2][4] == f"{base}/disclosure/index.html"
-    assert rows[1][4] == "全站連結，見〈連結有效性〉"
+    assert rows[0][4] == "查核網址" and rows[1 + disclosure][4] == f"{base}/disclosure/index.html"
+    assert rows[1 + links][4] == "全站連結，見〈連結有效性〉"
+
+
+def test_the_first_table_lists_the_items_in_the_plans_order(demo_run):
+    """一(一)(2) 主動公開 first, then ODF, this year's plan, the catalogue, open data, 更新(2)◎1…◎5, search,
+    metadata, accessibility, and 二(一), 二(二) last: the order in which the inspector reads section 貳."""
+    doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
+    order = [i["id"] for i in doc["inspection"]]
+    assert order == ["disclosure", "disclosure-years", "documents", "publication-plan", "publication-catalogue",
+                     "opendata", "freshness", "links", "publication-update-rule", "publication-results", "uptime",
+                     "search", "metadata", "accessibility", "accessibility-mark", "essentials", "services-online",
+                     "services-participation"]
+    tree = lxml_html.fromstring((demo_run["out"] / "report.html").read_bytes())
+    shown = [td.text_content().strip() for td in tree.xpath("//table[@class='inspection']//tbody/tr/td[1]")]
+    assert shown == [i["zh"] for i in doc["inspection"]]
