@@ -30,6 +30,7 @@ from siteaudit.core.dates import (
 )
 from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
+from siteaudit.core.wacz import place_output
 from siteaudit.reports import export
 from siteaudit.reports.history import PERCENT_ITEMS, diff_runs, figure_text, sparkline, trend
 from siteaudit.reports.plan import page_data, page_data_text, plan_text, reused_from_text
@@ -401,7 +402,8 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, la
                                      export.to_ods(readable, doc["inspection"], lang, titles, audited)))
     if "html" in formats:
         written.append(atomic_write(out_dir / OUTPUT_FILES["html"], render_html(store, run_id, verdict, lang)))
-    return written
+    wacz = place_output(((store.run(run_id) or {}).get("plan") or {}).get("evidence"), out_dir)
+    return written + ([wacz] if wacz else [])
 
 
 PAGE_LABEL = {"zh": '第 <span class="pageNumber"></span> 頁／共 <span class="totalPages"></span> 頁',

@@ -24,6 +24,7 @@ from siteaudit.crawler.resolver import judge_resolver
 from siteaudit.crawler.runner import crawl
 from siteaudit.reports.plan import plan_line
 from siteaudit.reports.render import FORMATS, OUTPUT_FILES, check_outputs, write_outputs
+from siteaudit.runevidence import evidence_setup, package_run
 from siteaudit.verdict.judge import Verdict, judge
 from siteaudit.verdict.waivers import Waiver, load_waivers
 
@@ -103,8 +104,10 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         run_id = start_run(store, cfg)
         store.set_plan(run_id, plan)
         store.claim_run(run_id, this_owner(), owner_alive)
+    evidence = evidence_setup(cfg, store, run_id, plan.get("base_run"))
     result = crawl(cfg, str(store.path), run_id, resume=resume_state, progress=progress,
-                   log_file=str(log_file) if log_file else None, stamps=stamps, base_run=plan.get("base_run"))
+                   log_file=str(log_file) if log_file else None, stamps=stamps, base_run=plan.get("base_run"),
+                   evidence=evidence)
     if result.get("store_error") is not None:  # pages were lost: the run stays open, for --resume
         raise result["store_error"]
     for note in result.get("notes", []):
@@ -116,11 +119,27 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         raise AuditError(f"crawl interrupted ({why}); finish it with: siteaudit audit --resume ...",
                          Interrupted(signum).exit_code if signum else ExitCode.INTERRUPTED)
     store.finalize_redirects(run_id)
+    if evidence is not None:
+        record_evidence(cfg, store, run_id)
     resolver = judge_resolver(store, run_id, cfg)
     if resolver.no_resolver:
         echo(f"siteaudit: note: this machine could not resolve host names (DNS): links to "
              f"{len(resolver.failed_hosts)} external hosts are reported as not checked, not as broken", file=sys.stderr)
     return run_id
+
+
+def record_evidence(cfg: Config, store: Store, run_id: int) -> None:
+    """Package the crawl's WARC files as the run's WACZ and record it in the run's plan; a WACZ that cannot be
+    written is said, and the run records why it has none."""
+    try:
+        evidence, notes = package_run(cfg, store, run_id)
+    except OSError as exc:
+        if write_failure(exc) is not None:
+            raise
+        evidence, notes = {"error": str(exc)}, [f"evidence: the run's WACZ could not be written ({exc})"]
+    store.set_plan(run_id, {**(store.run(run_id) or {}).get("plan", {}), "evidence": evidence})
+    for note in notes:
+        echo(f"siteaudit: note: {note}", file=sys.stderr)
 
 
 def start_failure(store: Store, run_id: int, cfg: Config) -> str | None:

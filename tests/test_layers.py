@@ -14,7 +14,7 @@ from conftest import ROOT
 LAYERS: list[list[tuple[str, ...]]] = [
     [("siteaudit.cli", "siteaudit.__main__")],
     [("siteaudit.demo",), ("siteaudit.fleet",)],
-    [("siteaudit.audit",)],
+    [("siteaudit.audit", "siteaudit.runevidence")],
     [("siteaudit.reports",), ("siteaudit.schedules",)],
     [("siteaudit.verdict",)],
     [("siteaudit.crawler",), ("siteaudit.checks",)],

@@ -1,0 +1,57 @@
+"""A run's evidence: where its crawl writes WARC files, and the WACZ packaged from them once the crawl is whole."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from siteaudit.core.config import Config
+from siteaudit.core.dates import labelled
+from siteaudit.core.runs import versions
+from siteaudit.core.store import Store
+from siteaudit.core.wacz import OUTPUT_NAME, archive_folder, keep_last, package, run_wacz
+from siteaudit.crawler.capture import EvidenceSetup
+
+
+def folder_of(cfg: Config, store: Store) -> Path:
+    return archive_folder(cfg.evidence.dir, store.path, cfg.site.name)
+
+
+def evidence_setup(cfg: Config, store: Store, run_id: int, base_run: int | None) -> EvidenceSetup | None:
+    """What the crawl processes need to capture run `run_id` (None when evidence.warc is off)."""
+    if not cfg.evidence.warc:
+        return None
+    folder = folder_of(cfg, store)
+    earlier = run_wacz(folder, base_run) if base_run is not None else None
+    info = {"software": f"siteaudit/{versions()['siteaudit']}",
+            "versions": ", ".join(f"{k}/{v}" for k, v in sorted(versions().items())),
+            "format": "WARC File Format 1.1", "conformsTo": "https://iipc.github.io/warc-specifications/",
+            "isPartOf": cfg.site.name, "run": str(run_id), "config-hash": cfg.hash(),
+            "robots": "obey" if cfg.crawl.obey_robots else "ignore", "http-header-user-agent": cfg.user_agent}
+    return EvidenceSetup(folder=str(folder / f"run-{run_id}"), max_bytes=cfg.evidence.max_bytes, info=info,
+                         earlier=str(earlier) if earlier is not None and earlier.is_file() else "")
+
+
+def package_run(cfg: Config, store: Store, run_id: int) -> tuple[dict[str, Any], list[str]]:
+    """Package the run's WARC files as run-N.wacz in the archive folder, apply evidence.keep_runs, and return
+    what the run records of it and the notes to print (a cap reached is never a silent cut)."""
+    folder = folder_of(cfg, store)
+    staging = folder / f"run-{run_id}"
+    pages = [{"url": row["url"], "title": row["title"]} for row in store.pages(run_id, html_only=True)]
+    about = {"run": run_id, "site": cfg.site.name, "config_hash": cfg.hash(), "title": f"{cfg.site.name} run {run_id}",
+             "max_bytes": cfg.evidence.max_bytes}
+    summary = package(staging, run_wacz(folder, run_id), pages, about)
+    shutil.rmtree(staging, ignore_errors=True)  # its files are all in the WACZ now
+    keep_last(folder, cfg.evidence.keep_runs)
+    notes = []
+    if summary["dropped"]:
+        when = labelled(summary["cut_at"], cfg.site.timezone, "en") if summary["cut_at"] else "the start"
+        notes.append(f"evidence.max_bytes ({cfg.evidence.max_bytes} bytes) was reached at {when}: "
+                     f"{summary['dropped']} records were not archived, so {OUTPUT_NAME} is incomplete")
+    for name in summary.get("unfinished", []):
+        notes.append(f"evidence: {name} was not closed by its crawl process; it is packaged as it was left")
+    keys = ("file", "sha256", "bytes", "records", "revisits", "failures", "dropped", "cut_at", "complete",
+            "references", "archive")
+    return {k: summary.get(k) for k in keys}, notes
+

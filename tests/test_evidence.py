@@ -1,0 +1,184 @@
+"""The run's web archive: every exchange of the crawl in WARC records (bytes as received), packaged as evidence.wacz.
+Real HTTP on loopback, the CLI as a user runs it."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from conftest import run_cli, write_config
+from siteaudit.core.warc import Exchange, WarcFile
+from siteaudit.demo.server import SiteServer, redirect, send
+
+HOME = ('<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>首頁</title></head><body><h1>首頁</h1>'
+        '<a href="a.html">甲</a> <a href="hop1">轉址</a> <a href="packed.html">壓縮頁</a> <a href="big.html">大頁</a> '
+        '<a href="report.pdf">年報（PDF，1KB）</a> <a href="http://no-such-host.invalid/page">外站</a> '
+        '<a href="search?q=%E6%B0%B4&amp;page=2">查詢</a></body></html>')
+PACKED = ('<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>壓縮傳送的頁面</title></head>'
+          '<body><h1>壓縮</h1><p>' + "自來水" * 200 + '</p></body></html>').encode()
+BIG = ('<!doctype html><html><head><meta charset="utf-8"><title>大頁</title></head><body>'
+       + "<p>很長的內容</p>" * 40000 + "</body></html>").encode()
+
+
+def gzip_route(handler: Any) -> None:
+    send(handler, 200, gzip.compress(PACKED), {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+
+
+def build(root: Path) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "index.html").write_text(HOME, encoding="utf-8")
+    (root / "a.html").write_text('<!doctype html><html><head><title>甲</title></head><body><h1>甲</h1></body></html>',
+                                 encoding="utf-8")
+    (root / "big.html").write_bytes(BIG)
+    (root / "search").write_text("<!doctype html><html><head><title>查詢</title></head><body>結果</body></html>",
+                                 encoding="utf-8")
+    (root / "report.pdf").write_bytes(b"%PDF-1.4\n% fixture\n%%EOF\n")
+
+
+def records(wacz: Path) -> list[dict[str, Any]]:
+    """Every record of every WARC in a WACZ: type, URI, WARC and HTTP headers, the payload as stored."""
+    out = []
+    with zipfile.ZipFile(wacz) as archive:
+        for name in archive.namelist():
+            if not name.startswith("archive/"):
+                continue
+            for record in ArchiveIterator(io.BytesIO(archive.read(name))):
+                http = record.http_headers
+                out.append({"type": record.rec_type, "uri": record.rec_headers.get_header("WARC-Target-URI"),
+                            "warc": dict(record.rec_headers.headers), "file": name,
+                            "status": http.get_statuscode() if http and record.rec_type != "request" else None,
+                            "line": http.protocol + " " + http.statusline if http else None,
+                            "http": list(http.headers) if http else [],
+                            "payload": record.raw_stream.read()})
+    return out
+
+
+def header(rec: dict[str, Any], name: str) -> str | None:
+    return next((v for k, v in rec["http"] if k.lower() == name.lower()), None)
+
+
+@pytest.fixture(scope="module")
+def captured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One audit of the fixture site with the page size cap set low: its output folder, store and records."""
+    work = tmp_path_factory.mktemp("evidence")
+    build(work / "site")
+    routes = {"/packed.html": gzip_route, "/hop1": redirect("/hop2", 302), "/hop2": redirect("/a.html", 301)}
+    with SiteServer(work / "site", routes) as server:
+        cfg = write_config(work / "c.toml", server.base, work / "s.sqlite3",
+                           crawl={"sitemaps": False, "max_page_bytes": 4096})
+        result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(work / "out"))
+    assert (work / "out" / "evidence.wacz").is_file(), result.stderr
+    return {"work": work, "base": server.base, "result": result, "wacz": work / "out" / "evidence.wacz",
+            "records": records(work / "out" / "evidence.wacz")}
+
+
+def responses(captured: dict[str, Any], url: str) -> list[dict[str, Any]]:
+    return [r for r in captured["records"] if r["type"] == "response" and r["uri"] == url]
+
+
+def test_the_warc_passes_warcios_own_check_and_every_fetched_url_has_a_record(captured):
+    extracted = captured["work"] / "warcs"
+    with zipfile.ZipFile(captured["wacz"]) as archive:
+        names = [n for n in archive.namelist() if n.startswith("archive/")]
+        archive.extractall(extracted, names)
+    check = subprocess.run([sys.executable, "-c", "from warcio.cli import main; main()", "check", "-v",
+                            *(str(extracted / n) for n in names)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "digest pass" in check.stdout and "fail" not in check.stdout.lower()
+    db = sqlite3.connect(captured["work"] / "s.sqlite3")
+    judged = {u for (u,) in db.execute("SELECT url FROM pages WHERE error IS NULL OR error NOT IN ('policy')")}
+    judged |= {u for (u,) in db.execute("SELECT url FROM resources WHERE error IS NULL OR error NOT IN ('policy')")}
+    archived = {r["uri"] for r in captured["records"] if r["type"] in ("response", "metadata")}
+    assert judged and judged <= archived, judged - archived
+    info = [r for r in captured["records"] if r["type"] == "warcinfo"]
+    assert info and b"software: siteaudit/" in info[0]["payload"] and b"config-hash: " in info[0]["payload"]
+    assert all(r["uri"].startswith(("http://", "https://")) for r in captured["records"] if r["type"] != "warcinfo")
+
+
+def test_each_response_has_its_request_with_the_full_request_line(captured):
+    by_id = {r["warc"]["WARC-Record-ID"]: r for r in captured["records"]}
+    requests = [r for r in captured["records"] if r["type"] == "request"]
+    assert requests and all(by_id[r["warc"]["WARC-Concurrent-To"]]["uri"] == r["uri"] for r in requests)
+    search = next(r for r in requests if "/search?" in r["uri"])
+    assert search["line"].startswith("GET /search?q=%E6%B0%B4&page=2 HTTP/1.1")
+    assert header(search, "Host") == captured["base"].split("//")[1]
+    assert header(search, "User-Agent").startswith("siteaudit/")
+
+
+def test_a_gzip_response_keeps_its_encoding_and_decodes_to_the_body_the_checks_read(captured):
+    [packed] = responses(captured, captured["base"] + "/packed.html")
+    assert header(packed, "Content-Encoding") == "gzip"
+    assert packed["payload"][:2] == b"\x1f\x8b"
+    assert gzip.decompress(packed["payload"]) == PACKED
+    db = sqlite3.connect(captured["work"] / "s.sqlite3")
+    [(title,)] = db.execute("SELECT title FROM pages WHERE url = ?", (captured["base"] + "/packed.html",))
+    assert title == "壓縮傳送的頁面"
+
+
+def test_a_redirect_chain_is_recorded_hop_by_hop(captured):
+    base = captured["base"]
+    [first] = responses(captured, base + "/hop1")
+    [second] = responses(captured, base + "/hop2")
+    [last] = responses(captured, base + "/a.html")
+    assert (first["status"], header(first, "Location")) == ("302", "/hop2")
+    assert (second["status"], header(second, "Location")) == ("301", "/a.html")
+    assert last["status"] == "200" and b"<h1>" in last["payload"]
+
+
+def test_a_dns_failure_is_a_metadata_record_naming_the_error(captured):
+    [failed] = [r for r in captured["records"] if r["uri"] == "http://no-such-host.invalid/page"]
+    assert failed["type"] == "metadata" and failed["warc"]["Content-Type"] == "application/warc-fields"
+    assert b"fetch-error: dns" in failed["payload"] and failed["warc"]["WARC-Date"].startswith("20")
+
+
+def test_a_body_cut_at_the_page_cap_is_marked_truncated(captured):
+    [big] = responses(captured, captured["base"] + "/big.html")
+    assert big["warc"].get("WARC-Truncated") == "length"
+    assert 4096 <= len(big["payload"]) < len(BIG)
+    assert BIG.startswith(big["payload"])
+
+
+def test_robots_txt_is_archived(captured):
+    assert responses(captured, captured["base"] + "/robots.txt")
+
+
+def test_credentials_are_never_written(tmp_path):
+    warc = WarcFile(tmp_path / "t.warc.gz", {"software": "test"})
+    warc.put(Exchange(url="http://user:s3cret-pw@127.0.0.1:9/private", method="GET",
+                      request_headers=[("Authorization", "Basic c2VjcmV0"), ("Cookie", "session=s3cret-cookie")],
+                      status=200, response_headers=[("Set-Cookie", "session=s3cret-cookie2; HttpOnly"),
+                                                    ("Content-Type", "text/html")],
+                      body=b"<p>ok</p>", when=1_790_000_000.0))
+    warc.close()
+    raw = gzip.decompress((tmp_path / "t.warc.gz").read_bytes())
+    assert b"s3cret" not in raw and b"c2VjcmV0" not in raw
+    assert b"WARC-Target-URI: http://user:***@127.0.0.1:9/private" in raw
+    assert b"Authorization: [not archived]" in raw and b"Set-Cookie: [not archived]" in raw
+
+
+def test_the_cap_on_evidence_bytes_is_reported_and_each_crawl_process_writes_its_own_warc(tmp_path):
+    build(tmp_path / "site")
+    with SiteServer(tmp_path / "site", {"/packed.html": gzip_route}) as server:
+        cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3",
+                           crawl={"sitemaps": False, "workers": 2},
+                           extra="[evidence]\nmax_bytes = 6000\n")
+        result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"))
+    wacz = tmp_path / "out" / "evidence.wacz"
+    assert wacz.is_file(), result.stderr
+    assert "evidence.max_bytes (6000 bytes) was reached at" in result.stderr
+    with zipfile.ZipFile(wacz) as archive:
+        names = [n for n in archive.namelist() if n.startswith("archive/")]
+        ours = json.loads(archive.read("datapackage.json"))["siteaudit"]
+    assert sorted(n.split("/")[1].split("-")[0] for n in names) == ["pages", "resources"]
+    assert ours["complete"] is False and ours["dropped"] > 0
+    assert sum(zipfile.ZipFile(wacz).getinfo(n).file_size for n in names) <= 6000
