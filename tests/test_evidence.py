@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from conftest import run_cli, write_config
+from conftest import NOW, run_cli, write_config
 from siteaudit.core.warc import Exchange, WarcFile
-from siteaudit.demo.server import SiteServer, redirect, send
+from siteaudit.demo.server import SiteServer, redirect, send, set_file_times
 
 HOME = ('<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>首頁</title></head><body><h1>首頁</h1>'
         '<a href="a.html">甲</a> <a href="hop1">轉址</a> <a href="packed.html">壓縮頁</a> <a href="big.html">大頁</a> '
@@ -182,3 +182,109 @@ def test_the_cap_on_evidence_bytes_is_reported_and_each_crawl_process_writes_its
     assert sorted(n.split("/")[1].split("-")[0] for n in names) == ["pages", "resources"]
     assert ours["complete"] is False and ours["dropped"] > 0
     assert sum(zipfile.ZipFile(wacz).getinfo(n).file_size for n in names) <= 6000
+
+
+STATIC = "<!doctype html><html><head><title>固定</title></head><body><p>每次產生，沒有驗證碼</p></body></html>".encode()
+
+
+def static_route(handler: Any) -> None:
+    send(handler, 200, STATIC)
+
+
+def verify(target: Path) -> subprocess.CompletedProcess[str]:
+    return run_cli("evidence", "verify", str(target))
+
+
+def flip_a_byte(path: Path, at: float = 0.5) -> None:
+    data = bytearray(path.read_bytes())
+    data[int(len(data) * at)] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A full audit, then an incremental one of the unchanged site: both output folders and the archive."""
+    work = tmp_path_factory.mktemp("incremental")
+    build(work / "site")
+    set_file_times(work / "site", NOW)
+    (work / "site" / "index.html").write_text(HOME.replace("</body>", '<a href="static">固定</a></body>'),
+                                              encoding="utf-8")
+    set_file_times(work / "site", NOW)
+    with SiteServer(work / "site", {"/static": static_route}) as server:
+        cfg = write_config(work / "c.toml", server.base, work / "s.sqlite3", crawl={"sitemaps": False})
+        outs = []
+        for n in (1, 2):
+            result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(work / f"out{n}"))
+            assert (work / f"out{n}" / "evidence.wacz").is_file(), result.stderr
+            outs.append(work / f"out{n}")
+    return {"work": work, "base": server.base, "outs": outs, "archive": work / "evidence" / "fixture",
+            "second": records(outs[1] / "evidence.wacz")}
+
+
+def test_an_unchanged_re_audit_writes_revisits_referring_to_the_first_capture(two_runs):
+    base = two_runs["base"]
+    revisits = {r["uri"]: r for r in two_runs["second"] if r["type"] == "revisit"}
+    first = {r["uri"]: r for r in records(two_runs["outs"][0] / "evidence.wacz") if r["type"] == "response"}
+    home = revisits[base + "/"]
+    assert home["status"] == "304"
+    assert home["warc"]["WARC-Profile"].endswith("/revisit/server-not-modified")
+    assert home["warc"]["WARC-Refers-To"] == first[base + "/"]["warc"]["WARC-Record-ID"]
+    assert home["warc"]["WARC-Refers-To-Date"] == first[base + "/"]["warc"]["WARC-Date"]
+    static = revisits[base + "/static"]
+    assert static["status"] == "200" and static["payload"] == b""
+    assert static["warc"]["WARC-Profile"].endswith("/revisit/identical-payload-digest")
+    assert static["warc"]["WARC-Payload-Digest"] == first[base + "/static"]["warc"]["WARC-Payload-Digest"]
+    with zipfile.ZipFile(two_runs["outs"][1] / "evidence.wacz") as archive:
+        ours = json.loads(archive.read("datapackage.json"))["siteaudit"]
+    assert [r["path"] for r in ours["references"]] == ["run-1.wacz"]
+
+
+def test_verify_passes_on_both_runs(two_runs):
+    for out in two_runs["outs"]:
+        result = verify(out)
+        assert result.returncode == 0, result.stderr
+        assert " verified: " in result.stdout
+    assert "earlier WACZs referred to: run-1.wacz" in verify(two_runs["outs"][1]).stdout
+
+
+def test_verify_fails_when_a_byte_of_the_later_wacz_changes(two_runs, tmp_path):
+    copy = tmp_path / "evidence.wacz"
+    copy.write_bytes((two_runs["outs"][1] / "evidence.wacz").read_bytes())
+    flip_a_byte(copy)
+    result = verify(tmp_path)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert all(line.startswith("siteaudit: evidence: ") for line in result.stderr.splitlines()), result.stderr
+
+
+def test_verify_fails_on_both_runs_when_a_byte_of_the_earlier_wacz_changes(two_runs):
+    earlier = two_runs["archive"] / "run-1.wacz"
+    kept = earlier.read_bytes()
+    try:
+        flip_a_byte(earlier, 0.3)
+        for out in two_runs["outs"]:
+            result = verify(out)
+            assert result.returncode != 0, result.stdout
+            assert "Traceback" not in result.stderr
+        assert "run-1.wacz" in result.stderr  # the later run names the earlier WACZ that no longer matches
+    finally:
+        earlier.write_bytes(kept)
+
+
+def test_verify_fails_when_an_earlier_wacz_referred_to_is_missing(two_runs, tmp_path):
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "evidence.wacz").write_bytes((two_runs["outs"][1] / "evidence.wacz").read_bytes())
+    earlier = two_runs["archive"] / "run-1.wacz"
+    moved = tmp_path / "run-1.wacz"
+    earlier.rename(moved)
+    try:
+        result = verify(alone)
+        assert result.returncode != 0 and "refers to run-1.wacz, which is not in" in result.stderr
+        assert run_cli("evidence", "verify", str(alone), "--archive", str(tmp_path)).returncode == 0
+    finally:
+        moved.rename(earlier)
+
+
+def test_verify_of_a_missing_file_is_one_line_and_exit_2(tmp_path):
+    result = verify(tmp_path / "nothing")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "no such WACZ file" in result.stderr

@@ -13,7 +13,7 @@ from conftest import ROOT
 
 LAYERS: list[list[tuple[str, ...]]] = [
     [("siteaudit.cli", "siteaudit.__main__")],
-    [("siteaudit.demo",), ("siteaudit.fleet",)],
+    [("siteaudit.demo",), ("siteaudit.fleet",), ("siteaudit.evidence_commands",)],
     [("siteaudit.audit", "siteaudit.runevidence")],
     [("siteaudit.reports",), ("siteaudit.schedules",)],
     [("siteaudit.verdict",)],

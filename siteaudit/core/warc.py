@@ -231,10 +231,10 @@ class WarcFile:
         if ex.ip:
             warc_headers["WARC-IP-Address"] = ex.ip
         profile = None
-        if known is not None and not ex.truncated:
+        if known is not None and not ex.truncated and ex.method == "GET":
             if ex.status == 304:
                 profile = PROFILE_NOT_MODIFIED
-            elif ex.status == known.status and 200 <= ex.status < 300 and digest == known.digest:
+            elif ex.status == known.status and 200 <= ex.status < 300 and ex.body and digest == known.digest:
                 profile = PROFILE_SAME
         if profile and known is not None:
             record = self.writer.create_revisit_record(url, known.digest, redact_url(known.url), known.date,
