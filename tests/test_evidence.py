@@ -4,8 +4,10 @@ Real HTTP on loopback, the CLI as a user runs it."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -288,3 +290,40 @@ def test_verify_fails_when_an_earlier_wacz_referred_to_is_missing(two_runs, tmp_
 def test_verify_of_a_missing_file_is_one_line_and_exit_2(tmp_path):
     result = verify(tmp_path / "nothing")
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "no such WACZ file" in result.stderr
+
+
+def test_each_finding_points_at_its_capture_and_the_cover_shows_the_wacz_hash(captured):
+    out = captured["wacz"].parent
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    dns = next(f for f in doc["findings"] if f["url"] == "http://no-such-host.invalid/page")
+    assert dns["capture"]["url"] == dns["url"] and dns["capture"]["record"] == "metadata"
+    stamps = {r["uri"]: r["warc"]["WARC-Date"] for r in captured["records"] if r["type"] in ("response", "metadata")}
+    assert dns["capture"]["timestamp"] == stamps[dns["url"]]
+    assert all(f["capture"] for f in doc["findings"] if f["url"])
+    digest = hashlib.sha256(captured["wacz"].read_bytes()).hexdigest()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert f'<code class="hash">{digest}</code>' in html and "查看當時頁面" in html
+    assert doc["run"]["plan"]["evidence"]["sha256"] == digest
+
+
+def test_the_english_report_names_the_evidence_archive_in_english(captured):
+    out = captured["wacz"].parent
+    result = run_cli("report", "--store", str(captured["work"] / "s.sqlite3"), "--lang", "en", "--out",
+                     str(captured["work"] / "en"))
+    assert result.returncode in (0, 1), result.stderr
+    html = (captured["work"] / "en" / "report.html").read_text(encoding="utf-8")
+    cover = html.split('id="evidence">')[1].split("</td>")[0]
+    assert "WARC records" in cover and not re.search(r"[\u4e00-\u9fff]", cover)
+    assert "View as captured" in html and (captured["work"] / "en" / "evidence.wacz").is_file()
+    assert out != captured["work"] / "en"
+
+
+def test_no_evidence_when_switched_off(tmp_path):
+    build(tmp_path / "site")
+    with SiteServer(tmp_path / "site") as server:
+        cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                           extra="[evidence]\nwarc = false\n")
+        result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"))
+    assert (tmp_path / "out" / "findings.json").is_file(), result.stderr
+    assert not (tmp_path / "out" / "evidence.wacz").exists() and not (tmp_path / "evidence").exists()
+    assert "未封存（evidence.warc = false）" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
