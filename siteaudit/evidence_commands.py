@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from siteaudit.core.console import echo
+from siteaudit.core.replay import DEFAULT_PORT, Archive, make_server
 from siteaudit.core.results import ExitCode
 from siteaudit.core.wacz import OUTPUT_NAME, EvidenceError, datapackage_of, verify
 
@@ -18,6 +19,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     v.add_argument("path", help="an output folder (its evidence.wacz) or a .wacz file")
     v.add_argument("--archive", action="append", default=[], metavar="FOLDER",
                    help="where else to look for the earlier WACZs (default: beside it and its recorded archive)")
+    s = es.add_parser("serve", help="replay evidence.wacz offline on 127.0.0.1 (the report's 查看當時頁面 links)")
+    s.add_argument("path", help="an output folder (its evidence.wacz) or a .wacz file")
+    s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default {DEFAULT_PORT}, "
+                   "the one the report links to)")
+    s.add_argument("--archive", action="append", default=[], metavar="FOLDER",
+                   help="where else to look for the earlier WACZs its revisits refer to")
 
 
 def wacz_path(given: str) -> Path:
@@ -44,9 +51,26 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return ExitCode.PASS
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    archive = Archive(wacz_path(args.path), [Path(f) for f in args.archive])
+    if not 0 <= args.port <= 65535:
+        raise EvidenceError(f"--port: {args.port} is not a port number")
+    try:
+        server = make_server(archive, args.port)
+    except OSError as exc:
+        raise EvidenceError(f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc})")
+    echo(f"siteaudit: evidence: replaying {archive.path} on http://127.0.0.1:{server.server_address[1]}/ "
+         "(Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return ExitCode.PASS
+
+
 def cmd_evidence(args: argparse.Namespace) -> int:
     try:
-        return {"verify": cmd_verify}[args.evidence_command](args)
+        return {"verify": cmd_verify, "serve": cmd_serve}[args.evidence_command](args)
     except EvidenceError as exc:
         echo(f"siteaudit: evidence: {exc}", file=sys.stderr)
         return ExitCode.USAGE

@@ -19,8 +19,10 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from conftest import NOW, run_cli, write_config
+from siteaudit.core.browser import chromedriver_service, chromium_options, find_browser
 from siteaudit.core.warc import Exchange, WarcFile
 from siteaudit.demo.server import SiteServer, redirect, send, set_file_times
+from siteaudit.reports.captures import REPLAY_ORIGIN
 
 HOME = ('<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>首頁</title></head><body><h1>首頁</h1>'
         '<a href="a.html">甲</a> <a href="hop1">轉址</a> <a href="packed.html">壓縮頁</a> <a href="big.html">大頁</a> '
@@ -78,7 +80,7 @@ def captured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with SiteServer(work / "site", routes) as server:
         cfg = write_config(work / "c.toml", server.base, work / "s.sqlite3",
                            crawl={"sitemaps": False, "max_page_bytes": 4096})
-        result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(work / "out"))
+        result = run_cli("audit", "--config", str(cfg), "--checks", "links,metadata", "--out", str(work / "out"))
     assert (work / "out" / "evidence.wacz").is_file(), result.stderr
     return {"work": work, "base": server.base, "result": result, "wacz": work / "out" / "evidence.wacz",
             "records": records(work / "out" / "evidence.wacz")}
@@ -327,3 +329,33 @@ def test_no_evidence_when_switched_off(tmp_path):
     assert (tmp_path / "out" / "findings.json").is_file(), result.stderr
     assert not (tmp_path / "out" / "evidence.wacz").exists() and not (tmp_path / "evidence").exists()
     assert "未封存（evidence.warc = false）" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_findings_capture_replays_offline_in_chromium_as_it_was_served(captured, tmp_path):
+    from selenium import webdriver
+
+    doc = json.loads((captured["wacz"].parent / "findings.json").read_text(encoding="utf-8"))
+    packed = captured["base"] + "/packed.html"
+    finding = next(f for f in doc["findings"] if f["url"] == packed and f["capture"])
+    assert finding["capture"]["record"] == "response" and finding["capture"]["replay"].startswith(REPLAY_ORIGIN)
+    server = subprocess.Popen([sys.executable, "-m", "siteaudit", "evidence", "serve", str(captured["wacz"].parent),
+                               "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        origin = re.search(r"http://127\.0\.0\.1:\d+", line)[0]
+        paths = find_browser()
+        driver = webdriver.Chrome(service=chromedriver_service(paths, str(tmp_path)),
+                                  options=chromium_options(paths))
+        try:
+            driver.get(finding["capture"]["replay"].replace(REPLAY_ORIGIN, origin))
+            assert driver.title == "壓縮傳送的頁面"
+            assert driver.find_element("tag name", "h1").text == "壓縮" and "自來水自來水" in driver.page_source
+            shot = tmp_path / "replay.png"
+            assert driver.save_screenshot(str(shot)) and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+            driver.get(f"{origin}/replay/20000101000000/{captured['base']}/hop1")   # a redirect hop, replayed
+            assert driver.find_element("tag name", "h1").text == "甲"
+        finally:
+            driver.quit()
+    finally:
+        server.terminate()
+        server.wait(10)
