@@ -79,7 +79,7 @@ class Capture:
                 url=request.url, method=request.method, request_headers=header_pairs(request.headers),
                 request_body=request.body or b"", status=response.status,
                 response_headers=header_pairs(response.headers), body=response.body,
-                when=meta.get("sa_received_at") or time.time(), protocol=response.protocol or "HTTP/1.1",
+                when=time.time(), protocol=response.protocol or "HTTP/1.1",
                 truncated=truncated, ip=str(response.ip_address) if response.ip_address else None,
                 kind=kind_of(request)))
         return response
@@ -96,9 +96,9 @@ class Capture:
         self.closed = True
         try:
             summary = self.warc.close()
-        except OSError as exc:
+        except Exception as exc:  # a full disk: the crawl's results stand, the run says its evidence is incomplete
             logger.warning("evidence: cannot write %s (%s): this process's evidence is incomplete",
-                           self.warc.path, exc.strerror or exc)
+                           self.warc.path, getattr(exc, "strerror", None) or exc)
             return
         if summary.dropped:
             logger.warning("evidence: evidence.max_bytes reached: %d records of this process were not archived",

@@ -20,6 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from conftest import NOW, run_cli, write_config
 from siteaudit.core.browser import chromedriver_service, chromium_options, find_browser
+from siteaudit.core.wacz import datapackage_of, earlier_captures, keep_last, package
 from siteaudit.core.warc import Exchange, WarcFile
 from siteaudit.demo.server import SiteServer, redirect, send, set_file_times
 from siteaudit.reports.captures import REPLAY_ORIGIN
@@ -359,3 +360,25 @@ def test_a_findings_capture_replays_offline_in_chromium_as_it_was_served(capture
     finally:
         server.terminate()
         server.wait(10)
+
+
+def package_run_files(folder: Path, run: int, body: bytes, earlier: Path | None = None) -> Path:
+    """A run's WARC file of one page, packaged as run-N.wacz in `folder` (revisits against `earlier`)."""
+    staging = folder / f"run-{run}"
+    warc = WarcFile(staging / "pages-1.warc.gz", {"software": "test"}, 0,
+                    earlier_captures(earlier) if earlier else None)
+    warc.put(Exchange(url="http://127.0.0.1:9/", method="GET", request_headers=[], status=200,
+                      response_headers=[("Content-Type", "text/html")], body=body, when=1_790_000_000.0 + run))
+    warc.close()
+    package(staging, folder / f"run-{run}.wacz", [{"url": "http://127.0.0.1:9/", "title": "t"}], {"run": run})
+    return folder / f"run-{run}.wacz"
+
+
+def test_retention_keeps_the_last_runs_and_the_earlier_ones_they_refer_to(tmp_path):
+    first = package_run_files(tmp_path, 1, b"<p>same</p>")
+    second = package_run_files(tmp_path, 2, b"<p>changed</p>")
+    third = package_run_files(tmp_path, 3, b"<p>same</p>", earlier=first)   # a revisit of run 1's capture
+    assert [r["path"] for r in datapackage_of(third)["siteaudit"]["references"]] == ["run-1.wacz"]
+    assert keep_last(tmp_path, 1) == [second]
+    assert first.is_file() and third.is_file() and not second.exists()
+    assert verify(tmp_path / "run-3.wacz").returncode == 0

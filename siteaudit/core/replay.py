@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -119,8 +119,7 @@ def split_replay(path: str) -> tuple[str, str] | None:
     """(timestamp, URL) of a /replay/TS/URL path, or None."""
     if not path.startswith("/replay/"):
         return None
-    ts, _, url = path[len("/replay/"):].partition("/")
-    url = unquote(url) if "%" in url.split("?")[0] else url
+    ts, _, url = path[len("/replay/"):].partition("/")  # the URL as archived: already percent-encoded
     if not url.startswith(("http://", "https://")):
         return None
     return ts, url
