@@ -8,6 +8,7 @@ re-audit's added size.
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -28,13 +29,16 @@ def config(work: Path, name: str, warc: bool) -> Path:
     return path
 
 
-def audit(base: str, cfg: Path, out: Path, store: Path) -> tuple[float, int]:
+def audit(base: str, cfg: Path, out: Path, store: Path) -> tuple[float, int, float]:
+    """(wall seconds, pages, CPU seconds of the audit's processes)."""
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     subprocess.run([*SITEAUDIT, "audit", base, "--config", str(cfg), "--checks", "links", "--format", "json",
                     "--out", str(out), "--store", str(store)], capture_output=True, text=True, timeout=3600)
     seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     pages = json.loads((out / "findings.json").read_text(encoding="utf-8"))["pages"]
-    return seconds, pages
+    return seconds, pages, after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
 
 
 def received(wacz: Path) -> tuple[int, int]:
@@ -56,7 +60,7 @@ def main() -> None:
     base, work = sys.argv[1], Path(sys.argv[2])
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 2
     work.mkdir(parents=True, exist_ok=True)
-    rows: dict[str, list[tuple[float, int]]] = {"off": [], "on": []}
+    rows: dict[str, list[tuple[float, int, float]]] = {"off": [], "on": []}
     for n in range(rounds):
         for mode in ("off", "on") if n % 2 == 0 else ("on", "off"):
             run = work / f"{mode}{n}"
@@ -66,11 +70,14 @@ def main() -> None:
     again = audit(base, config(work, "on", True), first / "again", first / "store.sqlite3")
     wacz1, wacz2 = first / "out" / "evidence.wacz", first / "again" / "evidence.wacz"
     raw, packed = received(wacz1)
-    rate = {m: sum(p for _, p in r) / sum(s for s, _ in r) for m, r in rows.items()}
+    rate = {m: sum(r[1] for r in runs) / sum(r[0] for r in runs) for m, runs in rows.items()}
+    cpu = {m: sum(r[2] for r in runs) / len(runs) for m, runs in rows.items()}
     print(json.dumps({
         "pages": rows["on"][0][1],
         "pages_per_s_without": round(rate["off"], 1), "pages_per_s_with": round(rate["on"], 1),
         "throughput_cost": f"{(1 - rate['on'] / rate['off']) * 100:.1f}%",
+        "cpu_s_without": round(cpu["off"], 1), "cpu_s_with": round(cpu["on"], 1),
+        "runs": rows,
         "received_bytes": raw, "received_gzip_bytes": packed, "wacz_bytes": wacz1.stat().st_size,
         "wacz_vs_gzip_received": round(wacz1.stat().st_size / packed, 3),
         "reaudit_seconds": round(again[0], 1), "reaudit_wacz_bytes": wacz2.stat().st_size,

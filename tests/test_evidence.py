@@ -189,7 +189,8 @@ def test_the_cap_on_evidence_bytes_is_reported_and_each_crawl_process_writes_its
     assert sum(zipfile.ZipFile(wacz).getinfo(n).file_size for n in names) <= 6000
 
 
-STATIC = "<!doctype html><html><head><title>固定</title></head><body><p>每次產生，沒有驗證碼</p></body></html>".encode()
+STATIC = ("<!doctype html><html><head><title>固定</title></head><body>" + "<p>每次產生，沒有驗證碼</p>" * 60
+          + "</body></html>").encode()   # over MIN_REVISIT_BODY: its second answer is a revisit
 
 
 def static_route(handler: Any) -> None:
@@ -375,9 +376,10 @@ def package_run_files(folder: Path, run: int, body: bytes, earlier: Path | None 
 
 
 def test_retention_keeps_the_last_runs_and_the_earlier_ones_they_refer_to(tmp_path):
-    first = package_run_files(tmp_path, 1, b"<p>same</p>")
+    same = b"<p>same</p>" * 200
+    first = package_run_files(tmp_path, 1, same)
     second = package_run_files(tmp_path, 2, b"<p>changed</p>")
-    third = package_run_files(tmp_path, 3, b"<p>same</p>", earlier=first)   # a revisit of run 1's capture
+    third = package_run_files(tmp_path, 3, same, earlier=first)   # a revisit of run 1's capture
     assert [r["path"] for r in datapackage_of(third)["siteaudit"]["references"]] == ["run-1.wacz"]
     assert keep_last(tmp_path, 1) == [second]
     assert first.is_file() and third.is_file() and not second.exists()

@@ -34,6 +34,7 @@ GZIP_LEVEL = 6                      # per record; 9 (warcio's own) costs twice t
 FLUSH_BYTES = 4 * 1024 * 1024       # compressed records are appended to the file in batches of about this size
 QUEUE_ITEMS = 64                    # exchanges waiting for the writer: the crawl waits when it is that far ahead
 WARC_VERSION = "WARC/1.1"
+MIN_REVISIT_BODY = 1024             # a smaller identical body is archived again: its revisit would be no smaller
 PROFILE_SAME = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
@@ -234,7 +235,7 @@ class WarcFile:
         if known is not None and not ex.truncated and ex.method == "GET":
             if ex.status == 304:
                 profile = PROFILE_NOT_MODIFIED
-            elif ex.status == known.status and 200 <= ex.status < 300 and ex.body and digest == known.digest:
+            elif ex.status == known.status and len(ex.body) >= MIN_REVISIT_BODY and digest == known.digest:
                 profile = PROFILE_SAME
         if profile and known is not None:
             record = self.writer.create_revisit_record(url, known.digest, redact_url(known.url), known.date,
