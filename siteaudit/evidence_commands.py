@@ -9,7 +9,8 @@ from pathlib import Path
 from siteaudit.core.console import echo
 from siteaudit.core.replay import DEFAULT_PORT, Archive, make_server
 from siteaudit.core.results import ExitCode
-from siteaudit.core.wacz import OUTPUT_NAME, EvidenceError, datapackage_of, verify
+from siteaudit.core.wacz import OUTPUT_NAME, EvidenceError, datapackage_of
+from siteaudit.core.waczverify import verify
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
