@@ -20,11 +20,12 @@ from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import owner_alive, settle_abandoned_runs, start_run, this_owner, versions
 from siteaudit.core.stopping import Interrupted
 from siteaudit.core.store import Store, write_failure
+from siteaudit.core.wacz import OUTPUT_NAME
 from siteaudit.crawler.resolver import judge_resolver
 from siteaudit.crawler.runner import crawl
 from siteaudit.reports.plan import plan_line
 from siteaudit.reports.render import FORMATS, OUTPUT_FILES, check_outputs, write_outputs
-from siteaudit.runevidence import evidence_setup, package_run
+from siteaudit.runevidence import check_archive, evidence_setup, package_run
 from siteaudit.verdict.judge import Verdict, judge
 from siteaudit.verdict.waivers import Waiver, load_waivers
 
@@ -215,7 +216,8 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     out = out_dir or Path("siteaudit-out") / f"{cfg.site.name}-{stamp}"
     selected = {c.name for c in registry.select(check_names, cfg)}
     logs = ["crawl.log"] + (["crawl-resources.log"] if cfg.crawl.workers > 1 else [])
-    writable_out(out, [OUTPUT_FILES[f] for f in formats or FORMATS] + logs)
+    writable_out(out, [OUTPUT_FILES[f] for f in formats or FORMATS] + logs + ([OUTPUT_NAME] if cfg.evidence.warc else []))
+    check_archive(cfg, store)
     if not resume:  # a new run replaces the outputs of an earlier one in the same folder, its crawl log included
         for name in ("crawl.log", "crawl-resources.log"):
             (out / name).unlink(missing_ok=True)

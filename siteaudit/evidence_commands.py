@@ -20,7 +20,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     v.add_argument("path", help="an output folder (its evidence.wacz) or a .wacz file")
     v.add_argument("--archive", action="append", default=[], metavar="FOLDER",
                    help="where else to look for the earlier WACZs (default: beside it and its recorded archive)")
-    s = es.add_parser("serve", help="replay evidence.wacz offline on 127.0.0.1 (the report's 查看當時頁面 links)")
+    s = es.add_parser("serve", help="replay evidence.wacz offline on 127.0.0.1 (the report's View as captured links)")
     s.add_argument("path", help="an output folder (its evidence.wacz) or a .wacz file")
     s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default {DEFAULT_PORT}, "
                    "the one the report links to)")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from siteaudit.core.config import Config
+from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.dates import labelled
 from siteaudit.core.runs import versions
 from siteaudit.core.store import Store
@@ -16,6 +17,19 @@ from siteaudit.crawler.capture import EvidenceSetup
 
 def folder_of(cfg: Config, store: Store) -> Path:
     return archive_folder(cfg.evidence.dir, store.path, cfg.site.name)
+
+
+def check_archive(cfg: Config, store: Store) -> None:
+    """The archive folder can be written: checked before any run row exists, like --out."""
+    if not cfg.evidence.warc:
+        return
+    folder = folder_of(cfg, store)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"evidence.dir: cannot write in {folder} ({exc.strerror or exc})")
 
 
 def evidence_setup(cfg: Config, store: Store, run_id: int, base_run: int | None) -> EvidenceSetup | None:

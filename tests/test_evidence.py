@@ -384,3 +384,13 @@ def test_retention_keeps_the_last_runs_and_the_earlier_ones_they_refer_to(tmp_pa
     assert keep_last(tmp_path, 1) == [second]
     assert first.is_file() and third.is_file() and not second.exists()
     assert verify(tmp_path / "run-3.wacz").returncode == 0
+
+
+def test_an_archive_folder_that_cannot_be_written_is_a_config_error_before_any_crawl(tmp_path):
+    (tmp_path / "blocked").write_text("a file, not a folder", encoding="utf-8")
+    cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3",
+                       extra=f'[evidence]\ndir = "{tmp_path / "blocked"}"\n')
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and result.stderr.startswith("siteaudit: config error: evidence.dir: cannot write")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert sqlite3.connect(tmp_path / "s.sqlite3").execute("SELECT COUNT(*) FROM runs").fetchone() == (0,)
