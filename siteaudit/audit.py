@@ -79,7 +79,7 @@ def plan_run(cfg: Config, store: Store, full: bool, stamps: bool) -> dict[str, A
 
 
 def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file: Path | None = None,
-               stamps: bool = True, full: bool = False) -> int:
+               stamps: bool = True, full: bool = False, out: Path | None = None) -> int:
     """Crawl (or finish an interrupted crawl) and return the run id; the run is left 'running' until the checks end."""
 
     resume_state = None
@@ -105,7 +105,7 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         run_id = start_run(store, cfg)
         store.set_plan(run_id, plan)
         store.claim_run(run_id, this_owner(), owner_alive)
-    evidence = evidence_setup(cfg, store, run_id, plan.get("base_run"))
+    evidence = evidence_setup(cfg, store, run_id, plan.get("base_run"), out) if out is not None else None
     result = crawl(cfg, str(store.path), run_id, resume=resume_state, progress=progress,
                    log_file=str(log_file) if log_file else None, stamps=stamps, base_run=plan.get("base_run"),
                    evidence=evidence)
@@ -121,7 +121,7 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
                          Interrupted(signum).exit_code if signum else ExitCode.INTERRUPTED)
     store.finalize_redirects(run_id)
     if evidence is not None:
-        record_evidence(cfg, store, run_id)
+        record_evidence(cfg, store, run_id, out or Path.cwd())
     resolver = judge_resolver(store, run_id, cfg)
     if resolver.no_resolver:
         echo(f"siteaudit: note: this machine could not resolve host names (DNS): links to "
@@ -129,11 +129,11 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
     return run_id
 
 
-def record_evidence(cfg: Config, store: Store, run_id: int) -> None:
+def record_evidence(cfg: Config, store: Store, run_id: int, out: Path) -> None:
     """Package the crawl's WARC files as the run's WACZ and record it in the run's plan; a WACZ that cannot be
     written is said, and the run records why it has none."""
     try:
-        evidence, notes = package_run(cfg, store, run_id)
+        evidence, notes = package_run(cfg, store, run_id, out)
     except OSError as exc:
         if write_failure(exc) is not None:
             raise
@@ -217,14 +217,14 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     selected = {c.name for c in registry.select(check_names, cfg)}
     logs = ["crawl.log"] + (["crawl-resources.log"] if cfg.crawl.workers > 1 else [])
     writable_out(out, [OUTPUT_FILES[f] for f in formats or FORMATS] + logs + ([OUTPUT_NAME] if cfg.evidence.warc else []))
-    check_archive(cfg, store)
+    check_archive(cfg, store, out)
     if not resume:  # a new run replaces the outputs of an earlier one in the same folder, its crawl log included
         for name in ("crawl.log", "crawl-resources.log"):
             (out / name).unlink(missing_ok=True)
     earlier = None if resume else store.latest_run(cfg.site.name)
     try:
         run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log",
-                            stamps=bool(selected & STAMP_READERS), full=full)
+                            stamps=bool(selected & STAMP_READERS), full=full, out=out)
         try:
             return finish_audit(cfg, store, run_id, out, check_names, waivers, lang, formats, started, progress,
                                 fanout)

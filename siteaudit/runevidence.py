@@ -15,15 +15,15 @@ from siteaudit.core.wacz import OUTPUT_NAME, archive_folder, keep_last, package,
 from siteaudit.crawler.capture import EvidenceSetup
 
 
-def folder_of(cfg: Config, store: Store) -> Path:
-    return archive_folder(cfg.evidence.dir, store.path, cfg.site.name)
+def folder_of(cfg: Config, store: Store, out: Path) -> Path:
+    return archive_folder(cfg.evidence.dir, store.path, cfg.site.name, out)
 
 
-def check_archive(cfg: Config, store: Store) -> None:
+def check_archive(cfg: Config, store: Store, out: Path) -> None:
     """The archive folder can be written: checked before any run row exists, like --out."""
     if not cfg.evidence.warc:
         return
-    folder = folder_of(cfg, store)
+    folder = folder_of(cfg, store, out)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
@@ -32,11 +32,12 @@ def check_archive(cfg: Config, store: Store) -> None:
         raise ConfigError(f"evidence.dir: cannot write in {folder} ({exc.strerror or exc})")
 
 
-def evidence_setup(cfg: Config, store: Store, run_id: int, base_run: int | None) -> EvidenceSetup | None:
+def evidence_setup(cfg: Config, store: Store, run_id: int, base_run: int | None, out: Path
+                   ) -> EvidenceSetup | None:
     """What the crawl processes need to capture run `run_id` (None when evidence.warc is off)."""
     if not cfg.evidence.warc:
         return None
-    folder = folder_of(cfg, store)
+    folder = folder_of(cfg, store, out)
     earlier = run_wacz(folder, base_run) if base_run is not None else None
     info = {"software": f"siteaudit/{versions()['siteaudit']}",
             "versions": ", ".join(f"{k}/{v}" for k, v in sorted(versions().items())),
@@ -47,10 +48,10 @@ def evidence_setup(cfg: Config, store: Store, run_id: int, base_run: int | None)
                          earlier=str(earlier) if earlier is not None and earlier.is_file() else "")
 
 
-def package_run(cfg: Config, store: Store, run_id: int) -> tuple[dict[str, Any], list[str]]:
+def package_run(cfg: Config, store: Store, run_id: int, out: Path) -> tuple[dict[str, Any], list[str]]:
     """Package the run's WARC files as run-N.wacz in the archive folder, apply evidence.keep_runs, and return
     what the run records of it and the notes to print (a cap reached is never a silent cut)."""
-    folder = folder_of(cfg, store)
+    folder = folder_of(cfg, store, out)
     staging = folder / f"run-{run_id}"
     pages = [{"url": row["url"], "title": row["title"]} for row in store.pages(run_id, html_only=True)]
     about = {"run": run_id, "site": cfg.site.name, "config_hash": cfg.hash(), "title": f"{cfg.site.name} run {run_id}",

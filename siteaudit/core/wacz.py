@@ -34,15 +34,15 @@ class EvidenceError(ValueError):
     """A WACZ that cannot be read or does not match its own digests: one line naming the file and the problem."""
 
 
-def archive_folder(configured: str, store_location: str | Path, site: str) -> Path:
-    """Where a site's run-N.wacz files are kept: evidence.dir, else beside the SQLite store, else in the data
-    folder (a PostgreSQL store has no folder of its own)."""
+def archive_folder(configured: str, store_location: str | Path, site: str, out: Path) -> Path:
+    """Where a site's run-N.wacz files are kept: evidence.dir, else beside the SQLite store, else (a PostgreSQL
+    store has no folder of its own) beside the run's output folder."""
     if configured:
         base = Path(configured).expanduser()
     elif not str(store_location).startswith(("postgresql://", "postgres://")):
         base = Path(store_location).expanduser().parent / "evidence"
     else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "siteaudit" / "evidence"
+        base = out.resolve().parent / "evidence"
     return base / re.sub(r"[^A-Za-z0-9._-]+", "_", site)
 
 
