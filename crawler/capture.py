@@ -65,6 +65,10 @@ class Capture:
         role = "pages" if crawler.spidercls.name == "site" else crawler.spidercls.name
         earlier = earlier_captures(Path(setup.earlier)) if setup.earlier else {}
         path = Path(setup.folder) / f"{role}-{os.getpid()}.warc.gz"
+        n = 1
+        while path.exists():  # a resumed crawl adds its files beside those of the interrupted one
+            n += 1
+            path = Path(setup.folder) / f"{role}-{os.getpid()}-{n}.warc.gz"
         middleware = cls(WarcFile(path, {**setup.info, "crawl-process": role}, setup.max_bytes, earlier))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware

@@ -65,7 +65,8 @@ def package_run(cfg: Config, store: Store, run_id: int, out: Path) -> tuple[dict
         notes.append(f"evidence.max_bytes ({cfg.evidence.max_bytes} bytes) was reached at {when}: "
                      f"{summary['dropped']} records were not archived, so {OUTPUT_NAME} is incomplete")
     for name in summary.get("unfinished", []):
-        notes.append(f"evidence: {name} was not closed by its crawl process; it is packaged as it was left")
+        notes.append(f"evidence: {name} was left by a crawl process that stopped without closing it: the records "
+                     f"of its last seconds may be missing from {OUTPUT_NAME}")
     keys = ("file", "sha256", "bytes", "records", "revisits", "failures", "dropped", "cut_at", "complete",
             "references", "archive")
     return {k: summary.get(k) for k in keys}, notes

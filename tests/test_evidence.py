@@ -8,9 +8,11 @@ import hashlib
 import io
 import json
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -394,3 +396,41 @@ def test_an_archive_folder_that_cannot_be_written_is_a_config_error_before_any_c
     assert result.returncode == 2 and result.stderr.startswith("siteaudit: config error: evidence.dir: cannot write")
     assert len(result.stderr.strip().splitlines()) == 1
     assert sqlite3.connect(tmp_path / "s.sqlite3").execute("SELECT COUNT(*) FROM runs").fetchone() == (0,)
+
+
+def test_a_crawl_killed_and_resumed_keeps_what_was_archived_and_adds_the_rest(tmp_path):
+    """SIGKILL mid-crawl: the archive keeps the killed process's records up to its last whole batch, the resumed
+    crawl adds a file of its own, and the WACZ verifies."""
+    root = tmp_path / "site"
+    root.mkdir()
+    links = "".join(f'<a href="p{i}.html">{i}</a> ' for i in range(60))
+    (root / "index.html").write_text(f"<!doctype html><html><head><title>首頁</title></head><body>{links}</body></html>",
+                                     encoding="utf-8")
+    for i in range(60):
+        (root / f"p{i}.html").write_text(f"<!doctype html><html><head><title>{i}</title></head><body>{i}</body></html>",
+                                         encoding="utf-8")
+
+    def slow(handler: Any) -> None:
+        time.sleep(0.25)
+        send(handler, 200, b"<!doctype html><html><head><title>slow</title></head><body>slow</body></html>")
+
+    with SiteServer(root, {f"/p{i}.html": slow for i in range(30, 60)}) as server:
+        store = tmp_path / "s.sqlite3"
+        cfg = write_config(tmp_path / "c.toml", server.base, store,
+                           crawl={"sitemaps": False, "concurrency": 2, "concurrency_per_host": 2})
+        proc = subprocess.Popen([sys.executable, "-m", "siteaudit", "audit", "--config", str(cfg), "--checks", "links",
+                                 "--out", str(tmp_path / "o1")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any((tmp_path / "evidence" / "fixture").glob("run-1/pages-*.json")):
+            time.sleep(0.2)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        resumed = run_cli("audit", "--config", str(cfg), "--resume", "--checks", "links", "--out", str(tmp_path / "o2"))
+    assert (tmp_path / "o2" / "evidence.wacz").is_file(), resumed.stderr
+    assert "was left by a crawl process that stopped without closing it" in resumed.stderr
+    with zipfile.ZipFile(tmp_path / "o2" / "evidence.wacz") as archive:
+        assert len([n for n in archive.namelist() if n.startswith("archive/pages-")]) == 2
+    archived = {r["uri"] for r in records(tmp_path / "o2" / "evidence.wacz") if r["type"] == "response"}
+    assert server.base + "/" in archived and server.base + "/p59.html" in archived
+    assert verify(tmp_path / "o2").returncode == 0

@@ -99,26 +99,33 @@ def earlier_captures(path: Path) -> dict[str, Earlier]:
 
 
 def staged_parts(staging: Path) -> tuple[list[Path], list[str], dict[str, Any]]:
-    """The WARC files, sorted CDXJ lines and summed summaries the crawl processes left in `staging`."""
-    warcs = sorted(staging.glob("*.warc.gz"))
+    """The WARC files, sorted CDXJ lines and summed summaries the crawl processes left in `staging`. A file its
+    process did not close (killed) is cut back to the last batch it noted as whole."""
+    warcs = []
     lines: list[str] = []
     total: dict[str, Any] = {"records": 0, "revisits": 0, "failures": 0, "bytes": 0, "dropped": 0, "cut_at": None,
-                             "references": set()}
-    for warc in warcs:
+                             "references": set(), "unfinished": []}
+    for warc in sorted(staging.glob("*.warc.gz")):
         stem = warc.name.removesuffix(".warc.gz")
+        summary_file = staging / f"{stem}.json"
+        summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.is_file() else {}
+        committed = summary.get("committed", 0)
+        if not summary.get("closed"):
+            total["unfinished"].append(warc.name)
+            if not committed:
+                continue
+            os.truncate(warc, committed)
         index = staging / f"{stem}.cdxj"
         if index.is_file():
-            lines += index.read_text(encoding="utf-8").splitlines(keepends=True)
-        summary_file = staging / f"{stem}.json"
-        if summary_file.is_file():
-            summary = json.loads(summary_file.read_text(encoding="utf-8"))
-            for key in ("records", "revisits", "failures", "bytes", "dropped"):
-                total[key] += summary.get(key, 0)
-            if summary.get("cut_at") and (total["cut_at"] is None or summary["cut_at"] < total["cut_at"]):
-                total["cut_at"] = summary["cut_at"]
-            total["references"] |= set(summary.get("references", []))
-        else:  # the process ended before closing its file: what it wrote is kept, its end is unknown
-            total["unfinished"] = [*total.get("unfinished", []), warc.name]
+            kept = index.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+            lines += [line for line in kept if line.endswith("\n")
+                      and json.loads(line.split(" ", 2)[2])["offset"] < committed]
+        warcs.append(warc)
+        for key in ("records", "revisits", "failures", "bytes", "dropped"):
+            total[key] += summary.get(key, 0)
+        if summary.get("cut_at") and (total["cut_at"] is None or summary["cut_at"] < total["cut_at"]):
+            total["cut_at"] = summary["cut_at"]
+        total["references"] |= set(summary.get("references", []))
     lines.sort()
     return warcs, lines, total
 
@@ -141,7 +148,7 @@ def package(staging: Path, target: Path, pages: list[dict[str, Any]], about: dic
                                           "title": page.get("title") or ""}, ensure_ascii=False))
     parts: list[tuple[str, bytes | Path]] = [(f"archive/{w.name}", w) for w in warcs]
     parts += [(INDEX, "".join(lines).encode("utf-8")), (PAGES, ("\n".join(page_lines) + "\n").encode("utf-8"))]
-    complete = not total["dropped"] and not total.get("unfinished")
+    complete = not total["dropped"] and not total["unfinished"]
     ours = {**about, **{k: v for k, v in total.items() if k != "bytes"}, "warc_bytes": total["bytes"],
             "complete": complete, "references": references, "archive": str(target.parent.resolve())}
     temp = target.with_name(target.name + ".part")

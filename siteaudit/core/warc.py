@@ -31,7 +31,8 @@ from siteaudit.core.urlparts import redact
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "set-cookie2"})
 HIDDEN = "[not archived]"
 GZIP_LEVEL = 6                      # per record; 9 (warcio's own) costs twice the time for ~2% less
-FLUSH_BYTES = 4 * 1024 * 1024       # compressed records are appended to the file in batches of about this size
+FLUSH_BYTES = 4 * 1024 * 1024       # compressed records are appended to the file in batches of about this size,
+FLUSH_SECONDS = 2.0                 # or this long after the last batch
 QUEUE_ITEMS = 64                    # exchanges waiting for the writer: the crawl waits when it is that far ahead
 WARC_VERSION = "WARC/1.1"
 MIN_REVISIT_BODY = 1024             # a smaller identical body is archived again: its revisit would be no smaller
@@ -175,6 +176,7 @@ class WarcFile:
         self.index: list[str] = []
         self.offset = 0
         self.error: BaseException | None = None
+        self.flushed = time.monotonic()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.file = open(path, "wb")  # noqa: SIM115 - open for the writer thread's lifetime
         self.index_file = open(self.index_path, "w", encoding="utf-8")  # noqa: SIM115
@@ -188,17 +190,16 @@ class WarcFile:
             self.queue.put(item)
 
     def close(self) -> WarcSummary:
-        """Write what is queued, close the files (one fsync) and leave the summary beside them."""
+        """Write what is queued, close the files (one fsync) and leave the final summary beside them."""
         self.queue.put(None)
         self.thread.join()
-        self.flush(force=True)
         try:
-            self.file.flush()
+            self.flush(force=True)
             os.fsync(self.file.fileno())  # once, when the file is complete; never per record
         finally:
             self.file.close()
             self.index_file.close()
-        self.summary_path.write_text(json.dumps(self.summary.as_dict()), encoding="utf-8")
+        self.write_summary(closed=True)
         if self.error is not None:
             raise self.error
         return self.summary
@@ -206,7 +207,10 @@ class WarcFile:
     # -- the writer thread --------------------------------------------------------------------------------------
     def run(self) -> None:
         while True:
-            item = self.queue.get()
+            try:
+                item = self.queue.get(timeout=FLUSH_SECONDS)
+            except queue.Empty:
+                item = False
             if item is None:
                 return
             if self.error is not None:
@@ -214,7 +218,7 @@ class WarcFile:
             try:
                 if isinstance(item, Failed):
                     self.write_failure(item)
-                else:
+                elif isinstance(item, Exchange):
                     self.write_exchange(item)
                 self.flush()
             except Exception as exc:  # a full disk: the crawl goes on, the run says the evidence is incomplete
@@ -315,11 +319,23 @@ class WarcFile:
         return True
 
     def flush(self, force: bool = False) -> None:
-        if self.buffer and (force or len(self.buffer) >= FLUSH_BYTES):
-            self.file.write(self.buffer)
-            self.index_file.write("".join(self.index))
-            self.buffer = bytearray()
-            self.index = []
+        """Append the batch (every FLUSH_BYTES, or FLUSH_SECONDS after the last), then note how far the files
+        are whole: a process killed mid-crawl loses at most its last seconds, never the file's consistency."""
+        if not self.buffer or not (force or len(self.buffer) >= FLUSH_BYTES
+                                   or time.monotonic() - self.flushed >= FLUSH_SECONDS):
+            return
+        self.file.write(self.buffer)
+        self.index_file.write("".join(self.index))
+        self.file.flush()
+        self.index_file.flush()
+        self.buffer = bytearray()
+        self.index = []
+        self.flushed = time.monotonic()
+        self.write_summary(closed=False)
+
+    def write_summary(self, closed: bool) -> None:
+        self.summary_path.write_text(json.dumps({**self.summary.as_dict(), "committed": self.offset,
+                                                 "closed": closed}), encoding="utf-8")
 
 
 def phrase(status: int) -> str:
