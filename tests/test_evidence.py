@@ -12,7 +12,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from conftest import NOW, run_cli, write_config
 from siteaudit.core.browser import chromedriver_service, chromium_options, find_browser
+from siteaudit.core.replay import Archive, make_server
 from siteaudit.core.wacz import datapackage_of, earlier_captures, keep_last, package
 from siteaudit.core.warc import Exchange, WarcFile
 from siteaudit.demo.server import SiteServer, redirect, send, set_file_times
@@ -434,3 +438,33 @@ def test_a_crawl_killed_and_resumed_keeps_what_was_archived_and_adds_the_rest(tm
     archived = {r["uri"] for r in records(tmp_path / "o2" / "evidence.wacz") if r["type"] == "response"}
     assert server.base + "/" in archived and server.base + "/p59.html" in archived
     assert verify(tmp_path / "o2").returncode == 0
+
+
+def test_replay_answers_a_revisit_with_the_earlier_response_and_a_failure_with_its_error(two_runs, captured):
+    base = two_runs["base"]
+    assert {(r["type"], r["status"]) for r in two_runs["second"] if r["uri"] == base + "/a.html"} == {
+        ("revisit", "304"), ("request", None)}
+    server = make_server(Archive(two_runs["outs"][1] / "evidence.wacz"), 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with urllib.request.urlopen(f"{origin}/replay/20990101000000/{base}/static", timeout=10) as answer:
+            assert answer.status == 200 and answer.read() == STATIC
+        with urllib.request.urlopen(f"{origin}/replay/20990101000000/{base}/a.html", timeout=10) as answer:
+            first = [r for r in records(two_runs["outs"][0] / "evidence.wacz")
+                     if r["type"] == "response" and r["uri"] == base + "/a.html"][0]
+            assert answer.status == 200 and answer.read() == first["payload"]   # the 304 replays run 1's page
+    finally:
+        server.shutdown()
+        server.server_close()
+    failed = make_server(Archive(captured["wacz"]), 0)
+    threading.Thread(target=failed.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{failed.server_address[1]}/replay/20990101000000/http://no-such-host.invalid/page"
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(url, timeout=10)
+        assert error.value.code == 502 and b"dns" in error.value.read()
+    finally:
+        failed.shutdown()
+        failed.server_close()
