@@ -14,7 +14,8 @@ KIND_ORDER = {"warc/metadata": 0}           # a response or revisit is preferred
 
 
 def capture_index(evidence: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """URL -> its capture in the run's WACZ: the last response (or revisit), else the failure's metadata record."""
+    """URL -> its capture in the run's WACZ: the crawl's last response (or revisit) of it, else a check's own
+    request, else the failure's metadata record."""
     if not evidence or not evidence.get("file"):
         return {}
     path = Path(evidence["archive"]) / evidence["file"]
@@ -22,10 +23,10 @@ def capture_index(evidence: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
         entries = read_index(path)
     except (OSError, KeyError, ValueError, EvidenceError):
         return {}
-    best: dict[str, tuple[tuple[int, str], dict[str, Any]]] = {}
+    best: dict[str, tuple[tuple[int, bool, str], dict[str, Any]]] = {}
     for _, ts, e in entries:
         record = "metadata" if e.get("mime") == "warc/metadata" else "revisit" if e.get("refers") else "response"
-        rank = (KIND_ORDER.get(e.get("mime", ""), 1), e["date"])
+        rank = (KIND_ORDER.get(e.get("mime", ""), 1), e.get("kind") != "check", e["date"])
         if e["url"] not in best or rank > best[e["url"]][0]:
             capture = {"url": e["url"], "timestamp": e["date"], "record": record, "wacz": evidence["file"],
                        "replay_ts": ts}

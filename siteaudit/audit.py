@@ -16,16 +16,18 @@ from siteaudit.checks.base import Fanout
 from siteaudit.core.config import Config, ConfigError, audit_hash
 from siteaudit.core.console import echo
 from siteaudit.core.dates import format_local, labelled, now
+from siteaudit.core.net import recording
 from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import owner_alive, settle_abandoned_runs, start_run, this_owner, versions
 from siteaudit.core.stopping import Interrupted
 from siteaudit.core.store import Store, write_failure
-from siteaudit.core.wacz import OUTPUT_NAME
+from siteaudit.core.wacz import OUTPUT_NAME, place_output
+from siteaudit.core.warc import WarcFile
 from siteaudit.crawler.resolver import judge_resolver
 from siteaudit.crawler.runner import crawl
 from siteaudit.reports.plan import plan_line
 from siteaudit.reports.render import FORMATS, OUTPUT_FILES, check_outputs, write_outputs
-from siteaudit.runevidence import check_archive, evidence_setup, package_run
+from siteaudit.runevidence import check_archive, checks_recorder, evidence_setup, package_run, staging_of
 from siteaudit.verdict.judge import Verdict, judge
 from siteaudit.verdict.waivers import Waiver, load_waivers
 
@@ -120,8 +122,6 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         raise AuditError(f"crawl interrupted ({why}); finish it with: siteaudit audit --resume ...",
                          Interrupted(signum).exit_code if signum else ExitCode.INTERRUPTED)
     store.finalize_redirects(run_id)
-    if evidence is not None:
-        record_evidence(cfg, store, run_id, out or Path.cwd())
     resolver = judge_resolver(store, run_id, cfg)
     if resolver.no_resolver:
         echo(f"siteaudit: note: this machine could not resolve host names (DNS): links to "
@@ -130,8 +130,10 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
 
 
 def record_evidence(cfg: Config, store: Store, run_id: int, out: Path) -> None:
-    """Package the crawl's WARC files as the run's WACZ and record it in the run's plan; a WACZ that cannot be
-    written is said, and the run records why it has none."""
+    """Package the run's WARC files (crawl and checks) as its WACZ and record it in the run's plan; a WACZ that
+    cannot be written is said, and the run records why it has none. Nothing when the run has no WARC files."""
+    if not cfg.evidence.warc or not staging_of(cfg, store, run_id, out).is_dir():
+        return
     try:
         evidence, notes = package_run(cfg, store, run_id, out)
     except OSError as exc:
@@ -141,6 +143,18 @@ def record_evidence(cfg: Config, store: Store, run_id: int, out: Path) -> None:
     store.set_plan(run_id, {**(store.run(run_id) or {}).get("plan", {}), "evidence": evidence})
     for note in notes:
         echo(f"siteaudit: note: {note}", file=sys.stderr)
+
+
+def close_recorder(recorder: WarcFile | None) -> None:
+    """Close the checks' WARC file; one that cannot be written is said (the packaging says what is missing)."""
+    if recorder is None:
+        return
+    try:
+        recorder.close()
+    except Exception as exc:
+        if write_failure(exc) is not None:
+            raise
+        echo(f"siteaudit: note: evidence: {recorder.path} could not be written ({exc})", file=sys.stderr)
 
 
 def start_failure(store: Store, run_id: int, cfg: Config) -> str | None:
@@ -271,12 +285,16 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
                  progress: bool, fanout: Fanout | None = None) -> AuditOutcome:
     """Checks, verdict and outputs of a crawled run."""
     failure = start_failure(store, run_id, cfg)
-    if failure:
+    if failure:  # the archive shows what the site answered (or that its host was not found)
+        record_evidence(cfg, store, run_id, out)
+        place_output((store.run(run_id) or {}).get("plan", {}).get("evidence"), out)
         store.finish_run(run_id, "failed", error=failure)
         raise AuditError(f"could not crawl the site: {failure}", ExitCode.UNCRAWLABLE)
     print(plan_line(store.run(run_id)["plan"], cfg.site.timezone), file=sys.stderr)
+    recorder = checks_recorder(cfg, store, run_id, out)
     try:
-        summary = run_checks(cfg, store, run_id, check_names, progress, fanout)
+        with recording(recorder):
+            summary = run_checks(cfg, store, run_id, check_names, progress, fanout)
     except Interrupted as stop:  # resumable: the crawl is whole, --resume runs the checks again
         store.finish_run(run_id, "interrupted", error=f"checks stopped: {signal.Signals(stop.signum).name}")
         raise AuditError(f"interrupted during the checks ({signal.Signals(stop.signum).name}); finish it with: "
@@ -285,7 +303,10 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
         if write_failure(exc) is None:
             store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
         raise
+    finally:
+        close_recorder(recorder)
     store.finish_run(run_id, "complete", summary)
+    record_evidence(cfg, store, run_id, out)
     verdict = judge(store, run_id, waivers)
     store.save_verdict(run_id, verdict.stored())
     written = write_outputs(store, run_id, out, verdict, lang=lang, formats=formats or FORMATS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -12,11 +13,17 @@ from siteaudit.core.dates import labelled
 from siteaudit.core.runs import versions
 from siteaudit.core.store import Store
 from siteaudit.core.wacz import OUTPUT_NAME, archive_folder, keep_last, package, run_wacz
+from siteaudit.core.warc import WarcFile
 from siteaudit.crawler.capture import EvidenceSetup
 
 
 def folder_of(cfg: Config, store: Store, out: Path) -> Path:
     return archive_folder(cfg.evidence.dir, store.path, cfg.site.name, out)
+
+
+def staging_of(cfg: Config, store: Store, run_id: int, out: Path) -> Path:
+    """Where the run's processes write their WARC files until the run's WACZ is packaged."""
+    return folder_of(cfg, store, out) / f"run-{run_id}"
 
 
 def check_archive(cfg: Config, store: Store, out: Path) -> None:
@@ -44,15 +51,31 @@ def evidence_setup(cfg: Config, store: Store, run_id: int, base_run: int | None,
             "format": "WARC File Format 1.1", "conformsTo": "https://iipc.github.io/warc-specifications/",
             "isPartOf": cfg.site.name, "run": str(run_id), "config-hash": cfg.hash(),
             "robots": "obey" if cfg.crawl.obey_robots else "ignore", "http-header-user-agent": cfg.user_agent}
-    return EvidenceSetup(folder=str(folder / f"run-{run_id}"), max_bytes=cfg.evidence.max_bytes, info=info,
+    return EvidenceSetup(folder=str(staging_of(cfg, store, run_id, out)), max_bytes=cfg.evidence.max_bytes, info=info,
                          earlier=str(earlier) if earlier is not None and earlier.is_file() else "")
+
+
+def checks_recorder(cfg: Config, store: Store, run_id: int, out: Path) -> WarcFile | None:
+    """The WARC file of the checks' own requests (search probe, contact page, documents...), beside the crawl's;
+    a quarter of evidence.max_bytes is theirs. None when evidence.warc is off."""
+    setup = evidence_setup(cfg, store, run_id, None, out)
+    if setup is None:
+        return None
+    folder = Path(setup.folder)
+    path = folder / f"checks-{os.getpid()}.warc.gz"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"checks-{os.getpid()}-{n}.warc.gz"
+    return WarcFile(path, {**setup.info, "crawl-process": "checks"}, max(1, cfg.evidence.max_bytes // 4)
+                    if cfg.evidence.max_bytes else 0)
 
 
 def package_run(cfg: Config, store: Store, run_id: int, out: Path) -> tuple[dict[str, Any], list[str]]:
     """Package the run's WARC files as run-N.wacz in the archive folder, apply evidence.keep_runs, and return
     what the run records of it and the notes to print (a cap reached is never a silent cut)."""
     folder = folder_of(cfg, store, out)
-    staging = folder / f"run-{run_id}"
+    staging = staging_of(cfg, store, run_id, out)
     pages = [{"url": row["url"], "title": row["title"]} for row in store.pages(run_id, html_only=True)]
     about = {"run": run_id, "site": cfg.site.name, "config_hash": cfg.hash(), "title": f"{cfg.site.name} run {run_id}",
              "max_bytes": cfg.evidence.max_bytes}

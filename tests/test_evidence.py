@@ -87,7 +87,8 @@ def captured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with SiteServer(work / "site", routes) as server:
         cfg = write_config(work / "c.toml", server.base, work / "s.sqlite3",
                            crawl={"sitemaps": False, "max_page_bytes": 4096})
-        result = run_cli("audit", "--config", str(cfg), "--checks", "links,metadata", "--out", str(work / "out"))
+        result = run_cli("audit", "--config", str(cfg), "--checks", "links,metadata,essentials", "--out",
+                         str(work / "out"))
     assert (work / "out" / "evidence.wacz").is_file(), result.stderr
     return {"work": work, "base": server.base, "result": result, "wacz": work / "out" / "evidence.wacz",
             "records": records(work / "out" / "evidence.wacz")}
@@ -468,3 +469,14 @@ def test_replay_answers_a_revisit_with_the_earlier_response_and_a_failure_with_i
     finally:
         failed.shutdown()
         failed.server_close()
+
+
+def test_the_checks_own_requests_are_archived_and_a_finding_points_at_the_crawls_record(captured):
+    checks = [r for r in captured["records"] if r["file"].startswith("archive/checks-")]
+    assert {r["type"] for r in checks} >= {"warcinfo", "request"} and any(r["type"] in ("response", "metadata")
+                                                                         for r in checks)
+    doc = json.loads((captured["wacz"].parent / "findings.json").read_text(encoding="utf-8"))
+    home = [f for f in doc["findings"] if f["url"] == captured["base"] + "/" and f["capture"]]
+    crawled = [r for r in captured["records"] if r["type"] == "response" and r["uri"] == captured["base"] + "/"
+               and r["file"].startswith("archive/pages-")]
+    assert home and crawled and all(f["capture"]["timestamp"] == crawled[-1]["warc"]["WARC-Date"] for f in home)

@@ -110,6 +110,8 @@ def staged_parts(staging: Path) -> tuple[list[Path], list[str], dict[str, Any]]:
         summary_file = staging / f"{stem}.json"
         summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.is_file() else {}
         committed = summary.get("committed", 0)
+        if summary.get("closed") and summary.get("records", 0) <= 1:  # its warcinfo alone: nothing was fetched
+            continue
         if not summary.get("closed"):
             total["unfinished"].append(warc.name)
             if not committed:
