@@ -480,3 +480,13 @@ def test_the_checks_own_requests_are_archived_and_a_finding_points_at_the_crawls
     crawled = [r for r in captured["records"] if r["type"] == "response" and r["uri"] == captured["base"] + "/"
                and r["file"].startswith("archive/pages-")]
     assert home and crawled and all(f["capture"]["timestamp"] == crawled[-1]["warc"]["WARC-Date"] for f in home)
+
+
+def test_a_site_whose_host_is_not_found_still_leaves_the_evidence_of_it(tmp_path):
+    cfg = write_config(tmp_path / "c.toml", "http://no-such-site.invalid", tmp_path / "s.sqlite3",
+                       crawl={"sitemaps": False})
+    result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "out"))
+    assert result.returncode == 3, result.stderr
+    [failed] = [r for r in records(tmp_path / "out" / "evidence.wacz") if r["uri"] == "http://no-such-site.invalid/"]
+    assert failed["type"] == "metadata" and b"fetch-error: dns" in failed["payload"]
+    assert verify(tmp_path / "out").returncode == 0
