@@ -25,6 +25,8 @@ def capture_index(evidence: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
         return {}
     best: dict[str, tuple[tuple[int, bool, str], dict[str, Any]]] = {}
     for _, ts, e in entries:
+        if e.get("kind") == "accessibility":  # a judgement, not a capture of what the site answered
+            continue
         record = "metadata" if e.get("mime") == "warc/metadata" else "revisit" if e.get("refers") else "response"
         rank = (KIND_ORDER.get(e.get("mime", ""), 1), e.get("kind") != "check", e["date"])
         if e["url"] not in best or rank > best[e["url"]][0]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -12,8 +13,8 @@ from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.dates import labelled
 from siteaudit.core.runs import versions
 from siteaudit.core.store import Store
-from siteaudit.core.wacz import OUTPUT_NAME, archive_folder, keep_last, package, run_wacz
-from siteaudit.core.warc import WarcFile
+from siteaudit.core.wacz import OUTPUT_NAME, archive_folder, keep_last, package, parse_index, run_wacz
+from siteaudit.core.warc import Judgement, WarcFile
 from siteaudit.crawler.capture import EvidenceSetup
 
 
@@ -71,6 +72,32 @@ def checks_recorder(cfg: Config, store: Store, run_id: int, out: Path) -> WarcFi
                     if cfg.evidence.max_bytes else 0)
 
 
+def write_judgements(cfg: Config, store: Store, run_id: int, staging: Path) -> None:
+    """The accessibility stage's result for each page (axe and the tool's own probes) as a metadata record
+    concurrent to the page's response; a result reused from an earlier run says which run tested it."""
+    tests = store.a11y_tests(run_id)
+    if not tests or not staging.is_dir():
+        return
+    results = store.a11y_results(run_id)
+    responses = {}
+    for _, _, entry in parse_index(line for index in sorted(staging.glob("*.cdxj"))
+                                   for line in index.read_text(encoding="utf-8", errors="replace").splitlines()
+                                   if line.strip()):
+        if entry.get("kind") == "page" and entry.get("mime") != "warc/metadata":
+            responses[entry["url"]] = entry["id"]
+    warc = WarcFile(staging / f"judgements-{os.getpid()}-{run_id}.warc.gz",
+                    {"software": f"siteaudit/{versions()['siteaudit']}", "run": str(run_id),
+                     "crawl-process": "judgements"}, max(1, cfg.evidence.max_bytes // 4) if cfg.evidence.max_bytes else 0)
+    try:
+        for url, test in sorted(tests.items()):
+            payload = {"check": "accessibility", "tested_run": test["tested_run"], "tested_at": test["tested_at"],
+                       "result": results.get(url)}
+            warc.put(Judgement(url, test["tested_at"], json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                               responses.get(url, "")))
+    finally:
+        warc.close()
+
+
 def package_run(cfg: Config, store: Store, run_id: int, out: Path) -> tuple[dict[str, Any], list[str]]:
     """Package the run's WARC files as run-N.wacz in the archive folder, apply evidence.keep_runs, and return
     what the run records of it and the notes to print (a cap reached is never a silent cut)."""
@@ -79,6 +106,7 @@ def package_run(cfg: Config, store: Store, run_id: int, out: Path) -> tuple[dict
     pages = [{"url": row["url"], "title": row["title"]} for row in store.pages(run_id, html_only=True)]
     about = {"run": run_id, "site": cfg.site.name, "config_hash": cfg.hash(), "title": f"{cfg.site.name} run {run_id}",
              "max_bytes": cfg.evidence.max_bytes}
+    write_judgements(cfg, store, run_id, staging)
     summary = package(staging, run_wacz(folder, run_id), pages, about)
     shutil.rmtree(staging, ignore_errors=True)  # its files are all in the WACZ now
     keep_last(folder, cfg.evidence.keep_runs)

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from conftest import NOW, run_cli, write_config
+from conftest import NOW, as_of, run_cli, write_config
 from siteaudit.core.browser import chromedriver_service, chromium_options, find_browser
 from siteaudit.core.replay import Archive, make_server
 from siteaudit.core.wacz import datapackage_of, earlier_captures, keep_last, package
@@ -489,4 +489,29 @@ def test_a_site_whose_host_is_not_found_still_leaves_the_evidence_of_it(tmp_path
     assert result.returncode == 3, result.stderr
     [failed] = [r for r in records(tmp_path / "out" / "evidence.wacz") if r["uri"] == "http://no-such-site.invalid/"]
     assert failed["type"] == "metadata" and b"fetch-error: dns" in failed["payload"]
+    assert verify(tmp_path / "out").returncode == 0
+
+
+def test_the_accessibility_result_of_each_page_is_a_metadata_record_beside_its_response(tmp_path):
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "index.html").write_text('<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>首頁'
+                                     '</title></head><body><main><h1>首頁</h1><img src="x.png"><a href="a.html">甲</a>'
+                                     '</main></body></html>', encoding="utf-8")
+    (root / "a.html").write_text('<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>甲</title>'
+                                 '</head><body><main><h1>甲</h1></main></body></html>', encoding="utf-8")
+    with SiteServer(root) as server:
+        cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                           extra=as_of("accessibility"))
+        result = run_cli("audit", "--config", str(cfg), "--checks", "accessibility", "--out", str(tmp_path / "out"))
+    archived = records(tmp_path / "out" / "evidence.wacz")
+    responses = {r["uri"]: r["warc"]["WARC-Record-ID"] for r in archived if r["type"] == "response"}
+    judged = {r["uri"]: r for r in archived if r["type"] == "metadata"
+              and r["warc"].get("Content-Type") == "application/json"}
+    assert set(judged) == {server.base + "/", server.base + "/a.html"}, result.stderr
+    for url, record in judged.items():
+        assert record["warc"]["WARC-Concurrent-To"] == responses[url]
+        payload = json.loads(record["payload"])
+        assert payload["check"] == "accessibility" and payload["tested_run"] == 1 and payload["result"]
+    assert "image-alt" in judged[server.base + "/"]["payload"].decode()
     assert verify(tmp_path / "out").returncode == 0

@@ -40,6 +40,8 @@ class Archive:
         self.folders = [path.parent, *([Path(ours["archive"])] if ours.get("archive") else []), *(folders or [])]
         self.captures: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         for _, ts, entry in read_index(path):
+            if entry.get("kind") == "accessibility":  # a judgement, not something the site answered
+                continue
             self.captures.setdefault(entry["url"], []).append((ts, entry))
         with zipfile.ZipFile(path) as archive:
             lines = archive.read(PAGES).decode("utf-8").splitlines()[1:] if PAGES in archive.namelist() else []

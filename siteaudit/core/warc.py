@@ -69,6 +69,16 @@ class Failed:
 
 
 @dataclass
+class Judgement:
+    """What a check concluded about a page (the accessibility stage's result), kept beside the page's response."""
+    url: str
+    when: float
+    payload: bytes                  # JSON
+    concurrent_to: str = ""         # the WARC-Record-ID of the page's response
+    kind: str = "accessibility"
+
+
+@dataclass
 class Earlier:
     """A capture of an earlier run that a revisit may refer to."""
     url: str
@@ -171,7 +181,7 @@ class WarcFile:
         self.earlier = earlier or {}
         self.summary = WarcSummary()
         self.writer = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)
-        self.queue: queue.Queue[Exchange | Failed | None] = queue.Queue(QUEUE_ITEMS)
+        self.queue: queue.Queue[Exchange | Failed | Judgement | None] = queue.Queue(QUEUE_ITEMS)
         self.buffer = bytearray()
         self.index: list[str] = []
         self.offset = 0
@@ -185,7 +195,7 @@ class WarcFile:
         self.thread.start()
 
     # -- the crawl's side ---------------------------------------------------------------------------------------
-    def put(self, item: Exchange | Failed) -> None:
+    def put(self, item: Exchange | Failed | Judgement) -> None:
         if self.error is None:
             self.queue.put(item)
 
@@ -218,6 +228,8 @@ class WarcFile:
             try:
                 if isinstance(item, Failed):
                     self.write_failure(item)
+                elif isinstance(item, Judgement):
+                    self.write_judgement(item)
                 elif isinstance(item, Exchange):
                     self.write_exchange(item)
                 self.flush()
@@ -292,6 +304,19 @@ class WarcFile:
             entry["kind"] = failed.kind
         if self.append(record, (url, failed.when, entry)):
             self.summary.failures += 1
+
+    def write_judgement(self, judgement: Judgement) -> None:
+        url = redact_url(judgement.url)
+        date = warc_date(judgement.when)
+        headers = {"WARC-Date": date}
+        if judgement.concurrent_to:
+            headers["WARC-Concurrent-To"] = judgement.concurrent_to
+        record = self.writer.create_warc_record(url, "metadata", payload=BytesIO(judgement.payload),
+                                                length=len(judgement.payload), warc_content_type="application/json",
+                                                warc_headers_dict=headers)
+        entry = {"url": url, "mime": "warc/metadata", "kind": judgement.kind,
+                 "id": record.rec_headers.get_header("WARC-Record-ID"), "date": date}
+        self.append(record, (url, judgement.when, entry))
 
     def warcinfo(self, info: dict[str, str]) -> Any:
         return self.writer.create_warcinfo_record(self.path.name, info)
