@@ -2,11 +2,14 @@
 two workers on this machine; also a crawl's pages/s into PostgreSQL against SQLite.
 
     .venv/bin/python bench/fleet_bench.py [--sites 6] [--pages 1000] [--latency 0.05] [--work /tmp/siteaudit-fleet-bench]
+                                          [--broker amqp://guest:guest@127.0.0.1:5672//] [--fleet-only]
 
 Each site is served on its own 127.0.0.1 port by a threaded server that waits --latency seconds before every
 answer (a real site's latency). Audits use the polite defaults (AutoThrottle, 4 requests per host) and the checks
 links, documents and metadata (the accessibility stage's cost, 0.25 core-s per page, is added on paper).
-Needs PostgreSQL and Redis (scripts/setup.sh starts them); BENCH_PG / BENCH_REDIS say where.
+Needs PostgreSQL and Redis, and RabbitMQ for --broker amqp://… (scripts/setup.sh starts them); BENCH_PG /
+BENCH_REDIS say where; the fleet's state is in BENCH_REDIS whatever the broker. --fleet-only skips the one-after-
+another audits (no ratio then).
 """
 
 from __future__ import annotations
@@ -125,6 +128,8 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=1000)
     ap.add_argument("--latency", type=float, default=0.05)
     ap.add_argument("--work", type=Path, default=Path("/tmp/siteaudit-fleet-bench"))
+    ap.add_argument("--broker", default=REDIS, help="the fleet's broker (default BENCH_REDIS)")
+    ap.add_argument("--fleet-only", action="store_true", help="skip the one-after-another audits")
     args = ap.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
@@ -135,33 +140,34 @@ def main() -> None:
     names = [f"bench{i}" for i in range(args.sites)]
     results: dict[str, Any] = {"sites": args.sites, "pages_per_site": args.pages, "latency_s": args.latency}
 
-    # 1. the store: one site's crawl into SQLite and into PostgreSQL, no added latency, loopback profile
-    fast = serve(args.work / "site0", 0.0)
-    schema, pg_url = fresh_schema()
-    for label, store in (("sqlite", str(args.work / "rate.sqlite3")), ("postgresql", pg_url)):
-        cfg = args.work / f"rate-{label}.toml"
-        key = "url" if label == "postgresql" else "path"
-        text = (ROOT / "bench" / "links.toml").read_text(encoding="utf-8").replace(
-            'name = "bench"', f'name = "rate"\nstart_urls = ["http://127.0.0.1:{fast.server_address[1]}/"]')
-        cfg.write_text(text + f'sitemaps = false\n[store]\n{key} = "{store}"\n', encoding="utf-8")
-        audit(cfg, args.work / f"rate-{label}", "links")
-        pages, rate = crawl_rate(store, "rate")
-        results[f"crawl_pages_per_s_{label}"] = round(rate, 1)
-        results[f"crawl_pages_{label}"] = pages
-    drop_schema(schema)
-    fast.shutdown()
+    if not args.fleet_only:  # 1. and 2.
+        # 1. the store: one site's crawl into SQLite and into PostgreSQL, no added latency, loopback profile
+        fast = serve(args.work / "site0", 0.0)
+        schema, pg_url = fresh_schema()
+        for label, store in (("sqlite", str(args.work / "rate.sqlite3")), ("postgresql", pg_url)):
+            cfg = args.work / f"rate-{label}.toml"
+            key = "url" if label == "postgresql" else "path"
+            text = (ROOT / "bench" / "links.toml").read_text(encoding="utf-8").replace(
+                'name = "bench"', f'name = "rate"\nstart_urls = ["http://127.0.0.1:{fast.server_address[1]}/"]')
+            cfg.write_text(text + f'sitemaps = false\n[store]\n{key} = "{store}"\n', encoding="utf-8")
+            audit(cfg, args.work / f"rate-{label}", "links")
+            pages, rate = crawl_rate(store, "rate")
+            results[f"crawl_pages_per_s_{label}"] = round(rate, 1)
+            results[f"crawl_pages_{label}"] = pages
+        drop_schema(schema)
+        fast.shutdown()
 
-    # 2. one machine, one site after another
-    cpu0, t0 = children_cpu(), time.time()
-    for name, server in zip(names, servers, strict=True):
-        cfg = config(args.work / f"{name}-single.toml", name, server.server_address[1],
-                     str(args.work / "single.sqlite3"), args.pages)
-        audit(cfg, args.work / "single" / name)
-    results["sequential_wall_s"] = round(time.time() - t0, 1)
-    results["sequential_cpu_s"] = round(children_cpu() - cpu0, 1)
-    rates = [crawl_rate(str(args.work / "single.sqlite3"), n) for n in names]
-    results["pages_audited_sequential"] = sum(p for p, _ in rates)
-    results["polite_crawl_pages_per_s_per_site"] = round(sum(r for _, r in rates) / len(rates), 1)
+        # 2. one machine, one site after another
+        cpu0, t0 = children_cpu(), time.time()
+        for name, server in zip(names, servers, strict=True):
+            cfg = config(args.work / f"{name}-single.toml", name, server.server_address[1],
+                         str(args.work / "single.sqlite3"), args.pages)
+            audit(cfg, args.work / "single" / name)
+        results["sequential_wall_s"] = round(time.time() - t0, 1)
+        results["sequential_cpu_s"] = round(children_cpu() - cpu0, 1)
+        rates = [crawl_rate(str(args.work / "single.sqlite3"), n) for n in names]
+        results["pages_audited_sequential"] = sum(p for p, _ in rates)
+        results["polite_crawl_pages_per_s_per_site"] = round(sum(r for _, r in rates) / len(rates), 1)
 
     # 3. a fleet of two workers on this machine, one shared PostgreSQL store
     broker = redis.Redis.from_url(REDIS)
@@ -170,11 +176,13 @@ def main() -> None:
     configs = [str(config(args.work / f"{n}-fleet.toml", n, s.server_address[1], pg_url, args.pages))
                for n, s in zip(names, servers, strict=True)]
     t0 = time.time()
-    workers = [subprocess.Popen([sys.executable, "-m", "siteaudit", "worker", "--broker", REDIS, "--name", f"w{i}",
+    workers = [subprocess.Popen([sys.executable, "-m", "siteaudit", "worker", "--broker", args.broker, "--state", REDIS,
+                                 "--name", f"w{i}",
                                  "--out", str(args.work / f"w{i}"), "--loglevel", "WARNING"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
                for i in range(2)]
-    subprocess.run([sys.executable, "-m", "siteaudit", "fleet", "enqueue", *configs, "--checks", CHECKS],
+    subprocess.run([sys.executable, "-m", "siteaudit", "fleet", "enqueue", *configs, "--checks", CHECKS,
+                    "--broker", args.broker, "--state", REDIS],
                    check=True, capture_output=True)
     state = FleetState(broker)
     while not all(state.site(n).get("state") in ("complete", "failed", "uncrawlable") for n in names):
@@ -187,20 +195,22 @@ def main() -> None:
     results["pages_audited_fleet"] = sum(crawl_rate(pg_url, n)[0] for n in names)
     drop_schema(schema)
     broker.flushdb()
-    results["ratio"] = round(results["sequential_wall_s"] / results["fleet_wall_s"], 2)
+    if not args.fleet_only:
+        results["ratio"] = round(results["sequential_wall_s"] / results["fleet_wall_s"], 2)
 
     # 4. on paper: 13 sites x 10,000 pages on M machines of 2 cores, two workers each
-    pages_total = results["pages_audited_sequential"] or 1
-    cpu_per_page = results["sequential_cpu_s"] / pages_total
-    site_crawl_s = 10_000 / results["polite_crawl_pages_per_s_per_site"]
-    projection = {}
-    for machines in (1, 2, 4, 7):
-        workers_n = 2 * machines
-        rounds = -(-13 // workers_n)
-        cpu_s = 13 * 10_000 * (cpu_per_page + BROWSER_CORE_S) / (2 * machines)
-        projection[machines] = round(max(rounds * site_crawl_s, cpu_s) / 3600, 2)
-    results["cpu_s_per_page_measured"] = round(cpu_per_page, 4)
-    results["projection_hours_13x10000_by_machines"] = projection
+    if not args.fleet_only:
+        pages_total = results["pages_audited_sequential"] or 1
+        cpu_per_page = results["sequential_cpu_s"] / pages_total
+        site_crawl_s = 10_000 / results["polite_crawl_pages_per_s_per_site"]
+        projection = {}
+        for machines in (1, 2, 4, 7):
+            workers_n = 2 * machines
+            rounds = -(-13 // workers_n)
+            cpu_s = 13 * 10_000 * (cpu_per_page + BROWSER_CORE_S) / (2 * machines)
+            projection[machines] = round(max(rounds * site_crawl_s, cpu_s) / 3600, 2)
+        results["cpu_s_per_page_measured"] = round(cpu_per_page, 4)
+        results["projection_hours_13x10000_by_machines"] = projection
     print(json.dumps(results, ensure_ascii=False, indent=2))
     (args.work / "RESULTS.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
 

@@ -17,7 +17,9 @@ from siteaudit.checks import (
     freshness,
     links,
     metadata,
+    opendata,
     publication,
+    services,
 )
 from siteaudit.checks.base import Check, CheckContext, CheckResult, Fanout, merged_options
 from siteaudit.core.config import Config, ConfigError
@@ -30,10 +32,12 @@ REGISTRY: dict[str, Check] = {
     "disclosure": disclosure.CHECK,
     "documents": documents.CHECK,
     "publication": publication.CHECK,   # 一(一)(4) right after 一(一)(3), then 更新(2)◎3 and ◎4
+    "opendata": opendata.CHECK,         # 盤點(2) open data
     "metadata": metadata.CHECK,
     "accessibility": accessibility.CHECK,
     "essentials": essentials.CHECK,
     "freshness": freshness.CHECK,
+    "services": services.CHECK,         # 貳、二(一) online services, 二(二) e-participation
 }
 
 

@@ -28,10 +28,11 @@ from siteaudit.checks.base import (
 from siteaudit.checks.links import is_mixed_content
 from siteaudit.core.config import ConfigError
 from siteaudit.core.net import Download, fetch_bytes, measure_connection, session_for
-from siteaudit.core.results import InspectionItem, SummaryField
+from siteaudit.core.results import InspectionItem, Status, SummaryField
 from siteaudit.core.store import unresolved, usable
 
 GUIDE = "政府網站服務管理規範；提升服務品質執行計畫"
+SEARCH_LINE = "提升服務品質執行計畫 一(二)(1)(2)(4)(5)(8)"
 LEVELS = ("required", "recommended", "off")
 ELEMENTS: dict[str, dict[str, Any]] = {
     "sitemap": {"name": "網站導覽", "name_en": "Site map", "texts": ["網站導覽", "網站地圖", "sitemap"], "level": "required"},
@@ -58,6 +59,25 @@ HELP_PAGE_WORDS = ("說明", "使用", "導覽", "幫助", "help", "Help")  # li
 HELP_PAGE_READS = 5
 SUBMIT_TYPES = ("submit", "image")
 SEARCH_PARAM_NAMES = ("q", "query", "keyword", "keywords", "kw", "search", "s", "text", "key")
+# The search item fails on these rules still in force; the others of the check are the essentials item's.
+SEARCH_FAILING = ("search-missing", "search-broken", "search-no-results", "search-no-help", "search-help-missing",
+                  "search-known-item-missed", "search-no-paging", "search-no-sort", "search-no-examples")
+SEARCH_RULES = (*SEARCH_FAILING, "search-untried", "search-no-count")
+RESULT_COUNT = re.compile(r"共\s*\d[\d,]*\s*筆|\d[\d,]*\s*筆(資料|結果)|找到\s*\d[\d,]*|搜尋結果\s*[:：]?\s*\d[\d,]*|"
+                          r"\d[\d,]*\s+results?|of\s+(about\s+)?\d[\d,]*", re.I)
+PER_PAGE = re.compile(r"每頁\s*(顯示)?\s*\d+\s*筆|\d+\s*筆\s*/\s*頁|per page", re.I)
+PAGING_TEXT = re.compile(r"^(\d{1,4}|第\s*\d{1,4}\s*頁|[上下次前]一?頁|最[前末後]頁|末頁|[‹›«»<>]{1,2}|next|prev(ious)?|"
+                         r"first|last)$", re.I)
+SORT_WORDS = ("相關度", "相關性", "依日期", "依時間", "日期排序", "時間排序", "依主題", "排序", "sort", "relevance")
+EXAMPLE_WORDS = re.compile(r"範例|例如|例：|例:|舉例|example", re.I)
+# Ways of searching the plan names (一(二)(1)(2)), found in the words and URLs of the home page and the results.
+MODES = {
+    "fulltext": ("全文", "Full text", re.compile(r"全文檢索|全文搜尋|全文查詢|full.?text", re.I)),
+    "advanced": ("進階或交叉", "Advanced or cross", re.compile(r"進階(搜尋|檢索|查詢)|交叉(查詢|檢索)|advanced", re.I)),
+    "category": ("分類（主題／施政／服務）", "By category (theme, policy, service)",
+                 re.compile(r"分類檢索|主題分類|施政分類|服務分類|govsearch", re.I)),
+}
+KNOWN_ITEM_LENGTH = (4, 30)   # a page title used as the known-item query: long enough to be specific
 
 RULES = rule_table(
     Rule("element-missing", "error", "首頁、網站導覽及其連結頁面都找不到必要的網站資訊",
@@ -81,6 +101,15 @@ RULES = rule_table(
          "提升服務品質執行計畫：檢索功能說明"),
     Rule("search-help-missing", "warning", "缺少檢索功能說明頁", "No search help page",
          "提升服務品質執行計畫：檢索功能說明"),
+    Rule("search-known-item-missed", "error", "以網站既有頁面標題查詢，結果沒有列出該頁",
+         "A search for the exact title of a page the site has does not list that page", SEARCH_LINE),
+    Rule("search-no-paging", "warning", "多筆結果沒有分頁（頁碼連結或「共N筆／每頁N筆」）",
+         "Many results but no paging (page links or a 'N results, N per page' line)", SEARCH_LINE),
+    Rule("search-no-sort", "warning", "搜尋結果無法排序（相關度、日期、時間、主題）",
+         "Search results cannot be sorted (relevance, date, time, subject)", SEARCH_LINE),
+    Rule("search-no-count", "notice", "搜尋結果未顯示筆數", "Search results show no result count", SEARCH_LINE),
+    Rule("search-no-examples", "warning", "檢索功能說明沒有使用範例", "The search help gives no usage examples",
+         SEARCH_LINE),
     Rule("https-missing", "error", "網站未以 HTTPS 提供", "Site not served over HTTPS", GUIDE),
     Rule("certificate-invalid", "error", "HTTPS 憑證無效", "Invalid HTTPS certificate", GUIDE),
     Rule("certificate-expiring", "warning", "HTTPS 憑證即將到期", "HTTPS certificate expires soon", GUIDE),
@@ -113,7 +142,12 @@ class EssentialsCheck:
     )
 
     def inspection(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> list[InspectionItem]:
-        """The measured value names what failed (a missing element, HTTPS…) rather than only what was found."""
+        """Two items: the site's essentials (elements, contact details, HTTPS) and its search as tried (一(二)); each
+        measured value names what failed rather than only what was found."""
+        return [self.essentials_item(summary, [f for f in findings if f["rule"] not in SEARCH_RULES]),
+                self.search_item(summary, [f for f in findings if f["rule"] in SEARCH_RULES])]
+
+    def essentials_item(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> InspectionItem:
         found = len(summary.get("elements_found", {}))
         failing = sorted({f["rule"] for f in findings if f["severity"] == "error"})
         if failing:
@@ -121,13 +155,40 @@ class EssentialsCheck:
                         "Failing: " + "; ".join(self.rules[r].en for r in failing[:3]))
         else:
             measured = (f"找到 {found} 項", f"{found} elements found")
-        if status_of(summary) == "incomplete":
-            measured = (f"{measured[0]}；站內搜尋無法試查", f"{measured[1]}; site search could not be tried")
-        return [inspection_item(self, "essentials", "網站必要資訊與檢索服務", "Site essentials and search",
-                     ("必要項目齊全、檢索可用", "Every required element present, search works"), measured,
-                     status_of(summary), "政府網站服務管理規範",
-                     urls=[(summary.get("search") or {}).get("query_url", ""),
-                           *(summary.get("elements_found") or {}).values()])]
+        status = status_of(summary)
+        if status in (Status.PASS, Status.FAIL, Status.INCOMPLETE):
+            status = Status.FAIL if failing else Status.INCOMPLETE if summary.get("elements_unchecked") else Status.PASS
+        if summary.get("elements_unchecked"):
+            measured = (f"{measured[0]}；部分連結未能驗證", f"{measured[1]}; some links not verified")
+        return inspection_item(self, "essentials", "網站必要資訊", "Site essentials",
+                               ("必要項目齊全、HTTPS", "Every required element present, HTTPS"), measured, status,
+                               "政府網站服務管理規範", urls=(summary.get("elements_found") or {}).values())
+
+    def search_item(self, summary: dict[str, Any], findings: list[dict[str, Any]]) -> InspectionItem:
+        """The search as an inspector tries it: a known item found, advice when nothing is, paging, sorting, help
+        and examples; 未完成 when it could not be tried."""
+        search = summary.get("search") or {}
+        status = status_of(summary)
+        failing = sorted({f["rule"] for f in findings if f["rule"] in SEARCH_FAILING})
+        if status in (Status.PASS, Status.FAIL, Status.INCOMPLETE):
+            status = Status.FAIL if failing else Status.PASS if search.get("judged") else Status.INCOMPLETE
+        if failing:
+            measured = ("未通過：" + "、".join(self.rules[r].zh for r in failing[:2]),
+                        "Failing: " + "; ".join(self.rules[r].en for r in failing[:2]))
+        elif search.get("judged"):
+            modes = search.get("modes") or []
+            measured = ("查得既有頁面、有分頁、排序、說明及範例" + ("；另有" + "、".join(MODES[m][0] for m in modes)
+                                                     if modes else ""),
+                        "Finds a known page; paging, sorting, help and examples" + (
+                            "; also " + ", ".join(MODES[m][1] for m in modes) if modes else ""))
+        else:
+            measured = ("無法試查", "Could not be tried")
+        return inspection_item(self, "search", "資料檢索服務", "Site search",
+                               ("查得到、可分頁排序、有說明範例及查無建議",
+                                "Finds pages; paging, sorting, help, examples, advice on no result"),
+                               measured, status, SEARCH_LINE,
+                               urls=[search.get("known_item_url", ""), search.get("query_url", ""),
+                                     search.get("absurd_url", ""), summary.get("search_help_url") or ""])
 
     def validate(self, opts: dict[str, Any]) -> None:
         for key, level in opts["elements"].items():
@@ -195,6 +256,10 @@ class EssentialsCheck:
             help_page = self.search_help_heading(ctx, reach_pages(home, found.get("sitemap"), by_page, crawled), by_page,
                                                  targets)
         summary["search_help_on"] = help_page
+        # the help page itself: the link's target on that page, else the page with the help heading
+        summary["search_help_url"] = next((u for t, u, ti in by_page.get(help_page or "", [])
+                                           if any(h.lower() in f"{t} {ti}".lower() for h in SEARCH_HELP_TEXTS)),
+                                          help_page)
         if help_page is None:
             findings.append(finding(self, "search-help-missing", "", [home], "", {}))
         mixed = {}
@@ -211,7 +276,11 @@ class EssentialsCheck:
             if opts["ca_file"]:
                 session.verify = opts["ca_file"]
             summary["contact"] = self.contact(ctx, session, found.get("contact"), findings)
-            summary["search"] = self.search(ctx, session, home, opts, findings)
+            known = known_item(home, by_page, targets)
+            summary["search"] = self.search(ctx, session, home, opts, findings, known)
+            if summary["search"].get("tried"):
+                self.search_help_examples(ctx, session, summary["search_help_url"], summary["search"], findings)
+                summary["search"]["judged"] = True
             summary["https"] = self.https(ctx, session, opts, findings)
         sort_findings(findings)
         summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
@@ -219,11 +288,16 @@ class EssentialsCheck:
         undecided = []
         if search.get("form") and not search.get("tried", True):
             undecided.append(f"site search could not be tried: {search.get('reason', '')}")
+        elif not opts["network"]:
+            undecided.append("site search not tried: network = false")
+        summary["elements_unchecked"] = unchecked
         if unchecked:
             undecided.append(f"links to {', '.join(unchecked)} not checked: the audit machine could not resolve host "
                              "names (DNS)")
-        if summary["status"] == "pass" and undecided:
-            summary.update(status="incomplete", reason="; ".join(undecided))
+        if undecided:   # kept when errors are waived: a waiver accepts a finding, it tries no search
+            summary["incomplete"] = "; ".join(undecided)
+            if summary["status"] == "pass":
+                summary.update(status="incomplete", reason=summary["incomplete"])
         return CheckResult(findings, summary)
 
     def search_help_heading(self, ctx: CheckContext, pages: list[str], by_page: dict[str, list[tuple[str, str, str]]],
@@ -277,7 +351,10 @@ class EssentialsCheck:
                            allow_redirects=allow_redirects)
 
     def search(self, ctx: CheckContext, session: requests.Session, home: str, opts: dict[str, Any],
-               findings: list[Finding]) -> dict[str, Any]:
+               findings: list[Finding], known: tuple[str, str] | None = None) -> dict[str, Any]:
+        """The home page's GET search form tried with at most three queries: the
+        common query (results, paging, count, sorting), a query that cannot match (advice), and the exact title of
+        a page the crawl found (that page must be listed). Never a POST."""
         got = self.fetch(ctx, session, home)
         if got.error:
             return {"form": False, "error": got.error}
@@ -329,19 +406,69 @@ class EssentialsCheck:
                                     "query_url": url}, detail_en=en))
             result["reason"] = en
             return result
-        if opts["search_query"] not in body or re.search(r"查無|沒有找到|找不到", body):
+        no_results = opts["search_query"] not in body or bool(re.search(r"查無|沒有找到|找不到", body))
+        if no_results:
             findings.append(finding(self, "search-no-results", url, [home], opts["search_query"], {"links": result_links}))
+        else:
+            result.update(self.results_page(url, body, home, findings))
+        result["modes"] = [m for m, (_, _, pattern) in MODES.items()
+                           if pattern.search(got.text()) or pattern.search(body)]
         status2, body2, url2 = submit(opts["absurd_query"])
         result["absurd_status"] = status2
+        result["absurd_url"] = url2
         if status2 is None or status2 >= 400:
             findings.append(finding(self, "search-broken", url2, [home], f"查無資料時 HTTP {status2}" if status2
                                     else f"查無資料時 {body2[:100]}",
                                     {"status": status2, **({} if status2 else {"reason": body2[:200]})},
                                     detail_en=f"with no results, HTTP {status2}" if status2
                                     else f"with no results: {body2[:100]}"))
-        elif not NO_RESULT_HELP.search(body2):
+        elif not NO_RESULT_HELP.search(page_text(body2)):
             findings.append(finding(self, "search-no-help", url2, [home], "", {}))
+        if known is not None:
+            title, page = known
+            status3, body3, url3 = submit(title)
+            listed = status3 is not None and status3 < 400 and page in {
+                urljoin(url3, a.get("href", "")).split("#", 1)[0] for a in BeautifulSoup(body3, "lxml").find_all("a")}
+            result.update(known_item=title, known_item_page=page, known_item_url=url3, known_item_found=listed)
+            if not listed:
+                findings.append(finding(self, "search-known-item-missed", url3, [page], f"「{title}」",
+                                        {"query": title, "page": page, "status": status3},
+                                        detail_en=f"query {title!r}, page {page}"))
         return result
+
+    def results_page(self, url: str, body: str, home: str, findings: list[Finding]) -> dict[str, Any]:
+        """What a results page with many results offers: paging (links to other pages of the same search, or a
+        「共N筆…每頁N筆」 line), a result count, sort controls."""
+        soup = BeautifulSoup(body, "lxml")
+        text = page_text(body)
+        path = urlsplit(url).path
+        paging = any(PAGING_TEXT.match(a.get_text(" ", strip=True)) and urlsplit(urljoin(url, a["href"])).path == path
+                     and urljoin(url, a["href"]) != url for a in soup.find_all("a", href=True))
+        per_page = bool(PER_PAGE.search(text))
+        counted = bool(RESULT_COUNT.search(text))
+        controls = " ".join([text] + [o.get_text(" ", strip=True) for o in soup.find_all("option")]
+                            + [str(i.get("name", "")) for i in soup.find_all(["select", "input"])])
+        sort = [w for w in SORT_WORDS if w.lower() in controls.lower()]
+        if not (paging or per_page):
+            findings.append(finding(self, "search-no-paging", url, [home], "", {}))
+        if not counted:
+            findings.append(finding(self, "search-no-count", url, [home], "", {}))
+        if not sort:
+            findings.append(finding(self, "search-no-sort", url, [home], "", {"looked_for": list(SORT_WORDS)}))
+        return {"paging": paging or per_page, "result_count": counted, "sort": sort}
+
+    def search_help_examples(self, ctx: CheckContext, session: requests.Session, help_page: str | None,
+                             search: dict[str, Any], findings: list[Finding]) -> None:
+        """Usage examples (範例, 例如…) on the search-help page, read with one request of the check's own."""
+        if not help_page:
+            return
+        got = self.fetch(ctx, session, help_page)
+        if got.error:
+            search["help_examples"] = None
+            return
+        search["help_examples"] = bool(EXAMPLE_WORDS.search(page_text(got.text())))
+        if not search["help_examples"]:
+            findings.append(finding(self, "search-no-examples", help_page, [help_page], "", {}))
 
     def https(self, ctx: CheckContext, session: requests.Session, opts: dict[str, Any],
               findings: list[Finding]) -> dict[str, Any]:
@@ -381,6 +508,26 @@ class EssentialsCheck:
             if not hsts:
                 findings.append(finding(self, "hsts-missing", https_url, [], "", {}))
         return state
+
+
+def known_item(home: str, by_page: dict[str, list[tuple[str, str, str]]], targets: dict[str, Any]
+               ) -> tuple[str, str] | None:
+    """A page the search must find: of the pages the home page links, the one with the longest <h1> that is
+    specific (4 to 30 characters, no other page has it), with that heading as the query."""
+    headings: dict[str, int] = {}
+    for target in targets.values():
+        if target.is_html and target.h1:
+            headings[target.h1.strip()] = headings.get(target.h1.strip(), 0) + 1
+    low, high = KNOWN_ITEM_LENGTH
+    linked = list(dict.fromkeys(u for _, u, _ in by_page.get(home, [])))
+    for url in sorted(linked, key=lambda u: -len((getattr(targets.get(u), "h1", None) or "").strip())):
+        target = targets.get(url)
+        if target is None or not target.is_html or url == home or target.status != 200 or not target.h1:
+            continue
+        title = target.h1.strip()
+        if low <= len(title) <= high and headings[title] == 1 and SEARCH_HELP_TEXTS[0] not in title:
+            return title, target.final_url or url
+    return None
 
 
 def search_form_gaps(form: Any) -> list[tuple[str, str]]:

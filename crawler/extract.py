@@ -277,7 +277,7 @@ def extract(doc: Any, page_url: str, rules: UrlRules, stamps: bool = True) -> Pa
         tag = el.tag
         rel = el.get("rel", "") if tag == "link" else ""
         r = rules.resolve(base, raw, tag, rel)
-        grp, row_text, row_label = listings.row_of(el) if r.scope == "document" else (None, None, None)
+        grp, row_text, row_label = listings.row_of(el) if r.scope in ("document", "external") else (None, None, None)
         links.append({
             "element": tag, "attribute": attr, "text": text, "raw": redact(raw) if raw else raw, "url": r.url, "fragment": r.fragment,
             "rel": rel or el.get("rel"), "target": el.get("target"), "title": el.get("title"), "scope": r.scope,

@@ -94,7 +94,7 @@ def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, 
     }
 
 
-UNITS_EN = {"頁": "pages", "個": "", "項": "items", "秒": "s", "天": "days"}
+UNITS_EN = {"頁": "pages", "個": "", "項": "items", "秒": "s", "天": "days", "類": "kinds"}
 
 
 def cite(regulation: str, lang: str) -> str:
@@ -341,7 +341,7 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
     captures = {} if printed else capture_index(evidence)
     return environment().get_template("report.html.j2").render(
         doc=doc, run=run, sections=sections, lang=lang, items=items, diff=diff, undecided=verdict.undecided_rows(),
-        sparks={k: sparkline(v, k in PERCENT_ITEMS) for k, v in series.items()},
+        sparks={k: sparkline(v, k in PERCENT_ITEMS, width=130, height=18) for k, v in series.items()},
         severity_words=SEVERITY_WORDS.get(lang, SEVERITY_WORDS["zh"]),
         item_labels={i.id: (i.zh if lang == "zh" else i.en) for i in verdict.items},
         percent_items=PERCENT_ITEMS,

@@ -64,9 +64,22 @@ def dst_warning() -> str:
             f"or use --kind systemd (its timers run in Asia/Taipei)")
 
 
-def render(name: str, config: str, outdir: str, logdir: str, user: str = "") -> str:
+def publish_steps(config: str, logdir: str, publish_to: str) -> tuple[str, str]:
+    """The publish step after each nightly audit: a systemd ExecStartPost line and a crontab tail; none
+    without `publish_to`. It runs whether the checks passed or failed: the page states the results either way."""
+    if not publish_to:
+        return "", ""
+    command = (f"{siteaudit_command()} publish latest --config {Path(config).resolve()} "
+               f"--out {Path(publish_to).resolve()}")
+    return (f"# then the public results page (siteaudit publish)\nExecStartPost={command}\n",
+            f"; {command} >> {Path(logdir).resolve()}/publish.log 2>&1")
+
+
+def render(name: str, config: str, outdir: str, logdir: str, user: str = "", publish_to: str = "") -> str:
     text = (TEMPLATES / f"{name}.in").read_text(encoding="utf-8")
-    return text.format(siteaudit=siteaudit_command(), config=str(Path(config).resolve()),
+    unit, cron = publish_steps(config, logdir, publish_to)
+    return text.format(publish_unit=unit, publish_cron=cron,
+                       siteaudit=siteaudit_command(), config=str(Path(config).resolve()),
                        outdir=str(Path(outdir).resolve()), logdir=str(Path(logdir).resolve()),
                        user=f"{user} " if user else "", zone=server_zone(),
                        uptime_at=local_cron_time(UPTIME_AT), audit_at=local_cron_time(AUDIT_AT),
@@ -76,26 +89,28 @@ def render(name: str, config: str, outdir: str, logdir: str, user: str = "") -> 
 
 
 def broker_of(config: str) -> str:
-    """The config's fleet.broker, for the worker unit (a config that cannot be read is reported elsewhere)."""
+    """The config's fleet.broker, and its fleet.state when set, for the worker unit's command line (a config that
+    cannot be read is reported elsewhere)."""
     try:
-        return config_mod.load(config).fleet.broker or DEFAULT_BROKER
+        fleet = config_mod.load(config).fleet
     except ConfigError:
         return DEFAULT_BROKER
+    return (fleet.broker or DEFAULT_BROKER) + (f" --state {fleet.state}" if fleet.state else "")
 
 
-def files(kind: str, config: str, outdir: str, logdir: str) -> dict[str, str]:
+def files(kind: str, config: str, outdir: str, logdir: str, publish_to: str = "") -> dict[str, str]:
     if kind == "cron":
-        return {"siteaudit": render("crontab", config, outdir, logdir, user="root")}
-    return {unit: render(unit, config, outdir, logdir) for unit in SYSTEMD_UNITS}
+        return {"siteaudit": render("crontab", config, outdir, logdir, user="root", publish_to=publish_to)}
+    return {unit: render(unit, config, outdir, logdir, publish_to=publish_to) for unit in SYSTEMD_UNITS}
 
 
-def install(kind: str, config: str, outdir: str, logdir: str, dest: str | None) -> list[Path]:
+def install(kind: str, config: str, outdir: str, logdir: str, dest: str | None, publish_to: str = "") -> list[Path]:
     target = Path(dest or ("/etc/cron.d" if kind == "cron" else "/etc/systemd/system"))
     target.mkdir(parents=True, exist_ok=True)
     Path(outdir).mkdir(parents=True, exist_ok=True)
     Path(logdir).mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in files(kind, config, outdir, logdir).items():
+    for name, text in files(kind, config, outdir, logdir, publish_to).items():
         path = target / name
         path.write_text(text, encoding="utf-8")
         written.append(path)

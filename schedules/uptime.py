@@ -13,8 +13,6 @@ import datetime as dt
 import os
 import re
 import shlex
-import smtplib
-import ssl
 import subprocess
 import sys
 import time
@@ -32,6 +30,7 @@ import urllib3
 from lxml import etree
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
+from siteaudit.core import mail
 from siteaudit.core.config import Config
 from siteaudit.core.console import echo
 from siteaudit.core.dates import TAIPEI
@@ -313,14 +312,5 @@ def send_mail(cfg: Config, run: UptimeRun) -> Outcome:
     message["To"] = ", ".join(u.mail_to)
     message.set_content(run.summary() + "\n\n" + "\n".join(
         f"{r.url}\t{r.status}\t{r.reason}" for r in run.results))
-    smtp_class = smtplib.SMTP_SSL if u.smtp_ssl else smtplib.SMTP
-    try:
-        with smtp_class(u.smtp_host, u.smtp_port, timeout=30) as smtp:
-            if u.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if u.smtp_user:
-                smtp.login(u.smtp_user, os.environ.get(u.smtp_password_env, ""))
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        return "mail", False, f"{u.smtp_host}:{u.smtp_port}: {exc}"
-    return "mail", True, ", ".join(u.mail_to)
+    sent, detail = mail.send(u, message)
+    return "mail", sent, detail if not sent else ", ".join(u.mail_to)

@@ -89,8 +89,9 @@ if [[ $with_browser == 1 ]]; then
         fi
     fi
 fi
-# The fleet's services, for the tests and for a one-machine fleet: PostgreSQL on 127.0.0.1:5432 and Redis on
-# 127.0.0.1:6379, started when none is listening (installed from Debian's packages when root and missing).
+# The fleet's services, for the tests and for a one-machine fleet: PostgreSQL on 127.0.0.1:5432, Redis on
+# 127.0.0.1:6379 and RabbitMQ on 127.0.0.1:5672, started when none is listening (installed from Debian's packages
+# when root and missing).
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if ! listening 5432; then
     if ! command -v pg_ctlcluster >/dev/null && can_be_root; then
@@ -121,6 +122,25 @@ if ! listening 6379; then
         redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no >/dev/null
     else
         echo "note: no Redis on 127.0.0.1:6379; install Debian's redis-server (as root) for the fleet broker" >&2
+    fi
+fi
+# RabbitMQ on 127.0.0.1:5672 (guest/guest, loopback only), the fleet's recommended broker: Debian's
+# rabbitmq-server, started when nothing listens there. consumer_timeout: an audit is acknowledged when it ends,
+# which can be hours after a worker took it; RabbitMQ's default (30 min) would take it from a live worker.
+if ! listening 5672; then
+    if ! command -v rabbitmq-server >/dev/null && can_be_root; then
+        as_root apt-get update -qq && apt_install rabbitmq-server
+        if [[ -d /etc/rabbitmq ]] && ! grep -q consumer_timeout /etc/rabbitmq/rabbitmq.conf 2>/dev/null; then
+            printf 'listeners.tcp.local = 127.0.0.1:5672\nconsumer_timeout = 86400000\n' \
+                | as_root tee -a /etc/rabbitmq/rabbitmq.conf >/dev/null
+        fi
+    fi
+    if command -v rabbitmq-server >/dev/null && can_be_root; then
+        as_root service rabbitmq-server start >/dev/null 2>&1 || as_root rabbitmq-server -detached >/dev/null 2>&1 \
+            || echo "note: could not start RabbitMQ; the fleet tests on RabbitMQ will fail" >&2
+        for _ in $(seq 30); do listening 5672 && break; sleep 1; done
+    else
+        echo "note: no RabbitMQ on 127.0.0.1:5672; install Debian's rabbitmq-server (as root) for the fleet broker" >&2
     fi
 fi
 echo "siteaudit installed in .venv ($(.venv/bin/python --version))"

@@ -25,6 +25,7 @@ from siteaudit.core.wacz import OUTPUT_NAME, place_output
 from siteaudit.core.warc import WarcFile
 from siteaudit.crawler.resolver import judge_resolver
 from siteaudit.crawler.runner import crawl
+from siteaudit.reports.digest import send_digest
 from siteaudit.reports.plan import plan_line
 from siteaudit.reports.render import FORMATS, OUTPUT_FILES, check_outputs, write_outputs
 from siteaudit.runevidence import check_archive, checks_recorder, evidence_setup, package_run, staging_of
@@ -310,6 +311,9 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
     verdict = judge(store, run_id, waivers)
     store.save_verdict(run_id, verdict.stored())
     written = write_outputs(store, run_id, out, verdict, lang=lang, formats=formats or FORMATS)
+    warning = send_digest(store, cfg, run_id, verdict, out / OUTPUT_FILES["html"], lang)
+    if warning:
+        echo(f"siteaudit: {warning}", file=sys.stderr)
     begun = labelled((store.run(run_id) or {}).get("started") or now(), cfg.site.timezone, "en")
     echo(f"siteaudit: run {run_id} of {cfg.site.name}, started {begun}: {verdict.pages} pages in "
          f"{time.time() - started:.1f} s, {verdict.status}", file=sys.stderr)

@@ -41,7 +41,7 @@ from siteaudit.core.store import Store, StoreError, is_database_url, write_failu
 from siteaudit.demo import run_demo
 from siteaudit.fleet import commands as fleet_commands
 from siteaudit.fleet.fanout import CeleryFanout
-from siteaudit.reports import uptime_log
+from siteaudit.reports import digest, dossier, uptime_log
 from siteaudit.reports.publish import publish, require_metadata
 from siteaudit.reports.render import (
     FORMATS,
@@ -116,6 +116,26 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--waivers", help="TOML file of accepted findings (default: site.waivers of the config)")
     pb.add_argument("--lang", choices=("zh", "en"), default="zh")
 
+    ds = sub.add_parser("dossier", help="the year's evidence pack for the inspection: every plan item's result, "
+                        "trend and URL (index.html/.pdf), the latest full report, the monthly record forms, the "
+                        "public results page and MANIFEST.sha256")
+    ds.add_argument("--year", help="the year: 115 (ROC) or 2026 (AD); default this year (Asia/Taipei)")
+    ds.add_argument("--config", required=True, help="site config: the site, its store, waivers and [publish]")
+    ds.add_argument("--store", help="SQLite store path or postgresql:// URL (default: the config's)")
+    ds.add_argument("--site", help="the site, in a store holding several (default: the config's site.name)")
+    ds.add_argument("--out", type=Path, required=True, help="the pack's folder (an earlier pack there is replaced)")
+    ds.add_argument("--waivers", help="TOML file of accepted findings (default: site.waivers of the config)")
+    ds.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    dg = sub.add_parser("digest", help="print the nightly digest mail of a stored run, as it would be sent "
+                        "(nothing is sent)")
+    dg.add_argument("run", nargs="?", default="latest", help="run id or 'latest' (the latest complete run)")
+    dg.add_argument("--config", required=True, help="site config ([digest] and the SMTP settings of [uptime])")
+    dg.add_argument("--store", help="SQLite store path or postgresql:// URL (default: the config's)")
+    dg.add_argument("--report", type=Path, help="the run's report.html, attached as the mail would attach it")
+    dg.add_argument("--waivers", help="TOML file of accepted findings (default: site.waivers of the config)")
+    dg.add_argument("--lang", choices=("zh", "en"), default="zh")
+
     u = sub.add_parser("uptime", help="probe the site now (the 20:00 check) and append the result to the store; "
                        "'uptime note' records 處理情形 and 檢查人 for a day; 'uptime record' enters a person's "
                        "check as the day's record")
@@ -147,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--outdir", default="/var/lib/siteaudit/reports", help="where nightly reports go")
     sc.add_argument("--logdir", default="/var/log/siteaudit")
     sc.add_argument("--dest", help="install into this folder (default /etc/cron.d or /etc/systemd/system)")
+    sc.add_argument("--publish-to", metavar="DIR", help="after each nightly audit, write the public results page "
+                    "(siteaudit publish) into DIR, the folder the web server serves it from")
 
     ls = sub.add_parser("runs", help="list stored runs")
     ls.add_argument("--config")
@@ -327,6 +349,57 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dossier(args: argparse.Namespace) -> int:
+    """The year's evidence pack of one site, built beside --out and renamed into place."""
+    cfg = config_mod.load(args.config)
+    require_metadata(cfg)  # the pack holds the public page: its codes are needed before anything is written
+    today = dt.datetime.fromtimestamp(now(), TAIPEI)
+    year = dossier.parse_year(args.year) if args.year else today.year
+    dossier.check_out(args.out)
+    waivers = load_waivers(args.waivers or cfg.site.waivers)
+    printer = pdf_printer()
+    with open_store(args) as store:
+        site = args.site or cfg.site.name
+        if site not in store.sites():
+            raise ConfigError(f"site {safe(site)}: no run in {store.name}"
+                              + (f" (sites: {', '.join(safe(s) for s in store.sites()[:10])})" if store.sites() else ""))
+        cfg.site.name = site
+        written = dossier.build(store, cfg, site, year, lambda run_id: judge(store, run_id, waivers), args.out,
+                                printer, today, args.lang)
+    for path in written:
+        echo(f"wrote {path}")
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    """What the nightly digest of a run says, and whether it would be sent; nothing is sent."""
+    cfg = config_mod.load(args.config)
+    waivers = load_waivers(args.waivers or cfg.site.waivers)
+    with open_store(args) as store:
+        if args.run == "latest":
+            run = store.latest_run(site=cfg.site.name, status="complete")
+        elif args.run.isdigit():
+            run = store.run(int(args.run))
+        else:
+            raise ConfigError(f"run: expected a run id or 'latest', got {args.run!r}")
+        if run is None or run["status"] != "complete":
+            raise ConfigError(f"run {args.run}: no complete run of site {safe(cfg.site.name)} in {store.name}")
+        d = digest.compose(store, run, judge(store, run["id"], waivers), cfg.digest.urls_shown, args.lang)
+        mail = digest.message(cfg, d, args.report, args.lang)
+    if not cfg.digest.mail_to:
+        print("# not sent: digest.mail_to is empty (no recipients)")
+    elif not d.news and not cfg.digest.always:
+        print("# not sent: nothing changed since the previous run (digest.always = false)")
+    else:
+        print(f"# sent to {mail['To']} through {cfg.uptime.smtp_host}:{cfg.uptime.smtp_port}")
+    echo(f"Subject: {mail['Subject']}")
+    body = mail.get_body(("plain",))
+    echo(body.get_content() if body is not None else "")
+    for part in mail.iter_attachments():
+        print(f"# attached: {part.get_filename()} ({len(part.get_payload(decode=True))} bytes)")
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         abandoned = abandoned_runs(store)
@@ -447,14 +520,17 @@ def cmd_uptime_log(args: argparse.Namespace) -> int:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
 
-    load_config(args)  # a wrong config is caught now, not at 20:00
+    cfg = load_config(args)  # a wrong config is caught now, not at 20:00
+    if args.publish_to:
+        require_metadata(cfg)  # the nightly publish step would fail every night without its codes
     if args.kind == "cron" and install.dst_warning():
         print(f"siteaudit: {install.dst_warning()}", file=sys.stderr)
     if args.action == "print":
-        for name, text in install.files(args.kind, args.config, args.outdir, args.logdir).items():
+        for name, text in install.files(args.kind, args.config, args.outdir, args.logdir,
+                                        args.publish_to or "").items():
             print(f"# ---- {name}\n{text}")
         return 0
-    written = install.install(args.kind, args.config, args.outdir, args.logdir, args.dest)
+    written = install.install(args.kind, args.config, args.outdir, args.logdir, args.dest, args.publish_to or "")
     for path in written:
         print(f"wrote {path}")
     if args.kind == "systemd":
@@ -462,7 +538,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "publish": cmd_publish, "runs": cmd_runs,
+COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "publish": cmd_publish, "dossier": cmd_dossier, "digest": cmd_digest,
+            "runs": cmd_runs,
             "uptime": cmd_uptime, "uptime-log": cmd_uptime_log, "schedule": cmd_schedule, **fleet_commands.COMMANDS,
             **evidence_commands.COMMANDS}
 

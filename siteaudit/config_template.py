@@ -41,7 +41,8 @@ workers = 1                 # 2: check documents and external links in a second 
 # url = "postgresql://siteaudit@db.example.internal:5432/siteaudit"   # instead of path: a fleet's shared store
 
 [fleet]
-# broker = "redis://127.0.0.1:6379/0"   # siteaudit fleet enqueue / siteaudit worker (docs/fleet.md)
+# broker = "amqp://guest:guest@127.0.0.1:5672//"   # RabbitMQ (recommended) or redis://…; default redis://127.0.0.1:6379/0
+# state = "redis://127.0.0.1:6379/0"   # sites' states and host locks (default: the broker when it is Redis)
 # lock_seconds = 60         # a dead worker's host lock (and accessibility batch lease) lapses after this long
 # a11y_batch_pages = 20     # pages per accessibility batch handed to the fleet's workers
 
@@ -73,6 +74,13 @@ max_age_days = 7            # a reused accessibility result is never older than 
 # frequency = "每日自動檢測"  # how often the site is audited, as the page states it (frequency_en for --lang en)
 # search_help_url = ""      # default: the search-help page the essentials check found
 
+[digest]                    # the nightly digest: one mail when an audit brought something new (SMTP of [uptime])
+# mail_to = []              # recipients; empty: no digest
+# always = false            # true: mail every night, even when nothing changed
+# attach_report = true      # attach report.html; else link report_url
+# report_url = ""           # where the nightly report.html is served
+# urls_shown = 3            # first URLs listed for each kind of new or fixed finding
+
 [evidence]                  # the run's web archive: evidence.wacz in the output folder (docs/evidence.md)
 # warc = true               # capture every request and response of the crawl as WARC records
 # max_bytes = 4294967296    # cap of a run's compressed records (0: none); reaching it is reported, never silent
@@ -98,4 +106,18 @@ max_age_days = 7            # a reused accessibility result is never older than 
 # max_listing_pages = 20    # pages of one listing followed through its own paging links
 # max_age_days = 31         # the published test results are at most this old
 # today = ""                # judge as of this ISO date (default: today in site.timezone)
+
+[checks.opendata]           # 盤點(2) open data in open formats (docs/checks/opendata.md)
+# page_texts = []           # words naming the open-data page, added to 開放資料專區, 資料開放, Open Data…
+# platform_hosts = ["data.gov.tw"]   # the national data platform: its dataset links count as datasets
+# max_age_days = 365        # each dataset updated at least this often
+# today = ""                # judge as of this ISO date (default: today in site.timezone)
+
+[checks.services]           # 貳、二(一) online services, 二(二) e-participation (docs/checks/services.md)
+# services = {}             # {apply, pay, booking, query, notice = "required" | "recommended" | "off"}
+# channels = {}             # {mailbox, survey, hotline, social = "required" | "recommended" | "off"}
+# service_texts = {}        # {service: [words]} added to its link words (線上申辦, 網路繳費…)
+# channel_texts = {}        # {channel: [words or URL parts]}, e.g. { social = ["https://www.water.gov.tw/"] }
+# foreign_language = "required"      # a foreign-language version: required | recommended | off
+# min_channels = 3          # working kinds of e-participation channel
 '''

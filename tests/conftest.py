@@ -184,7 +184,7 @@ def demo_run(demo_site: tuple[SiteServer, Path, dict], tmp_path_factory: pytest.
     store = work / "store.sqlite3"
     cfg = write_config(work / "demo.toml", server.base, store, site={
         "name": "demo", "exclude": [r"^https?://(?!127\.0\.0\.1[:/]|[^/]*\.invalid[:/])"]},
-        extra="[checks.documents]\nmax_document_bytes = 1048576\n" + as_of("freshness", "accessibility", "disclosure", "publication")
+        extra="[checks.documents]\nmax_document_bytes = 1048576\n" + as_of("freshness", "accessibility", "disclosure", "publication", "opendata")
               + "[checks.disclosure.not_applicable]\nminutes = \"本處非合議制機關\"\n")
     result = run_cli("audit", "--config", str(cfg), "--out", str(work / "out"))
     db = sqlite3.connect(store)

@@ -1,7 +1,9 @@
-"""The machine's PostgreSQL and Redis for tests: a fresh schema per test, a Redis database of its own.
+"""The machine's PostgreSQL, Redis and RabbitMQ for tests: a fresh schema per test, a Redis database of its own,
+the fleet's queues emptied.
 
-SITEAUDIT_TEST_PG (default postgresql://postgres@127.0.0.1:5432/test) and SITEAUDIT_TEST_REDIS
-(default redis://127.0.0.1:6379/15) say where they are; scripts/setup.sh starts them when none is listening.
+SITEAUDIT_TEST_PG (default postgresql://postgres@127.0.0.1:5432/test), SITEAUDIT_TEST_REDIS
+(default redis://127.0.0.1:6379/15) and SITEAUDIT_TEST_AMQP (default amqp://guest:guest@127.0.0.1:5672//) say
+where they are; scripts/setup.sh starts them when none is listening.
 """
 
 from __future__ import annotations
@@ -12,9 +14,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+from kombu import Connection
 
 PG_URL = os.environ.get("SITEAUDIT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("SITEAUDIT_TEST_REDIS", "redis://127.0.0.1:6379/15")
+AMQP_URL = os.environ.get("SITEAUDIT_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
+FLEET_QUEUES = ("celery", "siteaudit-a11y")
+
+
+def purge_amqp_queues(url: str = AMQP_URL) -> None:
+    """Empty the fleet's queues on RabbitMQ (those that exist)."""
+    with Connection(url, connect_timeout=5) as conn:
+        for name in FLEET_QUEUES:
+            channel = conn.channel()
+            try:
+                channel.queue_purge(name)
+            except conn.channel_errors:  # no such queue yet
+                pass
+            finally:
+                try:
+                    channel.close()
+                except conn.connection_errors + conn.channel_errors:
+                    pass
 
 
 @contextmanager

@@ -39,7 +39,7 @@ def test_findings_json_follows_the_schema(demo_run):
     assert doc["schema_version"] == 2
     assert doc["status"] == "fail"  # the demo has deliberate defects
     items = {i["id"]: i for i in doc["inspection"]}
-    assert list(items)[0] == "links" and list(items)[-1] == "uptime" and len(items) == 14
+    assert list(items)[0] == "links" and list(items)[-1] == "uptime" and len(items) == 18
     assert items["links"]["status"] == "fail" and items["links"]["measured_en"].endswith("could not be verified")
     assert items["uptime"]["status"] == "not_run"  # the demo has no nightly probes
     for f in doc["findings"]:
@@ -207,7 +207,7 @@ def test_an_unanswered_uptime_probe_prints_no_empty_figures(tmp_path):
 
 
 def test_a_run_of_some_checks_on_a_clean_site_is_never_a_pass(tmp_path, serve):
-    """`--checks links` judges one item of fourteen: the run is 未完成, amber, exit 1, and says which items and why."""
+    """`--checks links` judges one item of eighteen: the run is 未完成, amber, exit 1, and says which items and why."""
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "index.html").write_text("<html lang='zh-Hant'><head><title>首頁</title></head><body>x</body>"
                                                   "</html>", encoding="utf-8")
@@ -216,10 +216,12 @@ def test_a_run_of_some_checks_on_a_clean_site_is_never_a_pass(tmp_path, serve):
     result = run_cli("audit", "--config", str(cfg), "--checks", "links", "--out", str(tmp_path / "o"))
     assert result.returncode == 1, result.stderr
     last = result.stdout.strip().splitlines()[-1]
-    assert last.startswith("siteaudit: run 1 incomplete — 1/14 items passed — not decided (13): "), last
-    assert "uptime: This month: 0/" in last and "not selected" in last and str(tmp_path / "o" / "report.html") in last
+    assert last.startswith("siteaudit: run 1 incomplete — 1/18 items passed — not decided (17): "), last
+    assert "uptime: This month: 0/" in last and str(tmp_path / "o" / "report.html") in last
+    assert last.count("not selected") == 1, last  # items undecided for one reason are named together, once
+    assert "disclosure, disclosure-years, documents, " in last
     doc = json.loads((tmp_path / "o" / "findings.json").read_text(encoding="utf-8"))
     assert doc["status"] == "incomplete"
     verdict = lxml_html.fromstring((tmp_path / "o" / "report.html").read_bytes()).get_element_by_id("verdict")
-    assert "incomplete" in verdict.get("class") and "未完成：13 項未執行" in verdict.text_content()
+    assert "incomplete" in verdict.get("class") and "未完成：17 項未執行" in verdict.text_content()
     assert "通過 —" not in verdict.text_content() and "網站運轉情形" in verdict.text_content()

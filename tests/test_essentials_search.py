@@ -4,7 +4,8 @@ buttons) is "could not be tried", with the reason, never a "no results" page and
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs, urlsplit
+from html import escape
+from urllib.parse import parse_qs, quote, urlsplit
 
 from conftest import run_cli, write_config
 from siteaudit.demo.server import send
@@ -23,8 +24,9 @@ def _audit(tmp_path, server):
 
 def test_a_form_that_cannot_search_is_not_tried_and_not_read_as_no_results(tmp_path, serve):
     form = ('<form action="" method="get" role="search"><input name="q" title="關鍵字">'
-            '<button type="button" onclick="siteSearch(this.form)">搜尋</button></form>')
+            '<button type="button" onclick="siteSearch(this.form)">搜尋</button></form><a href="/h.html">搜尋說明</a>')
     (tmp_path / "index.html").write_text(_page("首頁", form), encoding="utf-8")
+    (tmp_path / "h.html").write_text(_page("搜尋說明", "例如：停水"), encoding="utf-8")
     doc = _audit(tmp_path, serve(tmp_path))
     rules = {f["rule"]: f for f in doc["findings"]}
     assert not {"search-no-results", "search-no-help", "search-broken"} & set(rules), sorted(rules)
@@ -33,8 +35,8 @@ def test_a_form_that_cannot_search_is_not_tried_and_not_read_as_no_results(tmp_p
     assert "action 為空" in untried["message"] and untried["message_en"].startswith("Site search could not be tried")
     summary = doc["summary"]["essentials"]
     assert summary["search"]["tried"] is False and summary["status"] != "pass"
-    item = next(i for i in doc["inspection"] if i["id"] == "essentials")
-    assert item["status"] != "pass"
+    item = next(i for i in doc["inspection"] if i["id"] == "search")
+    assert item["status"] == "incomplete" and item["measured_en"] == "Could not be tried"
 
 
 def test_a_search_answered_on_its_own_page_with_results_is_judged(tmp_path, serve):
@@ -51,3 +53,62 @@ def test_a_search_answered_on_its_own_page_with_results_is_judged(tmp_path, serv
     rules = {f["rule"] for f in doc["findings"]}
     assert not {"search-untried", "search-no-results", "search-no-help", "search-broken"} & rules, sorted(rules)
     assert doc["summary"]["essentials"]["search"]["tried"] is True
+
+
+TITLES = {"/a.html": "自來水管線汰換工程說明", "/b.html": "停水公告", "/help.html": "搜尋說明"}
+
+
+def search_site(root, paged: bool, finds_titles: bool):
+    """A site whose /find answers GET searches: 25 hits for 水 (paged 10 a page with 共N筆 and sort options, or all
+    on one page), the exact title of /a.html (or nothing for it), 查無資料 with advice otherwise."""
+    form = '<form action="/find" method="get" role="search"><input name="q" title="關鍵字"><button>搜尋</button></form>'
+    links = "".join(f'<a href="{u}">{t}</a>' for u, t in TITLES.items())
+    (root / "index.html").write_text(_page("首頁", form + links), encoding="utf-8")
+    (root / "a.html").write_text(_page(TITLES["/a.html"], "工程說明"), encoding="utf-8")
+    (root / "b.html").write_text(_page(TITLES["/b.html"], "停水"), encoding="utf-8")
+    (root / "help.html").write_text(_page("搜尋說明", "<p>輸入關鍵字後按搜尋，例如：停水。</p>"), encoding="utf-8")
+
+    def find(handler):
+        query = parse_qs(urlsplit(handler.path).query)
+        q, page = query.get("q", [""])[0], int(query.get("page", ["1"])[0])
+        if q == "水":
+            hits = [(f"/w{n}.html", f"水資訊第{n}則") for n in range(1, 26)]
+            shown = hits[(page - 1) * 10:page * 10] if paged else hits
+            body = f"<p>共 {len(hits)} 筆</p><select name='order'><option>相關度</option><option>日期</option></select>"
+            body += "".join(f'<p><a href="{u}">{t}</a></p>' for u, t in shown)
+            if paged:
+                body += f"<p>每頁顯示 10 筆 <a href='/find?q={quote(q)}&page=2'>2</a> <a href='/find?q={quote(q)}&page=3'>3</a></p>"
+        elif finds_titles and any(q == t for t in TITLES.values()):
+            body = "<p>共 1 筆</p>" + "".join(f'<p><a href="{u}">{t}</a></p>' for u, t in TITLES.items() if t == q)
+        else:
+            body = "<p>查無資料，建議改用較短的關鍵字。</p>"
+        send(handler, 200, _page(f"搜尋：{escape(q)}", body).encode())
+
+    return {"/find": find}
+
+
+def test_a_search_that_finds_a_known_page_pages_and_sorts_passes_with_its_urls(tmp_path, serve):
+    server = serve(tmp_path, search_site(tmp_path, paged=True, finds_titles=True))
+    doc = _audit(tmp_path, server)
+    rules = {f["rule"] for f in doc["findings"] if f["rule"].startswith("search")}
+    assert not rules, sorted(rules)
+    search = doc["summary"]["essentials"]["search"]
+    assert search["known_item"] == TITLES["/a.html"] and search["known_item_found"] is True
+    assert search["paging"] is True and search["result_count"] is True and "相關度" in search["sort"]
+    assert search["help_examples"] is True
+    item = next(i for i in doc["inspection"] if i["id"] == "search")
+    assert item["status"] == "pass" and item["regulation"] == "提升服務品質執行計畫 一(二)(1)(2)(4)(5)(8)"
+    assert item["evidence_urls"][0] == f"{server.base}/find?q={quote(TITLES['/a.html'])}"
+    assert f"{server.base}/help.html" in item["evidence_urls"]
+    assert not [r for r in server.requests if r[0] == "POST"]
+
+
+def test_a_search_that_misses_a_known_page_and_does_not_page_fails_naming_both(tmp_path, serve):
+    server = serve(tmp_path, search_site(tmp_path, paged=False, finds_titles=False))
+    doc = _audit(tmp_path, server)
+    rules = {f["rule"]: f for f in doc["findings"] if f["rule"].startswith("search")}
+    assert set(rules) == {"search-known-item-missed", "search-no-paging"}, sorted(rules)
+    assert rules["search-known-item-missed"]["pages"] == [f"{server.base}/a.html"]
+    item = next(i for i in doc["inspection"] if i["id"] == "search")
+    assert item["status"] == "fail"
+    assert item["measured_en"].startswith("Failing: A search for the exact title of a page")

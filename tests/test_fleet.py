@@ -1,4 +1,5 @@
-"""The fleet on loopback: real Redis, real PostgreSQL, real worker processes, fixture sites on their own ports."""
+"""The fleet on loopback: real RabbitMQ and Redis (each as the broker; Redis keeps the fleet's state), real
+PostgreSQL, real worker processes, fixture sites on their own ports and loopback addresses."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ import redis
 
 from conftest import run_cli, write_config
 from fleetsites import build_site, finding_keys, findings_file
-from services import REDIS_URL, fresh_pg_schema
+from services import AMQP_URL, REDIS_URL, fresh_pg_schema, purge_amqp_queues
+from siteaudit.core.browser import process_tree, running
+from siteaudit.core.names import folder_name
 from siteaudit.core.results import Status
 from siteaudit.core.store import Store
 from siteaudit.demo.server import SiteServer, send
@@ -25,23 +28,34 @@ from siteaudit.fleet.state import FleetState
 CHECKS = "links,documents,metadata"
 
 
+BROKERS = {"amqp": AMQP_URL, "redis": REDIS_URL}
+BOTH_BROKERS = pytest.mark.parametrize("fleet", ["amqp", "redis"], indirect=True)
+SITE_STATES = ("complete", "failed", "uncrawlable")
+
+
 @pytest.fixture
-def fleet(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """An empty broker database, a fresh PostgreSQL schema, and a way to start worker processes."""
+def fleet(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """Empty queues on the broker (RabbitMQ unless the test says redis) and an empty fleet state in Redis, a fresh
+    PostgreSQL schema, and a way to start worker processes."""
+    broker = BROKERS[getattr(request, "param", "amqp")]
     client = redis.Redis.from_url(REDIS_URL)
     client.flushdb()
+    if broker == AMQP_URL:
+        purge_amqp_queues()
     workers: list[subprocess.Popen[bytes]] = []
 
-    def start_worker(name: str, visibility_timeout: int = 10) -> subprocess.Popen[bytes]:
-        log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen([sys.executable, "-m", "siteaudit", "worker", "--broker", REDIS_URL, "--name", name,
-                                 "--out", str(tmp_path / name), "--visibility-timeout", str(visibility_timeout),
-                                 "--loglevel", "WARNING"], stdout=log, stderr=log, start_new_session=True)
+    def start_worker(name: str, visibility_timeout: int = 10, out: Path | None = None) -> subprocess.Popen[bytes]:
+        log = open(tmp_path / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen([sys.executable, "-m", "siteaudit", "worker", "--broker", broker, "--state", REDIS_URL,
+                                 "--name", name, "--out", str(out or tmp_path / name), "--visibility-timeout",
+                                 str(visibility_timeout), "--loglevel", "WARNING"], stdout=log, stderr=log,
+                                start_new_session=True)
         workers.append(proc)
         return proc
 
     with fresh_pg_schema() as url:
-        yield {"store": url, "start_worker": start_worker, "state": FleetState(client), "tmp": tmp_path}
+        yield {"store": url, "start_worker": start_worker, "state": FleetState(client), "tmp": tmp_path,
+               "broker": broker}
         for proc in workers:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -51,13 +65,17 @@ def fleet(tmp_path: Path) -> Iterator[dict[str, Any]]:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
     client.flushdb()
+    if broker == AMQP_URL:
+        purge_amqp_queues()
 
 
-def site_config(tmp: Path, server: SiteServer, name: str, store_url: str, crawl: dict | None = None) -> Path:
-    return write_config(tmp / f"{name}.toml", server.base, tmp / "unused.sqlite3",
-                        crawl={"sitemaps": False, **(crawl or {})}, site={"name": name},
-                        extra=f'url = "{store_url}"\n[fleet]\nbroker = "{REDIS_URL}"\nlock_seconds = 10\n'
-                        ).parent / f"{name}.toml"
+def site_config(tmp: Path, server: SiteServer, name: str, store_url: str, crawl: dict | None = None,
+                broker: str = AMQP_URL, start: str = "/", file: str | None = None) -> Path:
+    path = tmp / f"{file or name}.toml"
+    return write_config(path, server.base, tmp / "unused.sqlite3", crawl={"sitemaps": False, **(crawl or {})},
+                        site={"name": name, "start_urls": [server.base + start]},
+                        extra=f'url = "{store_url}"\n[fleet]\nbroker = "{broker}"\nstate = "{REDIS_URL}"\n'
+                        'lock_seconds = 10\n')
 
 
 def fix_store_section(path: Path) -> Path:
@@ -73,7 +91,7 @@ def wait_for(state: FleetState, sites: list[str], timeout: float = 240,
     deadline = time.time() + timeout
     while time.time() < deadline:
         states = state.sites()
-        if all(states.get(s, {}).get("state") in ("complete", "failed", "uncrawlable") for s in sites) and \
+        if all(states.get(s, {}).get("state") in SITE_STATES for s in sites) and \
                 not any(state.pending(s) for s in sites):
             return states
         if during:
@@ -104,8 +122,8 @@ def slow_routes(root: Path, pages: int, delay: float) -> dict[str, Any]:
     return {f"/p{i}.html": route_for(f"p{i}.html") for i in range(pages)}
 
 
-def three_sites(tmp: Path, serve: Callable[..., SiteServer], store_url: str, slow_pages: int = 0
-                ) -> dict[str, Path]:
+def three_sites(tmp: Path, serve: Callable[..., SiteServer], store_url: str, slow_pages: int = 0,
+                broker: str = AMQP_URL) -> dict[str, Path]:
     configs = {}
     for i, name in enumerate(("north", "south", "east")):
         pages = slow_pages if (slow_pages and i == 0) else 3 + i
@@ -113,19 +131,19 @@ def three_sites(tmp: Path, serve: Callable[..., SiteServer], store_url: str, slo
         routes = slow_routes(root, pages, 0.15) if slow_pages and i == 0 else None
         server = serve(root, routes)
         crawl = {"concurrency": 1, "concurrency_per_host": 1} if slow_pages and i == 0 else None
-        configs[name] = fix_store_section(site_config(tmp, server, name, store_url, crawl))
+        configs[name] = fix_store_section(site_config(tmp, server, name, store_url, crawl, broker))
     return configs
 
 
 def test_three_sites_on_two_workers_find_what_single_machine_audits_find(fleet, serve):
-    tmp, state = fleet["tmp"], fleet["state"]
-    configs = three_sites(tmp, serve, fleet["store"])
+    tmp, state, broker = fleet["tmp"], fleet["state"], fleet["broker"]
+    configs = three_sites(tmp, serve, fleet["store"], broker=broker)
     closed = write_config(tmp / "down.toml", "http://127.0.0.1:9", tmp / "unused.sqlite3",
-                          site={"name": "down"}, extra=f'url = "{fleet["store"]}"\n')
+                          site={"name": "down"}, extra=f'url = "{fleet["store"]}"\n[fleet]\nstate = "{REDIS_URL}"\n')
     fix_store_section(closed)
     paths = [str(p) for p in configs.values()] + [str(closed)]
-    first = run_cli("fleet", "enqueue", *paths, "--checks", CHECKS, "--broker", REDIS_URL)
-    again = run_cli("fleet", "enqueue", *paths, "--checks", CHECKS, "--broker", REDIS_URL)
+    first = run_cli("fleet", "enqueue", *paths, "--checks", CHECKS, "--broker", broker)
+    again = run_cli("fleet", "enqueue", *paths, "--checks", CHECKS, "--broker", broker)
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("queued") == 4 and again.stdout.count("already queued") == 4
     fleet["start_worker"]("w1")
@@ -138,16 +156,18 @@ def test_three_sites_on_two_workers_find_what_single_machine_audits_find(fleet, 
     for name, config in configs.items():
         assert states[name]["state"] == "complete", states[name]
         assert fleet_findings(fleet["store"], states[name]["run_id"]) == single_machine(tmp, config, name)
-    status = run_cli("fleet", "status", "--broker", REDIS_URL)
+    status = run_cli("fleet", "status", "--broker", broker, "--state", REDIS_URL)
     assert "north" in status.stdout and "uncrawlable" in status.stdout
     report = run_cli("fleet", "report", "--store", fleet["store"], "--out", str(tmp / "portfolio"))
     assert report.returncode == 0, report.stderr
     page = (tmp / "portfolio" / "portfolio.html").read_text(encoding="utf-8")
     assert page.count('<tr data-site="') == 4 and "連結有效性" in page and "未通過" in page
-    assert 'href="sites/north/report.html#' in page and (tmp / "portfolio/sites/north/report.html").is_file()
+    north = folder_name("north")
+    assert f'href="sites/{north}/report.html#' in page and (tmp / f"portfolio/sites/{north}/report.html").is_file()
     assert "<script>" in page and "http" not in page.split("<script>")[1]  # self-contained: nothing fetched
     for extra, mode in (([], "incremental"), (["--full"], "full")):  # the next night: against the last run, or not
-        assert run_cli("fleet", "enqueue", str(configs["east"]), "--checks", CHECKS, *extra).returncode == 0
+        assert run_cli("fleet", "enqueue", str(configs["east"]), "--checks", CHECKS, "--broker", broker,
+                       *extra).returncode == 0
         again = wait_for(state, ["east"])["east"]
         with Store(fleet["store"], create=False) as store:
             assert store.run(again["run_id"])["plan"]["mode"] == mode
@@ -155,42 +175,11 @@ def test_three_sites_on_two_workers_find_what_single_machine_audits_find(fleet, 
                                                                                  states["east"]["run_id"])
 
 
-def test_a_worker_killed_mid_crawl_leaves_its_site_to_another_that_resumes_it(fleet, serve):
-    tmp, state = fleet["tmp"], fleet["state"]
-    configs = three_sites(tmp, serve, fleet["store"], slow_pages=40)
-    result = run_cli("fleet", "enqueue", *map(str, configs.values()), "--checks", CHECKS)
-    assert result.returncode == 0, result.stderr
-    workers = {"w1": fleet["start_worker"]("w1"), "w2": fleet["start_worker"]("w2")}
-    killed: list[str] = []
-
-    def kill_mid_crawl() -> None:
-        north = state.site("north")
-        if killed or north.get("state") != "running":
-            return
-        with Store(fleet["store"], create=False) as store:
-            run = store.latest_run("north")
-            if run is None or run["status"] != "running" or store.scheduled_pages(run["id"]) < 5:
-                return
-        name = north["worker"].split("@")[0]
-        os.kill(workers[name].pid, signal.SIGKILL)
-        killed.append(name)
-
-    states = wait_for(state, list(configs), timeout=300, during=kill_mid_crawl)
-    assert killed, "the crawl ended before a worker could be killed"
-    assert states["north"]["resumed"] is True
-    with Store(fleet["store"], create=False) as store:
-        assert len(store.runs(limit=100)) == 3
-        assert store.integrity_problems() == []
-        assert store.count_pages(states["north"]["run_id"]) == 41
-    for name, config in configs.items():
-        assert states[name]["state"] == "complete", states[name]
-        assert fleet_findings(fleet["store"], states[name]["run_id"]) == single_machine(tmp, config, name)
-
-
+@pytest.mark.parametrize("fleet", ["redis"], indirect=True)  # RabbitMQ has no visibility timeout
 def test_an_audit_outliving_the_visibility_timeout_is_left_to_its_worker_and_done_once(fleet, serve):
     tmp, state = fleet["tmp"], fleet["state"]
-    configs = three_sites(tmp, serve, fleet["store"], slow_pages=40)  # north's crawl alone takes 6 s and more
-    result = run_cli("fleet", "enqueue", *map(str, configs.values()), "--checks", CHECKS)
+    configs = three_sites(tmp, serve, fleet["store"], slow_pages=40, broker=fleet["broker"])  # north: 6 s and more
+    result = run_cli("fleet", "enqueue", *map(str, configs.values()), "--checks", CHECKS, "--broker", fleet["broker"])
     assert result.returncode == 0, result.stderr
     fleet["start_worker"]("w1", visibility_timeout=2)
     fleet["start_worker"]("w2", visibility_timeout=2)
@@ -385,3 +374,158 @@ def test_a_worker_killed_mid_batch_leaves_it_to_another_and_nothing_is_lost_or_d
     taken_over = next(b for b in batches_of(fleet["store"], states["north"]["run_id"]) if b["n"] == killed[0]["n"]
                       and b["stage"] == killed[0]["stage"])
     assert taken_over["state"] == "done" and taken_over["claims"] >= 2 and taken_over["tested_by"] != killed[0]["owner"]
+
+
+def four_sites(tmp: Path, serve: Callable[..., SiteServer], store_url: str, broker: str) -> dict[str, Path]:
+    """Four sites on three hosts: `main` and `annex` on 127.0.0.1 (one server, so one host lock), `river` on
+    127.0.0.2, `hill` on 127.0.0.3. main and river are slow (one page at a time, 0.15 s each)."""
+    shared = build_site(tmp / "shared", "總處", pages=30)
+    river_root = build_site(tmp / "river", "溪", pages=30)
+    one = serve(shared, slow_routes(shared, 30, 0.15))
+    two = serve(river_root, slow_routes(river_root, 30, 0.15), host="127.0.0.2")
+    three = serve(build_site(tmp / "hill", "山", pages=3), host="127.0.0.3")
+    slow = {"concurrency": 1, "concurrency_per_host": 1}
+    return {name: fix_store_section(site_config(tmp, server, name, store_url, crawl, broker, start))
+            for name, server, crawl, start in (("main", one, slow, "/"), ("annex", one, None, "/p1.html"),
+                                               ("river", two, slow, "/"), ("hill", three, None, "/"))}
+
+
+def crawling(store_url: str, site: str, pages: int = 3) -> bool:
+    """The site's latest run is running and has scheduled `pages` pages or more."""
+    with Store(store_url, create=False) as store:
+        run = store.latest_run(site)
+        return bool(run and run["status"] == "running" and store.scheduled_pages(run["id"]) >= pages)
+
+
+@BOTH_BROKERS
+def test_a_worker_killed_while_a_site_is_deferred_leaves_nothing_waiting_for_the_broker(fleet, serve):
+    """The worker that deferred a site (its host busy) is SIGKILLed mid-audit: the deferred site is queued again
+    when its host is free, the killed audit is resumed by the other worker once the dead worker's host lock is
+    taken over, and nothing waits for Redis' visibility timeout (300 s here)."""
+    tmp, state = fleet["tmp"], fleet["state"]
+    configs = four_sites(tmp, serve, fleet["store"], fleet["broker"])
+    result = run_cli("fleet", "enqueue", *map(str, configs.values()), "--checks", CHECKS, "--broker", fleet["broker"])
+    assert result.returncode == 0, result.stderr
+    workers = {name: fleet["start_worker"](name, visibility_timeout=300) for name in ("w1", "w2")}
+    killed: dict[str, Any] = {}
+
+    def kill_the_deferring_worker() -> None:
+        if killed:
+            return
+        sites = state.sites()
+        deferrer = sites.get("annex", {}).get("deferred_by", "")
+        if sites.get("annex", {}).get("state") != "waiting" or not deferrer:
+            return
+        running = [s for s, st in sites.items() if st.get("state") == "running" and st.get("worker") == deferrer
+                   and crawling(fleet["store"], s)]
+        if running:
+            os.kill(workers[deferrer.split("@")[0]].pid, signal.SIGKILL)
+            killed.update(site=running[0], worker=deferrer, at=time.time(), tree=process_tree(
+                workers[deferrer.split("@")[0]].pid))
+
+    states = wait_for(state, list(configs), timeout=120, during=kill_the_deferring_worker)
+    done = time.time()
+    assert killed, "no worker was killed while annex was deferred"
+    assert done - killed["at"] < 100, states  # all four within 2 minutes of the kill
+    for name in configs:
+        assert states[name]["state"] == "complete", states
+    victim = states[killed["site"]]
+    assert victim["worker"] != killed["worker"] and victim["resumed"] is True, victim
+    assert states["annex"]["worker"] != killed["worker"]
+    with Store(fleet["store"], create=False) as store:
+        assert len(store.runs(limit=100)) == 4 and store.integrity_problems() == []
+    assert fleet_findings(fleet["store"], victim["run_id"]) == single_machine(tmp, configs[killed["site"]],
+                                                                              killed["site"])  # resumed, not redone
+    print(f"\n{killed['site']} resumed {victim['started'] - killed['at']:.1f} s after its worker was killed "
+          f"({fleet['broker'].split(':')[0]})")
+
+
+def test_a_task_that_raises_leaves_its_site_failed_with_the_reason_and_the_next_enqueue_audits_it(fleet, serve):
+    """A worker whose --out cannot be written; then a good one. The site's name is a path: nothing is written
+    outside --out."""
+    tmp, state = fleet["tmp"], fleet["state"]
+    server = serve(build_site(tmp / "site", "甲"))
+    name = "../../escaped"
+    config = fix_store_section(site_config(tmp, server, name, fleet["store"], file="escape"))
+    (tmp / "not-a-folder").write_text("", encoding="utf-8")
+    bad = fleet["start_worker"]("w1", out=tmp / "not-a-folder" / "out")
+    assert run_cli("fleet", "enqueue", str(config), "--checks", CHECKS).returncode == 0
+    failed = wait_for(state, [name], timeout=60)[name]
+    assert failed["state"] == "failed" and "not-a-folder" in failed["error"], failed
+    status = run_cli("fleet", "status", "--state", REDIS_URL)
+    assert "failed" in status.stdout and "not-a-folder" in status.stdout
+    os.killpg(bad.pid, signal.SIGTERM)
+    bad.wait(20)
+    again = run_cli("fleet", "enqueue", str(config), "--checks", CHECKS)
+    assert again.returncode == 0 and "already queued" not in again.stdout
+    fleet["start_worker"]("w2", out=tmp / "deep" / "er" / "out")
+    done = wait_for(state, [name], timeout=60)[name]
+    assert done["state"] == "complete", done
+    assert Path(done["out"]).parent == (tmp / "deep" / "er" / "out").resolve()
+    assert not (tmp / "escaped").exists() and not (tmp / "deep" / "escaped").exists()
+
+
+def test_two_names_that_differ_only_in_punctuation_get_their_own_portfolio_folders(tmp_path):
+    from siteaudit.fleet.portfolio import write_portfolio
+
+    store = Store(tmp_path / "s.sqlite3")
+    for site in ('Water "A"', "Water <A>", "../x"):
+        stored_site(store, site, "第一區管理處", ["pass"] * 2)
+    page = write_portfolio(store, tmp_path / "out").read_text(encoding="utf-8")
+    store.close()
+    folders = {folder_name(s) for s in ('Water "A"', "Water <A>", "../x")}
+    assert len(folders) == 3 and all("/" not in f and not f.startswith(".") for f in folders)
+    for folder in folders:
+        assert f'href="sites/{folder}/report.html' in page and (tmp_path / "out/sites" / folder).is_dir()
+    assert not (tmp_path / "x").exists()
+
+
+def browser_pids(pids: list[int]) -> list[int]:
+    """Those of `pids` that are chromedriver or Chromium processes."""
+    out = []
+    for pid in pids:
+        try:
+            if "chrom" in Path(f"/proc/{pid}/comm").read_text(errors="replace"):
+                out.append(pid)
+        except OSError:
+            continue
+    return out
+
+
+def test_a_worker_killed_by_pid_leaves_no_browser_behind(fleet, serve):
+    """SIGKILL to the worker alone (not its process group) while its browsers test a batch: its chromedriver dies
+    with it, and the other worker kills the Chromium that outlived chromedriver."""
+    configs = a11y_sites(fleet["tmp"], serve, fleet["store"])
+    assert run_cli("fleet", "enqueue", *map(str, configs.values()), "--checks", A11Y_CHECKS).returncode == 0
+    workers = {"w1": fleet["start_worker"]("w1", 120), "w2": fleet["start_worker"]("w2", 120)}
+    killed: list[int] = []
+
+    def killed_one_with_browsers() -> bool:
+        for proc in workers.values():
+            tree = process_tree(proc.pid)
+            if len(browser_pids(tree)) >= 2:
+                os.kill(proc.pid, signal.SIGKILL)
+                killed.extend(tree)
+                return True
+        return False
+
+    wait_until(killed_one_with_browsers, timeout=90)
+    wait_until(lambda: not [p for p in killed if running(p)], timeout=15)
+
+
+def test_a_store_password_in_the_query_and_a_broker_password_are_never_printed(fleet, serve):
+    server = serve(build_site(fleet["tmp"] / "site", "甲"))
+    secret = "s3cr3t-pw"
+    config = fix_store_section(site_config(fleet["tmp"], server, "north",
+                                           f"postgresql://postgres@127.0.0.1:9/test?password={secret}"))
+    result = run_cli("fleet", "enqueue", str(config))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "password=***" in result.stderr and secret not in result.stderr + result.stdout
+    good = fix_store_section(site_config(fleet["tmp"], server, "south", fleet["store"]))
+    result = run_cli("fleet", "enqueue", str(good), "--broker", f"amqp://guest:{secret}@127.0.0.1:9//")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "cannot reach the broker amqp://guest:***@127.0.0.1:9//" in result.stderr and secret not in result.stderr
+    assert fleet["state"].sites() == {}
+    worker = run_cli("worker", "--broker", f"amqp://guest:{secret}@127.0.0.1:9//", "--state", REDIS_URL, timeout=60)
+    assert worker.returncode == 2 and "cannot reach the broker amqp://guest:***@127.0.0.1:9//" in worker.stderr
+    assert secret not in worker.stderr and worker.stderr.count("\n") == 1

@@ -94,3 +94,32 @@ def test_a_reader_polling_the_page_while_it_is_rewritten_never_sees_it_partial(d
         done.set()
         reader.join()
     assert seen and all(page.rstrip().endswith("</html>") for page in seen)
+
+
+def test_schedule_install_adds_the_publish_step_after_each_nightly_audit(tmp_path):
+    cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3",
+                       site={"agency": "第一區管理處"}, extra=PUBLISH)
+    www, units = tmp_path / "www", tmp_path / "units"
+    result = run_cli("schedule", "install", "--config", str(cfg), "--dest", str(units), "--publish-to", str(www),
+                     "--outdir", str(tmp_path / "r"), "--logdir", str(tmp_path / "l"))
+    assert result.returncode == 0, result.stderr
+    for unit in ("siteaudit-audit.service", "siteaudit-audit-full.service"):
+        lines = (units / unit).read_text(encoding="utf-8").splitlines()
+        audit = next(i for i, line in enumerate(lines) if line.startswith("ExecStart="))
+        publish = next(i for i, line in enumerate(lines) if line.startswith("ExecStartPost="))
+        assert publish > audit and lines[publish].endswith(f"publish latest --config {cfg} --out {www}")
+    assert "publish" not in (units / "siteaudit-uptime.service").read_text(encoding="utf-8")
+    cron = run_cli("schedule", "print", "--config", str(cfg), "--kind", "cron", "--publish-to", str(www))
+    audits = [line for line in cron.stdout.splitlines() if " audit " in line and not line.startswith("#")]
+    assert len(audits) == 2 and all("; " in a and a.split("; ", 1)[1].split(" >> ")[0].endswith(
+        f"publish latest --config {cfg} --out {www}") for a in audits), audits
+    without = run_cli("schedule", "print", "--config", str(cfg), "--kind", "systemd")
+    assert "ExecStartPost" not in without.stdout and "{publish" not in without.stdout
+
+
+def test_a_publish_step_without_the_pages_codes_is_refused_when_installed_not_at_night(tmp_path):
+    cfg = write_config(tmp_path / "c.toml", "http://127.0.0.1:9", tmp_path / "s.sqlite3",
+                       site={"agency": "第一區管理處"})
+    result = run_cli("schedule", "install", "--config", str(cfg), "--dest", str(tmp_path / "units"),
+                     "--publish-to", str(tmp_path / "www"))
+    assert result.returncode == 2 and "publish.identifier" in result.stderr and not (tmp_path / "units").exists()

@@ -37,7 +37,7 @@ def test_the_demo_report_holds_every_section_and_the_inspection_table(demo_run):
     for name in REGISTRY:
         assert tree.get_element_by_id(f"check-{name}") is not None, name
     rows = tree.xpath("//section[@id='summary']/table[1]//tr[td]")
-    assert len(rows) == 14
+    assert len(rows) == 18
     labels = [r.xpath("string(td[1])").strip() for r in rows]
     assert labels[:2] == ["連結有效性", "主動公開資訊比例"] and "網站運轉情形" in labels
     doc = json.loads((demo_run["out"] / "findings.json").read_text(encoding="utf-8"))
@@ -269,8 +269,8 @@ def test_a_bad_waiver_file_is_a_config_error(tmp_path):
 
 
 OTHER_ITEMS = ("disclosure", "disclosure-years", "documents", "publication-plan", "publication-catalogue", "publication-update-rule",
-               "publication-results", "metadata", "accessibility", "accessibility-mark", "essentials", "freshness",
-               "uptime")
+               "publication-results", "opendata", "metadata", "accessibility", "accessibility-mark", "essentials",
+               "search", "freshness", "services-online", "services-participation", "uptime")
 
 
 def item_waivers(path: Path, items: tuple[str, ...], expires: str) -> Path:
@@ -296,7 +296,7 @@ def test_item_waivers_for_every_item_a_links_run_cannot_decide_let_a_clean_run_p
     result, doc = links_audit(tmp_path, serve, item_waivers(tmp_path / "w.toml", OTHER_ITEMS, "9999-12-31"))
     assert result.returncode == 0, result.stderr
     last = result.stdout.strip().splitlines()[-1]
-    assert last.startswith("siteaudit: run 1 pass — 1/14 items passed — waived (13): disclosure: Waived (本次只檢測連結 / "
+    assert last.startswith("siteaudit: run 1 pass — 1/18 items passed — waived (17): disclosure: Waived (本次只檢測連結 / "
                            "資訊小組 王小明 / 9999-12-31)"), last
     assert doc["status"] == "pass"
     items = {i["id"]: i for i in doc["inspection"]}
@@ -304,9 +304,9 @@ def test_item_waivers_for_every_item_a_links_run_cannot_decide_let_a_clean_run_p
     assert items["uptime"]["waiver"] == {"reason": "本次只檢測連結", "accepted_by": "資訊小組 王小明", "expires": "9999-12-31"}
     page = lxml_html.fromstring((tmp_path / "o" / "report.html").read_text(encoding="utf-8"))
     cells = [td.text_content() for td in page.xpath('//section[@id="summary"]//td[@class="waived"]')]
-    assert cells == ["豁免（本次只檢測連結／資訊小組 王小明／9999-12-31）"] * 13
+    assert cells == ["豁免（本次只檢測連結／資訊小組 王小明／9999-12-31）"] * 17
     results = [row[3] for row in ods_sheets(tmp_path / "o" / "findings.ods")["考核項目"][1:]]
-    assert results == ["通過", *["豁免（本次只檢測連結／資訊小組 王小明／9999-12-31）"] * 13]
+    assert results == ["通過", *["豁免（本次只檢測連結／資訊小組 王小明／9999-12-31）"] * 17]
 
 
 def test_an_expired_item_waiver_waives_nothing(tmp_path, serve):
@@ -386,7 +386,7 @@ def test_the_first_screen_is_one_verdict_line(demo_run, tmp_path):
         line = driver.find_element("id", "verdict")
         assert line.location["y"] + line.size["height"] < 700
         text = line.text
-        assert "未通過" in text and "14 項中" in text and "項通過" in text and f"執行編號 {demo_run['run_id']}" in text
+        assert "未通過" in text and "18 項中" in text and "項通過" in text and f"執行編號 {demo_run['run_id']}" in text
 
     open_in_chromium(demo_run["out"] / "report.html", tmp_path, verdict_on_first_screen)
 
@@ -398,7 +398,7 @@ def test_the_verdict_and_the_whole_inspection_table_fit_the_first_screen(demo_ru
         bottom = driver.execute_script(
             "return document.querySelector('#summary table.inspection').getBoundingClientRect().bottom")
         rows = driver.execute_script("return document.querySelectorAll('#summary table.inspection tbody tr').length")
-        assert rows == 14 and bottom <= viewport <= 800, (bottom, viewport)
+        assert rows == 18 and bottom <= viewport <= 800, (bottom, viewport)
         assert driver.find_element("id", "run-details").location["y"] > bottom  # the run's metadata comes after
 
     open_in_chromium(demo_run["out"] / "report.html", tmp_path, items_on_first_screen)
@@ -690,7 +690,10 @@ def test_every_inspection_item_says_where_the_inspector_checks_it(demo_run, tmp_
     items = {i["id"]: i for i in doc["inspection"]}
     base = demo_run["base"]
     assert items["disclosure"]["evidence_urls"] == [f"{base}/disclosure/index.html"]  # the 主動公開資訊 area
-    assert f"{base}/search?q=%E6%B0%B4" in items["essentials"]["evidence_urls"]
+    assert f"{base}/search?q=%E6%B0%B4" in items["search"]["evidence_urls"]
+    assert items["opendata"]["evidence_urls"] == [f"{base}/opendata.html"]
+    assert f"{base}/eservice/apply.html" in items["services-online"]["evidence_urls"]
+    assert f"{base}/a11y/form.html" in items["services-participation"]["evidence_urls"]
     assert items["accessibility-mark"]["evidence_urls"][0] == f"{base}/"  # the home page showing the mark
     assert items["publication-plan"]["evidence_urls"] == [f"{base}/disclosure/files/service-quality-plan-114.odt"]
     assert items["publication-update-rule"]["evidence_urls"] == [f"{base}/about/maintenance.html"]

@@ -32,6 +32,8 @@ CHROMIUM_NAMES = ("/usr/lib/chromium/chromium-headless-shell", "chromium-headles
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--no-first-run", "--disable-quic", "--window-size=1280,1024")
+OWNER_VARIABLE = "SITEAUDIT_BROWSER_OWNER"   # PID:START of the process a chromedriver (and its Chromium) serves
+PR_SET_PDEATHSIG = 1
 INSTALL_HINT = "apt-get install chromium chromium-driver chromium-headless-shell"
 
 @dataclass
@@ -237,8 +239,69 @@ def chromedriver_service(paths: BrowserPaths, profile_parent: str, preexec: Call
     process before it starts (resource limits)."""
     from selenium.webdriver.chrome.service import Service
 
-    return Service(paths.chromedriver or "", env={**os.environ, "TMPDIR": profile_parent},
-                   popen_kw={"preexec_fn": preexec} if preexec else {})
+    def start() -> None:
+        die_with_parent()
+        if preexec:
+            preexec()
+
+    env = {**os.environ, "TMPDIR": profile_parent, OWNER_VARIABLE: owner_mark(os.getpid())}
+    return Service(paths.chromedriver or "", env=env, popen_kw={"preexec_fn": start})
+
+
+def die_with_parent() -> None:
+    """In a child before exec: SIGKILL it when the thread that started it ends (Linux PR_SET_PDEATHSIG), so a
+    killed process leaves no chromedriver or audit process behind."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL),
+                                                ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    except (OSError, AttributeError):
+        pass
+
+
+def start_time(pid: int) -> str | None:
+    """The kernel's start time of `pid` (clock ticks since boot): with the pid, names one process for good."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def owner_mark(pid: int) -> str:
+    """PID:START of the process that starts a browser, put in the browser's environment."""
+    return f"{pid}:{start_time(pid) or 0}"
+
+
+def owner_alive(mark: str) -> bool:
+    pid, _, started = mark.partition(":")
+    return pid.isdigit() and running(int(pid)) and start_time(int(pid)) == started
+
+
+def orphaned_browsers() -> list[int]:
+    """chromedriver and Chromium processes marked with an owner that has died (SIGKILLed): Chromium outlives a
+    killed chromedriver, adopted by init, holding its memory."""
+    needle = OWNER_VARIABLE.encode() + b"="
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if "chrom" not in (entry / "comm").read_text():
+                continue
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        for item in environ.split(b"\0"):
+            if item.startswith(needle) and not owner_alive(item[len(needle):].decode("ascii", "replace")):
+                out.append(int(entry.name))
+    return out
+
+
+def reap_orphaned_browsers() -> list[int]:
+    """Kill every orphaned browser process and its descendants (zygotes, renderers); returns the pids."""
+    killed: list[int] = []
+    for pid in orphaned_browsers():
+        killed += kill_tree(pid)
+    return killed
 
 
 FONT_INSTALL_HINT = "apt-get install fonts-noto-cjk"

@@ -103,7 +103,9 @@ class StoreConfig:
 
 @dataclass
 class FleetConfig:
-    broker: str = ""                  # redis://127.0.0.1:6379/0 (default when empty)
+    broker: str = ""                  # amqp://… (RabbitMQ, recommended) or redis://…; redis://127.0.0.1:6379/0 when empty
+    state: str = ""                   # Redis of sites' states and host locks; the broker when it is Redis, else
+                                      # redis://127.0.0.1:6379/0
     lock_seconds: int = 60            # a crawl's host lock (and an accessibility batch's lease) lapses this long
                                       # after its worker stops renewing it
     a11y_batch_pages: int = 20        # pages per accessibility batch handed to the fleet's workers
@@ -140,6 +142,16 @@ class PublishConfig:
 
 
 @dataclass
+class DigestConfig:
+    """The nightly digest: one short mail after an audit that brought something new (SMTP of `[uptime]`)."""
+    mail_to: list[str] = field(default_factory=list)   # empty: no digest
+    always: bool = False              # also mail when nothing changed since the previous run
+    attach_report: bool = True        # attach report.html; else link it at report_url
+    report_url: str = ""              # where the nightly report is served (the link when not attached)
+    urls_shown: int = 3               # first URLs listed for each kind of new or fixed finding
+
+
+@dataclass
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
@@ -148,6 +160,7 @@ class Config:
     fleet: FleetConfig = field(default_factory=FleetConfig)
     incremental: IncrementalConfig = field(default_factory=IncrementalConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
     evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
     checks: dict[str, Any] = field(default_factory=dict)
     source: str = ""
@@ -246,7 +259,7 @@ def validate_url(key: str, url: str) -> str:
     return url
 
 
-NOT_AUDITED = ("store", "uptime", "fleet", "incremental", "publish", "evidence")
+NOT_AUDITED = ("store", "uptime", "fleet", "incremental", "publish", "digest", "evidence")
 
 
 def hashed(snapshot: dict[str, Any]) -> dict[str, Any]:
@@ -255,10 +268,9 @@ def hashed(snapshot: dict[str, Any]) -> dict[str, Any]:
     site = snapshot.get("site")
     if isinstance(site, dict) and site.get("timezone", DEFAULT_ZONE) == DEFAULT_ZONE:
         snapshot = {**snapshot, "site": {k: v for k, v in site.items() if k != "timezone"}}
-    if snapshot.get("publish") == dataclasses.asdict(PublishConfig()):  # as before the key existed
-        snapshot = {k: v for k, v in snapshot.items() if k != "publish"}
-    if snapshot.get("evidence") == dataclasses.asdict(EvidenceConfig()):  # as before the key existed
-        snapshot = {k: v for k, v in snapshot.items() if k != "evidence"}
+    for key, default in (("publish", PublishConfig()), ("digest", DigestConfig()), ("evidence", EvidenceConfig())):
+        if snapshot.get(key) == dataclasses.asdict(default):  # as before the key existed
+            snapshot = {k: v for k, v in snapshot.items() if k != key}
     return snapshot
 
 
@@ -285,6 +297,8 @@ def from_dict(data: dict[str, Any], source: str = "") -> Config:
             _fill("incremental", cfg.incremental, value)
         elif key == "publish":
             _fill("publish", cfg.publish, value)
+        elif key == "digest":
+            _fill("digest", cfg.digest, value)
         elif key == "evidence":
             _fill("evidence", cfg.evidence, value)
         elif key == "checks":
@@ -293,7 +307,7 @@ def from_dict(data: dict[str, Any], source: str = "") -> Config:
             cfg.checks = value
         else:
             raise ConfigError(f"{key}: unknown section (known: site, crawl, store, uptime, fleet, incremental, "
-                              "publish, evidence, checks)")
+                              "publish, digest, evidence, checks)")
     finish(cfg)
     return cfg
 
@@ -336,6 +350,11 @@ def finish(cfg: Config) -> None:
             raise ConfigError(f"uptime.{key}: must be at least 1")
     if cfg.uptime.mail_to and not (cfg.uptime.smtp_host and cfg.uptime.mail_from):
         raise ConfigError("uptime.mail_to: needs uptime.smtp_host and uptime.mail_from")
+    if cfg.digest.mail_to and not (cfg.uptime.smtp_host and cfg.uptime.mail_from):
+        raise ConfigError("digest.mail_to: needs uptime.smtp_host and uptime.mail_from (the digest uses the SMTP "
+                          "settings of the availability alerts)")
+    if cfg.digest.report_url:
+        validate_url("digest.report_url", cfg.digest.report_url)
     finish_uptime_judgement(cfg.uptime)
     finish_smtp(cfg.uptime)
     finish_services(cfg)
@@ -345,6 +364,9 @@ def finish(cfg: Config) -> None:
         raise ConfigError(f"crawl.log_level: {cfg.crawl.log_level!r} is not DEBUG, INFO, WARNING or ERROR")
 
 
+BROKER_SCHEMES = ("amqp://", "amqps://", "pyamqp://", "redis://", "rediss://")
+
+
 def finish_services(cfg: Config) -> None:
     """The shared store and the broker are URLs of the right kind; a password belongs in a file, not here."""
     if cfg.store.url:
@@ -352,8 +374,10 @@ def finish_services(cfg: Config) -> None:
             raise ConfigError(f"store.url: expected a postgresql:// URL, got {redact(cfg.store.url)!r}")
         if cfg.store.path:
             raise ConfigError("store.url: set either store.path (SQLite) or store.url (PostgreSQL), not both")
-    if cfg.fleet.broker and not cfg.fleet.broker.startswith(("redis://", "rediss://")):
-        raise ConfigError(f"fleet.broker: expected a redis:// URL, got {redact(cfg.fleet.broker)!r}")
+    if cfg.fleet.broker and not cfg.fleet.broker.startswith(BROKER_SCHEMES):
+        raise ConfigError(f"fleet.broker: expected an amqp:// or redis:// URL, got {redact(cfg.fleet.broker)!r}")
+    if cfg.fleet.state and not cfg.fleet.state.startswith(("redis://", "rediss://")):
+        raise ConfigError(f"fleet.state: expected a redis:// URL, got {redact(cfg.fleet.state)!r}")
     if cfg.incremental.max_age_days < 0:
         raise ConfigError("incremental.max_age_days: must be 0 or more")
     if cfg.fleet.lock_seconds < 10:

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from siteaudit.core.dates import now
+from siteaudit.core.urlparts import redact
 from siteaudit.core.urls import Trap, find_traps
 
 SCHEMA_VERSION = 5
@@ -120,9 +121,9 @@ CREATE TABLE IF NOT EXISTS links (
     target TEXT,
     title TEXT,
     scope TEXT NOT NULL,               -- page | document | asset | external | unchecked | invalid | form
-    grp TEXT,                          -- documents: XPath of the enclosing row (tr, li, dd, p) on the page
-    row_text TEXT,                     -- documents: text of the enclosing table row or list item (年度 cells)
-    row_label TEXT                     -- documents: that table's caption or heading, the list's heading, the dt
+    grp TEXT,                          -- documents, external links: XPath of the enclosing row (tr, li, dd, p) on the page
+    row_text TEXT,                     -- documents, external links: text of the enclosing table row or list item (年度 cells)
+    row_label TEXT                     -- documents, external links: that table's caption or heading, the list's heading, the dt
 );
 CREATE TABLE IF NOT EXISTS findings (
     id INTEGER PRIMARY KEY,
@@ -491,6 +492,14 @@ class Store:
         rows = self.db.execute("SELECT * FROM runs WHERE site=? AND id<=? AND status='complete' ORDER BY id DESC "
                                "LIMIT ?", (site, up_to, limit)).fetchall()
         return [_run_dict(r) for r in reversed(rows)]
+
+    def runs_between(self, site: str, start: float, end: float) -> list[dict[str, Any]]:
+        """The complete runs of `site` started in [start, end), oldest first: the columns a year's trend reads
+        (never the config or the summaries), so a year of nightly runs stays a small read."""
+        rows = self.db.execute("SELECT id, site, started, finished, status, plan, verdict FROM runs WHERE site=? "
+                               "AND started>=? AND started<? AND status='complete' ORDER BY started, id",
+                               (site, start, end)).fetchall()
+        return [_run_dict(r) for r in rows]
 
     def mark_running(self, run_id: int) -> None:
         self.db.execute("UPDATE runs SET status='running', finished=NULL, error=NULL WHERE id=?", (run_id,))
@@ -948,6 +957,14 @@ class Store:
                                (site, batch)).fetchall()
         return [{**dict(r), "ok": bool(r["ok"])} for r in rows]
 
+    def add_run_message(self, site: str, run_id: int, channel: str, ok: bool, detail: str) -> None:
+        """Record a message sent about run `run_id` (the nightly digest), or why it could not be: kept with the
+        alerts, under the run's own key."""
+        self.add_alert(site, f"run:{run_id}", channel, ok, detail)
+
+    def run_messages(self, site: str, run_id: int) -> list[dict[str, Any]]:
+        return self.alerts(site, f"run:{run_id}")
+
     def add_note(self, site: str, day: str, checked_by: str, note: str) -> None:
         self.db.execute("INSERT INTO uptime_notes (site, day, checked_by, note, created) VALUES (?,?,?,?,?)",
                         (site, day, checked_by, note, time.time()))
@@ -1001,9 +1018,10 @@ def is_database_url(location: str | Path) -> bool:
 
 
 def redact_database_url(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL without its password (user:***@, ?password=***), for messages."""
+    url = redact(url)
     parts = urlsplit(url)
-    if parts.password is None:
+    if parts.password is None or parts.password == "***":
         return url
     netloc = parts.netloc.rsplit("@", 1)
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc[-1]}"))

@@ -9,6 +9,7 @@ from w3lib.url import safe_url_string
 
 DEFAULT_PORTS = frozenset({("http", 80), ("https", 443)})
 USERINFO_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#:@]*):([^/?#]*)@")
+PASSWORD_PARAM = re.compile(r"(?i)(?<![A-Za-z0-9_])(password|passwd|pwd)=([^&;#\s]*)")
 
 
 def canonical_netloc(parts: SplitResult) -> str:
@@ -49,7 +50,10 @@ def has_userinfo(url: str) -> bool:
 
 
 def redact(url: str) -> str:
-    """`url` with the password of its userinfo shown as ***: http://u:p@x/ -> http://u:***@x/."""
+    """`url` with every password in it shown as ***: that of its userinfo (http://u:p@x/ -> http://u:***@x/)
+    and a password parameter (postgresql://u@db/x?password=p -> ?password=***, or a conninfo's password=p)."""
+    if "=" in url:
+        url = PASSWORD_PARAM.sub(lambda m: f"{m[1]}=***", url)
     if "@" not in url:
         return url
     return USERINFO_PASSWORD.sub(lambda m: f"{m[1] or ''}//{m[2]}:***@", url.strip(), count=1)

@@ -46,6 +46,12 @@ def ooxml(kind: str, text: str) -> bytes:
     return buf.getvalue()
 
 
+def ole2(text: str) -> bytes:
+    """The first bytes of a legacy binary Office file (.xls/.doc: an OLE2 compound file), with `text` after the
+    header: enough for a type sniffer, not for an office suite."""
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + text.encode("utf-8")
+
+
 def zipped(members: dict[str, str]) -> bytes:
     """A plain zip archive."""
     buf = io.BytesIO()

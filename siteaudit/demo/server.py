@@ -18,7 +18,8 @@ Route = Callable[[SimpleHTTPRequestHandler], None]
 
 
 class SiteServer:
-    """Serve `root` on 127.0.0.1 (a free port unless given) in a daemon thread."""
+    """Serve `root` on 127.0.0.1, or on `host` when it is another loopback address (a free port unless given), in
+    a daemon thread."""
 
     def __init__(self, root: str | Path, routes: dict[str, Route] | None = None, port: int = 0,
                  content_types: dict[str, str] | None = None, ssl_context: Any = None,
@@ -75,7 +76,13 @@ class SiteServer:
                 if not self._dispatch():
                     super().do_HEAD()
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+            def do_POST(self) -> None:
+                """Logged like any request (tests assert no form was submitted), then refused unless routed."""
+                if not self._dispatch():
+                    send(self, 405, b"", {"Allow": "GET, HEAD"})
+
+        bind = host if host.startswith("127.") else "127.0.0.1"  # 127.0.0.2, .3: other hosts on loopback
+        self.httpd = ThreadingHTTPServer((bind, port), Handler)
         self.httpd.daemon_threads = True
         if ssl_context is not None:
             self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)

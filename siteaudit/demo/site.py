@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import date, datetime, time, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from siteaudit.core.dates import local_today
 from siteaudit.demo import documents
@@ -70,7 +73,8 @@ FOOTER = f"""<footer><a href="#footer" accesskey="Z" title="下方功能區塊" 
 <p>{AGENCY}　地址：220 新北市板橋區示範路1號　電話：(02)2345-6789　傳真：(02)2345-6790
 　電子郵件：<a href="mailto:service@dist1.example.gov.tw">service@dist1.example.gov.tw</a></p>
 <p><a href="/privacy.html">隱私權及資訊安全政策</a>｜<a href="/open-data.html">政府網站資料開放宣告</a>｜
-<a href="/accessibility.html">無障礙聲明</a>｜<a href="/faq.html">常見問答</a>｜<a href="/about/contact.html">聯絡我們</a></p>
+<a href="/accessibility.html">無障礙聲明</a>｜<a href="/faq.html">常見問答</a>｜<a href="/about/contact.html">聯絡我們</a>｜
+<a href="/opendata.html">開放資料</a></p>
 <p>{MARK}</p></footer>"""
 
 
@@ -244,13 +248,40 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
     files["services/index.html"] = page("為民服務", _links([
         ("/services/apply.html", "用水申請"), ("/services/bill.html", "水費查詢"), ("/services/forms.html", "表單下載"),
         ("/faq.html", "常見問答"), ("/old-services", "舊版服務專區"), ("/activities/index.html", "機關活動"),
-        ("/services/promotion.html", "文宣品"),
+        ("/services/promotion.html", "文宣品"), ("/eservice/apply.html", "線上申辦"), ("/eservice/pay.html", "網路繳費"),
+        ("/services/booking.html", "臨櫃預約"), ("/services/participation.html", "民眾參與"),
     ]))
     defect("links", "permanent-redirect", "/old-services", "301 to /services/index.html")
     files["services/apply.html"] = page("用水申請", "<p>需備文件：身分證明、建物使用執照。規費：依營業章程收費。</p>"
                                         '<p><a href="javascript:void(0)">線上申辦（建置中）</a></p>')
     defect("links", "invalid-href", "", "javascript: pseudo-link")
     files["services/bill.html"] = page("水費查詢", "<p>輸入水號查詢水費。</p>")
+    # 貳、二(一) online services (a login page counts as answering) and 二(二) e-participation
+    files["eservice/apply.html"] = page("線上申辦", "<p>請以自然人憑證或會員帳號登入後申辦。</p>")
+    files["eservice/pay.html"] = page("網路繳費", "<p>信用卡、金融卡及行動支付繳納水費。</p>")
+    files["services/booking.html"] = page("預約服務", "<p>臨櫃預約：請選擇日期及服務項目。</p>")
+    files["services/participation.html"] = page("民眾參與", _links([
+        ("/a11y/form.html", "意見信箱"), ("/mailbox/director.html", "處長信箱"),
+        ("/news/n007.html", "用戶滿意度調查結果"), ("tel:1910", "1910 客服專線"),
+        ("https://www.facebook.com/demo.water.example", "Facebook 粉絲專頁"),
+    ]))
+    defect("services", "channel-broken", "/mailbox/director.html", "the 處長信箱 link is dead")
+    defect("links", "broken-link", "/mailbox/director.html", "missing page: the 處長信箱")
+
+    # 貳、盤點(2) open data: a CSV with its ODS, a JSON API, and a dataset offered only as XLS
+    files["opendata/files/water-quality.csv"] = "日期,區域,濁度\n" + f"{ago(12).isoformat()},板橋,0.3\n"
+    files["opendata/files/water-quality.ods"] = documents.odf("ods", "水質檢驗資料")
+    files["opendata/files/usage-stats.xls"] = documents.ole2("用水量統計")
+    files["opendata.html"] = page("開放資料專區", "<table><caption>本處開放資料集</caption>"
+                                  "<tr><th>資料集</th><th>格式</th><th>更新日期</th></tr>"
+                                  f"<tr><td>水質檢驗資料</td><td><a href=\"/opendata/files/water-quality.csv\">CSV</a> "
+                                  f"<a href=\"/opendata/files/water-quality.ods\">ODS</a></td><td>{roc(ago(12))}</td></tr>"
+                                  f"<tr><td>停水資訊</td><td><a href=\"/api/outages\">API（JSON）</a></td>"
+                                  f"<td>{roc(ago(3))}</td></tr>"
+                                  f"<tr><td>用水量統計</td><td><a href=\"/opendata/files/usage-stats.xls\">XLS</a></td>"
+                                  f"<td>{roc(ago(40))}</td></tr></table>")
+    defect("opendata", "dataset-closed-only", "/opendata/files/usage-stats.xls", "用水量統計 only as XLS")
+    defect("documents", "office-without-odf", "/opendata/files/usage-stats.xls", "XLS with no ODF sibling")
     # 盤點(1) 資訊目錄: activities over three listing pages, promotional materials; no 出版品 listing at all
     events = [(f"/news/{s}.html", f"{t}（{r}）") for s, t, r, _ in news]   # 12 activities, 5 + 5 + 2 a page
     for n in range(3):
@@ -311,7 +342,9 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
     defect("freshness", "no-displayed-date", "/faq.html", "no 更新日期 shown")
     defect("essentials", "https-missing", "", "the demo is served over plain http")
     defect("essentials", "http-not-redirected", "", "http:// is not redirected to https://")
-    files["search-help.html"] = page("搜尋說明", "<p>輸入關鍵字後按搜尋；查無資料時請改用較短的關鍵字。</p>")
+    files["search-help.html"] = page("搜尋說明", "<p>輸入關鍵字後按搜尋；查無資料時請改用較短的關鍵字。"
+                                     "例如：輸入「停水」可找到停水公告。結果可依相關度或日期排序。</p>")
+    defect("essentials", "search-no-paging", "/search?q=%E6%B0%B4", "many results for 水, all on one page: no paging")
     files["private/internal.html"] = page("內部專區", "<p>robots.txt 排除。</p>")
 
     # -- Big5 page: charset declared only in <meta> ----------------------------------------------------
@@ -360,6 +393,9 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
     files["sitemap.xml"] = ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/'
                             'schemas/sitemap/0.9">' + "".join(f"<url><loc>SITE_BASE{u}</loc></url>" for u in urls)
                             + "</urlset>\n")
+    index = [(f"/{rel}", title) for rel, data in files.items() if rel.endswith(".html")
+             and isinstance(data, str) for title in re.findall(r"<h1>(.*?)</h1>", data)[:1]]
+    files["search-index.json"] = json.dumps(index, ensure_ascii=False)
     for rel, data in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -376,15 +412,24 @@ def file_time() -> datetime:
 
 
 def search_route(handler: Any) -> None:
-    from urllib.parse import parse_qs, urlsplit
-
-    query = parse_qs(urlsplit(handler.path).query).get("q", [""])[0]
-    hits = [("/services/apply.html", "用水申請")] if "水" in query else []
+    """The demo's site search over its page headings: a result count and sort options, but every result on one
+    page (no paging: a deliberate defect); advice when nothing is found."""
+    query = parse_qs(urlsplit(handler.path).query).get("q", [""])[0].strip()
+    index = json.loads((Path(handler.directory) / "search-index.json").read_text(encoding="utf-8"))
+    hits = [(url, title) for url, title in index if query and query in title]
     if hits:
-        body = "<p>搜尋結果：</p>" + _links(hits)
+        body = (f"<p>搜尋結果：共 {len(hits)} 筆</p><label for='sort'>排序</label><select id='sort' name='sort'>"
+                "<option>相關度</option><option>日期</option></select>" + _links(hits))
     else:
         body = '<p>查無資料。建議：改用較短的關鍵字，或參考<a href="/search-help.html">搜尋說明</a>。</p>'
     send(handler, 200, page(f"搜尋：{html.escape(query)}", body).encode("utf-8"))
+
+
+def api_route(handler: Any) -> None:
+    """An open-data API: today's outages as JSON."""
+    send(handler, 200, json.dumps({"outages": [{"area": "板橋區", "date": _DemoDay.today.isoformat()}]},
+                                  ensure_ascii=False).encode("utf-8"),
+         {"Last-Modified": format_datetime(file_time(), usegmt=False)}, content_type="application/json")
 
 
 def routes() -> dict[str, Route]:
@@ -393,6 +438,7 @@ def routes() -> dict[str, Route]:
         "/loop-a": redirect("/loop-b", 302),
         "/loop-b": redirect("/loop-a", 302),
         "/search": search_route,
+        "/api/outages": api_route,
     }
 
 

@@ -28,7 +28,7 @@ class CeleryFanout:
     @classmethod
     def for_worker(cls, broker: str, name: str, batch_pages: int, lease_seconds: float) -> CeleryFanout:
         """The fanout of an audit run by worker `name`: leases name the worker and this process."""
-        configure(broker)
+        configure(broker, heartbeat=0)  # this process only publishes, between long pauses
         return cls(broker, f"{name}:{os.getpid()}", batch_pages, lease_seconds)
 
     def send(self, store: str, run_id: int, stage: str, n: int, options: dict[str, Any]) -> None:

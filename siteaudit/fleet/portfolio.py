@@ -13,6 +13,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from siteaudit.core.dates import DEFAULT_ZONE, format_local, labelled, now, run_zone, zone_label
+from siteaudit.core.names import folder_name
 from siteaudit.core.results import InspectionItem, Status
 from siteaudit.core.store import Store
 from siteaudit.reports.history import sparkline
@@ -87,12 +88,8 @@ def site_rows(store: Store, trend_runs: int = 10) -> tuple[list[SiteRow], list[t
         history = store.complete_runs(site, run["id"], trend_runs) if run else []
         passed = [float(sum(i.status == Status.PASS for i in stored_items(r))) for r in history]
         rows.append(SiteRow(site, run, latest or {}, items, passed,
-                            f"sites/{safe_name(site)}/report.html" if run else ""))
+                            f"sites/{folder_name(site)}/report.html" if run else ""))
     return rows, list(columns.values())
-
-
-def safe_name(site: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in site)
 
 
 def page_zone(rows: list[SiteRow]) -> str:
@@ -107,7 +104,7 @@ def write_portfolio(store: Store, out: Path, lang: str = "zh") -> Path:
     for row in rows:
         if row.run:
             verdict = judge(store, row.run["id"])
-            write_outputs(store, row.run["id"], out / "sites" / safe_name(row.site), verdict, lang=lang,
+            write_outputs(store, row.run["id"], out / "sites" / folder_name(row.site), verdict, lang=lang,
                           formats=("html",))
     env = Environment(loader=PackageLoader("siteaudit.fleet", "templates"), autoescape=select_autoescape(["html", "j2"]))
     zone = page_zone(rows)

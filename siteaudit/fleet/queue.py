@@ -13,9 +13,9 @@ from siteaudit.core import config as config_mod
 from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.store import Store, StoreError
 from siteaudit.core.urlparts import redact
-from siteaudit.fleet.app import configure
+from siteaudit.fleet.app import check_broker, configure
 from siteaudit.fleet.errors import FleetError
-from siteaudit.fleet.state import DEFAULT_BROKER, FleetState, connect
+from siteaudit.fleet.state import DEFAULT_BROKER, FleetState, connect, state_url
 from siteaudit.fleet.tasks import audit_site
 
 
@@ -52,17 +52,29 @@ def broker_of(configs: list[Config], override: str | None) -> str:
     return brokers.pop()
 
 
+def state_of(configs: list[Config], broker: str, override: str | None) -> str:
+    """The fleet's Redis: --state, else the configs' fleet.state, else the broker's Redis or the local one."""
+    states = {cfg.fleet.state for cfg in configs if cfg.fleet.state}
+    if override:
+        return override
+    if len(states) > 1:
+        raise ConfigError(f"fleet.state: the configs name different ones ({', '.join(sorted(states))})")
+    return state_url(broker, states.pop() if states else None)
+
+
 def enqueue(paths: list[str], broker: str | None = None, checks: str | None = None,
-            full: bool = False) -> list[Queued]:
+            full: bool = False, state: str | None = None) -> list[Queued]:
     sites = load_sites(paths)
     broker_url = broker_of([cfg for _, cfg, _ in sites], broker)
+    fleet_url = state_of([cfg for _, cfg, _ in sites], broker_url, state)
     for url in sorted({str(cfg.store_path()) for _, cfg, _ in sites}):
         try:
             Store(url).close()  # reachable, and the schema exists before the first worker writes
         except StoreError as exc:
             raise FleetError(str(exc))
-    state = FleetState(connect(broker_url))
-    app = configure(broker_url)
+    state = FleetState(connect(fleet_url, "broker" if fleet_url == broker_url else "fleet state"))
+    check_broker(broker_url)
+    app = configure(broker_url, heartbeat=0)  # one short connection
     queued = []
     for path, cfg, text in sites:
         token = uuid.uuid4().hex
@@ -71,7 +83,7 @@ def enqueue(paths: list[str], broker: str | None = None, checks: str | None = No
             continue
         job: dict[str, Any] = {"site": cfg.site.name, "token": token, "config": text,
                                "source": str(path.resolve()), "enqueued": time.time(), "checks": checks,
-                               "full": full}
+                               "full": full, "state": fleet_url}
         try:
             with app.connection_for_write() as conn:
                 audit_site.apply_async((job,), connection=conn, task_id=token, retry=True)
@@ -84,5 +96,5 @@ def enqueue(paths: list[str], broker: str | None = None, checks: str | None = No
     return queued
 
 
-def status(broker: str | None = None) -> dict[str, dict[str, Any]]:
-    return FleetState(connect(broker or DEFAULT_BROKER)).sites()
+def status(broker: str | None = None, state: str | None = None) -> dict[str, dict[str, Any]]:
+    return FleetState(connect(state_url(broker or DEFAULT_BROKER, state))).sites()

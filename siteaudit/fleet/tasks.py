@@ -4,9 +4,7 @@ worker under a lease (docs/fleet.md)."""
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -16,16 +14,20 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from celery.utils.log import get_task_logger
+
 from siteaudit.checks import a11y_batches
 from siteaudit.checks.accessibility import CHECK as ACCESSIBILITY
 from siteaudit.core import config as config_mod
-from siteaudit.core.browser import find_browser
+from siteaudit.core.browser import die_with_parent, find_browser
 from siteaudit.core.config import Config
+from siteaudit.core.names import folder_name
 from siteaudit.core.results import ExitCode
 from siteaudit.core.store import Store, StoreError
 from siteaudit.fleet.app import app
-from siteaudit.fleet.state import FleetState, connect
+from siteaudit.fleet.state import FleetState, connect, state_url
 
+logger = get_task_logger(__name__)
 A11Y_QUEUE = "siteaudit-a11y"       # accessibility batches; every worker takes them besides whole audits
 OUTCOMES = {ExitCode.PASS: "complete", ExitCode.FAIL: "complete", ExitCode.UNCRAWLABLE: "uncrawlable"}
 
@@ -35,39 +37,122 @@ def out_root() -> Path:
     return Path(app.conf.get("siteaudit_out") or "siteaudit-out/fleet")
 
 
-@app.task(bind=True, name="siteaudit.fleet.audit_site", acks_late=True, max_retries=None)
+def worker_id(hostname: str | None = None) -> str:
+    """This worker process in host locks and liveness: NAME@HOST:PID (a restarted worker is another one)."""
+    return f"{hostname or app.conf.get('siteaudit_hostname') or socket.gethostname()}:{os.getpid()}"
+
+
+def fleet_state(job: dict[str, Any] | None = None) -> FleetState:
+    """The fleet's Redis: the one the job was queued with, else this worker's."""
+    url = (job or {}).get("state") or app.conf.get("siteaudit_state") or state_url(app.conf.broker_url)
+    return FleetState(connect(url))
+
+
+@app.task(bind=True, name="siteaudit.fleet.audit_site", acks_late=True)
 def audit_site(self: Any, job: dict[str, Any]) -> dict[str, Any]:
-    """Audit one queued site; a busy host sends the task back to the queue for later."""
-    state = FleetState(connect(app.conf.broker_url))
+    """Audit one queued site. A busy host defers the site in the fleet state (not in this worker's memory);
+    whoever frees a host, or any worker's periodic look, queues it again. Any error ends the site `failed`."""
+    state = fleet_state(job)
     site, token = job["site"], job["token"]
     if state.pending(site) != token:
         return {"site": site, "skipped": "done by an earlier delivery"}
+    try:
+        return audit_locked(state, job, self.request.hostname or socket.gethostname())
+    except Exception as exc:  # never a site wedged as running: failed with the reason, queued again next time
+        reason = f"{type(exc).__name__}: {exc}".strip()
+        state.record(site, state="failed", error=f"siteaudit: fleet task failed: {reason}", finished=time.time())
+        state.release_pending(site, token)
+        logger.warning("%s failed: %s", site, reason)
+        return {"site": site, "state": "failed", "error": reason}
+
+
+def audit_locked(state: FleetState, job: dict[str, Any], worker: str) -> dict[str, Any]:
+    site, token = job["site"], job["token"]
     cfg = config_mod.from_dict(tomllib.loads(job["config"]), source=job["source"])
     hosts = cfg.site.allowed_hosts
-    # Each delivery holds the host locks under a name of its own: a second delivery of a task whose first is still
-    # running (the broker's visibility timeout passed) waits for it instead of taking the run from it.
-    holder = f"{token}:{uuid.uuid4().hex[:12]}"
+    # Each delivery holds the host locks under a name of its own, with its worker's: a second delivery of a task
+    # whose first still runs waits for it; one whose first delivery's worker died takes the locks over.
+    holder = f"{token}:{uuid.uuid4().hex[:12]}:{worker_id(worker)}"
     if not state.lock_hosts(hosts, holder, cfg.fleet.lock_seconds):
+        state.defer(site, job, hosts)
         if not state.hosts_held_by(hosts, token):
-            state.record(site, state="waiting", reason="another crawl of the same host is running")
-        raise self.retry(countdown=max(2, cfg.fleet.lock_seconds // 4), max_retries=None)
+            state.record(site, state="waiting", reason="another crawl of the same host is running",
+                         deferred_by=worker)
+        requeue_deferred(state)  # the host may have been freed while this was deferred
+        return {"site": site, "deferred": True}
     if state.pending(site) != token:  # the delivery that held the hosts until now has just done this audit
         state.unlock_hosts(hosts, holder)
         return {"site": site, "skipped": "done by an earlier delivery"}
     keeper = state.keep_locked(hosts, holder, cfg.fleet.lock_seconds)
     try:
-        return run_job(state, job, cfg, self.request.hostname or socket.gethostname())
+        return run_job(state, job, cfg, worker)
     finally:
         keeper.set()
         state.unlock_hosts(hosts, holder)
+        requeue_deferred(state)
+
+
+def requeue_deferred(state: FleetState) -> list[str]:
+    """Queue again every deferred site whose hosts are free (or held by a dead worker); returns them."""
+    sent = []
+    for site, entry in state.deferred().items():
+        if not state.hosts_free(entry["hosts"]):
+            continue
+        taken = state.take_deferred(site)
+        if taken is None:
+            continue  # another worker queued it
+        job = taken["job"]
+        if state.pending(site) != job["token"]:
+            continue  # audited meanwhile
+        try:
+            send(job)
+        except Exception:  # kombu's connection errors vary by transport: deferred still, the next look retries
+            state.defer(site, job, taken["hosts"])
+            continue
+        sent.append(site)
+    return sent
+
+
+def requeue_dead(state: FleetState) -> list[str]:
+    """Queue again the audit of every site `running` on a worker that is gone (no word from it for
+    ALIVE_SECONDS): a Redis broker would give its message back only after the visibility timeout."""
+    sent = []
+    for site, st in state.sites().items():
+        job = state.job(site) if st.get("state") == "running" else None
+        if not job or state.pending(site) != job["token"] or state.is_alive(st.get("holder") or ""):
+            continue
+        if not st.get("holder") or not state.claim_requeue(site, st["holder"]):
+            continue
+        try:
+            send(job)
+        except Exception:  # kombu's connection errors vary by transport: the next look retries
+            continue
+        state.record(site, state="queued", reason="its worker died; queued again")
+        sent.append(site)
+    return sent
+
+
+def send(job: dict[str, Any]) -> None:
+    """Queue `job` on this worker's broker over a connection of its own."""
+    with app.connection_for_write() as conn:
+        audit_site.apply_async((job,), connection=conn, task_id=job["token"], retry=True)
+
+
+def site_folder(root: Path, site: str, token: str) -> Path:
+    """The folder of one audit under `root`: named from the site's name, never a path taken from it."""
+    out = root / f"{folder_name(site)}-{token[:8]}"
+    if not out.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"output folder outside {root}")
+    return out
 
 
 def run_job(state: FleetState, job: dict[str, Any], cfg: Config, worker: str) -> dict[str, Any]:
     site, token = job["site"], job["token"]
     resume = interrupted_since(cfg, job["enqueued"])
-    out = out_root() / f"{site}-{token[:8]}"
-    state.record(site, state="running", worker=worker, started=time.time(), resumed=resume,
-                 out=str(out.resolve()))
+    out = site_folder(out_root(), site, token)
+    state.keep_job(site, job)
+    state.record(site, state="running", worker=worker, holder=worker_id(worker), started=time.time(),
+                 resumed=resume, out=str(out.resolve()), reason=None, error=None)
     code, error = run_audit(job, out, resume, worker)
     outcome = OUTCOMES.get(code, "failed")
     run_id = None
@@ -77,6 +162,8 @@ def run_job(state: FleetState, job: dict[str, Any], cfg: Config, worker: str) ->
             run_id = run["id"] if run else None
     except StoreError as exc:
         error = error or str(exc)
+    if outcome == "failed" and not error:
+        error = f"siteaudit: the audit process ended with exit code {code}"
     state.record(site, state=outcome, exit=code, error=error if outcome != "complete" else None, run_id=run_id,
                  finished=time.time())
     state.release_pending(site, token)
@@ -91,14 +178,6 @@ def interrupted_since(cfg: Config, enqueued: float) -> bool:
     except StoreError:
         return False
     return bool(run and run["status"] in ("running", "interrupted") and run["started"] >= enqueued)
-
-
-def die_with_parent() -> None:
-    """The audit process ends when its worker dies (Linux), so a killed worker leaves no crawl behind."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def run_audit(job: dict[str, Any], out: Path, resume: bool, worker: str = "") -> tuple[int, str | None]:

@@ -73,8 +73,11 @@ class Verdict:
         if waived:
             parts.append(f"waived ({len(waived)}): " + "; ".join(f"{i.id}: {i.waiver_text('en')}" for i in waived))
         if self.undecided:
+            by_reason: dict[str, list[str]] = {}
+            for item, why in self.undecided.items():
+                by_reason.setdefault(why, []).append(item)
             parts.append(f"not decided ({len(self.undecided)}): "
-                         + "; ".join(f"{item}: {why}" for item, why in self.undecided.items()))
+                         + "; ".join(f"{', '.join(items)}: {why}" for why, items in by_reason.items()))
         if report:
             parts.append(f"report: {report}")
         return f"{head} — " + " — ".join(parts)
