@@ -452,6 +452,7 @@ def test_replay_answers_a_revisit_with_the_earlier_response_and_a_failure_with_i
     try:
         with urllib.request.urlopen(f"{origin}/replay/20990101000000/{base}/static", timeout=10) as answer:
             assert answer.status == 200 and answer.read() == STATIC
+            assert answer.headers["Content-Security-Policy"].startswith("default-src 'self'")  # nothing live
         with urllib.request.urlopen(f"{origin}/replay/20990101000000/{base}/a.html", timeout=10) as answer:
             first = [r for r in records(two_runs["outs"][0] / "evidence.wacz")
                      if r["type"] == "response" and r["uri"] == base + "/a.html"][0]

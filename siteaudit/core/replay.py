@@ -21,6 +21,8 @@ from siteaudit.core.wacz import PAGES, datapackage_of, find_wacz, read_index
 DEFAULT_PORT = 8470
 HOP_HEADERS = frozenset({"transfer-encoding", "x-archive-orig-transfer-encoding", "connection", "keep-alive",
                          "content-length", "set-cookie", "strict-transport-security"})
+# Replay shows only what was archived: the browser may load nothing from the live web for a replayed page.
+OFFLINE_ONLY = ("Content-Security-Policy", "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:")
 MAX_RECORD_BYTES = 64 * 1024 * 1024   # a record larger than this is not served (the crawl's caps are far lower)
 
 
@@ -88,7 +90,7 @@ class Archive:
             if key.lower() == "location":
                 value = replay_path(ts, urljoin(url, value))
             out.append((key, value))
-        out.append(("X-Archive-Date", entry["date"]))
+        out += [("X-Archive-Date", entry["date"]), OFFLINE_ONLY]
         return Answer(status, out, body)
 
     def index_page(self) -> Answer:
