@@ -34,7 +34,8 @@ from siteaudit.reports.captures import REPLAY_ORIGIN
 HOME = ('<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>首頁</title></head><body><h1>首頁</h1>'
         '<a href="a.html">甲</a> <a href="hop1">轉址</a> <a href="packed.html">壓縮頁</a> <a href="big.html">大頁</a> '
         '<a href="report.pdf">年報（PDF，1KB）</a> <a href="http://no-such-host.invalid/page">外站</a> '
-        '<a href="search?q=%E6%B0%B4&amp;page=2">查詢</a></body></html>')
+        '<a href="search?q=%E6%B0%B4&amp;page=2">查詢</a> <a href="file:///etc/passwd">本機檔案</a> '
+        '<a href="ftp://127.0.0.1/x">FTP</a></body></html>')
 PACKED = ('<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>壓縮傳送的頁面</title></head>'
           '<body><h1>壓縮</h1><p>' + "自來水" * 200 + '</p></body></html>').encode()
 BIG = ('<!doctype html><html><head><meta charset="utf-8"><title>大頁</title></head><body>'
@@ -115,6 +116,7 @@ def test_the_warc_passes_warcios_own_check_and_every_fetched_url_has_a_record(ca
     info = [r for r in captured["records"] if r["type"] == "warcinfo"]
     assert info and b"software: siteaudit/" in info[0]["payload"] and b"config-hash: " in info[0]["payload"]
     assert all(r["uri"].startswith(("http://", "https://")) for r in captured["records"] if r["type"] != "warcinfo")
+    assert not any(b"/etc/passwd" in r["payload"] for r in captured["records"] if r["type"] != "response")
 
 
 def test_each_response_has_its_request_with_the_full_request_line(captured):
