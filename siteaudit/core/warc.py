@@ -160,7 +160,7 @@ def request_line(url: str, method: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def redact_url(url: str) -> str:
-    """A URL as archived: its password hidden, never anything but http(s)."""
+    """A URL as archived: its password hidden (only http(s) exchanges are ever handed over)."""
     return redact(url)
 
 
@@ -187,6 +187,7 @@ class WarcFile:
         self.offset = 0
         self.error: BaseException | None = None
         self.flushed = time.monotonic()
+        self.closed = False
         path.parent.mkdir(parents=True, exist_ok=True)
         self.file = open(path, "wb")  # noqa: SIM115 - open for the writer thread's lifetime
         self.index_file = open(self.index_path, "w", encoding="utf-8")  # noqa: SIM115
@@ -196,11 +197,13 @@ class WarcFile:
 
     # -- the crawl's side ---------------------------------------------------------------------------------------
     def put(self, item: Exchange | Failed | Judgement) -> None:
-        if self.error is None:
+        """Queue one item for the writer (a late one, after close, is dropped: the file is complete)."""
+        if self.error is None and not self.closed:
             self.queue.put(item)
 
     def close(self) -> WarcSummary:
         """Write what is queued, close the files (one fsync) and leave the final summary beside them."""
+        self.closed = True
         self.queue.put(None)
         self.thread.join()
         try:
