@@ -13,11 +13,16 @@ from scrapy.settings import Settings
 from siteaudit.core.config import Config
 from siteaudit.core.dates import local_time
 from siteaudit.crawler import settings as defaults
+from siteaudit.crawler.capture import EvidenceSetup
+
+CAPTURE = "siteaudit.crawler.capture.Capture"
+CAPTURE_ORDER = 598  # next to the download handler: before HttpCompressionMiddleware (590) on responses
 
 
 def settings_for(cfg: Config, store_path: str, progress: bool = False, log_file: str | None = None,
-                 share: int = 1) -> Settings:
-    """Scrapy settings from a site config; `share` processes split the configured concurrency."""
+                 share: int = 1, evidence: EvidenceSetup | None = None) -> Settings:
+    """Scrapy settings from a site config; `share` processes split the configured concurrency. With `evidence`,
+    every exchange is captured into a WARC file (crawler.capture)."""
     c = cfg.crawl
     s = Settings()
     s.setmodule(defaults, priority="project")
@@ -43,6 +48,10 @@ def settings_for(cfg: Config, store_path: str, progress: bool = False, log_file:
     }, priority="cmdline")
     if log_file:
         s.set("LOG_FILE", log_file, priority="cmdline")
+    if evidence is not None:
+        s.set("SITEAUDIT_EVIDENCE", evidence, priority="cmdline")
+        s.set("DOWNLOADER_MIDDLEWARES", {**s.getdict("DOWNLOADER_MIDDLEWARES"), CAPTURE: CAPTURE_ORDER},
+              priority="cmdline")
     return s
 
 

@@ -20,6 +20,7 @@ from scrapy.exceptions import DontCloseSpider
 from twisted.internet import task
 
 from siteaudit.core.config import Config
+from siteaudit.crawler.capture import EvidenceSetup
 from siteaudit.crawler.configure import date_log_records, quiet_log_files, settings_for
 from siteaudit.crawler.previous import Previous
 from siteaudit.crawler.spiders.site import SiteSpider
@@ -117,9 +118,9 @@ class ResourceSpider(SiteSpider):
 
 
 def run_resource_process(cfg: Config, store_path: str, run_id: int, inbox: Connection, log_file: str | None,
-                         base_run: int | None = None) -> None:
+                         base_run: int | None = None, evidence: EvidenceSetup | None = None) -> None:
     """Entry point of the checker process."""
-    settings = settings_for(cfg, store_path, progress=False, log_file=log_file, share=2)
+    settings = settings_for(cfg, store_path, progress=False, log_file=log_file, share=2, evidence=evidence)
     previous = Previous.open(store_path, base_run)
     date_log_records(cfg.site.timezone)
     process = CrawlerProcess(settings)
@@ -138,10 +139,11 @@ def run_resource_process(cfg: Config, store_path: str, run_id: int, inbox: Conne
 
 
 def start_resource_process(cfg: Config, store_path: str, run_id: int, log_file: str | None,
-                           base_run: int | None = None) -> tuple[multiprocessing.process.BaseProcess, ResourceSink]:
+                           base_run: int | None = None, evidence: EvidenceSetup | None = None
+                           ) -> tuple[multiprocessing.process.BaseProcess, ResourceSink]:
     ctx = multiprocessing.get_context("spawn")
     ours, theirs = ctx.Pipe()
-    proc = ctx.Process(target=run_resource_process, args=(cfg, store_path, run_id, theirs, log_file, base_run),
+    proc = ctx.Process(target=run_resource_process, args=(cfg, store_path, run_id, theirs, log_file, base_run, evidence),
                        daemon=True,
                        name="siteaudit-checker")
     proc.start()

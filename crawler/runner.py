@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -9,6 +10,7 @@ from scrapy.crawler import CrawlerProcess
 from siteaudit.core.config import Config
 from siteaudit.core.stopping import handlers_restored, record_stop_signals
 from siteaudit.core.store import Store
+from siteaudit.crawler.capture import EvidenceSetup
 from siteaudit.crawler.configure import date_log_records, quiet_log_files, settings_for
 from siteaudit.crawler.previous import Previous
 from siteaudit.crawler.resource_process import finish_resource_process, start_resource_process
@@ -17,11 +19,12 @@ from siteaudit.crawler.spiders.site import SiteSpider
 
 def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | None = None,
           progress: bool = False, log_file: str | None = None, stamps: bool = True,
-          base_run: int | None = None) -> dict[str, Any]:
+          base_run: int | None = None, evidence: EvidenceSetup | None = None) -> dict[str, Any]:
     """Crawl until done; returns the spider's counters and the close reason. With `base_run`, an incremental
     crawl: pages and documents are revalidated against that run and carried over when unchanged.
 
-    Scrapy's own log (every failed fetch is an expected finding for a link checker) goes to `log_file`.
+    Scrapy's own log (every failed fetch is an expected finding for a link checker) goes to `log_file`. With
+    `evidence`, each crawl process writes its own WARC file into its folder.
     """
     cache: dict[str, dict[str, Any]] = {}
     if cfg.crawl.external_cache_hours > 0:
@@ -34,11 +37,14 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
     share = 1
     if cfg.crawl.workers > 1:
         share = 2
+        if evidence is not None and evidence.max_bytes:  # each process has its half of the cap
+            evidence = dataclasses.replace(evidence, max_bytes=max(1, evidence.max_bytes // 2))
         checker, sink = start_resource_process(cfg, store_path, run_id,
-                                      log_file.replace(".log", "-resources.log") if log_file else None, base_run)
+                                               log_file.replace(".log", "-resources.log") if log_file else None,
+                                               base_run, evidence)
     previous = Previous.open(store_path, base_run)
     date_log_records(cfg.site.timezone)
-    process = CrawlerProcess(settings_for(cfg, store_path, progress, log_file, share))
+    process = CrawlerProcess(settings_for(cfg, store_path, progress, log_file, share, evidence))
     log_failures: list[str] = []
     quiet_log_files(log_failures)
     crawler = process.create_crawler(SiteSpider)

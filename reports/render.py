@@ -30,7 +30,9 @@ from siteaudit.core.dates import (
 )
 from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
+from siteaudit.core.wacz import place_output
 from siteaudit.reports import export
+from siteaudit.reports.captures import capture_index, capture_of, replay_href
 from siteaudit.reports.history import PERCENT_ITEMS, diff_runs, figure_text, sparkline, trend
 from siteaudit.reports.plan import page_data, page_data_text, plan_text, reused_from_text
 from siteaudit.reports.regulations import regulation_en
@@ -76,6 +78,7 @@ def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, 
     origin = site_origin((run.get("config") or {}).get("site", {}).get("start_urls") or [])
     reuse = store.reuse_counts(run_id)
     data = page_data(run["plan"], reuse)
+    captures = capture_index((run["plan"] or {}).get("evidence"))
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {"id": run["id"], "site": run["site"], **run_times(run), "status": run["status"],
@@ -86,7 +89,8 @@ def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, 
         "summary": {name: summary | {"page_data": data} if data and isinstance(summary, dict) else summary
                     for name, summary in verdict.checks.items()},
         "pages": verdict.pages,
-        "findings": [{"id": finding_id(f, origin), **f} for f in verdict.findings],
+        "findings": [{"id": finding_id(f, origin), **f, "capture": capture_of(captures, f)}
+                     for f in verdict.findings],
     }
 
 
@@ -333,6 +337,8 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
     series = trend(store, run_row, verdict.items)
     items = verdict.items
     form = uptime_section(store, run, verdict, lang)
+    evidence = (run.get("plan") or {}).get("evidence")
+    captures = {} if printed else capture_index(evidence)
     return environment().get_template("report.html.j2").render(
         doc=doc, run=run, sections=sections, lang=lang, items=items, diff=diff, undecided=verdict.undecided_rows(),
         sparks={k: sparkline(v, k in PERCENT_ITEMS, width=130, height=18) for k, v in series.items()},
@@ -357,6 +363,8 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
         not_run=not_run_sections(verdict, {f"check-{s['name']}" for s in sections} | ({SECTION} if form else set()),
                                  lang),
         category=lambda c: category_label(c, lang),
+        evidence=evidence, evidence_off=not (run.get("config") or {}).get("evidence", {}).get("warc", True),
+        replay=lambda url: replay_href(captures.get(url or "")),
     )
 
 
@@ -401,7 +409,8 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, la
                                      export.to_ods(readable, doc["inspection"], lang, titles, audited)))
     if "html" in formats:
         written.append(atomic_write(out_dir / OUTPUT_FILES["html"], render_html(store, run_id, verdict, lang)))
-    return written
+    wacz = place_output(((store.run(run_id) or {}).get("plan") or {}).get("evidence"), out_dir)
+    return written + ([wacz] if wacz else [])
 
 
 PAGE_LABEL = {"zh": '第 <span class="pageNumber"></span> 頁／共 <span class="totalPages"></span> 頁',

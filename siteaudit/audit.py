@@ -16,15 +16,19 @@ from siteaudit.checks.base import Fanout
 from siteaudit.core.config import Config, ConfigError, audit_hash
 from siteaudit.core.console import echo
 from siteaudit.core.dates import format_local, labelled, now
+from siteaudit.core.net import recording
 from siteaudit.core.results import ExitCode, Status
 from siteaudit.core.runs import owner_alive, settle_abandoned_runs, start_run, this_owner, versions
 from siteaudit.core.stopping import Interrupted
 from siteaudit.core.store import Store, write_failure
+from siteaudit.core.wacz import OUTPUT_NAME, place_output
+from siteaudit.core.warc import WarcFile
 from siteaudit.crawler.resolver import judge_resolver
 from siteaudit.crawler.runner import crawl
 from siteaudit.reports.digest import send_digest
 from siteaudit.reports.plan import plan_line
 from siteaudit.reports.render import FORMATS, OUTPUT_FILES, check_outputs, write_outputs
+from siteaudit.runevidence import check_archive, checks_recorder, evidence_setup, package_run, staging_of
 from siteaudit.verdict.judge import Verdict, judge
 from siteaudit.verdict.waivers import Waiver, load_waivers
 
@@ -78,7 +82,7 @@ def plan_run(cfg: Config, store: Store, full: bool, stamps: bool) -> dict[str, A
 
 
 def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file: Path | None = None,
-               stamps: bool = True, full: bool = False) -> int:
+               stamps: bool = True, full: bool = False, out: Path | None = None) -> int:
     """Crawl (or finish an interrupted crawl) and return the run id; the run is left 'running' until the checks end."""
 
     resume_state = None
@@ -104,8 +108,10 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         run_id = start_run(store, cfg)
         store.set_plan(run_id, plan)
         store.claim_run(run_id, this_owner(), owner_alive)
+    evidence = evidence_setup(cfg, store, run_id, plan.get("base_run"), out) if out is not None else None
     result = crawl(cfg, str(store.path), run_id, resume=resume_state, progress=progress,
-                   log_file=str(log_file) if log_file else None, stamps=stamps, base_run=plan.get("base_run"))
+                   log_file=str(log_file) if log_file else None, stamps=stamps, base_run=plan.get("base_run"),
+                   evidence=evidence)
     if result.get("store_error") is not None:  # pages were lost: the run stays open, for --resume
         raise result["store_error"]
     for note in result.get("notes", []):
@@ -122,6 +128,34 @@ def crawl_into(cfg: Config, store: Store, resume: bool, progress: bool, log_file
         echo(f"siteaudit: note: this machine could not resolve host names (DNS): links to "
              f"{len(resolver.failed_hosts)} external hosts are reported as not checked, not as broken", file=sys.stderr)
     return run_id
+
+
+def record_evidence(cfg: Config, store: Store, run_id: int, out: Path) -> None:
+    """Package the run's WARC files (crawl and checks) as its WACZ and record it in the run's plan; a WACZ that
+    cannot be written is said, and the run records why it has none. Nothing when the run has no WARC files."""
+    if not cfg.evidence.warc or not staging_of(cfg, store, run_id, out).is_dir():
+        return
+    try:
+        evidence, notes = package_run(cfg, store, run_id, out)
+    except OSError as exc:
+        if write_failure(exc) is not None:
+            raise
+        evidence, notes = {"error": str(exc)}, [f"evidence: the run's WACZ could not be written ({exc})"]
+    store.set_plan(run_id, {**(store.run(run_id) or {}).get("plan", {}), "evidence": evidence})
+    for note in notes:
+        echo(f"siteaudit: note: {note}", file=sys.stderr)
+
+
+def close_recorder(recorder: WarcFile | None) -> None:
+    """Close the checks' WARC file; one that cannot be written is said (the packaging says what is missing)."""
+    if recorder is None:
+        return
+    try:
+        recorder.close()
+    except Exception as exc:
+        if write_failure(exc) is not None:
+            raise
+        echo(f"siteaudit: note: evidence: {recorder.path} could not be written ({exc})", file=sys.stderr)
 
 
 def start_failure(store: Store, run_id: int, cfg: Config) -> str | None:
@@ -197,14 +231,15 @@ def audit(cfg: Config, store: Store, out_dir: Path | None, check_names: list[str
     out = out_dir or Path("siteaudit-out") / f"{cfg.site.name}-{stamp}"
     selected = {c.name for c in registry.select(check_names, cfg)}
     logs = ["crawl.log"] + (["crawl-resources.log"] if cfg.crawl.workers > 1 else [])
-    writable_out(out, [OUTPUT_FILES[f] for f in formats or FORMATS] + logs)
+    writable_out(out, [OUTPUT_FILES[f] for f in formats or FORMATS] + logs + ([OUTPUT_NAME] if cfg.evidence.warc else []))
+    check_archive(cfg, store, out)
     if not resume:  # a new run replaces the outputs of an earlier one in the same folder, its crawl log included
         for name in ("crawl.log", "crawl-resources.log"):
             (out / name).unlink(missing_ok=True)
     earlier = None if resume else store.latest_run(cfg.site.name)
     try:
         run_id = crawl_into(cfg, store, resume, progress, log_file=out / "crawl.log",
-                            stamps=bool(selected & STAMP_READERS), full=full)
+                            stamps=bool(selected & STAMP_READERS), full=full, out=out)
         try:
             return finish_audit(cfg, store, run_id, out, check_names, waivers, lang, formats, started, progress,
                                 fanout)
@@ -251,12 +286,16 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
                  progress: bool, fanout: Fanout | None = None) -> AuditOutcome:
     """Checks, verdict and outputs of a crawled run."""
     failure = start_failure(store, run_id, cfg)
-    if failure:
+    if failure:  # the archive shows what the site answered (or that its host was not found)
+        record_evidence(cfg, store, run_id, out)
+        place_output((store.run(run_id) or {}).get("plan", {}).get("evidence"), out)
         store.finish_run(run_id, "failed", error=failure)
         raise AuditError(f"could not crawl the site: {failure}", ExitCode.UNCRAWLABLE)
     print(plan_line(store.run(run_id)["plan"], cfg.site.timezone), file=sys.stderr)
+    recorder = checks_recorder(cfg, store, run_id, out)
     try:
-        summary = run_checks(cfg, store, run_id, check_names, progress, fanout)
+        with recording(recorder):
+            summary = run_checks(cfg, store, run_id, check_names, progress, fanout)
     except Interrupted as stop:  # resumable: the crawl is whole, --resume runs the checks again
         store.finish_run(run_id, "interrupted", error=f"checks stopped: {signal.Signals(stop.signum).name}")
         raise AuditError(f"interrupted during the checks ({signal.Signals(stop.signum).name}); finish it with: "
@@ -265,7 +304,10 @@ def finish_audit(cfg: Config, store: Store, run_id: int, out: Path, check_names:
         if write_failure(exc) is None:
             store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
         raise
+    finally:
+        close_recorder(recorder)
     store.finish_run(run_id, "complete", summary)
+    record_evidence(cfg, store, run_id, out)
     verdict = judge(store, run_id, waivers)
     store.save_verdict(run_id, verdict.stored())
     written = write_outputs(store, run_id, out, verdict, lang=lang, formats=formats or FORMATS)

@@ -17,7 +17,7 @@ import socket
 import sys
 from pathlib import Path
 
-from siteaudit import __version__
+from siteaudit import __version__, evidence_commands
 from siteaudit.audit import AuditError, AuditOutcome, audit
 from siteaudit.config_template import CONFIG_TEMPLATE
 from siteaudit.core import config as config_mod
@@ -174,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--config")
     ls.add_argument("--store")
     fleet_commands.add_parsers(sub)
+    evidence_commands.add_parsers(sub)
     return p
 
 
@@ -539,7 +540,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 COMMANDS = {"audit": cmd_audit, "demo": cmd_demo, "init": cmd_init, "report": cmd_report, "publish": cmd_publish, "dossier": cmd_dossier, "digest": cmd_digest,
             "runs": cmd_runs,
-            "uptime": cmd_uptime, "uptime-log": cmd_uptime_log, "schedule": cmd_schedule, **fleet_commands.COMMANDS}
+            "uptime": cmd_uptime, "uptime-log": cmd_uptime_log, "schedule": cmd_schedule, **fleet_commands.COMMANDS,
+            **evidence_commands.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,6 +81,12 @@ max_age_days = 7            # a reused accessibility result is never older than 
 # report_url = ""           # where the nightly report.html is served
 # urls_shown = 3            # first URLs listed for each kind of new or fixed finding
 
+[evidence]                  # the run's web archive: evidence.wacz in the output folder (docs/evidence.md)
+# warc = true               # capture every request and response of the crawl as WARC records
+# max_bytes = 4294967296    # cap of a run's compressed records (0: none); reaching it is reported, never silent
+# keep_runs = 30            # run-N.wacz files kept in the archive folder (and the earlier ones they refer to)
+# dir = ""                  # the archive folder; default: "evidence" beside the SQLite store
+
 [checks]
 # enabled = ["links"]       # default: every check
 

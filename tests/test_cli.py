@@ -43,8 +43,10 @@ def test_findings_json_follows_the_schema(demo_run):
     assert items["links"]["status"] == "fail" and items["links"]["measured_en"].endswith("could not be verified")
     assert items["uptime"]["status"] == "not_run"  # the demo has no nightly probes
     for f in doc["findings"]:
-        assert set(f) - {"message_en"} == {"id", "check", "rule", "severity", "url", "pages", "message", "evidence"}
+        assert set(f) - {"message_en"} == {"id", "check", "rule", "severity", "url", "pages", "message", "evidence",
+                                           "capture"}
         assert isinstance(f.get("message_en", ""), str)
+        assert f["capture"] is None or {"url", "timestamp", "record", "wacz", "replay"} <= set(f["capture"])
         assert f["severity"] in ("error", "warning", "notice")
         assert isinstance(f["pages"], list) and isinstance(f["evidence"], dict)
     assert len({f["id"] for f in doc["findings"]}) == len(doc["findings"])  # one id per finding

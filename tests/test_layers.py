@@ -13,8 +13,8 @@ from conftest import ROOT
 
 LAYERS: list[list[tuple[str, ...]]] = [
     [("siteaudit.cli", "siteaudit.__main__")],
-    [("siteaudit.demo",), ("siteaudit.fleet",)],
-    [("siteaudit.audit",)],
+    [("siteaudit.demo",), ("siteaudit.fleet",), ("siteaudit.evidence_commands",)],
+    [("siteaudit.audit", "siteaudit.runevidence")],
     [("siteaudit.reports",), ("siteaudit.schedules",)],
     [("siteaudit.verdict",)],
     [("siteaudit.crawler",), ("siteaudit.checks",)],

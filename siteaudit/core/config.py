@@ -118,6 +118,15 @@ class IncrementalConfig:
 
 
 @dataclass
+class EvidenceConfig:
+    """The run's web archive: every exchange of the crawl in WARC files, packaged as evidence.wacz."""
+    warc: bool = True                 # capture; false: no evidence.wacz is written
+    max_bytes: int = 4 * 1024**3      # cap of a run's compressed WARC records; reaching it is reported (0: none)
+    keep_runs: int = 30               # run-N.wacz files kept in the archive folder (and those they refer to)
+    dir: str = ""                     # the archive folder; default: "evidence" beside the SQLite store
+
+
+@dataclass
 class PublishConfig:
     """The public results page (`siteaudit publish`): what the agency states, and the page's own metadata."""
     frequency: str = "每日自動檢測"      # how often the site is audited, as the page states it
@@ -152,6 +161,7 @@ class Config:
     incremental: IncrementalConfig = field(default_factory=IncrementalConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
     checks: dict[str, Any] = field(default_factory=dict)
     source: str = ""
 
@@ -249,7 +259,7 @@ def validate_url(key: str, url: str) -> str:
     return url
 
 
-NOT_AUDITED = ("store", "uptime", "fleet", "incremental", "publish", "digest")
+NOT_AUDITED = ("store", "uptime", "fleet", "incremental", "publish", "digest", "evidence")
 
 
 def hashed(snapshot: dict[str, Any]) -> dict[str, Any]:
@@ -258,7 +268,7 @@ def hashed(snapshot: dict[str, Any]) -> dict[str, Any]:
     site = snapshot.get("site")
     if isinstance(site, dict) and site.get("timezone", DEFAULT_ZONE) == DEFAULT_ZONE:
         snapshot = {**snapshot, "site": {k: v for k, v in site.items() if k != "timezone"}}
-    for key, default in (("publish", PublishConfig()), ("digest", DigestConfig())):
+    for key, default in (("publish", PublishConfig()), ("digest", DigestConfig()), ("evidence", EvidenceConfig())):
         if snapshot.get(key) == dataclasses.asdict(default):  # as before the key existed
             snapshot = {k: v for k, v in snapshot.items() if k != key}
     return snapshot
@@ -289,12 +299,15 @@ def from_dict(data: dict[str, Any], source: str = "") -> Config:
             _fill("publish", cfg.publish, value)
         elif key == "digest":
             _fill("digest", cfg.digest, value)
+        elif key == "evidence":
+            _fill("evidence", cfg.evidence, value)
         elif key == "checks":
             if not isinstance(value, dict):
                 raise ConfigError("checks: expected a table")
             cfg.checks = value
         else:
-            raise ConfigError(f"{key}: unknown section (known: site, crawl, store, uptime, fleet, incremental, publish, digest, checks)")
+            raise ConfigError(f"{key}: unknown section (known: site, crawl, store, uptime, fleet, incremental, "
+                              "publish, digest, evidence, checks)")
     finish(cfg)
     return cfg
 

@@ -14,6 +14,8 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -22,6 +24,7 @@ import requests
 
 from siteaudit.core.config import Config
 from siteaudit.core.fetchpolicy import refusal, site_classes
+from siteaudit.core.warc import Exchange, Failed, WarcFile
 
 MAX_REDIRECTS = 5
 CHUNK = 65536
@@ -46,13 +49,32 @@ class Download:
 
 
 class Session(requests.Session):
-    """A requests session that knows which internal address classes the audited site may reach."""
+    """A requests session that knows which internal address classes the audited site may reach, and the run's
+    WARC file its exchanges go into (while the checks of a run with evidence.warc run)."""
 
     allowed: frozenset[str] = frozenset()
+    recorder: WarcFile | None = None
+
+
+RECORDERS: list[WarcFile] = []   # the WARC file of the checks now running, if any
+
+
+@contextmanager
+def recording(warc: WarcFile | None) -> Iterator[None]:
+    """While the checks run, the sessions they open archive every exchange into `warc`."""
+    if warc is None:
+        yield
+        return
+    RECORDERS.append(warc)
+    try:
+        yield
+    finally:
+        RECORDERS.remove(warc)
 
 
 def session_for(cfg: Config) -> Session:
     session = Session()
+    session.recorder = RECORDERS[-1] if RECORDERS else None
     session.headers["User-Agent"] = cfg.user_agent
     session.verify = cfg.crawl.verify_tls
     session.allowed = site_classes([*cfg.site.allowed_hosts, *(urlsplit(u).netloc for u in cfg.site.start_urls)])
@@ -89,14 +111,38 @@ def _fetch(session: requests.Session, url: str, max_bytes: int, deadline: float,
                              headers={"Accept-Encoding": "identity"}, verify=session.verify) as response:
                 live[:] = [response]
                 if follow and response.is_redirect:
+                    archive(session, response, b"", bool(response.headers.get("Content-Length", "0") != "0"))
                     url = urljoin(url, response.headers["Location"])
                     continue
                 body, truncated = _read(response, max_bytes)
+                archive(session, response, body, truncated)
                 return Download(body, truncated, response.status_code,
                                 headers={k.lower(): v for k, v in response.headers.items()}, url=url)
         except (requests.RequestException, OSError, ValueError) as exc:
+            recorder = getattr(session, "recorder", None)
+            if recorder is not None and url.startswith(("http://", "https://")):
+                recorder.put(Failed(url, "GET", "error", f"{type(exc).__name__}: {exc}"[:200], time.time(), "check"))
             return Download(b"", False, None, f"{type(exc).__name__}: {exc}"[:200], url=url)
     return Download(b"", False, None, f"more than {MAX_REDIRECTS} redirects", url=url)
+
+
+def archive(session: requests.Session, response: requests.Response, body: bytes, truncated: bool) -> None:
+    """Hand one exchange of a check to the run's WARC file (bytes as read: checks ask for no compression)."""
+    recorder = getattr(session, "recorder", None)
+    if recorder is None:
+        return
+    raw = getattr(response.raw, "headers", None)
+    received = list(raw.iteritems()) if hasattr(raw, "iteritems") else list(response.headers.items())
+    if response.headers.get("Content-Encoding", "identity").lower() != "identity":  # requests decoded the body
+        received = [("X-Archive-Orig-Content-Encoding" if k.lower() == "content-encoding" else k, v)
+                    for k, v in received]
+    sent = response.request
+    version = getattr(response.raw, "version", 11)
+    recorder.put(Exchange(url=sent.url or response.url, method=sent.method or "GET",
+                          request_headers=list(sent.headers.items()), status=response.status_code,
+                          response_headers=received, body=body, when=time.time(),
+                          protocol="HTTP/1.0" if version == 10 else "HTTP/1.1",
+                          truncated="length" if truncated else None, kind="check"))
 
 
 def _read(response: requests.Response, max_bytes: int) -> tuple[bytes, bool]:
@@ -124,7 +170,17 @@ def _abort(live: list[requests.Response]) -> None:
 
 
 def measure_connection(url: str, timeout: float, ca_file: str = "") -> dict[str, Any]:
-    """DNS, TCP connect and TLS handshake times (ms) and certificate days left; raises OSError on failure."""
+    """DNS, TCP connect and TLS handshake times (ms) and certificate days left; raises OSError on failure, which
+    the run's archive keeps as a metadata record while the checks run."""
+    try:
+        return _measure_connection(url, timeout, ca_file)
+    except OSError as exc:
+        if RECORDERS and url.startswith(("http://", "https://")):
+            RECORDERS[-1].put(Failed(url, "CONNECT", "connection", str(exc)[:200], time.time(), "check"))
+        raise
+
+
+def _measure_connection(url: str, timeout: float, ca_file: str = "") -> dict[str, Any]:
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
