@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -179,33 +180,47 @@ class UrlRules:
 
     def resolve(self, base: str, raw: str | None, element: str, rel: str = "") -> Resolved:
         """Resolve one reference; results are memoised, since navigation repeats the same hrefs on every page."""
-        if raw is None:
-            return Resolved(None, "", "invalid")
-        # A path-absolute or absolute href does not depend on the page's own path; a relative one
-        # depends on its folder; "?q" and "#x" on the whole base.
-        if raw.startswith(("http://", "https://", "//")):
-            context = ""
-        elif raw.startswith("/"):
-            context = "/".join(base.split("/", 3)[:3])  # scheme://host
-        elif raw.startswith(("?", "#")) or not raw.strip():
-            context = base
-        else:
-            context = base.split("?", 1)[0].rsplit("/", 1)[0]
-        key = (context, raw, element, rel)
-        hit = self._resolved.get(key)
-        if hit is None:
-            # Relative hrefs from different folders often land on the same URL: memoise by that too.
-            absolute = _fast_join(context, raw) if context and not raw.startswith(("?", "#", "http")) else None
-            if absolute is not None:
-                hit = self._resolved.get((absolute, "", element, rel))
-                if hit is None:
-                    hit = self._resolve(base, absolute, element, rel)
-                    self._resolved[(absolute, "", element, rel)] = hit
+        return self.resolver(base)(raw, element, rel)
+
+    def resolver(self, base: str) -> Callable[[str | None, str, str], Resolved]:
+        """`resolve` for the references of one page, its base's origin and folder cut once."""
+        origin = "/".join(base.split("/", 3)[:3])  # scheme://host
+        folder = base.split("?", 1)[0].rsplit("/", 1)[0]
+        memo = self._resolved
+
+        def resolve(raw: str | None, element: str, rel: str = "") -> Resolved:
+            if raw is None:
+                return Resolved(None, "", "invalid")
+            # A path-absolute or absolute href does not depend on the page's own path; a relative one
+            # depends on its folder; "?q" and "#x" on the whole base.
+            if raw.startswith(("http://", "https://", "//")):
+                context = ""
+            elif raw.startswith("/"):
+                context = origin
+            elif raw.startswith(("?", "#")) or not raw.strip():
+                context = base
             else:
-                hit = self._resolve(base, raw, element, rel)
-            if len(self._resolved) > 150_000:
-                self._resolved.clear()
-            self._resolved[key] = hit
+                context = folder
+            key = (context, raw, element, rel)
+            hit = memo.get(key)
+            if hit is None:
+                hit = self._unmemoised(base, context, raw, element, rel)
+                if len(memo) > 150_000:
+                    memo.clear()
+                memo[key] = hit
+            return hit
+
+        return resolve
+
+    def _unmemoised(self, base: str, context: str, raw: str, element: str, rel: str) -> Resolved:
+        # Relative hrefs from different folders often land on the same URL: memoise by that too.
+        absolute = _fast_join(context, raw) if context and not raw.startswith(("?", "#", "http")) else None
+        if absolute is None:
+            return self._resolve(base, raw, element, rel)
+        hit = self._resolved.get((absolute, "", element, rel))
+        if hit is None:
+            hit = self._resolve(base, absolute, element, rel)
+            self._resolved[(absolute, "", element, rel)] = hit
         return hit
 
     def _resolve(self, base: str, raw: str | None, element: str, rel: str = "") -> Resolved:
