@@ -94,5 +94,6 @@ SITEAUDIT_PROGRESS = False
 SITEAUDIT_TIMEZONE = "Asia/Taipei"   # site.timezone: progress lines and crawl.log are dated in it
 
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "siteaudit.crawler.logformat.QuietLogFormatter"
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
