@@ -13,6 +13,7 @@ import contextlib
 import errno
 import functools
 import json
+import operator
 import re
 import sqlite3
 import time
@@ -211,6 +212,7 @@ RESOURCE_COLUMNS = ["url", "kind", "method", "final_url", "redirect_to", "status
 LINK_COLUMNS = ["element", "attribute", "text", "raw", "url", "fragment", "rel", "target", "title", "scope", "grp",
                 "row_text", "row_label"]
 
+LINK_VALUES = operator.itemgetter(*LINK_COLUMNS)
 
 UPGRADE_COLUMNS = (("links", "row_text", "TEXT"), ("links", "row_label", "TEXT"),  # schema 1 -> 2
                    ("runs", "verdict", "TEXT"),                                    # schema 2 -> 3
@@ -548,7 +550,7 @@ class Store:
         self.db.executemany(
             f"INSERT INTO links (run_id, page_id, {','.join(LINK_COLUMNS)}) "
             f"VALUES (?,?,{','.join('?' * len(LINK_COLUMNS))})",
-            ([run_id, page_id, *(link.get(c) for c in LINK_COLUMNS)] for link in links),
+            (_link_row(run_id, page_id, link) for link in links),
         )
         return page_id
 
@@ -986,6 +988,14 @@ class Store:
 
 
 NOT_NULL_DEFAULTS = {"is_html": 0, "truncated": 0}
+
+
+def _link_row(run_id: int, page_id: int, link: dict[str, Any]) -> tuple[Any, ...]:
+    """A link's row: its LINK_COLUMNS in one C call; a link given with only some of them takes None for the rest."""
+    try:
+        return (run_id, page_id, *LINK_VALUES(link))
+    except KeyError:
+        return (run_id, page_id, *(link.get(c) for c in LINK_COLUMNS))
 
 
 def _db_value(value: Any, column: str = "") -> Any:
