@@ -95,5 +95,6 @@ SITEAUDIT_TIMEZONE = "Asia/Taipei"   # site.timezone: progress lines and crawl.l
 
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "siteaudit.crawler.logformat.QuietLogFormatter"
+STATS_CLASS = "siteaudit.crawler.stats.PlainStats"
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -998,12 +998,18 @@ def _link_row(run_id: int, page_id: int, link: dict[str, Any]) -> tuple[Any, ...
         return (run_id, page_id, *(link.get(c) for c in LINK_COLUMNS))
 
 
+JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(v, ensure_ascii=False), built once
+
+
 def _db_value(value: Any, column: str = "") -> Any:
     """A column's stored value: JSON for structures, 0/1 for flags, the default for a missing flag."""
     if value is None:
         return NOT_NULL_DEFAULTS.get(column)
+    kind = type(value)
+    if kind is str or kind is int or kind is float:
+        return value
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
+        return JSON_TEXT(value)
     if isinstance(value, bool):
         return int(value)
     return value
