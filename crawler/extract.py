@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-import lxml.html
 from lxml import etree
 
 from siteaudit.core.dates import HEADED_LABEL, PUBLISH_LABELS, UPDATE_LABELS, is_year_header
@@ -22,12 +21,17 @@ LINK_ELEMENTS = ("a", "area", "link", "img", "script", "iframe", "frame", "objec
                  "meta", "video", "audio")
 MAX_TEXT = 300
 ROW_TAGS = frozenset({"tr", "li", "dd", "dt", "p"})
+NO_ROW: tuple[None, None, None] = (None, None, None)
 CONTEXT_ROWS = frozenset({"tr", "li", "dd", "dt"})  # a paragraph is prose, not a listing row
 MAX_CONTEXT = 200
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Text nodes that may carry a displayed update date (更新日期：115年10月1日); XPath runs in C, so this is cheap.
 STAMP_XPATH = "//body//text()[" + " or ".join(f"contains(., '{label}')" for label in (*UPDATE_LABELS, *PUBLISH_LABELS)) + "]"
 MAX_STAMPS = 5
+# Plain lxml elements (etree.HTMLParser), not lxml.html's: those look up a Python element class for every element
+# touched. text_of is lxml.html's text_content, the same XPath.
+text_of = etree.XPath("string()", smart_strings=False)
+IDS = etree.XPath("descendant::*/@id", smart_strings=False)
 # Parsers use huge_tree: it lifts libxml2's nesting limit of 256 levels (to 2048), below which links were
 # dropped without a word; a page deeper still is reported as not fully parsed.
 
@@ -58,14 +62,22 @@ def parse_body(body: bytes, encoding: str | None, text: Any) -> tuple[Any, bool]
     elements below it, and their links, are missing).
     """
     if encoding and encoding.lower() in BYTES_ENCODINGS and body.strip():
-        parser = lxml.html.HTMLParser(encoding=encoding, huge_tree=True)
+        parser = etree.HTMLParser(encoding=encoding, huge_tree=True)
         try:
-            doc = lxml.html.document_fromstring(body, parser=parser)
+            doc = _document(body, parser)
             return into_body(doc), _whole(parser)
         except (etree.ParserError, ValueError, LookupError):
             pass
-    parser = lxml.html.HTMLParser(huge_tree=True)
+    parser = etree.HTMLParser(huge_tree=True)
     return parse_html(text(), parser), _whole(parser)
+
+
+def _document(html: str | bytes, parser: Any) -> Any:
+    """lxml.html.document_fromstring, on the parser given."""
+    doc = etree.fromstring(html, parser)
+    if doc is None:
+        raise etree.ParserError("Document is empty")
+    return doc
 
 
 def parse_html(text: str, parser: Any = None) -> Any:
@@ -74,7 +86,7 @@ def parse_html(text: str, parser: Any = None) -> Any:
     if not text.strip():
         return None
     try:
-        return into_body(lxml.html.document_fromstring(text, parser=parser or lxml.html.HTMLParser(huge_tree=True)))
+        return into_body(_document(text, parser or etree.HTMLParser(huge_tree=True)))
     except (etree.ParserError, ValueError):
         return None
 
@@ -163,9 +175,9 @@ class Listings:
                 self._rows[parent] = (path, None, None)
             else:
                 label = self.label_of(parent)
-                text = self.row_text(parent) if parent.tag == "tr" else clean(parent.text_content())
+                text = self.row_text(parent) if parent.tag == "tr" else clean(text_of(parent))
                 self._rows[parent] = (path, text[:MAX_CONTEXT],
-                                      clean(label.text_content())[:MAX_CONTEXT] if label is not None else None)
+                                      clean(text_of(label))[:MAX_CONTEXT] if label is not None else None)
         return self._rows[parent]
 
     def row_text(self, row: Any) -> str:
@@ -173,10 +185,10 @@ class Listings:
         written `年度：103/01/01｜`, so the check can read its date as the record's year."""
         head, _, year_columns = self.head_of(row)
         if head is None or head is row or not any(year_columns):
-            return clean(row.text_content())
+            return clean(text_of(row))
         parts = []
         for i, cell in enumerate(row.iterchildren("td", "th")):
-            text = clean(cell.text_content())
+            text = clean(text_of(cell))
             parts.append(f"{HEADED_LABEL}：{text}｜" if i < len(year_columns) and year_columns[i] else text)
         return clean(" ".join(parts))
 
@@ -214,7 +226,7 @@ class Listings:
                     first = table.find("tbody/tr")
                 head = first if first is not None and first.find("th") is not None and first.find("td") is None \
                     else None
-            headers = [clean(c.text_content()) for c in head.iterchildren("th", "td")] if head is not None else []
+            headers = [clean(text_of(c)) for c in head.iterchildren("th", "td")] if head is not None else []
             self._heads[table] = (head, headers, [is_year_header(h) for h in headers])
         return self._heads[table]
 
@@ -247,7 +259,7 @@ def _listing_label(listing: Any) -> Any:
 
 
 def _link_text(el: Any) -> str:
-    text = clean(el.text) if len(el) == 0 else clean(el.text_content())  # most links hold only text
+    text = clean(el.text) if len(el) == 0 else clean(text_of(el))  # most links hold only text
     if not text:
         alts = [clean(img.get("alt")) for img in el.iter("img") if img.get("alt")]
         text = " ".join(a for a in alts if a)
@@ -265,50 +277,58 @@ def extract(doc: Any, page_url: str, rules: UrlRules, stamps: bool = True) -> Pa
     if base_el is not None:
         base = urljoin(page_url, base_el.get("href", "").strip())
     title_el = doc.find(".//title")
-    data.title = clean(title_el.text_content())[:MAX_TEXT] if title_el is not None else None
+    data.title = clean(text_of(title_el))[:MAX_TEXT] if title_el is not None else None
     h1 = doc.find(".//h1")
-    data.h1 = clean(h1.text_content())[:MAX_TEXT] if h1 is not None else None
+    data.h1 = clean(text_of(h1))[:MAX_TEXT] if h1 is not None else None
     data.lang = doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang")
     anchors: set[str] = set()
     links = data.links
     listings = Listings()
+    resolve = rules.resolver(base)
 
-    def add(el: Any, attr: str, raw: str | None, text: str = "") -> None:
-        tag = el.tag
-        rel = el.get("rel", "") if tag == "link" else ""
-        r = rules.resolve(base, raw, tag, rel)
-        grp, row_text, row_label = listings.row_of(el) if r.scope in ("document", "external") else (None, None, None)
+    def add(el: Any, tag: str, attr: str, raw: str | None, text: str = "") -> None:
+        rel = el.get("rel")
+        r = resolve(raw, tag, (rel or "") if tag == "link" else "")
+        scope = r.scope
+        grp, row_text, row_label = listings.row_of(el) if scope == "document" or scope == "external" else NO_ROW
         links.append({
-            "element": tag, "attribute": attr, "text": text, "raw": redact(raw) if raw else raw, "url": r.url, "fragment": r.fragment,
-            "rel": rel or el.get("rel"), "target": el.get("target"), "title": el.get("title"), "scope": r.scope,
-            "grp": grp, "row_text": row_text, "row_label": row_label,
+            "element": tag, "attribute": attr, "text": text, "raw": redact(raw) if raw and "@" in raw else raw,
+            "url": r.url, "fragment": r.fragment, "rel": rel, "target": el.get("target"), "title": el.get("title"),
+            "scope": scope, "grp": grp, "row_text": row_text, "row_label": row_label,
         })
 
     for el in doc.iter(*LINK_ELEMENTS):
         tag = el.tag
-        if tag in ("a", "area"):
-            if el.get("name"):
-                anchors.add(el.get("name"))
-            if "href" in el.attrib:
-                add(el, "href", el.get("href"), _link_text(el) if tag == "a" else clean(el.get("alt")))
+        if tag == "a" or tag == "area":
+            name = el.get("name")
+            if name:
+                anchors.add(name)
+            href = el.get("href")
+            if href is not None:
+                add(el, tag, "href", href, _link_text(el) if tag == "a" else clean(el.get("alt")))
         elif tag == "link":
-            if el.get("href") is not None:
-                add(el, "href", el.get("href"), clean(el.get("title")))
+            href = el.get("href")
+            if href is not None:
+                add(el, tag, "href", href, clean(el.get("title")))
         elif tag in ("img", "source"):
             alt = clean(el.get("alt"))
-            if el.get("src") is not None:
-                add(el, "src", el.get("src"), alt)
-            if el.get("srcset"):
-                for candidate in _srcset_urls(el.get("srcset")):
-                    add(el, "srcset", candidate, alt)
+            src = el.get("src")
+            if src is not None:
+                add(el, tag, "src", src, alt)
+            srcset = el.get("srcset")
+            if srcset:
+                for candidate in _srcset_urls(srcset):
+                    add(el, tag, "srcset", candidate, alt)
         elif tag in ("script", "iframe", "frame", "embed", "video", "audio"):
-            if el.get("src") is not None:
-                add(el, "src", el.get("src"), clean(el.get("title")))
+            src = el.get("src")
+            if src is not None:
+                add(el, tag, "src", src, clean(el.get("title")))
         elif tag == "object":
-            if el.get("data") is not None:
-                add(el, "data", el.get("data"), clean(el.get("title")))
+            data_url = el.get("data")
+            if data_url is not None:
+                add(el, tag, "data", data_url, clean(el.get("title")))
         elif tag == "form":
-            add(el, "action", el.get("action") or page_url, el.get("method", "get").lower())
+            add(el, tag, "action", el.get("action") or page_url, el.get("method", "get").lower())
         elif tag == "meta":
             name = el.get("name") or el.get("property")
             if name:
@@ -316,9 +336,8 @@ def extract(doc: Any, page_url: str, rules: UrlRules, stamps: bool = True) -> Pa
             if (el.get("http-equiv") or "").lower() == "refresh":
                 m = REFRESH_URL.match(el.get("content") or "")
                 if m and m.group(1).strip():
-                    add(el, "content", m.group(1).strip(), "meta refresh")
-    for el in doc.iterfind(".//*[@id]"):
-        anchors.add(el.get("id"))
+                    add(el, tag, "content", m.group(1).strip(), "meta refresh")
+    anchors.update(IDS(doc))
     data.anchors = sorted(anchors)
     if stamps:
         data.stamps = _stamps(doc)
@@ -332,7 +351,7 @@ def _stamps(doc: Any) -> list[str]:
         parent = node.getparent()
         if parent is None or parent.tag in ("script", "style", "a", "title"):
             continue
-        text = clean(parent.text_content())[:120]
+        text = clean(text_of(parent))[:120]
         if text and text not in out:
             out.append(text)
         if len(out) >= MAX_STAMPS:

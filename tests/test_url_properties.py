@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +19,7 @@ from siteaudit.checks.links import CHECK as LINKS
 from siteaudit.core.config import from_dict
 from siteaudit.core.results import Status
 from siteaudit.core.store import Store
-from siteaudit.core.urls import UrlRules, authority_problem
+from siteaudit.core.urls import UrlRules, authority_problem, port_is_invalid
 from siteaudit.crawler.extract import extract, parse_html
 
 BASE = "http://www.example.gov.tw/dir/page.html"
@@ -93,3 +94,60 @@ def test_malformed_authorities_are_invalid_never_another_url() -> None:
     for href, url in (("http://[2001:DB8::1]:8080/a", "http://[2001:db8::1]:8080/a"),
                       ("http://水利署.tw/", "http://xn--kcrt84djtn.tw/"), ("HTTP://Example.gov.tw:80", "http://example.gov.tw/")):
         assert rules.resolve(BASE, href, "a").url == url, href
+
+
+plain_urls = st.builds(
+    lambda scheme, host, port, path, query, fragment: f"{scheme}{host}{port}{path}{query}{fragment}",
+    st.sampled_from(["http://", "https://"]),
+    st.sampled_from(["www.example.gov.tw", "WWW.Example.GOV.tw", "127.0.0.1", "a..b", "-a.tw", "x", "h.tw."]),
+    st.sampled_from(["", ":", ":80", ":443", ":0", ":8080", ":99999", ":abc"]),
+    st.sampled_from(["", "/", "//x", "/a/./b/../c", "/a;jsessionid=1/b", "/doc.PDF", "/a;b", "/[x]", "/@"]),
+    st.sampled_from(["", "?", "?a=1", "?sid=9&a=1", "?a=1?b", "??"]),
+    st.sampled_from(["", "#", "#top", "#a?b", "##", "#a#"]),
+)
+SESSION_CONFIG = from_dict({"site": {"start_urls": ["http://www.example.gov.tw/"], "path_prefixes": ["/a/"]},
+                            "crawl": {"session_params": ["sid"]}})
+
+
+@settings(max_examples=300, deadline=None)
+@given(plain_urls, st.sampled_from(["a", "img", "link", "form"]))
+def test_plain_urls_take_a_shortcut_with_the_same_result_as_the_general_path(url: str, element: str) -> None:
+    rules = UrlRules(SESSION_CONFIG)
+    assert outcome(rules.canonical, url) == outcome(rules.canonical_general, url)
+    resolved = rules.resolve(BASE, url, element)
+    absolute = urljoin(BASE, url)
+    general = outcome(rules.canonical_general, absolute)
+    if resolved.url is not None:
+        assert (resolved.url, resolved.fragment) == general
+        assert resolved.scope == ("form" if element == "form" else rules.scope_of(resolved.url, element))
+    else:
+        assert port_is_invalid(absolute) or not isinstance(general, tuple) or authority_problem(general[0])
+
+
+def outcome(call: Any, *args: Any) -> Any:
+    """What `call` returns, or the type of the ValueError it raises."""
+    try:
+        return call(*args)
+    except ValueError as exc:
+        return type(exc)
+
+
+segments = st.lists(st.sampled_from(["a", "b.html", ".", "..", "", "x-y_z~"]), max_size=6).map("/".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(segments, segments, st.booleans())
+def test_plain_relative_and_root_relative_hrefs_resolve_as_urljoin_does(folder: str, href: str, rooted: bool) -> None:
+    base = f"http://www.example.gov.tw/{folder}"
+    href = "/" + href if rooted else href.lstrip("/")
+    if not href or href.startswith("//"):
+        return
+    expected = UrlRules(CONFIG).canonical_general(urljoin(base, href))[0]
+    assert UrlRules(CONFIG).resolve(base, href, "a").url == expected, (base, href)
+
+
+def test_dot_segments_up_to_the_root_resolve_to_the_root() -> None:
+    rules = UrlRules(CONFIG)
+    for base, href in (("http://www.example.gov.tw/x.html", ".."), ("http://www.example.gov.tw/a/x.html", "../.."),
+                       ("http://www.example.gov.tw/x.html", "."), ("http://www.example.gov.tw/a/x.html", "/")):
+        assert rules.resolve(base, href, "a").url == "http://www.example.gov.tw/", (base, href)

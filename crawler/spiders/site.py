@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
@@ -27,6 +27,7 @@ from siteaudit.crawler.sniff import blocked_reason, looks_binary
 
 SITEMAP_PRIORITY = -10  # pages and checks first: sitemaps only fill the queue when nothing else waits
 MAX_REDIRECT_HOPS = 30  # a chain that never ends is cut; the link check judges chains by its own max_redirects
+FOLLOWED_SCOPES = frozenset({"page", "document", "asset", "external"})
 HEAD_FALLBACK_STATUSES = frozenset({400, 403, 404, 405, 406, 409, 410, 500, 501, 502, 503})
 KEPT_HEADERS = ("content-type", "content-length", "last-modified", "etag", "location", "retry-after", "server",
                 "strict-transport-security", "content-encoding", "x-frame-options")
@@ -332,9 +333,11 @@ class SiteSpider(scrapy.Spider):
     def follow(self, links: list[dict[str, Any]], response: Response) -> Iterator[Any]:
         """Requests (or records) for the links of a page, parsed now or carried over, one hop deeper."""
         depth, chain = response.meta.get("sa_depth", 0), response.meta.get("sa_chain", 0)
+        seen = self.seen  # most links of a page were met before: skip them without a call
         for link in links:
-            if link["url"] and link["scope"] in ("page", "document", "asset", "external"):
-                yield from self.schedule(link["url"], link["scope"], depth + 1, response.url,
+            url = link["url"]
+            if url and url not in seen and link["scope"] in FOLLOWED_SCOPES:
+                yield from self.schedule(url, link["scope"], depth + 1, response.url,
                                          parent=response.url, parent_chain=chain)
 
     def _parse_page(self, response: Response) -> Iterator[Any]:
@@ -348,7 +351,8 @@ class SiteSpider(scrapy.Spider):
         self.mark_data_loss(response, record)
         body = response.body
         ctype = (record["content_type"] or "").lower()
-        is_html = (not ctype or "html" in ctype) and hasattr(response, "text") and not looks_binary(body)
+        # isinstance, not hasattr(response, "text"): that decodes the whole body, which lxml reads as bytes
+        is_html = (not ctype or "html" in ctype) and isinstance(response, TextResponse) and not looks_binary(body)
         if record["verdict"] == "ok" and not is_html:
             # Not a web page after all (a PDF behind an extension-less URL, binary served as text/html...)
             kind = "asset" if ctype.startswith(("image/", "text/css", "application/javascript")) else "document"

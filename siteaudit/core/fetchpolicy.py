@@ -14,6 +14,7 @@ name of another host is not resolved ahead of the request.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ FETCHED_SCHEMES = frozenset({"http", "https"})
 IPV4_FORM = frozenset("0123456789abcdefxABCDEFX.")
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every new URL of a crawl, with the same few hosts
 def address_class(host: str) -> str | None:
     """'loopback', 'link-local' or 'private' for an internal address literal (or localhost), else None."""
     host = host.strip("[]").lower().rstrip(".")

@@ -13,6 +13,7 @@ import contextlib
 import errno
 import functools
 import json
+import operator
 import re
 import sqlite3
 import time
@@ -212,6 +213,7 @@ RESOURCE_COLUMNS = ["url", "kind", "method", "final_url", "redirect_to", "status
 LINK_COLUMNS = ["element", "attribute", "text", "raw", "url", "fragment", "rel", "target", "title", "scope", "grp",
                 "row_text", "row_label"]
 
+LINK_VALUES = operator.itemgetter(*LINK_COLUMNS)
 
 UPGRADE_COLUMNS = (("links", "row_text", "TEXT"), ("links", "row_label", "TEXT"),  # schema 1 -> 2
                    ("runs", "verdict", "TEXT"),                                    # schema 2 -> 3
@@ -549,7 +551,7 @@ class Store:
         self.db.executemany(
             f"INSERT INTO links (run_id, page_id, {','.join(LINK_COLUMNS)}) "
             f"VALUES (?,?,{','.join('?' * len(LINK_COLUMNS))})",
-            ([run_id, page_id, *(link.get(c) for c in LINK_COLUMNS)] for link in links),
+            (_link_row(run_id, page_id, link) for link in links),
         )
         return page_id
 
@@ -989,12 +991,26 @@ class Store:
 NOT_NULL_DEFAULTS = {"is_html": 0, "truncated": 0}
 
 
+def _link_row(run_id: int, page_id: int, link: dict[str, Any]) -> tuple[Any, ...]:
+    """A link's row: its LINK_COLUMNS in one C call; a link given with only some of them takes None for the rest."""
+    try:
+        return (run_id, page_id, *LINK_VALUES(link))
+    except KeyError:
+        return (run_id, page_id, *(link.get(c) for c in LINK_COLUMNS))
+
+
+JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(v, ensure_ascii=False), built once
+
+
 def _db_value(value: Any, column: str = "") -> Any:
     """A column's stored value: JSON for structures, 0/1 for flags, the default for a missing flag."""
     if value is None:
         return NOT_NULL_DEFAULTS.get(column)
+    kind = type(value)
+    if kind is str or kind is int or kind is float:
+        return value
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
+        return JSON_TEXT(value)
     if isinstance(value, bool):
         return int(value)
     return value

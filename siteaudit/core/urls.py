@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -25,6 +26,7 @@ UNCHECKED_SCHEMES = frozenset({"mailto", "tel", "ftp", "data", "sms", "news", "c
 ILLEGAL_URL_CHARS = re.compile(r'[\s<>"{}|\\^`]')
 ILLEGAL_FRAGMENT_CHARS = re.compile(r'[\s<>"`]')  # the URL standard's fragment set: | { } ^ are fine after #
 EMPTY_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[/\\]+(?:[?#]|$)")
+HTTP_PREFIXES = ("http://", "https://")
 SAFE_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[A-Za-z0-9.:-]+(/[A-Za-z0-9\-._~/?#\[\]@!$&'()*+,;=]*)?$")
 DATE_LIKE = re.compile(r"^-?\d{1,8}([-/.]\d{1,2}){0,2}$")
 
@@ -101,24 +103,66 @@ class UrlRules:
         self.max_repeats = cfg.crawl.max_repeated_segments
         self._queries: dict[str, set[str]] = defaultdict(set)
         self._resolved: dict[tuple[str, str, str, str], Resolved] = {}
+        self._hosts: dict[tuple[str, str], tuple[str, bool, bool]] = {}
 
     # -- canonical form ------------------------------------------------------------------------
     def canonical(self, absolute: str) -> tuple[str, str]:
         """Return (url without fragment and session ids, fragment)."""
         absolute = absolute.strip()
+        plain = self._plain(absolute)
+        if plain is not None:
+            return plain[0], plain[1]
+        return self.canonical_general(absolute)
+
+    def canonical_general(self, absolute: str) -> tuple[str, str]:
+        """`canonical` by the general path (w3lib's safe form, then urlsplit); `_plain` gives the same for plain URLs."""
+        absolute = absolute.strip()
         safe = absolute if SAFE_URL.match(absolute) else safe_url_string(absolute)
         parts = urlsplit(safe)
         netloc = canonical_netloc(parts)
-        path = parts.path or "/"
+        path, query = self._without_sessions(parts.path or "/", parts.query)
+        return urlunsplit((parts.scheme.lower(), netloc, path, query, "")), parts.fragment
+
+    def _without_sessions(self, path: str, query: str) -> tuple[str, str]:
         if ";" in path:
             path = re.sub(r";(jsessionid|phpsessid|sid)=[^/?#]*", "", path, flags=re.I)
-        query = parts.query
         if query and self.session_params and any(p in query.lower() for p in self.session_params):
             pairs = parse_qsl(query, keep_blank_values=True)
             kept = [(k, v) for k, v in pairs if k.lower() not in self.session_params]
             if len(kept) != len(pairs):
                 query = urlencode(kept)
-        return urlunsplit((parts.scheme.lower(), netloc, path, query, "")), parts.fragment
+        return path, query
+
+    def _plain(self, absolute: str) -> tuple[str, str, str, bool, bool] | None:
+        """For a plain http(s) URL (ASCII host[:port], no character to escape): (canonical URL, fragment, its path,
+        authority valid, internal) by string splitting, with the host part judged once per host. None for any other
+        URL, which takes the general path. Splits exactly where urlsplit does: netloc up to the first /, then #, ?."""
+        if not absolute.startswith(HTTP_PREFIXES) or not SAFE_URL.match(absolute):
+            return None
+        scheme, _, rest = absolute.partition("://")
+        netloc, slash, tail = rest.partition("/")
+        canon, valid, internal = self._host(scheme, netloc)
+        if not canon:  # no host at all: urlunsplit would treat a path starting with // as the authority
+            return None
+        before, _, fragment = (slash + tail).partition("#")
+        path, _, query = before.partition("?")
+        path, query = self._without_sessions(path or "/", query)
+        url = f"{scheme}://{canon}{path}?{query}" if query else f"{scheme}://{canon}{path}"
+        return url, fragment, path, valid, internal
+
+    def _host(self, scheme: str, netloc: str) -> tuple[str, bool, bool]:
+        """(canonical netloc, authority valid, internal) of a plain netloc, computed by the general functions once."""
+        key = (scheme, netloc)
+        known = self._hosts.get(key)
+        if known is None:
+            probe = f"{scheme}://{netloc}/"
+            canon = canonical_netloc(urlsplit(probe))
+            url = f"{scheme}://{canon}/"
+            known = (canon, not port_is_invalid(probe) and authority_problem(url) is None, self.is_internal(url))
+            if len(self._hosts) > 10_000:
+                self._hosts.clear()
+            self._hosts[key] = known
+        return known
 
     # -- scope ---------------------------------------------------------------------------------
     def is_internal(self, url: str) -> bool:
@@ -136,33 +180,47 @@ class UrlRules:
 
     def resolve(self, base: str, raw: str | None, element: str, rel: str = "") -> Resolved:
         """Resolve one reference; results are memoised, since navigation repeats the same hrefs on every page."""
-        if raw is None:
-            return Resolved(None, "", "invalid")
-        # A path-absolute or absolute href does not depend on the page's own path; a relative one
-        # depends on its folder; "?q" and "#x" on the whole base.
-        if raw.startswith(("http://", "https://", "//")):
-            context = ""
-        elif raw.startswith("/"):
-            context = "/".join(base.split("/", 3)[:3])  # scheme://host
-        elif raw.startswith(("?", "#")) or not raw.strip():
-            context = base
-        else:
-            context = base.split("?", 1)[0].rsplit("/", 1)[0]
-        key = (context, raw, element, rel)
-        hit = self._resolved.get(key)
-        if hit is None:
-            # Relative hrefs from different folders often land on the same URL: memoise by that too.
-            absolute = _fast_join(context, raw) if context and not raw.startswith(("?", "#", "/", "http")) else None
-            if absolute is not None:
-                hit = self._resolved.get((absolute, "", element, rel))
-                if hit is None:
-                    hit = self._resolve(base, absolute, element, rel)
-                    self._resolved[(absolute, "", element, rel)] = hit
+        return self.resolver(base)(raw, element, rel)
+
+    def resolver(self, base: str) -> Callable[[str | None, str, str], Resolved]:
+        """`resolve` for the references of one page, its base's origin and folder cut once."""
+        origin = "/".join(base.split("/", 3)[:3])  # scheme://host
+        folder = base.split("?", 1)[0].rsplit("/", 1)[0]
+        memo = self._resolved
+
+        def resolve(raw: str | None, element: str, rel: str = "") -> Resolved:
+            if raw is None:
+                return Resolved(None, "", "invalid")
+            # A path-absolute or absolute href does not depend on the page's own path; a relative one
+            # depends on its folder; "?q" and "#x" on the whole base.
+            if raw.startswith(("http://", "https://", "//")):
+                context = ""
+            elif raw.startswith("/"):
+                context = origin
+            elif raw.startswith(("?", "#")) or not raw.strip():
+                context = base
             else:
-                hit = self._resolve(base, raw, element, rel)
-            if len(self._resolved) > 150_000:
-                self._resolved.clear()
-            self._resolved[key] = hit
+                context = folder
+            key = (context, raw, element, rel)
+            hit = memo.get(key)
+            if hit is None:
+                hit = self._unmemoised(base, context, raw, element, rel)
+                if len(memo) > 150_000:
+                    memo.clear()
+                memo[key] = hit
+            return hit
+
+        return resolve
+
+    def _unmemoised(self, base: str, context: str, raw: str, element: str, rel: str) -> Resolved:
+        # Relative hrefs from different folders often land on the same URL: memoise by that too.
+        absolute = _fast_join(context, raw) if context and not raw.startswith(("?", "#", "http")) else None
+        if absolute is None:
+            return self._resolve(base, raw, element, rel)
+        hit = self._resolved.get((absolute, "", element, rel))
+        if hit is None:
+            hit = self._resolve(base, absolute, element, rel)
+            self._resolved[(absolute, "", element, rel)] = hit
         return hit
 
     def _resolve(self, base: str, raw: str | None, element: str, rel: str = "") -> Resolved:
@@ -171,39 +229,59 @@ class UrlRules:
         href = raw.strip()
         if not href or href == "#":
             return Resolved(None, "", "invalid")
-        scheme = href.split(":", 1)[0].lower() if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", href) else ""
-        if scheme in UNCHECKED_SCHEMES:
-            return Resolved(None, "", "unchecked")
-        if scheme and scheme not in ("http", "https"):
-            return Resolved(None, "", "invalid")
-        if scheme and EMPTY_HOST.match(href):  # "http://": the URL standard has no empty host, urljoin keeps the base
-            return Resolved(None, "", "invalid")
-        try:
-            absolute = urljoin(base, href)
-            if port_is_invalid(absolute):  # the canonical form would drop it and request another URL
+        if _joins_to_itself(href):
+            absolute = href
+        elif href.startswith("#") and "#" not in base and _joins_to_itself(base + href):
+            absolute = base + href  # urljoin keeps the whole (plain) base and puts the plain fragment after it
+        else:
+            scheme = href.split(":", 1)[0].lower() if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", href) else ""
+            if scheme in UNCHECKED_SCHEMES:
+                return Resolved(None, "", "unchecked")
+            if scheme and scheme not in ("http", "https"):
                 return Resolved(None, "", "invalid")
-            url, fragment = self.canonical(absolute)
-            if authority_problem(url):
+            if scheme and EMPTY_HOST.match(href):  # "http://": the URL standard has no empty host, urljoin keeps the base
                 return Resolved(None, "", "invalid")
-        except (ValueError, UnicodeError):
-            return Resolved(None, "", "invalid")
+            try:
+                absolute = urljoin(base, href)
+            except (ValueError, UnicodeError):
+                return Resolved(None, "", "invalid")
+        plain = self._plain(absolute)
+        if plain is not None:
+            url, fragment, path, valid, internal = plain
+            if not valid:
+                return Resolved(None, "", "invalid")
+        else:
+            try:
+                if port_is_invalid(absolute):  # the canonical form would drop it and request another URL
+                    return Resolved(None, "", "invalid")
+                url, fragment = self.canonical_general(absolute)
+                if authority_problem(url):
+                    return Resolved(None, "", "invalid")
+            except (ValueError, UnicodeError):
+                return Resolved(None, "", "invalid")
+            path, internal = urlsplit(url).path, self.is_internal(url)
         if element == "form":
             return Resolved(url, fragment, "form")
-        return Resolved(url, fragment, self.scope_of(url, element, rel))
+        return Resolved(url, fragment, self._scope(url, path, internal, element, rel))
 
     def scope_of(self, url: str, element: str, rel: str = "") -> str:
+        return self._scope(url, urlsplit(url).path, self.is_internal(url), element, rel)
+
+    def _scope(self, url: str, path: str, internal: bool, element: str, rel: str) -> str:
+        """scope_of, given the URL's path and whether its host is the site's."""
         if any(p.search(url) for p in self.exclude):
             return "unchecked"
-        if not self.is_internal(url):
+        if not internal:
             return "external" if self.check_external else "unchecked"
-        ext = extension(url)
+        name = path.rsplit("/", 1)[-1]
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if ext in DOCUMENT_EXTENSIONS:
             return "document"
         if element in ASSET_ELEMENTS or ext in ASSET_EXTENSIONS:
             return "asset"
         if element == "link" and not (set(rel.lower().split()) & PAGE_LINK_RELS):
             return "asset"
-        if self.prefixes and not urlsplit(url).path.startswith(self.prefixes):
+        if self.prefixes and not path.startswith(self.prefixes):
             return "external"
         return "page"
 
@@ -234,8 +312,11 @@ SIMPLE_RELATIVE = re.compile(r"^[A-Za-z0-9._~/-]+$")
 
 
 def _fast_join(folder: str, raw: str) -> str | None:
-    """urljoin for the common case: a plain relative path (no query, fragment or odd characters)."""
-    if not SIMPLE_RELATIVE.match(raw) or "://" not in folder:
+    """urljoin for the common case: a plain relative or path-absolute path (no query, fragment or odd characters)
+    against the page's folder (scheme://host/dir, or scheme://host for a path-absolute one)."""
+    if not SIMPLE_RELATIVE.match(raw) or "://" not in folder or "?" in folder or "#" in folder or "/." in folder:
+        return None
+    if raw.startswith("/") and "//" in raw:  # urljoin keeps empty segments of a path-absolute href
         return None
     origin, _, path = folder.partition("://")[2].partition("/")
     parts = [p for p in path.split("/") if p] if path else []
@@ -246,9 +327,16 @@ def _fast_join(folder: str, raw: str) -> str | None:
         elif segment and segment != ".":
             parts.append(segment)
     joined = "/".join(parts)
-    if raw.endswith("/") or raw.endswith("/.") or raw.endswith("/..") or raw in (".", ".."):
-        joined += "/"
+    if joined and (raw.endswith("/") or raw.endswith("/.") or raw.endswith("/..") or raw in (".", "..")):
+        joined += "/"  # the root is the one slash after the host, never two
     return f"{folder.split('://', 1)[0]}://{origin}/{joined}"
+
+
+def _joins_to_itself(href: str) -> bool:
+    """True for an absolute plain http(s) href that urljoin returns unchanged whatever the base: no ';' (params),
+    no empty query or fragment (urljoin's round trip would drop their '?' or '#')."""
+    return (href.startswith(HTTP_PREFIXES) and SAFE_URL.match(href) is not None and ";" not in href
+            and not href.endswith(("?", "#")) and "?#" not in href)
 
 
 def _grows(parent_query: str, query: str) -> bool:
