@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from siteaudit.core.replay import resource_path
+from siteaudit.core.shots import SCREENSHOT_URN
 from siteaudit.core.wacz import EvidenceError, read_index
 
 REPLAY_ORIGIN = "http://127.0.0.1:8470"   # siteaudit evidence serve's default address
@@ -15,7 +17,7 @@ KIND_ORDER = {"warc/metadata": 0}           # a response or revisit is preferred
 
 def capture_index(evidence: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """URL -> its capture in the run's WACZ: the crawl's last response (or revisit) of it, else a check's own
-    request, else the failure's metadata record."""
+    request, else the failure's metadata record; and an element screenshot's URN -> the screenshot."""
     if not evidence or not evidence.get("file"):
         return {}
     path = Path(evidence["archive"]) / evidence["file"]
@@ -26,6 +28,13 @@ def capture_index(evidence: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     best: dict[str, tuple[tuple[int, bool, str], dict[str, Any]]] = {}
     for _, ts, e in entries:
         if e.get("kind") == "accessibility":  # a judgement, not a capture of what the site answered
+            continue
+        if e["url"].startswith(SCREENSHOT_URN):
+            best[e["url"]] = ((0, False, ""), {"uri": e["url"], "page": e.get("page", ""),
+                                                "selector": e.get("selector", ""), "mime": e.get("mime", ""),
+                                                "timestamp": e["date"], "width": e.get("width"),
+                                                "height": e.get("height"), "wacz": evidence["file"],
+                                                "replay": f"{REPLAY_ORIGIN}{resource_path(e['url'])}"})
             continue
         record = "metadata" if e.get("mime") == "warc/metadata" else "revisit" if e.get("refers") else "response"
         rank = (KIND_ORDER.get(e.get("mime", ""), 1), e.get("kind") != "check", e["date"])
@@ -38,12 +47,20 @@ def capture_index(evidence: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return {url: capture for url, (_, capture) in best.items()}
 
 
-def capture_of(index: dict[str, dict[str, Any]], finding: dict[str, Any]) -> dict[str, Any] | None:
-    """The capture of a finding's URL, else of the first of its pages that has one."""
+def capture_of(index: dict[str, dict[str, Any]], finding: dict[str, Any], fid: str = "") -> dict[str, Any] | None:
+    """The capture of a finding's URL, else of the first of its pages that has one; with the screenshot of its
+    element when one was taken (`fid`: the finding's id)."""
+    shot = index.get(SCREENSHOT_URN + fid) if fid else None
     for url in [finding.get("url"), *(finding.get("pages") or [])]:
         if url and url in index:
-            return {k: v for k, v in index[url].items() if k != "replay_ts"} | {"replay": replay_href(index[url])}
+            found = {k: v for k, v in index[url].items() if k != "replay_ts"} | {"replay": replay_href(index[url])}
+            return found | ({"screenshot": shot} if shot else {})
     return None
+
+
+def screenshots_by_element(index: dict[str, dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """(page, selector) -> the replay address of that element's screenshot."""
+    return {(c["page"], c["selector"]): c["replay"] for url, c in index.items() if url.startswith(SCREENSHOT_URN)}
 
 
 def replay_href(capture: dict[str, Any] | None) -> str:

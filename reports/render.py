@@ -32,7 +32,7 @@ from siteaudit.core.results import severity_rank
 from siteaudit.core.store import Store
 from siteaudit.core.wacz import place_output
 from siteaudit.reports import export
-from siteaudit.reports.captures import capture_index, capture_of, replay_href
+from siteaudit.reports.captures import capture_index, capture_of, replay_href, screenshots_by_element
 from siteaudit.reports.history import PERCENT_ITEMS, diff_runs, figure_text, sparkline, trend
 from siteaudit.reports.plan import page_data, page_data_text, plan_text, reused_from_text
 from siteaudit.reports.regulations import regulation_en
@@ -89,7 +89,7 @@ def findings_document(store: Store, run_id: int, verdict: Verdict) -> dict[str, 
         "summary": {name: summary | {"page_data": data} if data and isinstance(summary, dict) else summary
                     for name, summary in verdict.checks.items()},
         "pages": verdict.pages,
-        "findings": [{"id": finding_id(f, origin), **f, "capture": capture_of(captures, f)}
+        "findings": [{"id": (fid := finding_id(f, origin)), **f, "capture": capture_of(captures, f, fid)}
                      for f in verdict.findings],
     }
 
@@ -339,6 +339,7 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
     form = uptime_section(store, run, verdict, lang)
     evidence = (run.get("plan") or {}).get("evidence")
     captures = {} if printed else capture_index(evidence)
+    shots = screenshots_by_element(captures)
     return environment().get_template("report.html.j2").render(
         doc=doc, run=run, sections=sections, lang=lang, items=items, diff=diff, undecided=verdict.undecided_rows(),
         sparks={k: sparkline(v, k in PERCENT_ITEMS, width=130, height=18) for k, v in series.items()},
@@ -365,6 +366,8 @@ def render_html(store: Store, run_id: int, verdict: Verdict, lang: str = "zh", p
         category=lambda c: category_label(c, lang),
         evidence=evidence, evidence_off=not (run.get("config") or {}).get("evidence", {}).get("warc", True),
         replay=lambda url: replay_href(captures.get(url or "")),
+        shot=lambda row: next((shots[(p, row["selector"])] for p in row["pages"] if (p, row["selector"]) in shots), "")
+        if row.get("selector") else "",
     )
 
 

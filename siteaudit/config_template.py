@@ -86,6 +86,8 @@ max_age_days = 7            # a reused accessibility result is never older than 
 # max_bytes = 4294967296    # cap of a run's compressed records (0: none); reaching it is reported, never silent
 # keep_runs = 30            # run-N.wacz files kept in the archive folder (and the earlier ones they refer to)
 # dir = ""                  # the archive folder; default: "evidence" beside the SQLite store
+# screenshots = 50          # accessibility findings whose element is shot from the archive (0: none)
+# screenshot_bytes = 262144 # the most one screenshot may take (else JPEG, else half scale, else it is not kept)
 
 [checks]
 # enabled = ["links"]       # default: every check

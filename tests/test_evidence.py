@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,33 @@ def records(wacz: Path) -> list[dict[str, Any]]:
                             "http": list(http.headers) if http else [],
                             "payload": record.raw_stream.read()})
     return out
+
+
+def png_pixels(png: bytes) -> set[tuple[int, int, int]]:
+    """The RGB colours of an 8-bit RGB or RGBA PNG, decoded (IDAT inflated, scanline filters undone)."""
+    data, at = b"", 8
+    width, _height, depth, kind = int.from_bytes(png[16:20], "big"), 0, png[24], png[25]
+    while at < len(png):
+        size = int.from_bytes(png[at:at + 4], "big")
+        if png[at + 4:at + 8] == b"IDAT":
+            data += png[at + 8:at + 8 + size]
+        at += 12 + size
+    assert depth == 8 and kind in (2, 6)
+    bpp = 3 if kind == 2 else 4
+    raw, stride, prior, colours = zlib.decompress(data), width * bpp, bytearray(width * bpp), set()
+    for row in range(len(raw) // (stride + 1)):
+        kind_of_filter, line = raw[row * (stride + 1)], bytearray(raw[row * (stride + 1) + 1:(row + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prior[i], prior[i - bpp] if i >= bpp else 0
+            p = a + b - c
+            pred = {0: 0, 1: a, 2: b, 3: (a + b) // 2,
+                    4: a if abs(p - a) <= abs(p - b) and abs(p - a) <= abs(p - c) else b if abs(p - b) <= abs(p - c)
+                    else c}[kind_of_filter]
+            line[i] = (line[i] + pred) & 0xFF
+        colours |= {tuple(line[i:i + 3]) for i in range(0, stride, bpp)}
+        prior = line
+    return colours
 
 
 def header(rec: dict[str, Any], name: str) -> str | None:
@@ -495,26 +523,76 @@ def test_a_site_whose_host_is_not_found_still_leaves_the_evidence_of_it(tmp_path
     assert verify(tmp_path / "out").returncode == 0
 
 
-def test_the_accessibility_result_of_each_page_is_a_metadata_record_beside_its_response(tmp_path):
-    root = tmp_path / "site"
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """An accessibility audit of two pages, the home page with an image without alt text and a button without a
+    name: its output folder, base URL, result and records."""
+    work = tmp_path_factory.mktemp("judged")
+    root = work / "site"
     root.mkdir()
     (root / "index.html").write_text('<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>首頁'
                                      '</title></head><body><main><h1>首頁</h1><img src="x.png"><a href="a.html">甲</a>'
-                                     '</main></body></html>', encoding="utf-8")
+                                     '<p>繳費說明</p><button id="pay" style="width:120px;height:40px;background:#c00">'
+                                     '</button></main></body></html>', encoding="utf-8")
     (root / "a.html").write_text('<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>甲</title>'
                                  '</head><body><main><h1>甲</h1></main></body></html>', encoding="utf-8")
     with SiteServer(root) as server:
-        cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+        cfg = write_config(work / "c.toml", server.base, work / "s.sqlite3", crawl={"sitemaps": False},
                            extra=as_of("accessibility"))
-        result = run_cli("audit", "--config", str(cfg), "--checks", "accessibility", "--out", str(tmp_path / "out"))
-    archived = records(tmp_path / "out" / "evidence.wacz")
+        result = run_cli("audit", "--config", str(cfg), "--checks", "accessibility", "--out", str(work / "out"))
+    return {"out": work / "out", "base": server.base, "result": result,
+            "records": records(work / "out" / "evidence.wacz")}
+
+
+def test_the_accessibility_result_of_each_page_is_a_metadata_record_beside_its_response(judged):
+    archived, base = judged["records"], judged["base"]
     responses = {r["uri"]: r["warc"]["WARC-Record-ID"] for r in archived if r["type"] == "response"}
-    judged = {r["uri"]: r for r in archived if r["type"] == "metadata"
-              and r["warc"].get("Content-Type") == "application/json"}
-    assert set(judged) == {server.base + "/", server.base + "/a.html"}, result.stderr
-    for url, record in judged.items():
+    found = {r["uri"]: r for r in archived if r["type"] == "metadata"
+             and r["warc"].get("Content-Type") == "application/json"}
+    assert set(found) == {base + "/", base + "/a.html"}, judged["result"].stderr
+    for url, record in found.items():
         assert record["warc"]["WARC-Concurrent-To"] == responses[url]
         payload = json.loads(record["payload"])
         assert payload["check"] == "accessibility" and payload["tested_run"] == 1 and payload["result"]
-    assert "image-alt" in judged[server.base + "/"]["payload"].decode()
-    assert verify(tmp_path / "out").returncode == 0
+    assert "image-alt" in found[base + "/"]["payload"].decode()
+    assert verify(judged["out"]).returncode == 0
+
+
+def test_an_accessibility_findings_element_is_a_bounded_screenshot_referring_to_the_pages_capture(judged):
+    archived, base = judged["records"], judged["base"]
+    doc = json.loads((judged["out"] / "findings.json").read_text(encoding="utf-8"))
+    button = next(f for f in doc["findings"] if f["check"] == "accessibility" and "#pay" in
+                  (f["evidence"].get("selector") or ""))
+    shot = button["capture"]["screenshot"]
+    assert shot["uri"] == "urn:siteaudit:element-screenshot:" + button["id"] and shot["page"] == base + "/"
+    record = next(r for r in archived if r["type"] == "resource" and r["uri"] == shot["uri"])
+    home = next(r for r in archived if r["type"] == "response" and r["uri"] == base + "/")
+    assert record["warc"]["WARC-Refers-To"] == home["warc"]["WARC-Record-ID"]
+    assert record["warc"]["WARC-Refers-To-Target-URI"] == base + "/"
+    image = record["payload"]
+    assert record["warc"]["Content-Type"] == "image/png" and image[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(image) <= 256 * 1024
+    width, height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
+    assert (width, height) == (shot["width"], shot["height"]) and 120 <= width <= 120 + 16 and 40 <= height <= 56
+    assert (204, 0, 0) in png_pixels(image), "the red button is in the picture"
+    report = (judged["out"] / "report.html").read_text(encoding="utf-8")
+    assert f'href="{shot["replay"]}"' in report and "元件截圖" in report
+    assert verify(judged["out"]).returncode == 0
+    archive = Archive(judged["out"] / "evidence.wacz")
+    answer = archive.resource(shot["uri"])
+    assert answer.status == 200 and answer.body == image and ("Content-Type", "image/png") in answer.headers
+
+
+def test_no_screenshots_when_switched_off_and_the_run_says_nothing_of_them(tmp_path):
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "index.html").write_text('<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>首頁'
+                                     '</title></head><body><main><h1>首頁</h1><button style="width:90px;height:30px">'
+                                     '</button></main></body></html>', encoding="utf-8")
+    with SiteServer(root) as server:
+        cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3", crawl={"sitemaps": False},
+                           extra=as_of("accessibility") + "\n[evidence]\nscreenshots = 0\n")
+        result = run_cli("audit", "--config", str(cfg), "--checks", "accessibility", "--out", str(tmp_path / "out"))
+    archived = records(tmp_path / "out" / "evidence.wacz")
+    assert any(r["type"] == "metadata" for r in archived), result.stderr
+    assert not any(r["type"] == "resource" for r in archived) and "screenshot" not in result.stderr

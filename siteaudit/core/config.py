@@ -124,6 +124,8 @@ class EvidenceConfig:
     max_bytes: int = 4 * 1024**3      # cap of a run's compressed WARC records; reaching it is reported (0: none)
     keep_runs: int = 30               # run-N.wacz files kept in the archive folder (and those they refer to)
     dir: str = ""                     # the archive folder; default: "evidence" beside the SQLite store
+    screenshots: int = 50             # accessibility findings whose element is shot from the archive (0: none)
+    screenshot_bytes: int = 256 * 1024  # the most one screenshot may take (else JPEG, else half scale, else none)
 
 
 @dataclass
@@ -384,6 +386,10 @@ def finish_services(cfg: Config) -> None:
         raise ConfigError("fleet.lock_seconds: must be at least 10 seconds")
     if cfg.fleet.a11y_batch_pages < 1:
         raise ConfigError("fleet.a11y_batch_pages: must be at least 1 page")
+    if cfg.evidence.screenshots < 0:
+        raise ConfigError("evidence.screenshots: must be 0 (none) or more")
+    if cfg.evidence.screenshot_bytes < 4096:
+        raise ConfigError(f"evidence.screenshot_bytes: must be at least 4096, got {cfg.evidence.screenshot_bytes}")
 
 
 def finish_uptime_judgement(u: UptimeConfig) -> None:

@@ -12,17 +12,18 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from siteaudit.core.wacz import PAGES, datapackage_of, find_wacz, read_index
+from siteaudit.core.wacz import PAGES, datapackage_of, find_wacz, parse_index, read_index, staged_parts
 
 DEFAULT_PORT = 8470
 HOP_HEADERS = frozenset({"transfer-encoding", "x-archive-orig-transfer-encoding", "connection", "keep-alive",
                          "content-length", "set-cookie", "strict-transport-security"})
 # Replay shows only what was archived: the browser may load nothing from the live web for a replayed page.
 OFFLINE_ONLY = ("Content-Security-Policy", "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:")
+RESOURCE_PATH = "/resource/"                # /resource/URN: a record the tool made (an element's screenshot)
 MAX_RECORD_BYTES = 64 * 1024 * 1024   # a record larger than this is not served (the crawl's caps are far lower)
 
 
@@ -34,20 +35,40 @@ class Answer:
 
 
 class Archive:
-    """One WACZ and the earlier WACZs its revisits refer to, read on demand."""
+    """One WACZ and the earlier WACZs its revisits refer to, read on demand; or (`staged`) the WARC files a run
+    has written so far, before they are packaged."""
 
     def __init__(self, path: Path, folders: list[Path] | None = None) -> None:
         self.path = path
+        self.staging: Path | None = None
         ours = datapackage_of(path).get("siteaudit", {})
         self.folders = [path.parent, *([Path(ours["archive"])] if ours.get("archive") else []), *(folders or [])]
-        self.captures: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        for _, ts, entry in read_index(path):
-            if entry.get("kind") == "accessibility":  # a judgement, not something the site answered
-                continue
-            self.captures.setdefault(entry["url"], []).append((ts, entry))
+        self.load(read_index(path))
         with zipfile.ZipFile(path) as archive:
             lines = archive.read(PAGES).decode("utf-8").splitlines()[1:] if PAGES in archive.namelist() else []
         self.pages = [line for line in lines if line.strip()]
+
+    @classmethod
+    def staged(cls, staging: Path, folders: list[Path]) -> Archive:
+        """The WARC files of a run still in its staging folder (`folders`: where earlier WACZs are)."""
+        archive = cls.__new__(cls)
+        archive.path = staging
+        archive.staging = staging
+        archive.folders = list(folders)
+        archive.load(parse_index(staged_parts(staging)[1]))
+        archive.pages = []
+        return archive
+
+    def load(self, entries: Any) -> None:
+        self.captures: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self.resources: dict[str, dict[str, Any]] = {}
+        for _, ts, entry in entries:
+            if entry.get("kind") == "accessibility":  # a judgement, not something the site answered
+                continue
+            if entry["url"].startswith("urn:"):     # made by the tool (a screenshot), not answered by the site
+                self.resources[entry["url"]] = entry
+                continue
+            self.captures.setdefault(entry["url"], []).append((ts, entry))
 
     def nearest(self, url: str, ts: str) -> tuple[str, dict[str, Any]] | None:
         found = self.captures.get(url)
@@ -61,11 +82,25 @@ class Archive:
         """(HTTP headers, payload as archived) of the record at `offset` of `archive/filename` in `wacz`."""
         if length > MAX_RECORD_BYTES:
             raise ValueError(f"record of {length} bytes is larger than {MAX_RECORD_BYTES}")
-        with zipfile.ZipFile(wacz) as archive, archive.open(f"archive/{filename}") as member:
-            member.seek(offset)
-            raw = member.read(length)
+        if self.staging is not None and wacz == self.path:
+            with open(self.staging / Path(filename).name, "rb") as member:
+                member.seek(offset)
+                raw = member.read(length)
+        else:
+            with zipfile.ZipFile(wacz) as archive, archive.open(f"archive/{filename}") as member:
+                member.seek(offset)
+                raw = member.read(length)
         record = next(iter(ArchiveIterator(io.BytesIO(raw))))
         return record.http_headers, record.raw_stream.read()
+
+    def resource(self, urn: str) -> Answer:
+        """A record the tool made (an element's screenshot), with its own content type."""
+        entry = self.resources.get(urn)
+        if entry is None:
+            return page(404, "Not in the archive", f"{urn} is not in this run's archive.")
+        _, body = self.record(self.path, entry["filename"], entry["offset"], entry["length"])
+        return Answer(200, [("Content-Type", entry.get("mime") or "application/octet-stream"),
+                            ("X-Archive-Date", entry["date"]), OFFLINE_ONLY], body)
 
     def answer(self, url: str, ts: str) -> Answer:
         found = self.nearest(url, ts)
@@ -109,6 +144,10 @@ class Archive:
         return Answer(200, [("Content-Type", "text/html; charset=utf-8")], body.encode())
 
 
+def resource_path(urn: str) -> str:
+    return RESOURCE_PATH + quote(urn, safe=":")
+
+
 def replay_path(ts: str, url: str) -> str:
     return f"/replay/{ts}/{quote(url, safe=':/?&=%#+,;~@!$*()')}"
 
@@ -142,6 +181,11 @@ def make_server(archive: Archive, port: int = DEFAULT_PORT) -> ThreadingHTTPServ
             target = split_replay(self.path)
             if self.path in ("/", "/index.html"):
                 self.send(archive.index_page())
+            elif self.path.startswith(RESOURCE_PATH):
+                try:
+                    self.send(archive.resource(unquote(self.path[len(RESOURCE_PATH):])))
+                except (OSError, ValueError, KeyError, StopIteration) as exc:
+                    self.send(page(500, "Cannot read the record", str(exc)))
             elif target is not None:
                 try:
                     self.send(archive.answer(target[1], target[0]))

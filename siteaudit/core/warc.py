@@ -79,6 +79,21 @@ class Judgement:
 
 
 @dataclass
+class Resource:
+    """Something the tool made from a capture (an element's screenshot), kept as a `resource` record that refers
+    to the capture it was made from."""
+    url: str                        # urn:siteaudit:... naming it
+    when: float
+    payload: bytes
+    mime: str
+    refers_to: str = ""             # the WARC-Record-ID of the capture it was made from
+    refers_url: str = ""
+    refers_date: str = ""
+    kind: str = "screenshot"
+    about: dict[str, Any] = field(default_factory=dict)   # index fields: page, selector, finding, size
+
+
+@dataclass
 class Earlier:
     """A capture of an earlier run that a revisit may refer to."""
     url: str
@@ -121,6 +136,8 @@ def sha1_digest(data: bytes) -> str:
 
 def surt(url: str) -> str:
     """The sort key of a URL in a CDXJ index: host labels reversed (com,example)/path?query, lower case."""
+    if not url.startswith(("http://", "https://")):  # a urn: of the tool's own (a screenshot) sorts as itself
+        return url.lower()
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     labels = host.split(".")
@@ -181,7 +198,7 @@ class WarcFile:
         self.earlier = earlier or {}
         self.summary = WarcSummary()
         self.writer = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)
-        self.queue: queue.Queue[Exchange | Failed | Judgement | None] = queue.Queue(QUEUE_ITEMS)
+        self.queue: queue.Queue[Exchange | Failed | Judgement | Resource | None] = queue.Queue(QUEUE_ITEMS)
         self.buffer = bytearray()
         self.index: list[str] = []
         self.offset = 0
@@ -196,7 +213,7 @@ class WarcFile:
         self.thread.start()
 
     # -- the crawl's side ---------------------------------------------------------------------------------------
-    def put(self, item: Exchange | Failed | Judgement) -> None:
+    def put(self, item: Exchange | Failed | Judgement | Resource) -> None:
         """Queue one item for the writer (a late one, after close, is dropped: the file is complete)."""
         if self.error is None and not self.closed:
             self.queue.put(item)
@@ -233,6 +250,8 @@ class WarcFile:
                     self.write_failure(item)
                 elif isinstance(item, Judgement):
                     self.write_judgement(item)
+                elif isinstance(item, Resource):
+                    self.write_resource(item)
                 elif isinstance(item, Exchange):
                     self.write_exchange(item)
                 self.flush()
@@ -320,6 +339,20 @@ class WarcFile:
         entry = {"url": url, "mime": "warc/metadata", "kind": judgement.kind,
                  "id": record.rec_headers.get_header("WARC-Record-ID"), "date": date}
         self.append(record, (url, judgement.when, entry))
+
+    def write_resource(self, resource: Resource) -> None:
+        date = warc_date(resource.when)
+        headers = {"WARC-Date": date}
+        if resource.refers_to:
+            headers.update({"WARC-Refers-To": resource.refers_to,
+                            "WARC-Refers-To-Target-URI": redact_url(resource.refers_url),
+                            "WARC-Refers-To-Date": resource.refers_date})
+        record = self.writer.create_warc_record(resource.url, "resource", payload=BytesIO(resource.payload),
+                                                length=len(resource.payload), warc_content_type=resource.mime,
+                                                warc_headers_dict=headers)
+        entry = {"url": resource.url, "mime": resource.mime, "kind": resource.kind, **resource.about,
+                 "id": record.rec_headers.get_header("WARC-Record-ID"), "date": date}
+        self.append(record, (resource.url, resource.when, entry))
 
     def warcinfo(self, info: dict[str, str]) -> Any:
         return self.writer.create_warcinfo_record(self.path.name, info)
