@@ -121,7 +121,8 @@ def take_screenshots(wanted: list[Wanted], paths: BrowserPaths, max_bytes: int, 
                     box = driver.execute_script(LOCATE, selector)
                     clip = clip_of(box) if isinstance(box, dict) else None
                     if clip is None:
-                        problems.append(f"{want.page}: {selector}: not found or without area on the archived page")
+                        why = "has no area (hidden or empty)" if isinstance(box, dict) else "is not found"
+                        problems.append(f"{want.page}: {selector} {why} on the archived page")
                         continue
                     image = capture(driver, clip, max_bytes)
                     if image is None:
