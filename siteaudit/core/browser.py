@@ -419,17 +419,8 @@ def print_to_pdf(url: str, paths: BrowserPaths, header: str, footer: str, landsc
     Bounded: every browser process under `memory_mb` of data and the whole print within `timeout` seconds;
     on overrun the browser is killed and reaped and PrintError says why (a huge page would otherwise take
     the renderer to many GiB and minutes, then fail anyway)."""
-    from selenium import webdriver
-
-    with tempfile.TemporaryDirectory(prefix="siteaudit-pdf-") as profile, adopting_orphans():
-        ours_before = set(process_tree(os.getpid()))
-        service = chromedriver_service(paths, profile, memory_cap(memory_mb))
-        deadline = Deadline(timeout, service)
-        driver = None
-        failed = True
-        try:
-            driver = webdriver.Chrome(service=service, options=chromium_options(paths))
-            deadline.check()
+    try:
+        with bounded_driver(paths, timeout, memory_mb, "siteaudit-pdf-") as (driver, deadline):
             driver.set_page_load_timeout(timeout)
             driver.get(url)
             deadline.check()
@@ -440,10 +431,46 @@ def print_to_pdf(url: str, paths: BrowserPaths, header: str, footer: str, landsc
                 "marginLeft": 0.5, "marginRight": 0.5, "displayHeaderFooter": True,
                 "headerTemplate": header, "footerTemplate": footer})
             deadline.check()
-            failed = False
             return base64.b64decode(printed["data"])
+    except BoundedBrowserError as exc:
+        raise PrintError(print_failure(exc.cause, exc.deadline, memory_mb)) from None
+
+
+class BoundedBrowserError(RuntimeError):
+    """What stopped a bounded browser: the driver's error (or TimeoutError) and the deadline that watched it."""
+
+    def __init__(self, cause: BaseException, deadline: Deadline) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.deadline = deadline
+
+
+@contextmanager
+def bounded_driver(paths: BrowserPaths, timeout: float, memory_mb: int, prefix: str,
+                   configure: Callable[[Any], None] | None = None) -> Iterator[tuple[Any, Deadline]]:
+    """A Selenium driver of headless Chromium whose processes stay under `memory_mb` and are killed after
+    `timeout` seconds; on leaving, every process of it has exited and is reaped. Any error inside (or the
+    deadline firing) comes out as BoundedBrowserError. `configure` may change the options first."""
+    from selenium import webdriver
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as profile, adopting_orphans():
+        ours_before = set(process_tree(os.getpid()))
+        service = chromedriver_service(paths, profile, memory_cap(memory_mb))
+        deadline = Deadline(timeout, service)
+        driver = None
+        failed = True
+        try:
+            options = chromium_options(paths)
+            if configure is not None:
+                configure(options)
+            driver = webdriver.Chrome(service=service, options=options)
+            deadline.check()
+            yield driver, deadline
+            failed = False
+        except BoundedBrowserError:
+            raise
         except Exception as exc:  # whatever the driver raises once its browser is gone
-            raise PrintError(print_failure(exc, deadline, memory_mb)) from None
+            raise BoundedBrowserError(exc, deadline) from None
         finally:
             deadline.cancel()
             close_printer(driver, service, failed, deadline.killed, ours_before)

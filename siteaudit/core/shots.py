@@ -4,21 +4,11 @@ bytes the crawl received, not the site as it is now), bounded in number, area, b
 from __future__ import annotations
 
 import base64
-import os
 import struct
-import tempfile
 from dataclasses import dataclass
+from typing import Any
 
-from siteaudit.core.browser import (
-    BrowserPaths,
-    Deadline,
-    adopting_orphans,
-    chromedriver_service,
-    chromium_options,
-    close_printer,
-    memory_cap,
-    process_tree,
-)
+from siteaudit.core.browser import BoundedBrowserError, BrowserPaths, bounded_driver
 
 SCREENSHOT_URN = "urn:siteaudit:element-screenshot:"   # + the id of the finding whose element it shows
 MARGIN = 8                      # CSS px around the element
@@ -77,11 +67,11 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def capture(driver: object, clip: dict[str, float], max_bytes: int) -> tuple[bytes, str] | None:
+def capture(driver: Any, clip: dict[str, float], max_bytes: int) -> tuple[bytes, str] | None:
     """The region as PNG, else (too large) as JPEG, else at half scale; None when none fits in max_bytes."""
     for fmt, extra in (("png", {}), ("jpeg", {"quality": 70}), ("jpeg", {"quality": 60, "half": True})):
         region = {**clip, "scale": 0.5} if extra.pop("half", False) else clip
-        shot = driver.execute_cdp_cmd("Page.captureScreenshot",  # type: ignore[attr-defined]
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot",
                                       {"format": fmt, "clip": region, "captureBeyondViewport": True, **extra})
         data = base64.b64decode(shot["data"])
         if len(data) <= max_bytes:
@@ -89,24 +79,32 @@ def capture(driver: object, clip: dict[str, float], max_bytes: int) -> tuple[byt
     return None
 
 
+def shoot(driver: Any, page: str, selector: str, max_bytes: int, problems: list[str]) -> Shot | None:
+    """One element's screenshot on the loaded page, or None with the reason added to `problems`."""
+    box = driver.execute_script(LOCATE, selector)
+    clip = clip_of(box) if isinstance(box, dict) else None
+    if clip is None:
+        why = "has no area (hidden or empty)" if isinstance(box, dict) else "is not found"
+        problems.append(f"{page}: {selector} {why} on the archived page")
+        return None
+    image = capture(driver, clip, max_bytes)
+    if image is None:
+        problems.append(f"{page}: {selector}: screenshot larger than {max_bytes} bytes")
+        return None
+    width, height = png_size(image[0]) if image[1] == "image/png" else (int(clip["width"]), int(clip["height"]))
+    return Shot(page, selector, image[0], image[1], width, height)
+
+
 def take_screenshots(wanted: list[Wanted], paths: BrowserPaths, max_bytes: int, timeout: float
                      ) -> tuple[list[Shot], list[str]]:
     """Shoot each wanted element; (the shots, one line per element or page that could not be shot). The whole
     run is bounded by `timeout` seconds (the browser is then stopped) and each page by PAGE_SECONDS."""
-    from selenium import webdriver
-
     shots: list[Shot] = []
     problems: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="siteaudit-shots-") as profile, adopting_orphans():
-        ours_before = set(process_tree(os.getpid()))
-        service = chromedriver_service(paths, profile, memory_cap(MEMORY_MB))
-        deadline = Deadline(timeout, service)
-        driver = None
-        failed = True
-        try:
-            options = chromium_options(paths)
-            options.set_capability("unhandledPromptBehavior", "dismiss")  # an alert() must not stop the shots
-            driver = webdriver.Chrome(service=service, options=options)
+    try:
+        with bounded_driver(paths, timeout, MEMORY_MB, "siteaudit-shots-",
+                            lambda options: options.set_capability("unhandledPromptBehavior", "dismiss")
+                            ) as (driver, deadline):   # an alert() on a replayed page must not stop the shots
             driver.set_page_load_timeout(PAGE_SECONDS)
             driver.set_script_timeout(PAGE_SECONDS)
             for want in wanted:
@@ -118,24 +116,10 @@ def take_screenshots(wanted: list[Wanted], paths: BrowserPaths, max_bytes: int, 
                     continue
                 for selector in want.selectors:
                     deadline.check()
-                    box = driver.execute_script(LOCATE, selector)
-                    clip = clip_of(box) if isinstance(box, dict) else None
-                    if clip is None:
-                        why = "has no area (hidden or empty)" if isinstance(box, dict) else "is not found"
-                        problems.append(f"{want.page}: {selector} {why} on the archived page")
-                        continue
-                    image = capture(driver, clip, max_bytes)
-                    if image is None:
-                        problems.append(f"{want.page}: {selector}: screenshot larger than {max_bytes} bytes")
-                        continue
-                    width, height = png_size(image[0]) if image[1] == "image/png" else (int(clip["width"]),
-                                                                                       int(clip["height"]))
-                    shots.append(Shot(want.page, selector, image[0], image[1], width, height))
-            failed = False
-        except Exception as exc:  # the browser failed or the deadline stopped it: what was shot is kept
-            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            problems.append(f"screenshots stopped: {'time limit reached' if deadline.fired else text}")
-        finally:
-            deadline.cancel()
-            close_printer(driver, service, failed, deadline.killed, ours_before)
+                    shot = shoot(driver, want.page, selector, max_bytes, problems)
+                    if shot is not None:
+                        shots.append(shot)
+    except BoundedBrowserError as exc:  # the browser failed or the deadline stopped it: what was shot is kept
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc.cause).__name__
+        problems.append(f"screenshots stopped: {'time limit reached' if exc.deadline.fired else text}")
     return shots, problems
