@@ -27,6 +27,9 @@ from siteaudit.core.pacing import Pacer
 
 SEARCH_PARAM_NAMES = ("q", "query", "keyword", "keywords", "kw", "search", "s", "text", "key")
 SEARCH_WORDS = ("搜尋", "查詢", "檢索", "關鍵字", "search", "keyword")   # a query field or widget names itself so
+# A POST form is a search only when it says so (role=search, or these words in its action, names, labels or text):
+# a one-field contact form whose field happens to be named q is not one.
+POST_SEARCH_WORDS = ("搜尋", "檢索", "關鍵字", "search")
 QUERY_TYPES = ("text", "search")
 BUTTON_TYPES = ("submit", "image", "button", "reset")
 SUBMIT_TYPES = ("submit", "image")
@@ -142,13 +145,16 @@ def discover(html: str, page: str) -> tuple[list[SearchForm], list[SkippedForm]]
             skipped.append(SkippedForm(page, method, action, f"{zh}，不送出", f"{en}: never submitted"))
 
         kinds = sorted({_type(f) for f in fields if f is not query and _type(f) not in ("hidden", "select")})
-        if query is None:
+        if set(kinds) & set(NEVER_SENT):
+            shown = ", ".join(k for k in kinds if k in NEVER_SENT)
+            skip(f"表單含 {shown} 欄位，不是站內搜尋", f"the form has a {shown} field: not a site search")
+        elif query is None:
             skip("不是站內搜尋（沒有查詢欄位）", "not a site search (no query field)")
         elif method not in ("get", "post"):
             skip(f"表單方法 {method} 不是 GET 或 POST", f"form method {method} is neither GET nor POST")
-        elif set(kinds) & set(NEVER_SENT):
-            shown = ", ".join(k for k in kinds if k in NEVER_SENT)
-            skip(f"表單含 {shown} 欄位，不是站內搜尋", f"the form has a {shown} field: not a site search")
+        elif method == "post" and not says_search(form, query):
+            skip("POST 表單沒有標明是搜尋（role=search 或「搜尋」字樣）",
+                 "a POST form that does not say it is a search (role=search or the word search)")
         elif method == "post" and urlsplit(action).netloc != host:
             skip("POST 表單送往其他主機", "a POST form to another host")
         elif method == "post" and kinds:
@@ -166,6 +172,16 @@ def discover(html: str, page: str) -> tuple[list[SearchForm], list[SkippedForm]]
             found.append(SearchForm(page, "script", "", el.get("name") or "", {}, _locator(el, inputs),
                                     [("查詢欄位不在表單中，由 script 組成查詢", "the query field is in no form: a script builds the search")]))
     return found, skipped
+
+
+def says_search(form: Any, query: Any) -> bool:
+    """role=search, a search field, or a search word in the form's action, names, text or the field's labels."""
+    if form.get("role") == "search" or _type(query) == "search":
+        return True
+    words = " ".join([str(form.get(a) or "") for a in ("action", "id", "name", "class", "aria-label", "title")]
+                     + [str(query.get(a) or "") for a in ("id", "placeholder", "title", "aria-label")]
+                     + [form.get_text(" "), " ".join(str(b.get("value") or "") for b in form.find_all("input"))])
+    return any(w in words.lower() for w in POST_SEARCH_WORDS)
 
 
 def _locator(el: Any, inputs: list[Any]) -> dict[str, Any]:
