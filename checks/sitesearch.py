@@ -26,7 +26,8 @@ from siteaudit.core.net import fetch_bytes
 from siteaudit.core.pacing import Pacer
 
 SEARCH_PARAM_NAMES = ("q", "query", "keyword", "keywords", "kw", "search", "s", "text", "key")
-SEARCH_WORDS = ("搜尋", "查詢", "檢索", "關鍵字", "search", "keyword")   # a query field or widget names itself so
+# A query field, widget or GET form names itself so (查詢 alone is not enough: a bill or case lookup says it).
+SEARCH_WORDS = ("搜尋", "檢索", "關鍵字", "search", "keyword")
 # A POST form is a search only when it says so (role=search, or these words in its action, names, labels or text):
 # a one-field contact form whose field happens to be named q is not one.
 POST_SEARCH_WORDS = ("搜尋", "檢索", "關鍵字", "search")
@@ -185,7 +186,8 @@ def says_search(form: Any, query: Any) -> bool:
 
 
 def _locator(el: Any, inputs: list[Any]) -> dict[str, Any]:
-    return {"id": el.get("id") or "", "name": el.get("name") or "", "index": inputs.index(el)}
+    index = next(i for i, other in enumerate(inputs) if other is el)  # Tag == compares markup, not identity
+    return {"id": el.get("id") or "", "name": el.get("name") or "", "index": index}
 
 
 class Searcher:
@@ -268,14 +270,17 @@ FOCUS = """(function (loc) {
   return document.activeElement === el;
 })(%s)"""
 # The control a person would press: the form's submit button, else its other buttons; for a field in no form, the
-# nearest button around it.
+# nearest button after it around it (else the nearest before it).
 PRESS = """(function () {
   var el = document.activeElement, form = el && el.form, trigger = null;
   var buttons = 'button, input[type=submit], input[type=image], input[type=button], [onclick], a[role=button]';
   if (form) trigger = form.querySelector('button:not([type]), button[type=submit], input[type=submit], '
                                           + 'input[type=image]') || form.querySelector(buttons);
-  for (var p = el && el.parentElement, i = 0; !form && p && i < 4 && !trigger; p = p.parentElement, i++)
-    trigger = p.querySelector(buttons);
+  for (var p = el && el.parentElement, i = 0; !form && p && i < 4 && !trigger; p = p.parentElement, i++) {
+    var near = Array.prototype.filter.call(p.querySelectorAll(buttons), function (b) { return b !== el; });
+    trigger = near.filter(function (b) {
+      return el.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING; })[0] || near[near.length - 1] || null;
+  }
   if (!trigger) return false;
   trigger.click();
   return true;
