@@ -71,7 +71,7 @@ HELP_PAGE_READS = 5
 # The search item fails on these rules still in force; the others of the check are the essentials item's.
 SEARCH_FAILING = ("search-missing", "search-broken", "search-no-results", "search-no-help", "search-help-missing",
                   "search-known-item-missed", "search-no-paging", "search-no-sort", "search-no-examples")
-SEARCH_RULES = (*SEARCH_FAILING, "search-untried", "search-no-count")
+SEARCH_RULES = (*SEARCH_FAILING, "search-untried", "search-no-count", "search-form-skipped")
 RESULT_COUNT = re.compile(r"共\s*\d[\d,]*\s*筆|\d[\d,]*\s*筆(資料|結果)|找到\s*\d[\d,]*|搜尋結果\s*[:：]?\s*\d[\d,]*|"
                           r"\d[\d,]*\s+results?|of\s+(about\s+)?\d[\d,]*", re.I)
 PER_PAGE = re.compile(r"每頁\s*(顯示)?\s*\d+\s*筆|\d+\s*筆\s*/\s*頁|per page", re.I)
@@ -118,6 +118,9 @@ RULES = rule_table(
          "Many results but no paging (page links or a 'N results, N per page' line)", SEARCH_LINE),
     Rule("search-no-sort", "warning", "搜尋結果無法排序（相關度、日期、時間、主題）",
          "Search results cannot be sorted (relevance, date, time, subject)", SEARCH_LINE),
+    Rule("search-form-skipped", "notice", "首頁或網站導覽上像搜尋的表單未送出試查（只送出站內搜尋）",
+         "A form on the home page or site map that may be a search was not submitted (only site searches are)",
+         SEARCH_LINE),
     Rule("search-no-count", "notice", "搜尋結果未顯示筆數", "Search results show no result count", SEARCH_LINE),
     Rule("search-no-examples", "warning", "檢索功能說明沒有使用範例", "The search help gives no usage examples",
          SEARCH_LINE),
@@ -395,6 +398,9 @@ class EssentialsCheck:
             skipped += [s for s in passed if (s.method, s.action) not in {(k.method, k.action) for k in skipped}]
         summary: dict[str, Any] = {"form": bool(forms), "max_queries": opts["max_queries"],
                                    "skipped": [s.describe() for s in skipped]}
+        for form in (s for s in skipped if s.searchlike):   # the inspector may want to try these by hand
+            findings.append(finding(self, "search-form-skipped", form.action, [form.page], form.reason,
+                                    form.describe(), detail_en=form.reason_en))
         if not forms:
             findings.append(finding(self, "search-missing", pages[0], pages, "", {"skipped": summary["skipped"]}))
             return summary

@@ -69,10 +69,11 @@ class SkippedForm:
     action: str
     reason: str
     reason_en: str
+    searchlike: bool = False   # it has a query field and no data-entry field: perhaps a search, left untried
 
     def describe(self) -> dict[str, Any]:
         return {"page": self.page, "method": self.method, "action": self.action, "reason": self.reason,
-                "reason_en": self.reason_en}
+                "reason_en": self.reason_en, "searchlike": self.searchlike}
 
 
 @dataclass
@@ -142,15 +143,15 @@ def discover(html: str, page: str) -> tuple[list[SearchForm], list[SkippedForm]]
             w in f"{form.get('action') or ''} {form.get_text(' ')}".lower() for w in SEARCH_WORDS)
         query = (preferred or (texts if looks else []) or [None])[0]
 
-        def skip(zh: str, en: str, method: str = method, action: str = action) -> None:
-            skipped.append(SkippedForm(page, method, action, f"{zh}，不送出", f"{en}: never submitted"))
+        def skip(zh: str, en: str, method: str = method, action: str = action, searchlike: bool = True) -> None:
+            skipped.append(SkippedForm(page, method, action, f"{zh}，不送出", f"{en}: never submitted", searchlike))
 
         kinds = sorted({_type(f) for f in fields if f is not query and _type(f) not in ("hidden", "select")})
         if set(kinds) & set(NEVER_SENT):
             shown = ", ".join(k for k in kinds if k in NEVER_SENT)
-            skip(f"表單含 {shown} 欄位，不是站內搜尋", f"the form has a {shown} field: not a site search")
+            skip(f"表單含 {shown} 欄位，不是站內搜尋", f"the form has a {shown} field: not a site search", searchlike=False)
         elif query is None:
-            skip("不是站內搜尋（沒有查詢欄位）", "not a site search (no query field)")
+            skip("不是站內搜尋（沒有查詢欄位）", "not a site search (no query field)", searchlike=False)
         elif method not in ("get", "post"):
             skip(f"表單方法 {method} 不是 GET 或 POST", f"form method {method} is neither GET nor POST")
         elif method == "post" and not says_search(form, query):
