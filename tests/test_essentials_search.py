@@ -211,3 +211,15 @@ def test_a_script_search_without_chromium_stays_could_not_be_tried(tmp_path, ser
     assert not [r for r in server.requests if urlsplit(r[1]).path == "/find"]
     item = next(i for i in doc["inspection"] if i["id"] == "search")
     assert item["status"] == "incomplete" and item["measured_en"] == "Could not be tried"
+
+
+def test_a_bad_max_queries_is_a_one_line_config_error_before_anything_is_crawled(tmp_path, serve):
+    server = serve(tmp_path, search_site(tmp_path, paged=True, finds_titles=True))
+    for value in ("-1", "1000", "true"):
+        cfg = write_config(tmp_path / "c.toml", server.base, tmp_path / "s.sqlite3",
+                           extra=f"[checks.essentials]\nmax_queries = {value}\n")
+        result = run_cli("audit", "--config", str(cfg), "--checks", "essentials", "--out", str(tmp_path / "out"))
+        err = result.stderr.strip()
+        assert result.returncode == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, (value, err)
+        assert "checks.essentials.max_queries" in err, err
+    assert not server.requests
