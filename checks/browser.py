@@ -247,6 +247,8 @@ class Browser:
     is not the next page's: if it holds the tab, the browser is restarted and the page loaded again.
     """
 
+    with_axe = True   # axe-core put into every new document (a browser that only drives forms does without)
+
     def __init__(self, paths: BrowserPaths, timeout: float, version: str = a11y.DEFAULT_VERSION,
                  focus_walk: int = 20, reflow: bool = True) -> None:
         self.paths = paths
@@ -286,15 +288,15 @@ class Browser:
         self.devtools.on("Page.javascriptDialogClosed", self._dialog_closed)
         self.devtools.on("Page.lifecycleEvent", self._lifecycle)
         self.stuck = self.dialog_open = False
-        for method, params in (("Page.enable", {}), ("Runtime.enable", {}),
-                               ("Page.setLifecycleEventsEnabled", {"enabled": True}),
-                               ("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0}),
-                               # No cache, so never If-None-Match or If-Modified-Since: a server answering 304
-                               # would otherwise leave axe an empty document to test.
-                               ("Network.setCacheDisabled", {"cacheDisabled": True}),
-                               # axe-core is evaluated in the isolated world WORLD of every new document.
-                               ("Page.addScriptToEvaluateOnNewDocument",
-                                {"source": self.axe_source(), "worldName": WORLD})):
+        steps: list[tuple[str, dict[str, Any]]] = [
+            ("Page.enable", {}), ("Runtime.enable", {}), ("Page.setLifecycleEventsEnabled", {"enabled": True}),
+            ("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0}),
+            # No cache, so never If-None-Match or If-Modified-Since: a server answering 304
+            # would otherwise leave axe an empty document to test.
+            ("Network.setCacheDisabled", {"cacheDisabled": True})]
+        if self.with_axe:  # axe-core is evaluated in the isolated world WORLD of every new document.
+            steps.append(("Page.addScriptToEvaluateOnNewDocument", {"source": self.axe_source(), "worldName": WORLD}))
+        for method, params in steps:
             self.devtools.call(method, params, deadline)
 
     def disconnect(self) -> None:

@@ -1,14 +1,15 @@
 """Site essentials: the pages an inspector looks for, a working search, and HTTPS.
 
 Elements are found from the links (text, title, URL) of the home page, the site map and the pages one link
-away from either; search and HTTPS are tried with a few requests of the check's own (GET only, never POST). Rules and options: docs/checks/essentials.md.
+away from either; search and HTTPS are tried with a few requests of the check's own (a search form is the only
+form ever submitted: checks/sitesearch.py). Rules and options: docs/checks/essentials.md.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from bs4 import BeautifulSoup
@@ -26,8 +27,19 @@ from siteaudit.checks.base import (
     status_of,
 )
 from siteaudit.checks.links import is_mixed_content
+from siteaudit.checks.sitesearch import (
+    NO_RESULT_HELP,
+    Answer,
+    Searcher,
+    SearchForm,
+    SkippedForm,
+    discover,
+    page_text,
+    real_result,
+)
 from siteaudit.core.config import ConfigError
 from siteaudit.core.net import Download, fetch_bytes, measure_connection, session_for
+from siteaudit.core.pacing import Pacer
 from siteaudit.core.results import InspectionItem, Status, SummaryField
 from siteaudit.core.store import unresolved, usable
 
@@ -53,16 +65,13 @@ CONTACT_PATTERNS = {
     "fax": re.compile(r"(傳真|Fax)[^0-9(]{0,6}\(?0\d{1,2}\)?[-\s]?\d{3,4}[-\s]?\d{3,4}", re.I),
     "email": re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),
 }
-NO_RESULT_HELP = re.compile(r"查無|沒有找到|找不到|無相關|無符合|0\s*筆|建議|搜尋說明|No results|nothing found|Try", re.I)
 SEARCH_HELP_TEXTS = ("搜尋說明", "檢索說明", "查詢說明", "搜尋幫助", "檢索功能說明", "search help")
 HELP_PAGE_WORDS = ("說明", "使用", "導覽", "幫助", "help", "Help")  # links to pages that may hold a search-help section
 HELP_PAGE_READS = 5
-SUBMIT_TYPES = ("submit", "image")
-SEARCH_PARAM_NAMES = ("q", "query", "keyword", "keywords", "kw", "search", "s", "text", "key")
 # The search item fails on these rules still in force; the others of the check are the essentials item's.
 SEARCH_FAILING = ("search-missing", "search-broken", "search-no-results", "search-no-help", "search-help-missing",
                   "search-known-item-missed", "search-no-paging", "search-no-sort", "search-no-examples")
-SEARCH_RULES = (*SEARCH_FAILING, "search-untried", "search-no-count")
+SEARCH_RULES = (*SEARCH_FAILING, "search-untried", "search-no-count", "search-form-skipped")
 RESULT_COUNT = re.compile(r"共\s*\d[\d,]*\s*筆|\d[\d,]*\s*筆(資料|結果)|找到\s*\d[\d,]*|搜尋結果\s*[:：]?\s*\d[\d,]*|"
                           r"\d[\d,]*\s+results?|of\s+(about\s+)?\d[\d,]*", re.I)
 PER_PAGE = re.compile(r"每頁\s*(顯示)?\s*\d+\s*筆|\d+\s*筆\s*/\s*頁|per page", re.I)
@@ -77,6 +86,7 @@ MODES = {
     "category": ("分類（主題／施政／服務）", "By category (theme, policy, service)",
                  re.compile(r"分類檢索|主題分類|施政分類|服務分類|govsearch", re.I)),
 }
+MAX_QUERIES = 60              # search.max_queries above this would be a load test, not an inspection
 KNOWN_ITEM_LENGTH = (4, 30)   # a page title used as the known-item query: long enough to be specific
 
 RULES = rule_table(
@@ -89,7 +99,8 @@ RULES = rule_table(
          "Link to a required site element not checked: the audit machine could not resolve host names (DNS)", GUIDE),
     Rule("contact-details-missing", "error", "聯絡資訊頁缺少地址、電話、傳真或電子郵件",
          "Contact page lacks address, phone, fax or e-mail", "政府資訊公開法第7條第1項第3款"),
-    Rule("search-missing", "error", "首頁沒有 GET 方式的站內搜尋", "No GET search form on the home page",
+    Rule("search-missing", "error", "首頁及網站導覽都沒有可試查的站內搜尋",
+         "No site search on the home page or the site map that can be tried",
          "提升服務品質執行計畫：多元及便利的資料檢索服務"),
     Rule("search-broken", "error", "站內搜尋無法使用", "Site search does not work",
          "提升服務品質執行計畫：多元及便利的資料檢索服務"),
@@ -107,6 +118,9 @@ RULES = rule_table(
          "Many results but no paging (page links or a 'N results, N per page' line)", SEARCH_LINE),
     Rule("search-no-sort", "warning", "搜尋結果無法排序（相關度、日期、時間、主題）",
          "Search results cannot be sorted (relevance, date, time, subject)", SEARCH_LINE),
+    Rule("search-form-skipped", "notice", "首頁或網站導覽上像搜尋的表單未送出試查（只送出站內搜尋）",
+         "A form on the home page or site map that may be a search was not submitted (only site searches are)",
+         SEARCH_LINE),
     Rule("search-no-count", "notice", "搜尋結果未顯示筆數", "Search results show no result count", SEARCH_LINE),
     Rule("search-no-examples", "warning", "檢索功能說明沒有使用範例", "The search help gives no usage examples",
          SEARCH_LINE),
@@ -129,6 +143,7 @@ class EssentialsCheck:
         "matchers": {},              # {"privacy" = ["隱私"], ...}: extra link texts per element
         "search_query": "水",          # a query that must list results
         "absurd_query": "zzqx不存在的查詢詞9471",
+        "max_queries": 6,            # search requests in all, over every search form (spaced by the crawl's pace)
         "network": True,             # false: judge only what the crawl stored (no search, no HTTPS probes)
         "https_url": "",             # default: the first start URL with https://
         "http_url": "",              # default: the first start URL with http://
@@ -181,14 +196,18 @@ class EssentialsCheck:
                                                      if modes else ""),
                         "Finds a known page; paging, sorting, help and examples" + (
                             "; also " + ", ".join(MODES[m][1] for m in modes) if modes else ""))
+        elif search.get("tried"):
+            measured = ("未能完整試查", "Not tried in full")
         else:
             measured = ("無法試查", "Could not be tried")
         return inspection_item(self, "search", "資料檢索服務", "Site search",
                                ("查得到、可分頁排序、有說明範例及查無建議",
                                 "Finds pages; paging, sorting, help, examples, advice on no result"),
                                measured, status, SEARCH_LINE,
-                               urls=[search.get("known_item_url", ""), search.get("query_url", ""),
-                                     search.get("absurd_url", ""), summary.get("search_help_url") or ""])
+                               urls=[*(u for form in search.get("forms") or [search]
+                                       for u in (form.get("known_item_url", ""), form.get("query_url", ""),
+                                                 form.get("absurd_url", ""))),
+                                     summary.get("search_help_url") or ""])
 
     def validate(self, opts: dict[str, Any]) -> None:
         for key, level in opts["elements"].items():
@@ -199,6 +218,12 @@ class EssentialsCheck:
         for key in opts["matchers"]:
             if key not in ELEMENTS:
                 raise ConfigError(f"checks.essentials.matchers.{key}: unknown element")
+        if isinstance(opts["max_queries"], bool) or not 0 <= opts["max_queries"] <= MAX_QUERIES:
+            raise ConfigError(f"checks.essentials.max_queries: expected a whole number from 0 to {MAX_QUERIES}, "
+                              f"got {opts['max_queries']!r}")
+        for key in ("search_query", "absurd_query"):
+            if not opts[key].strip():
+                raise ConfigError(f"checks.essentials.{key}: must not be empty")
 
     def run(self, ctx: CheckContext) -> CheckResult:
         opts = ctx.options
@@ -277,8 +302,9 @@ class EssentialsCheck:
                 session.verify = opts["ca_file"]
             summary["contact"] = self.contact(ctx, session, found.get("contact"), findings)
             known = known_item(home, by_page, targets)
-            summary["search"] = self.search(ctx, session, home, opts, findings, known)
-            if summary["search"].get("tried"):
+            pages = [home] + ([found["sitemap"]] if found.get("sitemap") and found["sitemap"] != home else [])
+            summary["search"] = self.search(ctx, session, pages, opts, findings, known)
+            if summary["search"].get("complete"):
                 self.search_help_examples(ctx, session, summary["search_help_url"], summary["search"], findings)
                 summary["search"]["judged"] = True
             summary["https"] = self.https(ctx, session, opts, findings)
@@ -286,8 +312,8 @@ class EssentialsCheck:
         summary["status"] = "fail" if any(f.severity == "error" for f in findings) else "pass"
         search = summary.get("search", {})
         undecided = []
-        if search.get("form") and not search.get("tried", True):
-            undecided.append(f"site search could not be tried: {search.get('reason', '')}")
+        if search.get("form") and not search.get("complete"):
+            undecided.append(f"site search could not be tried in full: {search.get('reason', '')}")
         elif not opts["network"]:
             undecided.append("site search not tried: network = false")
         summary["elements_unchecked"] = unchecked
@@ -350,90 +376,141 @@ class EssentialsCheck:
         return fetch_bytes(session, url, 0 if head_only else crawl.max_page_bytes, crawl.download_timeout,
                            allow_redirects=allow_redirects)
 
-    def search(self, ctx: CheckContext, session: requests.Session, home: str, opts: dict[str, Any],
+    def search(self, ctx: CheckContext, session: requests.Session, pages: list[str], opts: dict[str, Any],
                findings: list[Finding], known: tuple[str, str] | None = None) -> dict[str, Any]:
-        """The home page's GET search form tried with at most three queries: the
-        common query (results, paging, count, sorting), a query that cannot match (advice), and the exact title of
-        a page the crawl found (that page must be listed). Never a POST."""
-        got = self.fetch(ctx, session, home)
-        if got.error:
-            return {"form": False, "error": got.error}
-        soup = BeautifulSoup(got.text(), "lxml")
-        form = field = None
-        for candidate in soup.find_all("form"):
-            if (candidate.get("method") or "get").lower() != "get":
-                continue  # never submit a POST form
-            inputs = candidate.find_all("input")
-            named = [i for i in inputs if i.get("name") and (i.get("type") or "text").lower() in ("text", "search")]
-            preferred = [i for i in named if i["name"].lower() in SEARCH_PARAM_NAMES or
-                         (i.get("type") or "").lower() == "search"]
-            if preferred or (named and (candidate.get("role") == "search" or "search" in (candidate.get("action") or "").lower())):
-                form, field = candidate, (preferred or named)[0]
-                break
-        if form is None or field is None:
-            findings.append(finding(self, "search-missing", home, [home], "", {}))
-            return {"form": False}
-        action = urljoin(home, form.get("action") or home)
-        cannot = search_form_gaps(form)
-        hidden = {i["name"]: i.get("value", "") for i in form.find_all("input")
-                  if i.get("name") and (i.get("type") or "").lower() == "hidden"}
-
-        def submit(query: str) -> tuple[int | None, str, str]:
-            """(status, body text, URL); no status and the reason when there is no usable answer."""
-            parts = urlsplit(action)
-            url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode({**hidden, field["name"]: query}), ""))
-            got = self.fetch(ctx, session, url)
+        """Every search on the home page and the site map tried, within `max_queries` requests in all, spaced as
+        the crawl spaces its own: the common query (results, paging, count, sorting), a query that cannot match
+        (advice), and the exact title of a page the crawl found (that page must be listed). Forms that are not
+        searches are never submitted; they are listed with the reason."""
+        forms: list[SearchForm] = []
+        skipped: list[SkippedForm] = []
+        html_of: dict[str, str] = {}
+        for page in pages:
+            got = self.fetch(ctx, session, page)
             if got.error:
-                return None, got.error, url
-            if got.truncated:
-                return None, f"answer larger than {ctx.config.crawl.max_page_bytes} bytes: not read further", url
-            return got.status, got.text(), url
+                if page == pages[0]:
+                    return {"form": False, "error": got.error}
+                continue
+            html_of[page] = got.text()
+            found, passed = discover(html_of[page], page)
+            keys = {f.key() for f in forms}
+            forms += [f for f in found if f.key() not in keys]
+            skipped += [s for s in passed if (s.method, s.action) not in {(k.method, k.action) for k in skipped}]
+        summary: dict[str, Any] = {"form": bool(forms), "max_queries": opts["max_queries"],
+                                   "skipped": [s.describe() for s in skipped]}
+        for form in (s for s in skipped if s.searchlike):   # the inspector may want to try these by hand
+            findings.append(finding(self, "search-form-skipped", form.action, [form.page], form.reason,
+                                    form.describe(), detail_en=form.reason_en))
+        if not forms:
+            findings.append(finding(self, "search-missing", pages[0], pages, "", {"skipped": summary["skipped"]}))
+            return summary
+        crawl = ctx.config.crawl
+        browser = ctx.config.checks.get("accessibility") or {}
+        searcher = Searcher(session, crawl.max_page_bytes, crawl.download_timeout, opts["max_queries"], Pacer(crawl),
+                            (str(browser.get("chromium_path", "")), str(browser.get("chromedriver_path", ""))))
+        tried: list[dict[str, Any]] = []
+        try:
+            for form in forms:
+                tried.append(self.try_form(form, html_of[form.page], searcher, opts, findings, known))
+        finally:
+            searcher.close()
+        first = next((t for t in tried if t.get("complete")), None) or next((t for t in tried if t.get("tried")),
+                                                                              tried[0])
+        summary.update({k: v for k, v in first.items() if k not in summary})
+        summary.update(forms=tried, queries=searcher.used, waited_seconds=round(searcher.pacer.waited, 2),
+                       tried=any(t.get("tried") for t in tried), complete=any(t.get("complete") for t in tried))
+        return summary
 
-        status, body, url = submit(opts["search_query"])
-        result: dict[str, Any] = {"form": True, "action": action, "field": field["name"], "query_url": url,
-                                  "query_status": status}
+    def try_form(self, form: SearchForm, page_html: str, searcher: Searcher, opts: dict[str, Any],
+                 findings: list[Finding], known: tuple[str, str] | None) -> dict[str, Any]:
+        """One search asked its queries, over HTTP or, when only script makes it search, in Chromium; `complete`
+        when every query ran, `tried` when it answered at all."""
+        result: dict[str, Any] = {**form.describe(), "via": "browser" if form.method == "script" else "http",
+                                  "tried": False, "complete": False}
+        page = form.page
+
+        def not_tried(zh: str, en: str) -> dict[str, Any]:
+            zh = "；".join([g[0] for g in form.gaps] + [zh])
+            en = "; ".join([g[1] for g in form.gaps] + [en])
+            findings.append(finding(self, "search-untried", page, [page], zh, {
+                "reason": zh, "reason_en": en, "form": form.describe(),
+                **({"query_url": result["plain_url"]} if result.get("plain_url") else {})}, detail_en=en))
+            result["reason"], result["reason_zh"] = en, zh
+            return result
+
+        def ask(query: str) -> Answer | None:
+            """An answer, or None when the budget is spent (or Chromium is missing)."""
+            if not searcher.take():
+                return None
+            return searcher.scripted(form, query) if result["via"] == "browser" else searcher.plain(form, query)
+
+        query = opts["search_query"]
+        if result["via"] == "http":
+            answer = ask(query)
+            if answer is None:
+                return not_tried("已達 search.max_queries 上限", "search.max_queries reached")
+            result["plain_url"] = answer.url
+            if answer.status is not None and answer.status < 400 and not real_result(
+                    page, page_html, answer.url, answer.body, query):
+                result["via"] = "browser"   # the same page came back: only script makes this form search
+        if result["via"] == "browser":
+            answer = ask(query)
+            if answer is None:
+                if searcher.browser_missing:
+                    return not_tried(*searcher.browser_missing)
+                return not_tried("已達 search.max_queries 上限", "search.max_queries reached")
+            if answer.status is not None and answer.status < 400 and not real_result(
+                    page, answer.before or page_html, answer.url, answer.body, query):
+                return not_tried("在瀏覽器中輸入並送出後也回到同一頁，不是搜尋結果",
+                                 "typed and submitted in Chromium too, the same page came back: no search result")
+        status, body, url = answer.status, answer.body, answer.url
+        result.update(tried=True, action=form.action, query_url=url, query_status=status)
         if status is None or status >= 400:
-            findings.append(finding(self, "search-broken", url, [home], f"HTTP {status}" if status else body[:100],
-                                    {"status": status, **({} if status else {"reason": body[:200]})}))
+            findings.append(finding(self, "search-broken", url, [page], f"HTTP {status}" if status else body[:100],
+                                    {"status": status, "form": form.describe(),
+                                     **({} if status else {"reason": body[:200]})}))
+            result["complete"] = True
             return result
-        result_links = len(BeautifulSoup(body, "lxml").find_all("a"))
-        answered = real_result(home, got.text(), url, body, opts["search_query"])
-        result["tried"] = answered
-        if not answered:  # the same page came back: nothing says whether the site's search works
-            zh = "；".join([c[0] for c in cannot] + ["送出後網址與內容都與原頁相同，不是搜尋結果"])
-            en = "; ".join([c[1] for c in cannot] + ["submitting it gives back the same page, no search result"])
-            findings.append(finding(self, "search-untried", home, [home], zh, {"reason": zh, "reason_en": en,
-                                    "query_url": url}, detail_en=en))
-            result["reason"] = en
-            return result
-        no_results = opts["search_query"] not in body or bool(re.search(r"查無|沒有找到|找不到", body))
-        if no_results:
-            findings.append(finding(self, "search-no-results", url, [home], opts["search_query"], {"links": result_links}))
+        if opts["search_query"] not in page_text(body) or re.search(r"查無|沒有找到|找不到", body):
+            findings.append(finding(self, "search-no-results", url, [page], opts["search_query"],
+                                    {"links": len(BeautifulSoup(body, "lxml").find_all("a")), "form": form.describe()}))
         else:
-            result.update(self.results_page(url, body, home, findings))
-        result["modes"] = [m for m, (_, _, pattern) in MODES.items()
-                           if pattern.search(got.text()) or pattern.search(body)]
-        status2, body2, url2 = submit(opts["absurd_query"])
-        result["absurd_status"] = status2
-        result["absurd_url"] = url2
-        if status2 is None or status2 >= 400:
-            findings.append(finding(self, "search-broken", url2, [home], f"查無資料時 HTTP {status2}" if status2
-                                    else f"查無資料時 {body2[:100]}",
-                                    {"status": status2, **({} if status2 else {"reason": body2[:200]})},
-                                    detail_en=f"with no results, HTTP {status2}" if status2
-                                    else f"with no results: {body2[:100]}"))
-        elif not NO_RESULT_HELP.search(page_text(body2)):
-            findings.append(finding(self, "search-no-help", url2, [home], "", {}))
+            result.update(self.results_page(url, body, page, findings))
+        result["modes"] = [m for m, (_, _, pattern) in MODES.items() if pattern.search(page_html) or pattern.search(body)]
+        cut = []
+        absurd = ask(opts["absurd_query"])
+        if absurd is None:
+            cut.append("absurd")
+        else:
+            result.update(absurd_status=absurd.status, absurd_url=absurd.url)
+            if absurd.status is None or absurd.status >= 400:
+                findings.append(finding(self, "search-broken", absurd.url, [page],
+                                        f"查無資料時 HTTP {absurd.status}" if absurd.status
+                                        else f"查無資料時 {absurd.body[:100]}",
+                                        {"status": absurd.status, **({} if absurd.status else {"reason": absurd.body[:200]})},
+                                        detail_en=f"with no results, HTTP {absurd.status}" if absurd.status
+                                        else f"with no results: {absurd.body[:100]}"))
+            elif not NO_RESULT_HELP.search(page_text(absurd.body)):
+                findings.append(finding(self, "search-no-help", absurd.url, [page], "", {"form": form.describe()}))
         if known is not None:
-            title, page = known
-            status3, body3, url3 = submit(title)
-            listed = status3 is not None and status3 < 400 and page in {
-                urljoin(url3, a.get("href", "")).split("#", 1)[0] for a in BeautifulSoup(body3, "lxml").find_all("a")}
-            result.update(known_item=title, known_item_page=page, known_item_url=url3, known_item_found=listed)
-            if not listed:
-                findings.append(finding(self, "search-known-item-missed", url3, [page], f"「{title}」",
-                                        {"query": title, "page": page, "status": status3},
-                                        detail_en=f"query {title!r}, page {page}"))
+            title, target = known
+            answer = ask(title)
+            if answer is None:
+                cut.append("known-item")
+            else:
+                listed = answer.status is not None and answer.status < 400 and target in {
+                    urljoin(answer.url, a.get("href", "")).split("#", 1)[0]
+                    for a in BeautifulSoup(answer.body, "lxml").find_all("a")}
+                result.update(known_item=title, known_item_page=target, known_item_url=answer.url,
+                              known_item_found=listed)
+                if not listed:
+                    findings.append(finding(self, "search-known-item-missed", answer.url, [target], f"「{title}」",
+                                            {"query": title, "page": target, "status": answer.status,
+                                             "form": form.describe()}, detail_en=f"query {title!r}, page {target}"))
+        result["complete"] = not cut
+        if cut:
+            result["not_asked"] = cut
+            result["reason"] = f"search.max_queries reached before the {' and '.join(cut)} quer{'ies' if len(cut) > 1 else 'y'}"
         return result
 
     def results_page(self, url: str, body: str, home: str, findings: list[Finding]) -> dict[str, Any]:
@@ -528,32 +605,6 @@ def known_item(home: str, by_page: dict[str, list[tuple[str, str, str]]], target
         if low <= len(title) <= high and headings[title] == 1 and SEARCH_HELP_TEXTS[0] not in title:
             return title, target.final_url or url
     return None
-
-
-def search_form_gaps(form: Any) -> list[tuple[str, str]]:
-    """What keeps a form from searching on its own: an empty action, no submit control (only script buttons)."""
-    gaps = []
-    if not (form.get("action") or "").strip():
-        gaps.append(("表單 action 為空（送回同一頁）", "the form's action is empty (it submits to its own page)"))
-    submits = [b for b in form.find_all("button") if (b.get("type") or "submit").lower() == "submit"]
-    submits += [i for i in form.find_all("input") if (i.get("type") or "").lower() in SUBMIT_TYPES]
-    if not submits:
-        gaps.append(("表單只有 script 驅動的按鈕，沒有送出按鈕", "the form has only script-driven buttons, no submit button"))
-    return gaps
-
-
-def page_text(html: str) -> str:
-    return " ".join(BeautifulSoup(html, "lxml").get_text(" ").split())
-
-
-def real_result(page: str, page_html: str, url: str, body: str, query: str) -> bool:
-    """Did the search answer? Its URL (without the query) is another than the form's page, or results markup came
-    back: text the page did not have, with the query in it or a no-results message."""
-    if urlsplit(url)._replace(query="").geturl() != urlsplit(page)._replace(query="").geturl():
-        return True
-    before, after = page_text(page_html), page_text(body)
-    return after != before and (after.count(query) > before.count(query)
-                                or bool(NO_RESULT_HELP.search(after) and not NO_RESULT_HELP.search(before)))
 
 
 def reach_pages(home: str, sitemap: str | None, by_page: dict[str, list[tuple[str, str, str]]],

@@ -1,7 +1,7 @@
 """Online services and e-participation: the links to them, and whether they answer.
 
 Two plan lines: 貳、二(一) online services (線上申辦, 網路繳費, 預約, 查詢, 取件通知…) with a foreign-language
-version, and 貳、二(二) e-participation channels (首長信箱, 滿意度調查, 1910 客服, social sites). Everything is read
+version (found from hreflang, a lang="en" page or an English link), and 貳、二(二) e-participation channels (首長信箱, 滿意度調查, 1910 客服, social sites). Everything is read
 from what the crawl stored (links and the answers to them); nothing is fetched and no form is ever submitted.
 Rules, keywords and options: docs/checks/services.md.
 """
@@ -60,8 +60,9 @@ RULES = rule_table(
     Rule("service-broken", "error", "線上服務的連結失效", "A link to an online service is broken", ONLINE_LINE),
     Rule("service-unverified", "warning", "線上服務的連結未能驗證（未抓取、外站拒絕或非 http 連結）",
          "The links to this online service could not be verified (not fetched, refused or not http)", ONLINE_LINE),
-    Rule("foreign-missing", "error", "找不到外語版網站（lang=\"en\" 的頁面或 English 連結）",
-         "No foreign-language version (a lang=\"en\" page or an English link)", ONLINE_LINE),
+    Rule("foreign-missing", "error", "找不到外語版網站（hreflang 外語連結、lang=\"en\" 的頁面或 English 連結）",
+         "No foreign-language version (an hreflang link to another language, a lang=\"en\" page or an English link)",
+         ONLINE_LINE),
     Rule("foreign-recommended", "warning", "找不到外語版網站", "No foreign-language version found", ONLINE_LINE),
     Rule("channel-missing", "error", "找不到此類民眾參與管道", "No link to this e-participation channel",
          PARTICIPATION_LINE),
@@ -221,14 +222,17 @@ class ServicesCheck:
         opts = ctx.options
         targets = ctx.store.targets(ctx.run_id)
         own_host = urlsplit(ctx.config.site.start_urls[0]).hostname or ""
-        links = list(ctx.store.link_tuples(ctx.run_id, ("text", "title", "url", "raw", "element")))
-        links = [(t or "", ti or "", u, r or "", p) for t, ti, u, r, el, p in links if el in ("a", "area")]
+        rows = list(ctx.store.link_tuples(ctx.run_id, ("text", "title", "url", "raw", "element", "hreflang")))
+        links = [(t or "", ti or "", u, r or "", p) for t, ti, u, r, el, _, p in rows if el in ("a", "area")]
+        alternates = sorted({(u, lang.strip()) for _, _, u, _, el, lang, _ in rows
+                             if lang and u and el in ("a", "area", "link") and foreign_tag(lang)})
         findings: list[Finding] = []
         online = self.judge(SERVICES, "services", "service", opts, links, targets, own_host, findings)
-        online["foreign"] = self.foreign(ctx, links, targets, own_host)
+        online["foreign"], online["foreign_by"] = self.foreign(ctx, links, alternates, targets, own_host)
         if not online["foreign"] and opts["foreign_language"] != "off":
             rule = "foreign-missing" if opts["foreign_language"] == "required" else "foreign-recommended"
-            findings.append(finding(self, rule, "", [], evidence={"looked_for": list(FOREIGN_TEXTS)}))
+            findings.append(finding(self, rule, "", [], evidence={"looked_for": ["hreflang", 'lang="en"',
+                                                                                  *FOREIGN_TEXTS]}))
         channels = self.judge(CHANNELS, "channels", "channel", opts, links, targets, own_host, findings)
         working = sum(1 for v in channels["kinds"].values() if v["state"] == "ok")
         reachable = sum(1 for v in channels["kinds"].values() if v["state"] in ("ok", "unverified"))
@@ -294,19 +298,29 @@ class ServicesCheck:
         return {"kinds": kinds, "undecided": undecided}
 
     @staticmethod
-    def foreign(ctx: CheckContext, links: list[tuple[str, str, str | None, str, str]], targets: dict[str, Target],
-                own_host: str) -> str:
-        """A foreign-language version that answers: a crawled page in English (lang="en…"), else a link labelled
-        English, EN or 英文版."""
+    def foreign(ctx: CheckContext, links: list[tuple[str, str, str | None, str, str]],
+                alternates: list[tuple[str, str]], targets: dict[str, Target], own_host: str) -> tuple[str, str]:
+        """A foreign-language version that answers, and how it was found: a link or alternate (<link rel=alternate>)
+        whose hreflang names a language other than Chinese, else a crawled page in English (lang="en…"), else a
+        link labelled English, EN or 英文版."""
+        for url, _ in alternates:
+            if answer(url, targets, own_host) == "ok":
+                return url, "hreflang"
         for row in ctx.store.pages(ctx.run_id, html_only=True):
             if (row["lang"] or "").lower().startswith("en"):
-                return str(row["final_url"] or row["url"])
+                return str(row["final_url"] or row["url"]), "lang"
         for text, title, url, _, _ in sorted(links, key=lambda link: link[2] or ""):
             label = f"{text} {title}".strip()
             if url and any(label == w or label.startswith(w + " ") or w in label and len(w) > 2
                            for w in FOREIGN_TEXTS) and answer(url, targets, own_host) == "ok":
-                return url
-        return ""
+                return url, "link"
+        return "", ""
+
+
+def foreign_tag(hreflang: str) -> bool:
+    """An hreflang naming a language other than Chinese (x-default names none)."""
+    primary = hreflang.strip().lower().split("-", 1)[0].split("_", 1)[0]
+    return bool(primary) and primary not in ("zh", "x")
 
 
 CHECK = ServicesCheck()

@@ -294,7 +294,7 @@ def extract(doc: Any, page_url: str, rules: UrlRules, stamps: bool = True) -> Pa
         links.append({
             "element": tag, "attribute": attr, "text": text, "raw": redact(raw) if raw and "@" in raw else raw,
             "url": r.url, "fragment": r.fragment, "rel": rel, "target": el.get("target"), "title": el.get("title"),
-            "scope": scope, "grp": grp, "row_text": row_text, "row_label": row_label,
+            "scope": scope, "grp": grp, "row_text": row_text, "row_label": row_label, "hreflang": el.get("hreflang"),
         })
 
     for el in doc.iter(*LINK_ELEMENTS):

@@ -4,6 +4,8 @@ These are the defaults for `scrapy crawl site -a config=FILE`; `crawler.runner.s
 same settings from a site config, which is what `siteaudit audit` uses.
 """
 
+from siteaudit.core import pacing
+
 BOT_NAME = "siteaudit"
 SPIDER_MODULES = ["siteaudit.crawler.spiders"]
 NEWSPIDER_MODULE = "siteaudit.crawler.spiders"
@@ -13,8 +15,8 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_TARGET_CONCURRENCY = 6.0  # requests started per latency interval; CONCURRENT_REQUESTS_PER_DOMAIN caps those in flight
-AUTOTHROTTLE_START_DELAY = 0.1  # until a host's first answer sets its pace (crawler.throttle)
-AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_START_DELAY = pacing.START_DELAY  # until a host's first answer sets its pace (crawler.throttle)
+AUTOTHROTTLE_MAX_DELAY = pacing.MAX_DELAY
 DOWNLOAD_DELAY_JITTER = 0.0  # even spacing: a random ±50% costs pace and spares the server nothing
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 4

@@ -13,20 +13,11 @@ from scrapy import Request
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Response
 
-SLOW_DOWN_STATUSES = frozenset({429, 503})  # the server asks for less
-SLOW_DOWN_FLOOR = 1.0  # seconds: a host that asked to slow down waits at least this long between requests
+from siteaudit.core.pacing import SLOW_DOWN_FLOOR, SLOW_DOWN_STATUSES, next_delay
+
+__all__ = ["SLOW_DOWN_FLOOR", "SLOW_DOWN_STATUSES", "PoliteThrottle", "TimeoutSlowDown", "next_delay"]
+
 TIMEOUT_ERRORS = ("TimeoutError", "TCPTimedOutError", "DownloadTimeoutError", "ResponseNeverReceived")
-
-
-def next_delay(delay: float, latency: float, status: int | None, target_concurrency: float, sampled: bool,
-               min_delay: float, max_delay: float) -> float:
-    """The host's new delay after an answer of `status` (None: a timeout) that took `latency` seconds."""
-    if status is None or status in SLOW_DOWN_STATUSES:
-        slowed = max(delay * 2, SLOW_DOWN_FLOOR, latency / target_concurrency)
-        return min(max(min_delay, slowed), max_delay)
-    target = latency / target_concurrency
-    new = target if not sampled else max(target, (delay + target) / 2)
-    return min(max(min_delay, new), max_delay)
 
 
 class PoliteThrottle(AutoThrottle):

@@ -99,6 +99,13 @@ max_age_days = 7            # a reused accessibility result is never older than 
 # max_redirects = 5
 # title_consistency = true
 
+[checks.essentials]          # site essentials, the site search as tried, HTTPS (docs/checks/essentials.md)
+# search_query = "水"         # a query with many results (paging, count, sort controls are read on its page)
+# absurd_query = "zzqx不存在的查詢詞9471"   # a query that cannot match: its page must give advice
+# max_queries = 6           # search requests in all, over every search form of the home page and site map,
+#                           # spaced as the crawl spaces its requests; a script-only search is tried in Chromium
+#                           # (the browser of [checks.accessibility])
+
 [checks.publication]        # this year's 執行計畫, the update rule, the published test results (docs/checks/publication.md)
 # plan_texts = []           # words naming the plan, added to 提升服務品質執行計畫, 服務品質執行計畫…
 # rule_texts = []           # words naming the update rule, added to 定期更新, 更新頻率, 標準作業程序, 網頁維護…

@@ -252,7 +252,7 @@ def test_a_store_from_an_earlier_schema_is_upgraded_in_place_without_losing_data
     from siteaudit.core import store as store_mod
 
     later = ("row_text TEXT", "row_label TEXT", r"verdict TEXT,\s+-- JSON: the run's", "plan TEXT", "body_hash TEXT",
-             "revalidated TEXT", "carried_from INTEGER")
+             "revalidated TEXT", "carried_from INTEGER", "hreflang TEXT")
     old_schema = re.sub(rf"\n\s*({'|'.join(later)})[^\n]*", "", store_mod.SCHEMA)
     old_schema = re.sub(r",(\s*(--[^\n]*)?\n\))", r"\1", old_schema)  # a comma left before the table's end
     assert "row_label" not in old_schema and "the run's judged status" not in old_schema
@@ -267,12 +267,12 @@ def test_a_store_from_an_earlier_schema_is_upgraded_in_place_without_losing_data
     db.close()
     upgraded = store_mod.Store(tmp_path / "s.sqlite3")
     try:
-        row = upgraded.db.execute("SELECT text, row_text, row_label FROM links").fetchone()
-        assert tuple(row) == ("97年度", None, None)
+        row = upgraded.db.execute("SELECT text, row_text, row_label, hreflang FROM links").fetchone()
+        assert tuple(row) == ("97年度", None, None, None)
         run = upgraded.run(1)
         assert run is not None and run["summary"] == {"links": {"status": "pass"}} and run["verdict"] is None
         version = upgraded.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert version == str(store_mod.SCHEMA_VERSION) == "5"
+        assert version == str(store_mod.SCHEMA_VERSION) == "6"
         assert run["plan"] == {}  # stored before incremental runs: the next run is a full one
         columns = {r[1] for r in upgraded.db.execute("PRAGMA table_info(pages)")}
         assert {"body_hash", "revalidated", "carried_from"} <= columns

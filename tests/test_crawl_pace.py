@@ -5,7 +5,11 @@ from __future__ import annotations
 import sqlite3
 import time
 
+import pytest
+
 from conftest import run_cli, write_config
+from siteaudit.core.config import CrawlConfig
+from siteaudit.core.pacing import START_DELAY, Pacer
 from siteaudit.crawler.throttle import SLOW_DOWN_FLOOR, next_delay
 
 
@@ -64,3 +68,30 @@ def test_the_throttle_keeps_its_own_state_and_smooths_after_the_first_answer():
     fresh = Slot(concurrency=4, delay=5.0)  # a slot Scrapy dropped and made anew starts afresh
     throttle._adjust_delay(fresh, 0.04, answer)
     assert fresh.delay == 0.01
+
+
+def test_a_checks_own_requests_wait_the_crawls_start_delay_then_its_pace_and_slow_down_when_asked():
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(CrawlConfig(autothrottle=True, autothrottle_target_concurrency=4.0), lambda: now[0], sleep)
+    pacer.wait()                    # the first request goes at once
+    pacer.wait()                    # the next waits the start delay
+    assert slept == [pytest.approx(START_DELAY)]
+    now[0] += 0.4
+    pacer.answered(200)             # 0.4 s of latency at 4 requests per latency: 0.1 s apart
+    pacer.wait()
+    now[0] += 0.01
+    pacer.answered(503)             # the server asks for less: at least a second
+    pacer.wait()
+    assert slept[-1] >= SLOW_DOWN_FLOOR - 0.02
+    unthrottled = Pacer(CrawlConfig(autothrottle=False), lambda: now[0], sleep)
+    before = len(slept)
+    for _ in range(3):
+        unthrottled.wait()
+        unthrottled.answered(503)
+    assert len(slept) == before     # no delay configured for the crawl: none for the check either

@@ -105,3 +105,22 @@ def test_siteaudit_init_documents_every_services_and_opendata_key_and_their_plan
             assert not any("\u4e00" <= ch <= "\u9fff" for ch in english + rule.en), rule.id
     assert regulation_en("提升服務品質執行計畫 貳、二(二)") == \
         "Service Quality Improvement Plan (提升服務品質執行計畫) section II, 2(2)"
+
+
+def test_a_foreign_language_version_is_found_from_hreflang_alternates_and_links(serve, tmp_path):
+    for name, markup in (("link", '<link rel="alternate" hreflang="en" href="/global/home.html">'),
+                         ("anchor", '<a hreflang="en-US" href="/global/home.html">Welcome</a>')):
+        root = tmp_path / name
+        write(root, {
+            "index.html": ("首頁", markup + '<link rel="alternate" hreflang="zh-Hant" href="/">'
+                                  '<a href="/a.html">線上申辦</a><a href="/p.html">網路繳費</a>'),
+            "a.html": ("線上申辦", "x"), "p.html": ("網路繳費", "x"),
+            "global/home.html": ("Taipei Water", "<p>Water supply information.</p>"),   # lang zh-Hant: not read
+        })
+        server = serve(root)
+        _, doc = audit_fixture(root, server.base, "services", extra="[checks.services]\nmin_channels = 0\n")
+        items, rules = items_and_rules(doc)
+        assert "foreign-missing" not in rules, (name, rules)
+        online = doc["summary"]["services"]["online"]
+        assert online["foreign"] == f"{server.base}/global/home.html" and online["foreign_by"] == "hreflang", name
+        assert f"{server.base}/global/home.html" in items["services-online"]["evidence_urls"], name

@@ -82,13 +82,14 @@ def session_for(cfg: Config) -> Session:
 
 
 def fetch_bytes(session: requests.Session, url: str, max_bytes: int, timeout: float,
-                allow_redirects: bool = True) -> Download:
-    """GET `url`, reading at most `max_bytes` of body (0: headers only), all within `timeout` seconds."""
+                allow_redirects: bool = True, form: dict[str, str] | None = None) -> Download:
+    """GET `url` (POST `form` to it, when given: a site-search form and nothing else), reading at most
+    `max_bytes` of body (0: headers only), all within `timeout` seconds. A redirect after a POST is a GET."""
     done: list[Download] = []
     live: list[requests.Response] = []
     deadline = time.monotonic() + timeout
     worker = threading.Thread(target=lambda: done.append(_fetch(session, url, max_bytes, deadline,
-                                                                allow_redirects, live)),
+                                                                allow_redirects, live, form)),
                               name="siteaudit-fetch", daemon=True)
     worker.start()
     worker.join(timeout)
@@ -99,7 +100,7 @@ def fetch_bytes(session: requests.Session, url: str, max_bytes: int, timeout: fl
 
 
 def _fetch(session: requests.Session, url: str, max_bytes: int, deadline: float, follow: bool,
-           live: list[requests.Response]) -> Download:
+           live: list[requests.Response], form: dict[str, str] | None = None) -> Download:
     allowed = getattr(session, "allowed", frozenset())
     for _ in range(MAX_REDIRECTS + 1):
         reason = refusal(url, allowed)
@@ -107,12 +108,14 @@ def _fetch(session: requests.Session, url: str, max_bytes: int, deadline: float,
             return Download(b"", False, None, reason, url=url)
         try:
             # verify is passed per request: requests lets REQUESTS_CA_BUNDLE override Session.verify otherwise
-            with session.get(url, stream=True, timeout=max(0.1, deadline - time.monotonic()), allow_redirects=False,
-                             headers={"Accept-Encoding": "identity"}, verify=session.verify) as response:
+            with session.request("POST" if form is not None else "GET", url, data=form, stream=True,
+                                 timeout=max(0.1, deadline - time.monotonic()), allow_redirects=False,
+                                 headers={"Accept-Encoding": "identity"}, verify=session.verify) as response:
                 live[:] = [response]
                 if follow and response.is_redirect:
                     archive(session, response, b"", bool(response.headers.get("Content-Length", "0") != "0"))
                     url = urljoin(url, response.headers["Location"])
+                    form = None
                     continue
                 body, truncated = _read(response, max_bytes)
                 archive(session, response, body, truncated)

@@ -29,7 +29,7 @@ from siteaudit.core.dates import now
 from siteaudit.core.urlparts import redact
 from siteaudit.core.urls import Trap, find_traps
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -124,7 +124,8 @@ CREATE TABLE IF NOT EXISTS links (
     scope TEXT NOT NULL,               -- page | document | asset | external | unchecked | invalid | form
     grp TEXT,                          -- documents, external links: XPath of the enclosing row (tr, li, dd, p) on the page
     row_text TEXT,                     -- documents, external links: text of the enclosing table row or list item (年度 cells)
-    row_label TEXT                     -- documents, external links: that table's caption or heading, the list's heading, the dt
+    row_label TEXT,                    -- documents, external links: that table's caption or heading, the list's heading, the dt
+    hreflang TEXT                      -- <a>, <link>: the language of the target (hreflang), e.g. en
 );
 CREATE TABLE IF NOT EXISTS findings (
     id INTEGER PRIMARY KEY,
@@ -211,7 +212,7 @@ CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
 PAGE_COLUMNS = ["url", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "is_html", "size", "truncated", "charset", "title", "h1", "anchors", "meta", "lang", "stamps", "response_time", "depth", "last_modified", "etag", "headers", "found_on", "fetched", "body_hash", "revalidated", "carried_from"]
 RESOURCE_COLUMNS = ["url", "kind", "method", "final_url", "redirect_to", "status", "error", "error_detail", "verdict", "content_type", "content_length", "size", "truncated", "head", "response_time", "last_modified", "etag", "headers", "found_on", "fetched", "revalidated"]
 LINK_COLUMNS = ["element", "attribute", "text", "raw", "url", "fragment", "rel", "target", "title", "scope", "grp",
-                "row_text", "row_label"]
+                "row_text", "row_label", "hreflang"]
 
 LINK_VALUES = operator.itemgetter(*LINK_COLUMNS)
 
@@ -220,7 +221,8 @@ UPGRADE_COLUMNS = (("links", "row_text", "TEXT"), ("links", "row_label", "TEXT")
                    ("runs", "plan", "TEXT"), ("pages", "body_hash", "TEXT"),       # schema 3 -> 4
                    ("pages", "revalidated", "TEXT"), ("pages", "carried_from", "INTEGER"),
                    ("resources", "revalidated", "TEXT"),
-                   ("findings", "message_en", "TEXT"))                             # schema 4 -> 5
+                   ("findings", "message_en", "TEXT"),                             # schema 4 -> 5
+                   ("links", "hreflang", "TEXT"))                                  # schema 5 -> 6
 # schema 4 -> 5 also: the uptime_manual table (a person's check entered as a day's record), created by SCHEMA
 
 

@@ -84,7 +84,7 @@ def roc(day: date) -> str:
 
 
 def page(title: str, body: str, date: str = "2026-10-01", meta: bool = True, lang: bool = True,
-         categories: bool = True, charset: str = "utf-8", updated: str | None = "") -> str:
+         categories: bool = True, charset: str = "utf-8", updated: str | None = "", head: str = "") -> str:
     if updated == "":
         updated = roc(default_updated())
     head_meta = meta_block(title, date, categories=categories) if meta else ""
@@ -96,7 +96,7 @@ def page(title: str, body: str, date: str = "2026-10-01", meta: bool = True, lan
 <meta charset="{charset}">
 <title>{title}－{AGENCY}</title>
 {head_meta}
-<meta name="Accessible_website" content="本網站通過AA檢測等級無障礙網頁檢測">
+<meta name="Accessible_website" content="本網站通過AA檢測等級無障礙網頁檢測">{head}
 </head>
 <body>
 {NAV}
@@ -329,7 +329,14 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
     files["services/forms.html"] = page("表單下載", f"<ul>{form_rows}</ul>")
 
     # -- 網站必要資訊 -------------------------------------------------------------------------------
-    files["sitemap.html"] = page("網站導覽", "<p>本網站依無障礙規範設置快速鍵：U 上方、C 中央、Z 下方。</p>" + _links([
+    # the site map's own search: a POST form (a query, a hidden field and a category select), tried like the GET one
+    sitemap_search = ('<form action="/search" method="post" role="search"><input type="hidden" name="from" '
+                      'value="sitemap"><label for="scope">範圍</label><select id="scope" name="scope"><option '
+                      'value="all">全站</option><option value="news">最新消息</option></select> <label for="sq">'
+                      '網站導覽搜尋</label><input id="sq" name="q" type="search"><button type="submit">搜尋</button>'
+                      '</form>')
+    defect("essentials", "search-no-paging", "/search", "the site map's POST search: all results on one page too")
+    files["sitemap.html"] = page("網站導覽", "<p>本網站依無障礙規範設置快速鍵：U 上方、C 中央、Z 下方。</p>" + sitemap_search + _links([
         ("/index.html", "首頁"), ("/about/index.html", "關於本處"), ("/disclosure/index.html", "主動公開資訊"),
         ("/news/index.html", "最新消息"), ("/services/index.html", "為民服務"), ("/big5.html", "舊版公告（Big5）"),
         ("/a11y/gallery.html", "活動花絮"), ("/a11y/form.html", "意見信箱"), ("/a11y/nolang.html", "English"),
@@ -386,7 +393,8 @@ def build(root: str | Path, today: date | None = None) -> dict[str, Any]:
             ("/sitemap.html", "網站導覽"), ("/big5.html", "舊版公告"), ("/about/contact.html", "聯絡資訊"),
         ])
     defect("accessibility", "vague-link-text", "/", "link text 更多 with no title (HM1240403E)")
-    files["index.html"] = page("首頁", home)
+    # the English version announced as an alternate (hreflang): how the services check finds it first
+    files["index.html"] = page("首頁", home, head='\n<link rel="alternate" hreflang="en" href="/a11y/nolang.html">')
 
     files["robots.txt"] = "User-agent: *\nDisallow: /private/\nSitemap: /sitemap.xml\n"
     urls = ["/", "/news/orphan.html", "/about/index.html"]
@@ -412,9 +420,14 @@ def file_time() -> datetime:
 
 
 def search_route(handler: Any) -> None:
-    """The demo's site search over its page headings: a result count and sort options, but every result on one
-    page (no paging: a deliberate defect); advice when nothing is found."""
-    query = parse_qs(urlsplit(handler.path).query).get("q", [""])[0].strip()
+    """The demo's site search over its page headings, by GET (every page's header) or POST (the site map): a result
+    count and sort options, but every result on one page (no paging: a deliberate defect); advice when nothing is
+    found."""
+    fields = parse_qs(urlsplit(handler.path).query)
+    if handler.command == "POST":   # the site map's POST search form
+        length = min(int(handler.headers.get("Content-Length") or 0), 4096)
+        fields.update(parse_qs(handler.rfile.read(length).decode("utf-8", "replace")))
+    query = fields.get("q", [""])[0].strip()
     index = json.loads((Path(handler.directory) / "search-index.json").read_text(encoding="utf-8"))
     hits = [(url, title) for url, title in index if query and query in title]
     if hits:
