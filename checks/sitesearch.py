@@ -24,6 +24,7 @@ from siteaudit.checks.browser import Browser, PageTimeout
 from siteaudit.core.browser import INSTALL_HINT, BrowserPaths, DevToolsTimeout, find_browser
 from siteaudit.core.net import fetch_bytes
 from siteaudit.core.pacing import Pacer
+from siteaudit.core.warc import RENDERED_URN, Resource
 
 SEARCH_PARAM_NAMES = ("q", "query", "keyword", "keywords", "kw", "search", "s", "text", "key")
 # A query field, widget or GET form names itself so (查詢 alone is not enough: a bill or case lookup says it).
@@ -255,7 +256,19 @@ class Searcher:
             self.browser_missing = (f"瀏覽器無法啟動：{type(exc).__name__}", f"the browser did not start: {exc}"[:200])
             return None
         self.pacer.answered(answer.status)
+        self.archive_rendered(answer, query)
         return answer
+
+    def archive_rendered(self, answer: Answer, query: str) -> None:
+        """The results page as Chromium left it (what the check read) into the run's evidence, as a resource
+        record: the browser's own requests are not archived, so this is the evidence of a script-only search."""
+        recorder = getattr(self.session, "recorder", None)
+        if recorder is None or answer.status is None or not answer.url.startswith(("http://", "https://")):
+            return
+        body = answer.body.encode("utf-8")
+        recorder.put(Resource(RENDERED_URN + answer.url, time.time(), body[:self.max_bytes], "text/html; charset=utf-8",
+                              kind="check", about={"page": answer.url, "query": query},
+                              truncated=len(body) > self.max_bytes))
 
     def close(self) -> None:
         if self.browser is not None:

@@ -3,9 +3,14 @@ buttons) is "could not be tried", with the reason, never a "no results" page and
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from html import escape
+from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
 
 from conftest import run_cli, write_config
 from siteaudit.demo.server import send
@@ -13,6 +18,19 @@ from siteaudit.demo.server import send
 
 def _page(title: str, body: str) -> str:
     return f'<html lang="zh-Hant"><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>'
+
+
+def rendered_records(wacz: Path) -> dict[str, bytes]:
+    """The resource records of a run's WACZ that keep a page's DOM as Chromium left it: URI -> payload."""
+    out = {}
+    with zipfile.ZipFile(wacz) as archive:
+        for name in archive.namelist():
+            if name.startswith("archive/"):
+                for record in ArchiveIterator(io.BytesIO(archive.read(name))):
+                    if record.rec_type == "resource" and record.rec_headers.get_header("Content-Type", "").startswith(
+                            "text/html"):
+                        out[record.rec_headers.get_header("WARC-Target-URI")] = record.content_stream().read()
+    return out
 
 
 def _audit(tmp_path, server, extra: str = ""):
@@ -201,6 +219,9 @@ def test_a_search_that_only_works_with_script_is_typed_and_submitted_in_chromium
         item = next(i for i in doc["inspection"] if i["id"] == "search")
         assert item["status"] == "pass", name
         assert f"{server.base}/find?q={quote(TITLES['/a.html'])}" in item["evidence_urls"], name
+        rendered = rendered_records(root / "out" / "evidence.wacz")
+        known = rendered[f"urn:siteaudit:rendered-dom:{server.base}/find?q={quote(TITLES['/a.html'])}"]
+        assert "/a.html" in known.decode("utf-8") and len(rendered) == 3, name   # what the check read, archived
 
 
 def test_a_script_search_without_chromium_stays_could_not_be_tried(tmp_path, serve):

@@ -38,6 +38,7 @@ WARC_VERSION = "WARC/1.1"
 MIN_REVISIT_BODY = 1024             # a smaller identical body is archived again: its revisit would be no smaller
 PROFILE_SAME = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+RENDERED_URN = "urn:siteaudit:rendered-dom:"   # + the URL: a page's DOM as a browser left it (a script-only search)
 
 
 @dataclass
@@ -91,6 +92,7 @@ class Resource:
     refers_date: str = ""
     kind: str = "screenshot"
     about: dict[str, Any] = field(default_factory=dict)   # index fields: page, selector, finding, size
+    truncated: bool = False         # cut at a byte cap (WARC-Truncated: length)
 
 
 @dataclass
@@ -343,6 +345,8 @@ class WarcFile:
     def write_resource(self, resource: Resource) -> None:
         date = warc_date(resource.when)
         headers = {"WARC-Date": date}
+        if resource.truncated:
+            headers["WARC-Truncated"] = "length"
         if resource.refers_to:
             headers.update({"WARC-Refers-To": resource.refers_to,
                             "WARC-Refers-To-Target-URI": redact_url(resource.refers_url),
