@@ -17,6 +17,7 @@ from importlib.machinery import ModuleSpec
 from multiprocessing.connection import Connection
 from typing import Any
 
+import scrapy.core.downloader.handlers.http11  # noqa: F401  (see crawler.runner: cheaper here than at crawl start)
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.exceptions import DontCloseSpider

@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+# Imported here, not when the crawl starts: its module level calls inspect.stack() (Scrapy's deprecated class
+# aliases), whose cost grows with the depth of the calling stack, about a second from inside a starting crawl.
+import scrapy.core.downloader.handlers.http11  # noqa: F401
 from scrapy.crawler import CrawlerProcess
 
 from siteaudit.core.config import Config

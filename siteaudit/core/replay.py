@@ -16,9 +16,9 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from siteaudit.core.wacz import PAGES, datapackage_of, find_wacz, read_index
+from siteaudit.core.wacz import PAGES, REPLAY_PORT, datapackage_of, find_wacz, read_index
 
-DEFAULT_PORT = 8470
+DEFAULT_PORT = REPLAY_PORT
 HOP_HEADERS = frozenset({"transfer-encoding", "x-archive-orig-transfer-encoding", "connection", "keep-alive",
                          "content-length", "set-cookie", "strict-transport-security"})
 # Replay shows only what was archived: the browser may load nothing from the live web for a replayed page.

@@ -26,6 +26,7 @@ WACZ_VERSION = "1.1.1"
 INDEX = "indexes/index.cdxj"
 PAGES = "pages/pages.jsonl"
 OUTPUT_NAME = "evidence.wacz"      # the run's WACZ in its output folder
+REPLAY_PORT = 8470                 # `siteaudit evidence serve` replays it on 127.0.0.1 here (the report links to it)
 RUN_FILE = re.compile(r"^run-(\d+)\.wacz$")
 CHUNK = 1024 * 1024
 
