@@ -16,13 +16,12 @@ from siteaudit.checks.base import Fanout
 from siteaudit.core.config import Config, ConfigError, audit_hash
 from siteaudit.core.console import echo
 from siteaudit.core.dates import format_local, labelled, now
-from siteaudit.core.net import recording
 from siteaudit.core.results import AuditError, ExitCode, Status
 from siteaudit.core.runs import owner_alive, settle_abandoned_runs, start_run, this_owner, versions
 from siteaudit.core.stopping import Interrupted
 from siteaudit.core.store import Store, write_failure
 from siteaudit.core.wacz import OUTPUT_NAME, place_output
-from siteaudit.core.warc import WarcFile
+from siteaudit.core.warc import WarcFile, recording
 from siteaudit.crawler.resolver import judge_resolver
 from siteaudit.crawler.runner import crawl
 from siteaudit.reports.digest import send_digest

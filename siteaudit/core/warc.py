@@ -15,6 +15,8 @@ import queue
 import threading
 import time
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -378,3 +380,19 @@ def phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
+
+
+RECORDERS: list[WarcFile] = []   # the WARC file of the checks now running, if any (core.net's sessions read it)
+
+
+@contextmanager
+def recording(warc: WarcFile | None) -> Iterator[None]:
+    """While the checks run, the sessions they open (core.net) archive every exchange into `warc`."""
+    if warc is None:
+        yield
+        return
+    RECORDERS.append(warc)
+    try:
+        yield
+    finally:
+        RECORDERS.remove(warc)
