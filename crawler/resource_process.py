@@ -17,13 +17,13 @@ from importlib.machinery import ModuleSpec
 from multiprocessing.connection import Connection
 from typing import Any
 
-import scrapy.core.downloader.handlers.http11  # noqa: F401  (see crawler.runner: cheaper here than at crawl start)
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.exceptions import DontCloseSpider
 from twisted.internet import task
 
 from siteaudit.core.config import Config
+from siteaudit.crawler import handlers  # noqa: F401  (Scrapy's HTTP handler, imported cheaply)
 from siteaudit.crawler.capture import EvidenceSetup
 from siteaudit.crawler.configure import date_log_records, quiet_log_files, settings_for
 from siteaudit.crawler.previous import Previous

@@ -5,14 +5,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-# Imported here, not when the crawl starts: its module level calls inspect.stack() (Scrapy's deprecated class
-# aliases), whose cost grows with the depth of the calling stack, about a second from inside a starting crawl.
-import scrapy.core.downloader.handlers.http11  # noqa: F401
 from scrapy.crawler import CrawlerProcess
 
 from siteaudit.core.config import Config
 from siteaudit.core.stopping import handlers_restored, record_stop_signals
 from siteaudit.core.store import Store
+from siteaudit.crawler import handlers  # noqa: F401  (Scrapy's HTTP handler, imported cheaply)
 from siteaudit.crawler.capture import EvidenceSetup
 from siteaudit.crawler.configure import date_log_records, quiet_log_files, settings_for
 from siteaudit.crawler.previous import Previous
