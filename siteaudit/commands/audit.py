@@ -6,11 +6,12 @@ import argparse
 import socket
 from pathlib import Path
 
-from siteaudit.audit import audit
-from siteaudit.commands.common import load_config, print_outcome
+from siteaudit.audit import AuditOutcome, audit
+from siteaudit.commands.common import load_config
 from siteaudit.config_template import CONFIG_TEMPLATE
 from siteaudit.core import lazy
 from siteaudit.core.config import ConfigError
+from siteaudit.core.console import echo
 from siteaudit.core.stopping import stop_signals_raise
 from siteaudit.core.store import Store
 
@@ -46,3 +47,16 @@ def cmd_init(args: argparse.Namespace) -> int:
     path.write_text(CONFIG_TEMPLATE, encoding="utf-8")
     print(f"wrote {path}; edit site.start_urls and site.agency, then: siteaudit audit --config {path}")
     return 0
+
+
+def print_outcome(outcome: AuditOutcome, note: str = "") -> None:
+    """Each check's line, the files written, then the verdict as the last line (naming what could not run)."""
+    for name, summary in outcome.verdict.checks.items():
+        extra = ", ".join(f"{k}={v}" for k, v in summary.items() if k != "status" and not isinstance(v, (dict, list)))
+        echo(f"{name:14} {summary.get('status', '?'):8} {extra}")
+    for path in outcome.written:
+        echo(f"wrote {path}")
+    if note:
+        print(note)
+    report = outcome.out_dir / "report.html"
+    echo(outcome.verdict.last_line(outcome.run_id, report if report.is_file() else None), flush=True)

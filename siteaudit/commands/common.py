@@ -1,11 +1,9 @@
-"""What several commands share: the site config from the command line, the stored run's store, the PDF printer and
-an audit's closing lines."""
+"""What several commands share: the site config from the command line, the stored run's store, the PDF printer."""
 
 from __future__ import annotations
 
 import argparse
 
-from siteaudit.audit import AuditOutcome
 from siteaudit.core import config as config_mod
 from siteaudit.core.browser import (
     FONT_INSTALL_HINT,
@@ -15,7 +13,6 @@ from siteaudit.core.browser import (
     zh_font_missing,
 )
 from siteaudit.core.config import Config, ConfigError
-from siteaudit.core.console import echo
 from siteaudit.core.store import Store, is_database_url
 
 
@@ -65,16 +62,3 @@ def pdf_printer() -> BrowserPaths:
         raise ConfigError(f"--pdf: no font for Traditional Chinese (fc-list :lang=zh-tw finds none), the PDF would "
                           f"show empty boxes; install one as root: {FONT_INSTALL_HINT}")
     return paths
-
-
-def print_outcome(outcome: AuditOutcome, note: str = "") -> None:
-    """Each check's line, the files written, then the verdict as the last line (naming what could not run)."""
-    for name, summary in outcome.verdict.checks.items():
-        extra = ", ".join(f"{k}={v}" for k, v in summary.items() if k != "status" and not isinstance(v, (dict, list)))
-        echo(f"{name:14} {summary.get('status', '?'):8} {extra}")
-    for path in outcome.written:
-        echo(f"wrote {path}")
-    if note:
-        print(note)
-    report = outcome.out_dir / "report.html"
-    echo(outcome.verdict.last_line(outcome.run_id, report if report.is_file() else None), flush=True)

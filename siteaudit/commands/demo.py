@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from siteaudit.commands.common import print_outcome
+from siteaudit.commands.audit import print_outcome
 from siteaudit.core.results import ExitCode, Status
 from siteaudit.demo import run_demo
 
