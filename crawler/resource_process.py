@@ -8,6 +8,7 @@ more requests in flight than the config allows.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import sys
 import threading
@@ -168,8 +169,10 @@ def start_method() -> str:
 
 def run_forked(cfg: Config, store_path: str, run_id: int, inbox: Connection, log_file: str | None,
                base_run: int | None, evidence: EvidenceSetup | None, parents_end: Connection) -> None:
-    """The checker in a forked child: first close the copy of the page crawler's end of the pipe, so that the
-    pipe ends (EOF) when the page crawler is gone."""
+    """The checker in a forked child: the objects inherited from the page crawler are frozen out of the garbage
+    collector (its passes would otherwise walk them all, and copy their memory pages, again and again), and the copy
+    of the page crawler's end of the pipe is closed, so that the pipe ends (EOF) when the page crawler is gone."""
+    gc.freeze()
     parents_end.close()
     run_resource_process(cfg, store_path, run_id, inbox, log_file, base_run, evidence)
 
