@@ -5,7 +5,6 @@ Rules, options and what "the same document" means: docs/checks/documents.md.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from collections import Counter, defaultdict
@@ -33,7 +32,7 @@ from siteaudit.checks.filetype import (
     family_of_mime,
     sniff,
 )
-from siteaudit.core.net import fetch_bytes, session_for
+from siteaudit.core import lazy
 from siteaudit.core.results import InspectionItem, SummaryField
 from siteaudit.core.urls import extension
 
@@ -41,6 +40,7 @@ ODF_PLAN = "推動ODF-CNS15251為政府文件標準格式實施計畫：可編�
 TYPE_MARKERS = re.compile(r"[（(]?\s*(odt|ods|odp|odg|pdf|docx?|xlsx?|pptx?|rtf|csv|zip|7z|rar|檔案|格式)"
                           r"[^)）]*[)）]?", re.I)
 
+TEXT_LAYERS = "siteaudit.checks.documents_pdf:text_layers"   # fetches PDFs (requests) and reads them (pypdf)
 RULES = rule_table(
     Rule("office-without-odf", "error", "可編輯文件僅提供微軟 Office 格式，未提供 ODF",
          "Editable office file offered without an ODF version", ODF_PLAN),
@@ -157,7 +157,7 @@ class DocumentsCheck:
                 findings.append(finding(self, "not-pdf-publication", url, pages, "影像檔", {"type": "image"},
                                         detail_en="an image file"))
         findings += self.office_without_odf(types, refs)
-        findings += self.text_layers(ctx, docs, types, refs)
+        findings += lazy.load(TEXT_LAYERS)(self, ctx, docs, types, refs)
         editable = sum(1 for t in types.values() if t.family in EDITABLE_OFFICE or t.is_odf)
         odf = sum(1 for t in types.values() if t.is_odf)
         offenders: dict[str, list[str]] = defaultdict(list)
@@ -211,53 +211,6 @@ class DocumentsCheck:
                                    {"real": t.family, "detail": t.detail,
                                     "texts": sorted({text for _, text, _ in places})}))
         return out
-
-    def text_layers(self, ctx: CheckContext, docs: dict[str, Any], types: dict[str, FileType],
-                    refs: dict[str, list[tuple[str, str, str | None]]]) -> list[Finding]:
-        opts = ctx.options
-        if not opts["text_layer"]:
-            return []
-        session = session_for(ctx.config)
-        out, read = [], 0
-        for url, t in types.items():
-            if t.family != "pdf":
-                continue
-            row = docs[url]
-            body = row["head"] if not row["truncated"] else None
-            if body is None:
-                size = row["content_length"]
-                if (size and size > opts["max_pdf_bytes"]) or read >= opts["max_pdfs_read"]:
-                    continue
-                read += 1
-                got = fetch_bytes(session, url, opts["max_pdf_bytes"], ctx.config.crawl.download_timeout)
-                if got.error or got.truncated or got.status != 200:
-                    continue
-                body = got.body
-            pages = sorted({p for p, _, _ in refs.get(url, [])})
-            try:
-                has_text = has_text_layer(body)
-            except UnreadablePdf as exc:
-                out.append(finding(self, "pdf-unreadable", url, pages, str(exc),
-                                   {"bytes": len(body), "reason": str(exc)}))
-                continue
-            if not has_text:
-                out.append(finding(self, "pdf-without-text", url, pages, "", {"bytes": len(body)}))
-        return out
-
-
-class UnreadablePdf(Exception):
-    """pypdf could not read a PDF; the message says why."""
-
-
-def has_text_layer(body: bytes) -> bool:
-    """True when any of the first 20 pages yields text; raises UnreadablePdf when pypdf cannot read the file."""
-    from pypdf import PdfReader
-
-    try:
-        reader = PdfReader(io.BytesIO(body))
-        return any((page.extract_text() or "").strip() for page in reader.pages[:20])
-    except Exception as exc:  # pypdf raises PdfReadError, LimitReachedError and plain errors on damaged files
-        raise UnreadablePdf(f"{type(exc).__name__}: {exc}"[:300]) from exc
 
 
 CHECK = DocumentsCheck()

@@ -8,8 +8,10 @@ more requests in flight than the config allows.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +25,7 @@ from scrapy.exceptions import DontCloseSpider
 from twisted.internet import task
 
 from siteaudit.core.config import Config
+from siteaudit.crawler import handlers  # noqa: F401  (Scrapy's HTTP handler, imported cheaply)
 from siteaudit.crawler.capture import EvidenceSetup
 from siteaudit.crawler.configure import date_log_records, quiet_log_files, settings_for
 from siteaudit.crawler.previous import Previous
@@ -144,15 +147,34 @@ def run_resource_process(cfg: Config, store_path: str, run_id: int, inbox: Conne
 def start_resource_process(cfg: Config, store_path: str, run_id: int, log_file: str | None,
                            base_run: int | None = None, evidence: EvidenceSetup | None = None
                            ) -> tuple[multiprocessing.process.BaseProcess, ResourceSink]:
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context(start_method())
     ours, theirs = ctx.Pipe()
-    proc = ctx.Process(target=run_resource_process, args=(cfg, store_path, run_id, theirs, log_file, base_run, evidence),
+    proc = ctx.Process(target=run_forked if ctx.get_start_method() == "fork" else run_resource_process,
+                       args=(cfg, store_path, run_id, theirs, log_file, base_run, evidence)
+                       + ((ours,) if ctx.get_start_method() == "fork" else ()),
                        daemon=True,
                        name="siteaudit-checker")
     with main_script_not_rerun():
         proc.start()
     theirs.close()
     return proc, ResourceSink(ours)
+
+
+def start_method() -> str:
+    """fork when this process runs no other thread: the checker starts at once, with Scrapy and the crawler already
+    imported (a spawned interpreter imports them again, over half a second of CPU before its first request). A fork
+    would copy other threads' state mid-work (their locks held), so with any other thread it is spawn."""
+    return "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def run_forked(cfg: Config, store_path: str, run_id: int, inbox: Connection, log_file: str | None,
+               base_run: int | None, evidence: EvidenceSetup | None, parents_end: Connection) -> None:
+    """The checker in a forked child: the objects inherited from the page crawler are frozen out of the garbage
+    collector (its passes would otherwise walk them all, and copy their memory pages, again and again), and the copy
+    of the page crawler's end of the pipe is closed, so that the pipe ends (EOF) when the page crawler is gone."""
+    gc.freeze()
+    parents_end.close()
+    run_resource_process(cfg, store_path, run_id, inbox, log_file, base_run, evidence)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from scrapy.crawler import CrawlerProcess
 from siteaudit.core.config import Config
 from siteaudit.core.stopping import handlers_restored, record_stop_signals
 from siteaudit.core.store import Store
+from siteaudit.crawler import handlers  # noqa: F401  (Scrapy's HTTP handler, imported cheaply)
 from siteaudit.crawler.capture import EvidenceSetup
 from siteaudit.crawler.configure import date_log_records, quiet_log_files, settings_for
 from siteaudit.crawler.previous import Previous

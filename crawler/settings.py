@@ -78,18 +78,20 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 REMOTE_CONTROL_ENABLED = False  # no listening port of our own
+# Scrapy loads every key of EXTENSIONS to normalise it, a key set to None included (remote_control alone imports
+# aiohttp, a tenth of a second). So the base list itself names only the extensions the crawl uses: stats, log
+# counts, memory use and log stats. Left out, each would only say NotConfigured here: the telnet console, remote
+# control, feed export, spider state (no JOBDIR), memory debugging, CLOSESPIDER_* and Scrapy's AutoThrottle
+# (crawler.throttle.PoliteThrottle replaces it).
+EXTENSIONS_BASE = {
+    "scrapy.extensions.corestats.CoreStats": 0,
+    "scrapy.extensions.logcount.LogCount": 0,
+    "scrapy.extensions.memusage.MemoryUsage": 0,
+    "scrapy.extensions.logstats.LogStats": 0,
+}
 EXTENSIONS = {
     "siteaudit.crawler.middlewares.BodyLimit": 100,
     "siteaudit.crawler.progress.Progress": 200,
-    "scrapy.extensions.telnet.TelnetConsole": None,
-    # Each of these would only say NotConfigured here (no remote control, feeds, job dir, memory debugging or
-    # CLOSESPIDER_* limit); listed as None they are not even imported (aiohttp alone is a tenth of a second).
-    "scrapy.extensions.remote_control.RemoteControl": None,
-    "scrapy.extensions.feedexport.FeedExporter": None,
-    "scrapy.extensions.spiderstate.SpiderState": None,
-    "scrapy.extensions.memdebug.MemoryDebugger": None,
-    "scrapy.extensions.closespider.CloseSpider": None,
-    "scrapy.extensions.throttle.AutoThrottle": None,
     "siteaudit.crawler.throttle.PoliteThrottle": 0,  # every prompt answer is a sample; 429/503/timeouts slow down
 }
 ITEM_PIPELINES = {"siteaudit.crawler.pipelines.StorePipeline": 300}

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from siteaudit.core.replay import resource_path
-from siteaudit.core.shots import SCREENSHOT_URN
-from siteaudit.core.wacz import EvidenceError, read_index
+from siteaudit.core.wacz import EvidenceError, read_index, resource_path
+from siteaudit.core.warc import SCREENSHOT_URN
 
 REPLAY_ORIGIN = "http://127.0.0.1:8470"   # siteaudit evidence serve's default address
 KIND_ORDER = {"warc/metadata": 0}           # a response or revisit is preferred to a failure's metadata record

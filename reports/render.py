@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from siteaudit import checks as registry
 from siteaudit.checks.disclosure import CATEGORY_NAMES, CATEGORY_NAMES_EN
+from siteaudit.core import lazy
 from siteaudit.core.browser import PDF_MEMORY_MB, PDF_SECONDS, BrowserPaths, PrintError, print_to_pdf
 from siteaudit.core.config import ConfigError
 from siteaudit.core.dates import (
@@ -46,6 +47,7 @@ SEVERITY_WORDS = {"zh": {"error": "錯誤", "warning": "警告", "notice": "提�
 FORMATS = ("html", "json", "csv", "ods")
 OUTPUT_FILES = {"html": "report.html", "json": "findings.json", "csv": "findings.csv", "ods": "findings.ods",
                 "pdf": "report.pdf"}
+TO_ODS = "siteaudit.reports.export_ods:to_ods"   # odfpy is loaded only when findings.ods is written
 ITEMS_CSV = "inspection.csv"   # written with findings.csv: the inspection items with their 查核網址
 SCHEMA_VERSION = 2   # 2: schema_version, and an id per finding
 
@@ -409,7 +411,7 @@ def write_outputs(store: Store, run_id: int, out_dir: Path, verdict: Verdict, la
         written.append(atomic_write(out_dir / ITEMS_CSV, export.items_csv(doc["inspection"], lang)))
     if "ods" in formats:
         written.append(atomic_write(out_dir / OUTPUT_FILES["ods"],
-                                     export.to_ods(readable, doc["inspection"], lang, titles, audited)))
+                                     lazy.load(TO_ODS)(readable, doc["inspection"], lang, titles, audited)))
     if "html" in formats:
         written.append(atomic_write(out_dir / OUTPUT_FILES["html"], render_html(store, run_id, verdict, lang)))
     wacz = place_output(((store.run(run_id) or {}).get("plan") or {}).get("evidence"), out_dir)

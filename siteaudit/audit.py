@@ -16,13 +16,12 @@ from siteaudit.checks.base import Fanout
 from siteaudit.core.config import Config, ConfigError, audit_hash
 from siteaudit.core.console import echo
 from siteaudit.core.dates import format_local, labelled, now
-from siteaudit.core.net import recording
-from siteaudit.core.results import ExitCode, Status
+from siteaudit.core.results import AuditError, ExitCode, Status
 from siteaudit.core.runs import owner_alive, settle_abandoned_runs, start_run, this_owner, versions
 from siteaudit.core.stopping import Interrupted
 from siteaudit.core.store import Store, write_failure
 from siteaudit.core.wacz import OUTPUT_NAME, place_output
-from siteaudit.core.warc import WarcFile
+from siteaudit.core.warc import WarcFile, recording
 from siteaudit.crawler.resolver import judge_resolver
 from siteaudit.crawler.runner import crawl
 from siteaudit.reports.digest import send_digest
@@ -33,14 +32,6 @@ from siteaudit.verdict.judge import Verdict, judge
 from siteaudit.verdict.waivers import Waiver, load_waivers
 
 STAMP_READERS = {"freshness", "publication"}   # checks that read the texts around a page's date labels
-
-
-class AuditError(RuntimeError):
-    """An audit that cannot go on; carries the exit code."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass

@@ -6,24 +6,19 @@ import json
 import os
 import shutil
 import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
-from siteaudit.core.browser import find_browser
+from siteaudit.core import lazy
 from siteaudit.core.config import Config, ConfigError
 from siteaudit.core.dates import labelled
-from siteaudit.core.replay import Archive, make_server, replay_path
 from siteaudit.core.runs import versions
-from siteaudit.core.shots import SCREENSHOT_URN, Wanted, take_screenshots
 from siteaudit.core.store import Store
 from siteaudit.core.wacz import OUTPUT_NAME, archive_folder, keep_last, package, parse_index, run_wacz
-from siteaudit.core.warc import Judgement, Resource, WarcFile
+from siteaudit.core.warc import Judgement, WarcFile
 from siteaudit.crawler.capture import EvidenceSetup
-from siteaudit.verdict.ids import finding_id, site_origin
 
-SEVERITY_ORDER = {"error": 0, "warning": 1, "notice": 2}
+SCREENSHOTS = "siteaudit.runshots:write_screenshots"   # a browser of its own: loaded only when there is one to take
 
 
 def folder_of(cfg: Config, store: Store, out: Path) -> Path:
@@ -106,72 +101,6 @@ def write_judgements(cfg: Config, store: Store, run_id: int, staging: Path) -> N
         warc.close()
 
 
-def shot_targets(cfg: Config, findings: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
-    """(page, selector, finding id) of the accessibility findings whose element is to be shot: errors first, at
-    most evidence.screenshots, each element once."""
-    origin = site_origin(cfg.site.start_urls)
-    chosen: dict[tuple[str, str], str] = {}
-    ranked = sorted((f for f in findings if f["check"] == "accessibility"
-                     and isinstance(f["evidence"].get("selector"), str) and f["evidence"]["selector"]),
-                    key=lambda f: SEVERITY_ORDER.get(f["severity"], 3))
-    for f in ranked:
-        page = (f["pages"] or [f["url"]])[0]
-        if page and (page, f["evidence"]["selector"]) not in chosen and len(chosen) < cfg.evidence.screenshots:
-            chosen[(page, f["evidence"]["selector"])] = finding_id(f, origin)
-    return [(page, selector, fid) for (page, selector), fid in chosen.items()]
-
-
-def write_screenshots(cfg: Config, store: Store, run_id: int, staging: Path) -> list[str]:
-    """Shoot the element of each chosen accessibility finding on the page as archived (replayed from `staging` by
-    a server of our own on 127.0.0.1) and keep it as a resource record referring to the page's capture; returns
-    the notes to print (nothing is silent: elements not shot are counted)."""
-    targets = shot_targets(cfg, store.findings(run_id)) if cfg.evidence.screenshots else []
-    if not targets or not staging.is_dir():
-        return []
-    opts = cfg.checks.get("accessibility") if isinstance(cfg.checks.get("accessibility"), dict) else {}
-    paths = find_browser(str(opts.get("chromium_path", "")), str(opts.get("chromedriver_path", "")))
-    if paths.missing:
-        return [f"evidence: {len(targets)} element screenshots not taken: {paths.missing} not found"]
-    archive = Archive.staged(staging, [staging.parent])  # revisits refer to WACZs in the archive folder
-    server = make_server(archive, 0)
-    thread = threading.Thread(target=server.serve_forever, name="siteaudit-replay", daemon=True)
-    thread.start()
-    try:
-        pages: dict[str, Wanted] = {}
-        unarchived = 0
-        for page, selector, _ in targets:
-            found = archive.nearest(page, "99999999999999")
-            if found is None or found[1].get("mime") == "warc/metadata":
-                unarchived += 1
-                continue
-            address = f"http://127.0.0.1:{server.server_address[1]}{replay_path(found[0], page)}"
-            pages.setdefault(page, Wanted(address, page, [])).selectors.append(selector)
-        shots, problems = take_screenshots(list(pages.values()), paths, cfg.evidence.screenshot_bytes,
-                                           min(300.0, 20.0 + 5.0 * len(pages)))
-    finally:
-        server.shutdown()
-        server.server_close()
-    ids = {(page, selector): fid for page, selector, fid in targets}
-    warc = WarcFile(staging / f"screenshots-{os.getpid()}-{run_id}.warc.gz",
-                    {"software": f"siteaudit/{versions()['siteaudit']}", "run": str(run_id),
-                     "crawl-process": "screenshots"}, max(1, cfg.evidence.max_bytes // 4) if cfg.evidence.max_bytes else 0)
-    try:
-        for shot in shots:
-            ts, entry = archive.nearest(shot.page, "99999999999999") or ("", {})
-            fid = ids[(shot.page, shot.selector)]
-            warc.put(Resource(SCREENSHOT_URN + fid, time.time(), shot.image, shot.mime, entry.get("id", ""), shot.page,
-                              entry.get("date", ""), about={"page": shot.page, "selector": shot.selector,
-                                                             "finding": fid, "width": shot.width,
-                                                             "height": shot.height}))
-    finally:
-        warc.close()
-    missed = len(targets) - len(shots)
-    if not missed:
-        return []
-    first = problems[0] if problems else "the page was not archived"
-    return [f"evidence: {missed} of {len(targets)} element screenshots not taken ({first})"]
-
-
 def package_run(cfg: Config, store: Store, run_id: int, out: Path) -> tuple[dict[str, Any], list[str]]:
     """Package the run's WARC files as run-N.wacz in the archive folder, apply evidence.keep_runs, and return
     what the run records of it and the notes to print (a cap reached is never a silent cut)."""
@@ -182,7 +111,9 @@ def package_run(cfg: Config, store: Store, run_id: int, out: Path) -> tuple[dict
              "max_bytes": cfg.evidence.max_bytes}
     write_judgements(cfg, store, run_id, staging)
     try:
-        shot_notes = write_screenshots(cfg, store, run_id, staging)
+        findings = store.findings(run_id) if cfg.evidence.screenshots else []
+        shot_notes = (lazy.load(SCREENSHOTS)(cfg, run_id, staging, findings)
+                      if any(f["check"] == "accessibility" for f in findings) else [])
     except Exception as exc:  # one part of the evidence failing never takes the run's archive down
         shot_notes = [f"evidence: element screenshots not taken ({type(exc).__name__}: {exc})"]
     summary = package(staging, run_wacz(folder, run_id), pages, about)

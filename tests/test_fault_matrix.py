@@ -1013,7 +1013,8 @@ def test_smtp_defaults_to_starttls_with_a_user_and_plain_needs_an_opt_in():
 
 
 def test_every_export_cell_goes_through_one_helper():
-    from siteaudit.reports.export import safe_cell, to_csv, to_ods
+    from siteaudit.reports.export import safe_cell, to_csv
+    from siteaudit.reports.export_ods import to_ods
 
     hostile = {"check": "metadata", "rule": "r", "severity": "error", "url": "@SUM(A1)", "pages": ["-1+2", "ok"],
                "message": "標題\x0c\x01", "evidence": {"meta": "\x0b"}}

@@ -1,20 +1,27 @@
 """The layer contract: imports only go down, siblings in a layer stay apart, and no import hides in a function.
 
+A module named "package.module:attribute" for siteaudit.core.lazy to import on first use counts as an import of
+that module: it too must go down the layers, and must name an attribute the module has.
+
 Layers, top to bottom (README "How it is built"). A module may import its own group and any lower layer.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
+import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 from conftest import ROOT
 
 LAYERS: list[list[tuple[str, ...]]] = [
-    [("siteaudit.cli", "siteaudit.__main__")],
-    [("siteaudit.demo",), ("siteaudit.fleet",), ("siteaudit.evidence_commands",)],
-    [("siteaudit.audit", "siteaudit.runevidence")],
+    [("siteaudit.cli", "siteaudit.__main__", "siteaudit.commands")],
+    [("siteaudit.demo",), ("siteaudit.fleet",), ("siteaudit.evidence_commands", "siteaudit.evidence_parsers")],
+    [("siteaudit.audit", "siteaudit.runevidence", "siteaudit.runshots")],
     [("siteaudit.reports",), ("siteaudit.schedules",)],
     [("siteaudit.verdict",)],
     [("siteaudit.crawler",), ("siteaudit.checks",)],
@@ -52,9 +59,19 @@ def place(module: str) -> tuple[int, int]:
     return best[0], best[1]
 
 
+LAZY_NAME = re.compile(r"(siteaudit(?:\.\w+)+):(\w+)")
+
+
+def lazy_names(tree: ast.Module) -> list[tuple[str, str, int]]:
+    """(module, attribute, line) of every "siteaudit.module:attribute" string: a name siteaudit.core.lazy loads."""
+    return [(m.group(1), m.group(2), node.lineno) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and (m := LAZY_NAME.fullmatch(node.value))]
+
+
 def imported(tree: ast.Module, modules: set[str]) -> list[tuple[str, int, bool]]:
-    """(module, line, inside a function) for every import of the namespace."""
-    out = []
+    """(module, line, inside a function) for every import of the namespace, and for every lazily loaded name."""
+    out = [(module, line, False) for module, _, line in lazy_names(tree)]
 
     def visit(node: ast.AST, nested: bool) -> None:
         for child in ast.iter_child_nodes(node):
@@ -103,6 +120,50 @@ def test_the_contract_catches_an_upward_a_sideways_and_a_hidden_import():
     assert any(v.startswith("siteaudit.crawler.extract:") and "independent sibling" in v for v in found)
     assert any(v.startswith("siteaudit.reports.export:") and "inside a function" in v for v in found)
     assert len(found) == 3
+
+
+def test_every_lazily_loaded_name_is_a_module_of_the_namespace_with_that_attribute():
+    sources = installed_sources()
+    named = [(module, attribute, where) for where, source in sources.items()
+             for module, attribute, _ in lazy_names(ast.parse(source))]
+    assert any(where == "siteaudit.cli" for _, _, where in named)  # the CLI's commands are loaded this way
+    missing = [f"{where}: {module}:{attribute}" for module, attribute, where in named
+               if module not in sources or not hasattr(importlib.import_module(module), attribute)]
+    assert missing == []
+
+
+def test_the_contract_catches_a_lazily_loaded_name_of_a_higher_layer():
+    sources = installed_sources()
+    sources["siteaudit.core.store"] += '\nDIALECT = "siteaudit.audit:audit"\n'
+    found = violations(sources)
+    assert found == [f"siteaudit.core.store:{len(sources['siteaudit.core.store'].splitlines())} imports "
+                     "siteaudit.audit, a higher layer"]
+
+
+# Not needed to crawl and check links: the fleet (Celery, Redis), PostgreSQL, the browser, PDF and ODF tools.
+NOT_FOR_A_LINK_AUDIT = ("celery", "kombu", "redis", "psycopg", "selenium", "pypdf", "odf")
+
+
+def loaded_modules(*args: str) -> set[str]:
+    """Top-level packages a `siteaudit` process imported, read from its -X importtime trace."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "siteaudit", *args], capture_output=True,
+                          text=True, timeout=120)
+    return {line.rsplit("|", 1)[1].strip().split(".")[0] for line in done.stderr.splitlines()
+            if line.startswith("import time:") and line.count("|") == 2}
+
+
+def test_help_imports_no_fleet_database_browser_pdf_or_odf_module():
+    loaded = loaded_modules("audit", "--help")
+    assert "siteaudit" in loaded and "argparse" in loaded  # the trace was read
+    assert sorted(loaded & {*NOT_FOR_A_LINK_AUDIT, "scrapy", "twisted"}) == []
+
+
+def test_a_links_only_audit_imports_no_fleet_database_browser_pdf_or_odf_module(demo_site, tmp_path):
+    loaded = loaded_modules("audit", demo_site[0].base + "/", "--checks", "links", "--max-pages", "3", "--format",
+                            "json", "--out", str(tmp_path / "out"), "--store", str(tmp_path / "store.sqlite3"))
+    assert "scrapy" in loaded  # it crawled
+    assert sorted(loaded & set(NOT_FOR_A_LINK_AUDIT)) == []
+    assert (tmp_path / "out" / "findings.json").is_file()
 
 
 def test_nothing_generic_is_installed_at_top_level():

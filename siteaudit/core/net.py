@@ -14,8 +14,6 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -24,7 +22,7 @@ import requests
 
 from siteaudit.core.config import Config
 from siteaudit.core.fetchpolicy import refusal, site_classes
-from siteaudit.core.warc import Exchange, Failed, WarcFile
+from siteaudit.core.warc import RECORDERS, Exchange, Failed, WarcFile
 
 MAX_REDIRECTS = 5
 CHUNK = 65536
@@ -54,22 +52,6 @@ class Session(requests.Session):
 
     allowed: frozenset[str] = frozenset()
     recorder: WarcFile | None = None
-
-
-RECORDERS: list[WarcFile] = []   # the WARC file of the checks now running, if any
-
-
-@contextmanager
-def recording(warc: WarcFile | None) -> Iterator[None]:
-    """While the checks run, the sessions they open archive every exchange into `warc`."""
-    if warc is None:
-        yield
-        return
-    RECORDERS.append(warc)
-    try:
-        yield
-    finally:
-        RECORDERS.remove(warc)
 
 
 def session_for(cfg: Config) -> Session:

@@ -16,14 +16,22 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from siteaudit.core.wacz import PAGES, datapackage_of, find_wacz, parse_index, read_index, staged_parts
+from siteaudit.core.wacz import (
+    PAGES,
+    REPLAY_PORT,
+    RESOURCE_PATH,
+    datapackage_of,
+    find_wacz,
+    parse_index,
+    read_index,
+    staged_parts,
+)
 
-DEFAULT_PORT = 8470
+DEFAULT_PORT = REPLAY_PORT
 HOP_HEADERS = frozenset({"transfer-encoding", "x-archive-orig-transfer-encoding", "connection", "keep-alive",
                          "content-length", "set-cookie", "strict-transport-security"})
 # Replay shows only what was archived: the browser may load nothing from the live web for a replayed page.
 OFFLINE_ONLY = ("Content-Security-Policy", "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:")
-RESOURCE_PATH = "/resource/"                # /resource/URN: a record the tool made (an element's screenshot)
 MAX_RECORD_BYTES = 64 * 1024 * 1024   # a record larger than this is not served (the crawl's caps are far lower)
 
 
@@ -142,10 +150,6 @@ class Archive:
         body = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(self.path.name)}"
                 f"</title></head><body><h1>{html.escape(self.path.name)}</h1><ul>{''.join(items)}</ul></body></html>")
         return Answer(200, [("Content-Type", "text/html; charset=utf-8")], body.encode())
-
-
-def resource_path(urn: str) -> str:
-    return RESOURCE_PATH + quote(urn, safe=":")
 
 
 def replay_path(ts: str, url: str) -> str:

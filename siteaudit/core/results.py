@@ -45,6 +45,15 @@ class ExitCode(IntEnum):
     TERMINATED = 143   # SIGTERM (systemctl stop, kill)
 
 
+
+class AuditError(RuntimeError):
+    """An audit that cannot go on; carries the exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 @dataclass(frozen=True)
 class InspectionItem:
     """One row of the service-quality plan's inspection table, as a check declares it."""

@@ -10,7 +10,6 @@ from typing import Any
 
 from siteaudit.core.browser import BoundedBrowserError, BrowserPaths, bounded_driver
 
-SCREENSHOT_URN = "urn:siteaudit:element-screenshot:"   # + the id of the finding whose element it shows
 MARGIN = 8                      # CSS px around the element
 MAX_WIDTH, MAX_HEIGHT = 1280, 800   # the region shot at most (a larger element: its top-left part)
 MEMORY_MB = 1024

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from siteaudit import __version__
 from siteaudit.core.warc import Earlier
@@ -26,6 +27,8 @@ WACZ_VERSION = "1.1.1"
 INDEX = "indexes/index.cdxj"
 PAGES = "pages/pages.jsonl"
 OUTPUT_NAME = "evidence.wacz"      # the run's WACZ in its output folder
+RESOURCE_PATH = "/resource/"       # the replay server's address of a record the tool made: /resource/URN
+REPLAY_PORT = 8470                 # `siteaudit evidence serve` replays it on 127.0.0.1 here (the report links to it)
 RUN_FILE = re.compile(r"^run-(\d+)\.wacz$")
 CHUNK = 1024 * 1024
 
@@ -44,6 +47,11 @@ def archive_folder(configured: str, store_location: str | Path, site: str, out: 
     else:
         base = out.resolve().parent / "evidence"
     return base / re.sub(r"[^A-Za-z0-9._-]+", "_", site)
+
+
+def resource_path(urn: str) -> str:
+    """The replay server's address of a record the tool made (an element's screenshot, a rendered page)."""
+    return RESOURCE_PATH + quote(urn, safe=":")
 
 
 def run_wacz(folder: Path, run_id: int) -> Path:

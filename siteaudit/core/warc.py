@@ -15,6 +15,8 @@ import queue
 import threading
 import time
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -38,6 +40,7 @@ WARC_VERSION = "WARC/1.1"
 MIN_REVISIT_BODY = 1024             # a smaller identical body is archived again: its revisit would be no smaller
 PROFILE_SAME = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+SCREENSHOT_URN = "urn:siteaudit:element-screenshot:"   # + the id of the finding whose element it shows
 RENDERED_URN = "urn:siteaudit:rendered-dom:"   # + the URL: a page's DOM as a browser left it (a script-only search)
 
 
@@ -415,3 +418,19 @@ def phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
+
+
+RECORDERS: list[WarcFile] = []   # the WARC file of the checks now running, if any (core.net's sessions read it)
+
+
+@contextmanager
+def recording(warc: WarcFile | None) -> Iterator[None]:
+    """While the checks run, the sessions they open (core.net) archive every exchange into `warc`."""
+    if warc is None:
+        yield
+        return
+    RECORDERS.append(warc)
+    try:
+        yield
+    finally:
+        RECORDERS.remove(warc)

@@ -15,7 +15,8 @@ from siteaudit.core.store import Store, StoreError
 from siteaudit.core.urlparts import redact
 from siteaudit.fleet.app import check_broker, configure
 from siteaudit.fleet.errors import FleetError
-from siteaudit.fleet.state import DEFAULT_BROKER, FleetState, connect, state_url
+from siteaudit.fleet.parsers import DEFAULT_BROKER
+from siteaudit.fleet.state import FleetState, connect, state_url
 from siteaudit.fleet.tasks import audit_site
 
 

@@ -13,10 +13,9 @@ import redis
 
 from siteaudit.core.urlparts import redact
 from siteaudit.fleet.errors import FleetError
+from siteaudit.fleet.parsers import DEFAULT_STATE
 
 PREFIX = "siteaudit:fleet:"
-DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
-DEFAULT_STATE = "redis://127.0.0.1:6379/0"
 ALIVE_SECONDS = 15          # a worker not heard of for this long is dead: its host locks are taken over
 
 
