@@ -358,7 +358,8 @@ class AccessibilityCheck:
                    keep: Callable[[dict[str, dict[str, Any]]], None] | None = None,
                    progress: Callable[[str], None] | None = None
                    ) -> tuple[dict[str, dict[str, Any]], dict[str, str], str]:
-        """Audit pages with N browsers in parallel threads; returns results, untested pages and axe's version.
+        """Audit pages with N browsers in parallel threads; returns results, untested pages and axe's version (as
+        the first page tested reports it: none when no page could be tested).
         `keep` receives the results in batches, in this thread, as they arrive; `progress` a line at every tenth
         of the pages, with the time left at the pace so far."""
         work: queue.Queue[str] = queue.Queue()
@@ -384,9 +385,10 @@ class AccessibilityCheck:
                     try:
                         if browser.driver is None:
                             browser.start()
-                            if not versions:
-                                versions.append(browser.axe_version())
-                        done.put((url, browser.audit(url), ""))
+                        result = browser.audit(url)
+                        if not versions and result.get("version"):  # axe's own, as it tested the page
+                            versions.append(str(result["version"]))
+                        done.put((url, result, ""))
                     except Exception as exc:  # a crash or timeout: note it, restart the browser, go on
                         done.put((url, None, untested_reason(exc)))
                         browser.stop()

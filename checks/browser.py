@@ -48,8 +48,10 @@ def axe_options(version: str) -> dict[str, Any]:
 # violations (docs/security.md). The world is created with each document, by name, and found again by name.
 WORLD = "siteaudit-axe"
 # Only what the check reads comes back through chromedriver: axe's full result is several hundred KB.
-# Evaluated in the isolated world; resolves with {inject: true} when the document has no axe yet, with
-# {timeout: true} when axe has not finished in the page timeout (chromedriver does not time out a CDP command).
+# Evaluated in the isolated world, one call per page: axe-core, then the DOM probe (DOM_PROBE), then the probe of
+# checks/a11y_peer_rules.py (`peerProbe`, defined before it). Resolves with {inject: true} when the document has no
+# axe yet, with {timeout: true} when the whole of it has not finished in the page timeout (chromedriver does not
+# time out a CDP command).
 AXE_RUN = """
 (function (options, timeoutMs, words, walkLimit) {
   if (typeof axe !== 'object') return {inject: true};
@@ -63,8 +65,9 @@ AXE_RUN = """
   }
   var timer, late = new Promise(function (ok) { timer = setTimeout(ok, timeoutMs, {timeout: true}); });
   var run = axe.run(document, options).then(function (r) {
-    return {violations: slim(r.violations), incomplete: slim(r.incomplete), version: r.testEngine.version,
-            dom: probe(words, walkLimit, r.violations)};
+    var out = {violations: slim(r.violations), incomplete: slim(r.incomplete), version: r.testEngine.version,
+               dom: probe(words, walkLimit, r.violations)};
+    return peerProbe().then(function (found) { out.peer = found; return out; });
   }, function (e) { return {error: String(e)}; });
   return Promise.race([run, late]).then(function (r) { clearTimeout(timer); return r; });
 })(%s, %d, %s, %d)
@@ -262,6 +265,7 @@ class Browser:
         self.tab = ""
         self.profile: str | None = None
         self._axe_source: str | None = None
+        self._page_parts: tuple[str, str, str] | None = None
         self.dialogs: list[dict[str, str]] = []
         self.dialog_count = 0
         self.loads: dict[str, set[str]] = {}   # loaderId -> lifecycle events seen in the main frame
@@ -289,7 +293,7 @@ class Browser:
         self.devtools.on("Page.lifecycleEvent", self._lifecycle)
         self.stuck = self.dialog_open = False
         steps: list[tuple[str, dict[str, Any]]] = [
-            ("Page.enable", {}), ("Runtime.enable", {}), ("Page.setLifecycleEventsEnabled", {"enabled": True}),
+            ("Page.enable", {}), ("Page.setLifecycleEventsEnabled", {"enabled": True}),
             ("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0}),
             # No cache, so never If-None-Match or If-Modified-Since: a server answering 304
             # would otherwise leave axe an empty document to test.
@@ -298,6 +302,8 @@ class Browser:
             steps.append(("Page.addScriptToEvaluateOnNewDocument", {"source": self.axe_source(), "worldName": WORLD}))
         for method, params in steps:
             self.devtools.call(method, params, deadline)
+        # The main frame keeps its id for the tab's life (its documents change): read once, not per page.
+        self.main_frame = self.devtools.call("Page.getFrameTree", {}, deadline)["frameTree"]["frame"]["id"]
 
     def disconnect(self) -> None:
         """Close our DevTools connections (the tab goes with the browser: closing a tab that holds a dialog
@@ -383,8 +389,6 @@ class Browser:
         another document while loading is waited for there), as chromedriver's get() would."""
         self.loads.clear()
         self.main_loader = ""
-        tree = self.cdp("Page.getFrameTree", {}, deadline)
-        self.main_frame = tree["frameTree"]["frame"]["id"]
         reply = self.cdp("Page.navigate", {"url": url}, deadline)
         if reply.get("errorText"):
             raise RuntimeError(f"navigation failed: {reply['errorText']}")
@@ -399,9 +403,8 @@ class Browser:
     def world(self, deadline: float) -> int:
         """The execution context of WORLD in the current document's main frame: the one axe-core was
         evaluated in when the document was created (a world is found by its name), else a new one."""
-        frame = self.cdp("Page.getFrameTree", {}, deadline)["frameTree"]["frame"]["id"]
         created = self.cdp("Page.createIsolatedWorld",
-                           {"frameId": frame, "worldName": WORLD, "grantUniveralAccess": False}, deadline)
+                           {"frameId": self.main_frame, "worldName": WORLD, "grantUniveralAccess": False}, deadline)
         return int(created["executionContextId"])
 
     def evaluate(self, expression: str, context: int, deadline: float) -> Any:
@@ -445,9 +448,7 @@ class Browser:
     def test(self, url: str, deadline: float) -> dict[str, Any]:
         self.navigate(url, deadline)
         context = self.world(deadline)
-        run = DOM_PROBE + AXE_RUN % (json.dumps(axe_options(self.version)),
-                                     max(1, (deadline - time.monotonic()) * 1000),
-                                     json.dumps(a11y.PROBE_WORDS), self.focus_walk)
+        run = self.page_script(deadline)
         results = self.evaluate(run, context, deadline)
         if results.get("inject"):  # the page replaced its document, or the world is new: inject by hand
             self.evaluate(self.axe_source(), context, deadline)
@@ -456,17 +457,24 @@ class Browser:
             raise DevToolsTimeout("axe did not finish")
         if results.get("error"):
             raise RuntimeError(f"axe failed: {results['error']}")
+        found = results.pop("peer", None) or {}
         if results.get("dom") is not None:
-            self.peer_probe(results["dom"], context, deadline)
+            results["dom"].setdefault("own", []).extend([*found.get("nodes", []),
+                                                         *peer.markup_nodes(found.get("source") or "")])
         if self.reflow and results.get("dom") is not None:
             self.reflow_at_320(results["dom"], context, deadline)
         return dict(results)
 
-    def peer_probe(self, dom: dict[str, Any], context: int, deadline: float) -> None:
-        """The barriers of checks/a11y_peer_rules.py: the probe's nodes, and the tags the parser could not match
-        in the page's HTML source."""
-        found = self.evaluate(peer.probe_script(a11y.PROBE_WORDS["vague_links"]), context, deadline) or {}
-        dom.setdefault("own", []).extend([*found.get("nodes", []), *peer.markup_nodes(found.get("source") or "")])
+    def page_script(self, deadline: float) -> str:
+        """The page's one evaluation: axe-core, the DOM probe and the probe of checks/a11y_peer_rules.py (its
+        nodes, and the page's HTML source for the tags the parser cannot match), with what is the same for every
+        page built once per browser."""
+        if self._page_parts is None:
+            self._page_parts = (DOM_PROBE + "\nfunction peerProbe() { return "
+                                + peer.probe_script(a11y.PROBE_WORDS["vague_links"]).strip() + "; }\n",
+                                json.dumps(axe_options(self.version)), json.dumps(a11y.PROBE_WORDS))
+        functions, options, words = self._page_parts
+        return functions + AXE_RUN % (options, max(1, (deadline - time.monotonic()) * 1000), words, self.focus_walk)
 
     def reflow_at_320(self, dom: dict[str, Any], context: int, deadline: float) -> None:
         """1.4.10: the same document laid out with 320 CSS px of content width must not scroll horizontally.
