@@ -538,7 +538,7 @@ def judged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                                  '</head><body><main><h1>甲</h1></main></body></html>', encoding="utf-8")
     with SiteServer(root) as server:
         cfg = write_config(work / "c.toml", server.base, work / "s.sqlite3", crawl={"sitemaps": False},
-                           extra=as_of("accessibility"))
+                           extra=as_of("accessibility") + "\n[evidence]\nscreenshots = 50\n")
         result = run_cli("audit", "--config", str(cfg), "--checks", "accessibility", "--out", str(work / "out"))
     return {"out": work / "out", "base": server.base, "result": result,
             "records": records(work / "out" / "evidence.wacz")}
