@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from siteaudit.commands.common import open_store, pdf_printer
 from siteaudit.core import config as config_mod
@@ -13,6 +14,7 @@ from siteaudit.core.config import ConfigError
 from siteaudit.core.console import echo, safe
 from siteaudit.core.dates import TAIPEI, labelled, now, run_zone
 from siteaudit.core.runs import abandoned_runs, shown_status
+from siteaudit.core.store import Store
 from siteaudit.reports import digest, dossier
 from siteaudit.reports.publish import publish, require_metadata
 from siteaudit.reports.render import FORMATS, OUTPUT_FILES, check_outputs, print_report, write_outputs
@@ -69,18 +71,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def named_run(store: Store, site: str, name: str) -> dict[str, Any] | None:
+    """The run `name` stands for: 'latest' is the site's latest complete run, else a run id."""
+    if name == "latest":
+        return store.latest_run(site=site, status="complete")
+    if name.isdigit():
+        return store.run(int(name))
+    raise ConfigError(f"run: expected a run id or 'latest', got {name!r}")
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     """The public results page of a stored run: the run's figures, judged by the one verdict."""
     cfg = config_mod.load(args.config)
     require_metadata(cfg)  # before anything is read or written
     waivers = load_waivers(args.waivers or cfg.site.waivers)
     with open_store(args) as store:
-        if args.run == "latest":
-            run = store.latest_run(site=cfg.site.name, status="complete")
-        elif args.run.isdigit():
-            run = store.run(int(args.run))
-        else:
-            raise ConfigError(f"run: expected a run id or 'latest', got {args.run!r}")
+        run = named_run(store, cfg.site.name, args.run)
         if run is None:
             raise ConfigError(f"run {args.run}: no complete run of site {safe(cfg.site.name)} in {store.path}")
         if run["site"] != cfg.site.name:
@@ -118,12 +124,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     cfg = config_mod.load(args.config)
     waivers = load_waivers(args.waivers or cfg.site.waivers)
     with open_store(args) as store:
-        if args.run == "latest":
-            run = store.latest_run(site=cfg.site.name, status="complete")
-        elif args.run.isdigit():
-            run = store.run(int(args.run))
-        else:
-            raise ConfigError(f"run: expected a run id or 'latest', got {args.run!r}")
+        run = named_run(store, cfg.site.name, args.run)
         if run is None or run["status"] != "complete":
             raise ConfigError(f"run {args.run}: no complete run of site {safe(cfg.site.name)} in {store.name}")
         d = digest.compose(store, run, judge(store, run["id"], waivers), cfg.digest.urls_shown, args.lang)
