@@ -117,8 +117,8 @@ def write_config(path: Path, base: str, store: Path, crawl: dict[str, Any] | Non
     lines = ["[site]"] + [f"{k} = {toml_value(v)}" for k, v in site.items()]
     lines += ["[crawl]"] + [f"{k} = {toml_value(v)}" for k, v in crawl.items()]
     if "[evidence]" not in extra:  # element screenshots have tests of their own; elsewhere they would only add
-        extra += "\n[evidence]\nscreenshots = 0\n"   # a browser start to every audit with accessibility findings
-    lines += ["[store]", f"path = {toml_value(str(store))}", extra]
+        lines += ["[evidence]", "screenshots = 0"]   # a browser start to every audit with accessibility findings
+    lines += ["[store]", f"path = {toml_value(str(store))}", extra]  # [store] last: tests append to its tables
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
