@@ -52,12 +52,12 @@ def write_screenshots(cfg: Config, run_id: int, staging: Path, findings: list[di
     thread.start()
     try:
         pages: dict[str, Wanted] = {}
-        unarchived = 0
+        captures: dict[str, dict[str, Any]] = {}   # page -> the capture its screenshots refer to
         for page, selector, _ in targets:
             found = archive.nearest(page, "99999999999999")
             if found is None or found[1].get("mime") == "warc/metadata":
-                unarchived += 1
-                continue
+                continue   # not archived: counted among the screenshots not taken
+            captures[page] = found[1]
             address = f"http://127.0.0.1:{server.server_address[1]}{replay_path(found[0], page)}"
             pages.setdefault(page, Wanted(address, page, [])).selectors.append(selector)
         shots, problems = take_screenshots(list(pages.values()), paths, cfg.evidence.screenshot_bytes,
@@ -71,7 +71,7 @@ def write_screenshots(cfg: Config, run_id: int, staging: Path, findings: list[di
                      "crawl-process": "screenshots"}, max(1, cfg.evidence.max_bytes // 4) if cfg.evidence.max_bytes else 0)
     try:
         for shot in shots:
-            ts, entry = archive.nearest(shot.page, "99999999999999") or ("", {})
+            entry = captures[shot.page]
             fid = ids[(shot.page, shot.selector)]
             warc.put(Resource(SCREENSHOT_URN + fid, time.time(), shot.image, shot.mime, entry.get("id", ""), shot.page,
                               entry.get("date", ""), about={"page": shot.page, "selector": shot.selector,
