@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -10,10 +12,13 @@ from warcio.archiveiterator import ArchiveIterator
 from siteaudit.core import warc
 
 
-def archived(path: Path, exchange: warc.Exchange) -> list[tuple]:
+def archived(path: Path, exchange: warc.Exchange) -> tuple[bytes, list[tuple]]:
+    """The exchange's records as bytes (record ids masked, the warcinfo record left out) and as warcio reads them."""
     writer = warc.WarcFile(path, {"software": "test"})
     writer.put(exchange)
     writer.close()
+    raw = gzip.decompress(path.read_bytes())
+    raw = re.sub(rb"<urn:uuid:[0-9a-f-]{36}>", b"<id>", raw[raw.index(b"WARC/1.1\r\n", 1):])
     records = []
     with open(path, "rb") as stream:
         for record in ArchiveIterator(stream, check_digests="raise"):
@@ -22,7 +27,7 @@ def archived(path: Path, exchange: warc.Exchange) -> list[tuple]:
             fields = [(k, v) for k, v in record.rec_headers.headers if k not in ("WARC-Record-ID", "WARC-Concurrent-To")]
             http = record.http_headers.to_str() if record.http_headers else None
             records.append((record.rec_type, fields, http, record.content_stream().read()))
-    return records
+    return raw, records
 
 
 EXCHANGE = warc.Exchange(
@@ -39,10 +44,11 @@ EXCHANGE = warc.Exchange(
 def test_directly_serialised_records_equal_warcios(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                    headers: list[tuple[str, str]]) -> None:
     exchange = warc.Exchange(**{**EXCHANGE.__dict__, "response_headers": headers})
-    direct = archived(tmp_path / "direct.warc.gz", exchange)
+    direct_bytes, direct = archived(tmp_path / "direct.warc.gz", exchange)
     monkeypatch.setattr(warc, "plain_exchange", lambda *args: None)
-    through_warcio = archived(tmp_path / "warcio.warc.gz", exchange)
+    warcio_bytes, through_warcio = archived(tmp_path / "warcio.warc.gz", exchange)
     assert [r[0] for r in direct] == ["response", "request"]
+    assert direct_bytes == warcio_bytes
     assert direct == through_warcio
     response_fields = dict(direct[0][1])
     assert response_fields["WARC-Truncated"] == "length"
