@@ -211,7 +211,7 @@ def test_killed_crawl_resumes_to_the_same_page_set(serve, tmp_path):
     assert db.execute("SELECT status FROM runs WHERE id=?", (run_id,)).fetchone()[0] == "complete"
 
 
-def test_two_workers_fetch_the_same_pages_and_resources_as_one(demo_run, tmp_path):
+def test_two_workers_fetch_and_read_the_same_pages_and_resources_as_one(demo_run, tmp_path):
     store = tmp_path / "two.sqlite3"
     cfg = write_config(tmp_path / "two.toml", demo_run["base"], store, crawl={"workers": 2}, site={
         "name": "demo", "exclude": [r"^https?://(?!127\.0\.0\.1[:/]|[^/]*\.invalid[:/])"]})
@@ -223,6 +223,13 @@ def test_two_workers_fetch_the_same_pages_and_resources_as_one(demo_run, tmp_pat
         def rows(conn, rid, table=table):
             return {(r[0], r[1]) for r in conn.execute(f"SELECT url, status FROM {table} WHERE run_id=?", (rid,))}
         assert rows(db, run_id) == rows(one, demo_run["run_id"]), table
+
+    def read(conn, rid):  # what the page reader process read of each page: the same as the crawler itself
+        links = conn.execute("SELECT p.url, l.url, l.scope, l.text, l.row_text FROM links l JOIN pages p ON "
+                             "p.id = l.page_id WHERE l.run_id=?", (rid,))
+        texts = conn.execute("SELECT url, title, h1, meta, anchors FROM pages WHERE run_id=?", (rid,))
+        return sorted(map(tuple, links), key=repr), sorted(map(tuple, texts), key=repr)
+    assert read(db, run_id) == read(one, demo_run["run_id"])
     assert (tmp_path / "out" / "crawl-resources.log").exists()
 
 
