@@ -75,6 +75,15 @@ def checks_recorder(cfg: Config, store: Store, run_id: int, out: Path) -> WarcFi
                     if cfg.evidence.max_bytes else 0)
 
 
+def side_warc(cfg: Config, staging: Path, run_id: int, role: str) -> WarcFile:
+    """A WARC file of what the tool made after the crawl (`role`: judgements, screenshots), in the run's staging
+    folder: its own warcinfo, and a quarter of evidence.max_bytes."""
+    cap = max(1, cfg.evidence.max_bytes // 4) if cfg.evidence.max_bytes else 0
+    return WarcFile(staging / f"{role}-{os.getpid()}-{run_id}.warc.gz",
+                    {"software": f"siteaudit/{versions()['siteaudit']}", "run": str(run_id), "crawl-process": role},
+                    cap)
+
+
 def write_judgements(cfg: Config, store: Store, run_id: int, staging: Path) -> None:
     """The accessibility stage's result for each page (axe and the tool's own probes) as a metadata record
     concurrent to the page's response; a result reused from an earlier run says which run tested it."""
@@ -88,9 +97,7 @@ def write_judgements(cfg: Config, store: Store, run_id: int, staging: Path) -> N
                                    if line.strip()):
         if entry.get("kind") == "page" and entry.get("mime") != "warc/metadata":
             responses[entry["url"]] = entry["id"]
-    warc = WarcFile(staging / f"judgements-{os.getpid()}-{run_id}.warc.gz",
-                    {"software": f"siteaudit/{versions()['siteaudit']}", "run": str(run_id),
-                     "crawl-process": "judgements"}, max(1, cfg.evidence.max_bytes // 4) if cfg.evidence.max_bytes else 0)
+    warc = side_warc(cfg, staging, run_id, "judgements")
     try:
         for url, test in sorted(tests.items()):
             payload = {"check": "accessibility", "tested_run": test["tested_run"], "tested_at": test["tested_at"],

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
@@ -12,9 +11,9 @@ from typing import Any
 from siteaudit.core.browser import find_browser
 from siteaudit.core.config import Config
 from siteaudit.core.replay import Archive, make_server, replay_path
-from siteaudit.core.runs import versions
 from siteaudit.core.shots import Wanted, take_screenshots
-from siteaudit.core.warc import SCREENSHOT_URN, Resource, WarcFile
+from siteaudit.core.warc import SCREENSHOT_URN, Resource
+from siteaudit.runevidence import side_warc
 from siteaudit.verdict.ids import finding_id, site_origin
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "notice": 2}
@@ -66,9 +65,7 @@ def write_screenshots(cfg: Config, run_id: int, staging: Path, findings: list[di
         server.shutdown()
         server.server_close()
     ids = {(page, selector): fid for page, selector, fid in targets}
-    warc = WarcFile(staging / f"screenshots-{os.getpid()}-{run_id}.warc.gz",
-                    {"software": f"siteaudit/{versions()['siteaudit']}", "run": str(run_id),
-                     "crawl-process": "screenshots"}, max(1, cfg.evidence.max_bytes // 4) if cfg.evidence.max_bytes else 0)
+    warc = side_warc(cfg, staging, run_id, "screenshots")
     try:
         for shot in shots:
             entry = captures[shot.page]
