@@ -4,7 +4,8 @@ SQLite (WAL mode, one file) is the default; a `postgresql://` location opens the
 (psycopg 3) for a fleet of workers. This module owns the schema and every query; crawler, checks and reports
 go through it, and the PostgreSQL connection translates the few SQLite idioms the queries use.
 Pages and resources are one row per fetched URL of a run; a redirect hop is its own row with
-`redirect_to`, and `finalize_redirects` fills `final_url` and `redirect_chain` once the crawl ends.
+`redirect_to`, and `finalize_redirects` fills `final_url` and `redirect_chain` of the URLs that redirect once
+the crawl ends (NULL for the others: such a URL is its own final URL, its chain the one hop).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ CREATE TABLE IF NOT EXISTS pages (
     url TEXT NOT NULL,
     final_url TEXT,
     redirect_to TEXT,
-    redirect_chain TEXT,               -- JSON list of [url, status] hops ending at final_url
+    redirect_chain TEXT,               -- JSON list of [url, status] hops ending at final_url (NULL: no redirect)
     status INTEGER,                    -- HTTP status, NULL when no response
     error TEXT,                        -- dns | refused | timeout | tls | robots | trap:* | ... when no usable response
     error_detail TEXT,
@@ -563,13 +564,16 @@ class Store:
         )
 
     def finalize_redirects(self, run_id: int) -> None:
-        """Fill final_url and redirect_chain for every fetched URL by following redirect hops."""
+        """Fill final_url and redirect_chain of every fetched URL that redirects by following its hops (a URL that
+        does not keeps NULL in both: writing its one hop into every row would cost more than all the rest)."""
         hops: dict[str, tuple[int | None, str | None]] = {}
         for table in ("pages", "resources"):
             for row in self.db.execute(f"SELECT url, status, redirect_to FROM {table} WHERE run_id=?", (run_id,)):
                 hops.setdefault(row["url"], (row["status"], row["redirect_to"]))
         updates = []
-        for url in hops:
+        for url, (_, first) in hops.items():
+            if not first:
+                continue
             chain, seen, cur = [], set(), url
             while cur in hops and cur not in seen:
                 seen.add(cur)
