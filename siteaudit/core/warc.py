@@ -11,7 +11,6 @@ import base64
 import hashlib
 import json
 import os
-import queue
 import threading
 import time
 import zlib
@@ -36,6 +35,8 @@ GZIP_LEVEL = 6                      # per record; 9 (warcio's own) costs twice t
 FLUSH_BYTES = 4 * 1024 * 1024       # compressed records are appended to the file in batches of about this size,
 FLUSH_SECONDS = 2.0                 # or this long after the last batch
 QUEUE_ITEMS = 64                    # exchanges waiting for the writer: the crawl waits when it is that far ahead
+WAKE_ITEMS = 16                     # the writer is woken for this many waiting items (a wake-up per item costs the
+WAKE_SECONDS = 0.2                  # crawl more than the writing), else this long after it last looked
 WARC_VERSION = "WARC/1.1"
 MIN_REVISIT_BODY = 1024             # a smaller identical body is archived again: its revisit would be no smaller
 PROFILE_SAME = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
@@ -203,7 +204,9 @@ class WarcFile:
         self.earlier = earlier or {}
         self.summary = WarcSummary()
         self.writer = WARCWriter(BytesIO(), gzip=False, warc_version=WARC_VERSION)
-        self.queue: queue.Queue[Exchange | Failed | Judgement | Resource | None] = queue.Queue(QUEUE_ITEMS)
+        self.pending: list[Exchange | Failed | Judgement | Resource] = []
+        self.waiting = threading.Condition()
+        self.stopping = False
         self.buffer = bytearray()
         self.index: list[str] = []
         self.offset = 0
@@ -219,14 +222,23 @@ class WarcFile:
 
     # -- the crawl's side ---------------------------------------------------------------------------------------
     def put(self, item: Exchange | Failed | Judgement | Resource) -> None:
-        """Queue one item for the writer (a late one, after close, is dropped: the file is complete)."""
-        if self.error is None and not self.closed:
-            self.queue.put(item)
+        """Queue one item for the writer (a late one, after close, is dropped: the file is complete); the caller
+        waits while QUEUE_ITEMS are queued."""
+        if self.error is not None or self.closed:
+            return
+        with self.waiting:
+            self.pending.append(item)
+            if len(self.pending) >= WAKE_ITEMS:
+                self.waiting.notify_all()
+            while len(self.pending) >= QUEUE_ITEMS and self.error is None and self.thread.is_alive():
+                self.waiting.wait(1.0)
 
     def close(self) -> WarcSummary:
         """Write what is queued, close the files (one fsync) and leave the final summary beside them."""
         self.closed = True
-        self.queue.put(None)
+        with self.waiting:
+            self.stopping = True
+            self.waiting.notify_all()
         self.thread.join()
         try:
             self.flush(force=True)
@@ -242,15 +254,20 @@ class WarcFile:
     # -- the writer thread --------------------------------------------------------------------------------------
     def run(self) -> None:
         while True:
-            try:
-                item = self.queue.get(timeout=FLUSH_SECONDS)
-            except queue.Empty:
-                item = False
-            if item is None:
+            with self.waiting:
+                if len(self.pending) < WAKE_ITEMS and not self.stopping:
+                    self.waiting.wait(WAKE_SECONDS)
+                items, self.pending = self.pending, []
+                stopping = self.stopping
+                self.waiting.notify_all()  # room again for a crawl waiting in put
+            if self.error is None:
+                self.write(items)
+            if stopping and not items:
                 return
-            if self.error is not None:
-                continue
-            try:
+
+    def write(self, items: list[Exchange | Failed | Judgement | Resource]) -> None:
+        try:
+            for item in items:
                 if isinstance(item, Failed):
                     self.write_failure(item)
                 elif isinstance(item, Judgement):
@@ -259,9 +276,9 @@ class WarcFile:
                     self.write_resource(item)
                 elif isinstance(item, Exchange):
                     self.write_exchange(item)
-                self.flush()
-            except Exception as exc:  # a full disk: the crawl goes on, the run says the evidence is incomplete
-                self.error = exc
+            self.flush()
+        except Exception as exc:  # a full disk: the crawl goes on, the run says the evidence is incomplete
+            self.error = exc
 
     def write_exchange(self, ex: Exchange) -> None:
         url = redact_url(ex.url)
