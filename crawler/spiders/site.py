@@ -20,6 +20,7 @@ from siteaudit.core import config as config_mod
 from siteaudit.core.fetchpolicy import refusal, site_classes
 from siteaudit.core.urlparts import redact
 from siteaudit.core.urls import UrlRules, authority_problem, port_is_invalid
+from siteaudit.crawler.capture import stored_items
 from siteaudit.crawler.errors import classify_failure
 from siteaudit.crawler.extract import extract, parse_body
 from siteaudit.crawler.previous import NOT_MODIFIED, SAME_BODY, Previous, body_hash
@@ -265,7 +266,7 @@ class SiteSpider(scrapy.Spider):
 
     # -- responses ----------------------------------------------------------------------------
     def base_record(self, response: Response) -> dict[str, Any]:
-        headers = {k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}
+        headers = {k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in stored_items(response.headers) if v}
         body = response.body
         return {
             "url": response.request.url if response.request else response.url,
