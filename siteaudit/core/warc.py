@@ -285,7 +285,8 @@ class WarcFile:
         date = warc_date(ex.when)
         headers = safe_headers(ex.response_headers)
         reason = phrase(ex.status)
-        http = StatusAndHeaders(f"{ex.status} {reason}".strip(), headers, protocol=ex.protocol or "HTTP/1.1")
+        status_line = f"{ex.status} {reason}".strip()
+        protocol = ex.protocol or "HTTP/1.1"
         digest = sha1_digest(ex.body)
         known = self.earlier.get(ex.url)
         warc_headers = {"WARC-Date": date}
@@ -303,7 +304,8 @@ class WarcFile:
                 profile = PROFILE_SAME
         if profile and known is not None:
             record = self.writer.create_revisit_record(url, known.digest, redact_url(known.url), known.date,
-                                                       http_headers=http, warc_headers_dict=warc_headers)
+                                                       http_headers=StatusAndHeaders(status_line, headers, protocol),
+                                                       warc_headers_dict=warc_headers)
             record.rec_headers.replace_header("WARC-Profile", profile)
             record.rec_headers.add_header("WARC-Refers-To", known.record_id)
             self.summary.revisits += 1
@@ -319,7 +321,8 @@ class WarcFile:
             warc_headers["WARC-Payload-Digest"] = digest
             mime = next((v for k, v in headers if k.lower() == "content-type"), "").split(";")[0].strip()
             extra = {"mime": mime or "unknown", "digest": digest}
-            fast = plain_exchange(url, warc_headers, http, ex.body, line, sent, ex.request_body)
+            fast = plain_exchange(url, warc_headers, f"{protocol} {status_line}", headers, ex.body, line, sent,
+                                  ex.request_body)
             if fast is not None:  # the common exchange: records written directly, byte for byte as warcio would
                 response_raw, response_id, request_raw = fast
                 entry = self.index_entry(url, ex, extra, response_id, date)
@@ -327,7 +330,8 @@ class WarcFile:
                     self.append_bytes(request_raw, None)
                 return
             record = self.writer.create_warc_record(url, "response", payload=BytesIO(ex.body), length=len(ex.body),
-                                                    http_headers=http, warc_headers_dict=warc_headers)
+                                                    http_headers=StatusAndHeaders(status_line, headers, protocol),
+                                                    warc_headers_dict=warc_headers)
         response_id = record.rec_headers.get_header("WARC-Record-ID")
         entry = self.index_entry(url, ex, extra, response_id, date)
         request = self.writer.create_warc_record(
@@ -462,11 +466,11 @@ def head_bytes(first_line: str, headers: list[tuple[str, str]]) -> bytes | None:
     return text.encode("ascii") if text.isascii() else None
 
 
-def plain_exchange(url: str, warc_headers: dict[str, str], http: StatusAndHeaders, body: bytes, line: str,
-                   sent: list[tuple[str, str]], request_body: bytes) -> tuple[bytes, str, bytes] | None:
+def plain_exchange(url: str, warc_headers: dict[str, str], status: str, headers: list[tuple[str, str]], body: bytes,
+                   line: str, sent: list[tuple[str, str]], request_body: bytes) -> tuple[bytes, str, bytes] | None:
     """The response and request records of an exchange, serialised directly (warcio's layout and digests, a
     tenth of its Python work), with the response's record id; None when something needs warcio's escaping."""
-    response_head = head_bytes(f"{http.protocol} {http.statusline}", http.headers)
+    response_head = head_bytes(status, headers)
     request_head = head_bytes(line, sent)
     if response_head is None or request_head is None or not url.isascii() or "\n" in url or "\r" in url:
         return None
