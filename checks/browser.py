@@ -194,9 +194,10 @@ function probe(words, walkLimit, violations) {
   function walk(limit) {
     if (!limit) return;
     var focusable = 'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])';
-    var stops = Array.prototype.filter.call(document.querySelectorAll(focusable), function (el) {
-      return !el.disabled && shown(el);
-    }).slice(0, limit);
+    var stops = [], all = document.querySelectorAll(focusable);
+    for (var i = 0; i < all.length && stops.length < limit; i++) {  // no style read past the last stop
+      if (!all[i].disabled && shown(all[i])) stops.push(all[i]);
+    }
     stops.forEach(function (el) {
       var before = look(el);
       el.focus();
