@@ -10,11 +10,40 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+class CpuSampler(threading.Thread):
+    """CPU seconds of a process and all its descendants: each process's last reading (utime + stime), read
+    every 0.1 s, summed at the end (a process that exits loses at most its last 0.1 s)."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root = root
+        self.seen: dict[tuple[int, str], float] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        from siteaudit.core.browser import process_tree
+
+        tick = os.sysconf("SC_CLK_TCK")
+        while not self.stop.is_set():
+            for pid in process_tree(self.root):
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                self.seen[(pid, fields[19])] = (int(fields[11]) + int(fields[12])) / tick
+            self.stop.wait(0.1)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
 
 
 def stage(base: str, urls: list[str], out: str, chromium: str) -> None:
@@ -58,10 +87,14 @@ def main() -> int:
     child = subprocess.Popen([sys.executable, __file__, "--child", a.base, tmp, a.chromium], stdin=subprocess.PIPE, text=True)
     sampler = MemSampler(child.pid)  # sampled from this process, so the stage's own threads are undisturbed
     sampler.start()
+    cpu = CpuSampler(child.pid)
+    cpu.start()
     child.communicate(json.dumps(urls), timeout=3600)
     total = time.perf_counter() - t0
     sampler.stop.set()
     sampler.join(timeout=2)
+    cpu.stop.set()
+    cpu.join(timeout=2)
     got = json.loads(Path(tmp).read_text())
     os.unlink(tmp)
     detected = expected = 0
@@ -76,6 +109,7 @@ def main() -> int:
         "axe_core_version": got["version"], "pages": pages, "not_tested": got["not_tested"],
         "total_s": round(wall, 2), "stage_s": round(got["wall"], 2), "pages_per_s": round(pages / wall, 2),
         "s_per_page_mean": round(wall / max(1, pages), 3),
+        "cpu_s_all_processes": round(cpu.seconds, 1), "cpu_ms_per_page": round(cpu.seconds * 1000 / max(1, pages)),
         "peak_pss_mb_all_processes": round(sampler.peak_kb / 1024, 1),
         "injected_detected": f"{detected}/{expected}",
     }

@@ -102,7 +102,7 @@ PEER_WORDS = {
 # The source is fetched again from the page (DevTools' Page.getResourceContent would revalidate every stylesheet
 # of the page with conditional requests).
 PEER_PROBE = r"""
-(async function (words, opts) {
+(async function (words, opts, pending) {
   function unique(sel) { try { return document.querySelectorAll(sel).length === 1; } catch (e) { return false; } }
   function path(el) {
     var parts = [];
@@ -318,23 +318,6 @@ PEER_PROBE = r"""
     }
     return {frames: frames, seconds: frames > 1 ? delay / 100 * loops : 0};
   }
-  // Same-origin reads with a byte cap, aborted by `stop`; no-store: never a conditional request.
-  async function read(url, cap, stop) {
-    try {
-      var reply = await fetch(url, {signal: stop.signal, credentials: 'same-origin', cache: 'no-store'});
-      if (!reply.ok || !reply.body) return null;
-      var reader = reply.body.getReader(), chunks = [], got = 0;
-      while (got < cap) {
-        var part = await reader.read();
-        if (part.done) break;
-        chunks.push(part.value); got += part.value.length;
-      }
-      reader.cancel().catch(function () {});
-      var all = new Uint8Array(Math.min(got, cap)), at = 0;
-      chunks.forEach(function (c) { var s = c.subarray(0, all.length - at); all.set(s, at); at += s.length; });
-      return all;
-    } catch (e) { return null; }
-  }
   function limited(seconds) {
     var stop = new AbortController();
     stop.timer = setTimeout(function () { stop.abort(); }, seconds * 1000);
@@ -345,23 +328,50 @@ PEER_PROBE = r"""
     var src = img.currentSrc || img.src || '';
     return /\.gif($|[?#])/i.test(src) && src.indexOf(location.origin + '/') === 0 && shown(img);
   }).slice(0, opts.max_gifs);
-  var read_all = await Promise.all(gifs.map(function (img) { return read(img.currentSrc || img.src, opts.gif_bytes, gifStop); }));
+  var read_all = await Promise.all(gifs.map(function (img) { return readCapped(img.currentSrc || img.src, opts.gif_bytes, gifStop); }));
   clearTimeout(gifStop.timer);
   read_all.forEach(function (bytes, g) {
     var anim = bytes && animation(bytes);
     if (anim && anim.frames > 1 && anim.seconds > 5)
       add('animated-gif', gifs[g], anim.frames + ' frames, ' + (anim.seconds === Infinity ? 'loops' : anim.seconds + ' s'));
   });
-  // -- the page's HTML source, read again as the server sends it, for the parser (checks/a11y_peer_rules.py)
+  // -- the page's HTML source, read again as the server sends it, for the parser (checks/a11y_peer_rules.py):
+  // its GET went out before axe ran (sourceStart); it has opts.source_seconds more from here
   var source = '';
-  if (/^https?:$/.test(location.protocol)) {
-    var pageStop = limited(opts.source_seconds);
-    var raw = await read(location.href, opts.source_bytes, pageStop);
-    clearTimeout(pageStop.timer);
+  if (pending) {
+    var sourceTimer = setTimeout(function () { pending.stop.abort(); }, opts.source_seconds * 1000);
+    var raw = await pending.bytes;
+    clearTimeout(sourceTimer);
     try { source = raw ? new TextDecoder(document.characterSet || 'utf-8').decode(raw) : ''; } catch (e) { source = ''; }
   }
   return {nodes: out, source: source};
-})(%s, %s)
+})(%s, %s, pending)
+"""
+# Same-origin reads with a byte cap, aborted by `stop`; no-store: never a conditional request. `sourceStart` sends
+# the GET of the page's own source at once, before axe-core runs, so it is answered while axe works; the probe
+# above waits for it at the end. Both are defined once per page, beside the probe (checks/browser.py).
+READ_SCRIPT = r"""
+async function readCapped(url, cap, stop) {
+  try {
+    var reply = await fetch(url, {signal: stop.signal, credentials: 'same-origin', cache: 'no-store'});
+    if (!reply.ok || !reply.body) return null;
+    var reader = reply.body.getReader(), chunks = [], got = 0;
+    while (got < cap) {
+      var part = await reader.read();
+      if (part.done) break;
+      chunks.push(part.value); got += part.value.length;
+    }
+    reader.cancel().catch(function () {});
+    var all = new Uint8Array(Math.min(got, cap)), at = 0;
+    chunks.forEach(function (c) { var s = c.subarray(0, all.length - at); all.set(s, at); at += s.length; });
+    return all;
+  } catch (e) { return null; }
+}
+function sourceStart(cap) {
+  if (!/^https?:$/.test(location.protocol)) return null;
+  var stop = new AbortController();
+  return {stop: stop, bytes: readCapped(location.href, cap, stop)};
+}
 """
 
 

@@ -48,7 +48,8 @@ def axe_options(version: str) -> dict[str, Any]:
 # violations (docs/security.md). The world is created with each document, by name, and found again by name.
 WORLD = "siteaudit-axe"
 # Only what the check reads comes back through chromedriver: axe's full result is several hundred KB.
-# Evaluated in the isolated world, one call per page: axe-core, then the DOM probe (DOM_PROBE), then the probe of
+# Evaluated in the isolated world, one call per page: the GET of the page's source for the markup rule sent first
+# (`pageSource`, answered while axe works), axe-core, then the DOM probe (DOM_PROBE), then the probe of
 # checks/a11y_peer_rules.py (`peerProbe`, defined before it). Resolves with {inject: true} when the document has no
 # axe yet, with {timeout: true} when the whole of it has not finished in the page timeout (chromedriver does not
 # time out a CDP command).
@@ -64,11 +65,12 @@ AXE_RUN = """
     });
   }
   var timer, late = new Promise(function (ok) { timer = setTimeout(ok, timeoutMs, {timeout: true}); });
+  var pending = pageSource();
   var run = axe.run(document, options).then(function (r) {
     var out = {violations: slim(r.violations), incomplete: slim(r.incomplete), version: r.testEngine.version,
                dom: probe(words, walkLimit, r.violations)};
-    return peerProbe().then(function (found) { out.peer = found; return out; });
-  }, function (e) { return {error: String(e)}; });
+    return peerProbe(pending).then(function (found) { out.peer = found; return out; });
+  }, function (e) { if (pending) pending.stop.abort(); return {error: String(e)}; });
   return Promise.race([run, late]).then(function (r) { clearTimeout(timer); return r; });
 })(%s, %d, %s, %d)
 """
@@ -192,9 +194,10 @@ function probe(words, walkLimit, violations) {
   function walk(limit) {
     if (!limit) return;
     var focusable = 'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])';
-    var stops = Array.prototype.filter.call(document.querySelectorAll(focusable), function (el) {
-      return !el.disabled && shown(el);
-    }).slice(0, limit);
+    var stops = [], all = document.querySelectorAll(focusable);
+    for (var i = 0; i < all.length && stops.length < limit; i++) {  // no style read past the last stop
+      if (!all[i].disabled && shown(all[i])) stops.push(all[i]);
+    }
     stops.forEach(function (el) {
       var before = look(el);
       el.focus();
@@ -229,6 +232,16 @@ function probe(words, walkLimit, violations) {
 }
 """
 
+
+
+# The width the document's content takes at 320 CSS px, and its start tag. Then the page, now measured, is taken
+# out of the layout: the desktop width restored next lays out an empty document, not the whole page again.
+REFLOW_MEASURE = """(function () {
+  var d = document.documentElement, h = d.outerHTML || '';
+  var wide = [d.scrollWidth, d.clientWidth, h.slice(0, Math.min(200, h.indexOf('>') + 1 || 200))];
+  d.style.setProperty('display', 'none', 'important');
+  return wide;
+})()"""
 
 
 class PageTimeout(TimeoutError):
@@ -470,8 +483,9 @@ class Browser:
         nodes, and the page's HTML source for the tags the parser cannot match), with what is the same for every
         page built once per browser."""
         if self._page_parts is None:
-            self._page_parts = (DOM_PROBE + "\nfunction peerProbe() { return "
-                                + peer.probe_script(a11y.PROBE_WORDS["vague_links"]).strip() + "; }\n",
+            self._page_parts = (DOM_PROBE + peer.READ_SCRIPT + "\nfunction peerProbe(pending) { return "
+                                + peer.probe_script(a11y.PROBE_WORDS["vague_links"]).strip() + "; }\n"
+                                + f"function pageSource() {{ return sourceStart({peer.SOURCE_BYTES}); }}\n",
                                 json.dumps(axe_options(self.version)), json.dumps(a11y.PROBE_WORDS))
         functions, options, words = self._page_parts
         return functions + AXE_RUN % (options, max(1, (deadline - time.monotonic()) * 1000), words, self.focus_walk)
@@ -480,16 +494,15 @@ class Browser:
         """1.4.10: the same document laid out with 320 CSS px of content width must not scroll horizontally.
         Scrollbars are hidden while it is measured, so a long (scrolling) page and a short one get the same
         320 px, and the page's own width is measured against 320, not against what a scrollbar leaves."""
-        self.cdp("Emulation.setDeviceMetricsOverride",
-                 {"width": REFLOW_WIDTH, "height": 640, "deviceScaleFactor": 1, "mobile": False}, deadline)
-        self.cdp("Emulation.setScrollbarsHidden", {"hidden": True}, deadline)
+        assert self.devtools is not None
+        self.devtools.call_all([("Emulation.setDeviceMetricsOverride", {"width": REFLOW_WIDTH, "height": 640,
+                                                                        "deviceScaleFactor": 1, "mobile": False}),
+                                ("Emulation.setScrollbarsHidden", {"hidden": True})], deadline)
         try:
-            wide = self.evaluate("(function () { var d = document.documentElement, h = d.outerHTML || '';"
-                                 " return [d.scrollWidth, d.clientWidth, h.slice(0, Math.min(200, h.indexOf('>') + 1"
-                                 " || 200))]; })()", context, deadline)
+            wide = self.evaluate(REFLOW_MEASURE, context, deadline)
         finally:
-            self.cdp("Emulation.setScrollbarsHidden", {"hidden": False}, deadline)
-            self.cdp("Emulation.clearDeviceMetricsOverride", {}, deadline)
+            self.devtools.call_all([("Emulation.setScrollbarsHidden", {"hidden": False}),
+                                    ("Emulation.clearDeviceMetricsOverride", {})], deadline)
         if wide and wide[0] > REFLOW_WIDTH:
             dom.setdefault("own", []).append({
                 "rule": "reflow", "target": "html", "html": wide[2],

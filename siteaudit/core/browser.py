@@ -186,6 +186,36 @@ class DevTools:
             raise RuntimeError(f"{method}: {reply['error'].get('message', reply['error'])}")
         return dict(reply.get("result", {}))
 
+    def call_all(self, commands: list[tuple[str, dict[str, Any]]], deadline: float | None = None
+                 ) -> list[dict[str, Any]]:
+        """Send `commands` at once (one target carries them out in order) and wait for every result until
+        `deadline`: one round trip instead of one each. The first error raises, as `call` would."""
+        numbers = [next(self.ids) for _ in commands]
+        with self.changed:
+            for n in numbers:
+                self.replies[n] = None
+        for n, (method, params) in zip(numbers, commands, strict=True):
+            self.socket.send(json.dumps({"id": n, "method": method, "params": params}))
+        replies: list[dict[str, Any]] = []
+        with self.changed:
+            try:
+                for n, (method, _) in zip(numbers, commands, strict=True):
+                    while self.replies[n] is None:
+                        if self.closed:
+                            raise ConnectionError(f"DevTools connection closed during {method}")
+                        left = None if deadline is None else deadline - time.monotonic()
+                        if left is not None and left <= 0:
+                            raise DevToolsTimeout(f"{method}: no answer in time")
+                        self.changed.wait(left)
+                    replies.append(self.replies[n] or {})
+            finally:
+                for n in numbers:
+                    self.replies.pop(n, None)
+        for (method, _), reply in zip(commands, replies, strict=True):
+            if "error" in reply:
+                raise RuntimeError(f"{method}: {reply['error'].get('message', reply['error'])}")
+        return [dict(reply.get("result", {})) for reply in replies]
+
     def wait_for(self, ready: Callable[[], bool], deadline: float, what: str) -> None:
         """Wait until `ready()` (checked as events arrive) or raise DevToolsTimeout at `deadline`."""
         with self.changed:
