@@ -101,7 +101,7 @@ def reader_for(cfg: Config, stamps: bool) -> PageReader | None:
         return None
     try:
         return PageReader(cfg, stamps)
-    except Exception as exc:  # no process could be started (a limit on processes or memory, a daemonic parent)
+    except OSError as exc:  # no process could be started (a limit on processes or memory)
         logger.warning("page reader not started (%s): the crawler reads every page itself", exc)
         return None
 
