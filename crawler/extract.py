@@ -54,25 +54,20 @@ def clean(text: str | None) -> str:
 BYTES_ENCODINGS = frozenset({"utf-8", "utf8", "ascii", "us-ascii", "cp1252", "iso-8859-1", "latin-1"})
 
 
-def parse_bytes(body: bytes, encoding: str | None) -> tuple[Any, bool] | None:
-    """Parse the bytes directly when lxml knows the encoding (no decode and re-encode): the document and whether
-    it was read whole (False: nested past libxml2's depth limit, so the elements below it, and their links, are
-    missing). None when the page must be decoded to text first (Big5/CP950 and other legacy encodings)."""
-    if not (encoding and encoding.lower() in BYTES_ENCODINGS and body.strip()):
-        return None
-    parser = etree.HTMLParser(encoding=encoding, huge_tree=True)
-    try:
-        doc = _document(body, parser)
-    except (etree.ParserError, ValueError, LookupError):
-        return None
-    return into_body(doc), _whole(parser)
-
-
 def parse_body(body: bytes, encoding: str | None, text: Any) -> tuple[Any, bool]:
-    """`parse_bytes`, else the text: `text` is a callable giving the decoded page."""
-    parsed = parse_bytes(body, encoding)
-    if parsed is not None:
-        return parsed
+    """Parse the bytes directly when lxml knows the encoding (no decode and re-encode), else the text.
+
+    `text` is a callable giving the decoded text (Big5/CP950 and other legacy encodings go that way).
+    Returns the document and whether it was read whole (False: nested past libxml2's depth limit, so the
+    elements below it, and their links, are missing).
+    """
+    if encoding and encoding.lower() in BYTES_ENCODINGS and body.strip():
+        parser = etree.HTMLParser(encoding=encoding, huge_tree=True)
+        try:
+            doc = _document(body, parser)
+            return into_body(doc), _whole(parser)
+        except (etree.ParserError, ValueError, LookupError):
+            pass
     parser = etree.HTMLParser(huge_tree=True)
     return parse_html(text(), parser), _whole(parser)
 

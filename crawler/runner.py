@@ -13,7 +13,6 @@ from siteaudit.core.store import Store
 from siteaudit.crawler import handlers  # noqa: F401  (Scrapy's HTTP handler, imported cheaply)
 from siteaudit.crawler.capture import EvidenceSetup
 from siteaudit.crawler.configure import date_log_records, quiet_log_files, settings_for
-from siteaudit.crawler.page_reader import reader_for
 from siteaudit.crawler.previous import Previous
 from siteaudit.crawler.resource_process import finish_resource_process, start_resource_process
 from siteaudit.crawler.spiders.site import SiteSpider
@@ -44,7 +43,6 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
         checker, sink = start_resource_process(cfg, store_path, run_id,
                                                log_file.replace(".log", "-resources.log") if log_file else None,
                                                base_run, evidence)
-    reader = reader_for(cfg, stamps)  # before the crawl starts its threads: a fork of a single-threaded process
     previous = Previous.open(store_path, base_run)
     date_log_records(cfg.site.timezone)
     process = CrawlerProcess(settings_for(cfg, store_path, progress, log_file, share, evidence))
@@ -53,7 +51,7 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
     crawler = process.create_crawler(SiteSpider)
     quiet_log_files(log_failures)
     process.crawl(crawler, config=cfg, run_id=run_id, resume=resume, resource_sink=sink, external_cache=cache,
-                  stamps=stamps, previous=previous, page_reader=reader)
+                  stamps=stamps, previous=previous)
     from twisted.internet import reactor  # installed by CrawlerProcess
 
     received: list[int] = []
@@ -64,8 +62,6 @@ def crawl(cfg: Config, store_path: str, run_id: int, resume: dict[str, Any] | No
         with handlers_restored():
             process.start()
     finally:
-        if reader is not None:
-            reader.close()
         if checker is not None and sink is not None:
             checker_exit = finish_resource_process(checker, sink)
         if previous is not None:

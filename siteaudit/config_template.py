@@ -33,7 +33,7 @@ max_repeated_segments = 3   # /a/b/a/b/a/b... trap
 check_external = true       # check (never crawl) links to other hosts
 external_cache_hours = 24   # reuse external results of recent runs (0: re-check every link every night)
 verify_tls = true           # an expired or self-signed certificate is a finding
-workers = 1                 # 2: check documents and external links in a second process, parse pages in a third (same total concurrency)
+workers = 1                 # 2: check documents and external links in a second process (same total concurrency)
 # user_agent = ""           # default: siteaudit/VERSION (website compliance auditor; +contact_url)
 
 [store]

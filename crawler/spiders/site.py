@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -26,9 +26,6 @@ from siteaudit.crawler.extract import extract, parse_body
 from siteaudit.crawler.previous import NOT_MODIFIED, SAME_BODY, Previous, body_hash
 from siteaudit.crawler.sniff import blocked_reason, looks_binary
 
-if TYPE_CHECKING:
-    from siteaudit.crawler.page_reader import PageReader
-
 SITEMAP_PRIORITY = -10  # pages and checks first: sitemaps only fill the queue when nothing else waits
 MAX_REDIRECT_HOPS = 30  # a chain that never ends is cut; the link check judges chains by its own max_redirects
 FOLLOWED_SCOPES = frozenset({"page", "document", "asset", "external"})
@@ -43,7 +40,7 @@ class SiteSpider(scrapy.Spider):
     def __init__(self, config: Any = None, url: str | None = None, run_id: Any = None,
                  resume: dict[str, Any] | None = None, resource_sink: Any = None,
                  external_cache: dict[str, dict[str, Any]] | None = None, stamps: bool = True,
-                 previous: Previous | None = None, page_reader: PageReader | None = None, **kwargs: Any) -> None:
+                 previous: Previous | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(config, str):
             config = config_mod.load(config)
@@ -67,7 +64,6 @@ class SiteSpider(scrapy.Spider):
         # An incremental run: pages and documents are requested with the base run's validators, and an unchanged
         # answer carries the stored page or document over instead of parsing it again.
         self.previous = previous
-        self.page_reader = page_reader  # with crawl.workers = 2, pages are parsed in a process of their own
         self.sitemaps_requested = 0
         self.notes: list[str] = []  # limits that cut the crawl short, printed after the audit
         # Internal address classes (loopback, link-local, private) this site may reach: those it is on itself.
@@ -292,21 +288,12 @@ class SiteSpider(scrapy.Spider):
             record["error_detail"] = (f"body cut short after {len(response.body)} bytes: the connection ended "
                                       "before the whole answer (data loss)")
 
-    async def parse_page(self, response: Response) -> list[Any]:
+    def parse_page(self, response: Response) -> list[Any]:
         """Callbacks return lists: Scrapy inspects generator callbacks' source on every call."""
-        read = None
-        if self.page_reader is not None and self.is_fresh_html(response):
-            read = await self.page_reader.read(response.body, response.encoding, response.url)
-        out = list(self._parse_page(response, read))
+        out = list(self._parse_page(response))
         if self.resource_sink is not None:
             self.resource_sink.flush()
         return out
-
-    def is_fresh_html(self, response: Response) -> bool:
-        """A 2xx HTML answer not known unchanged: the page will be parsed (unless it turns out blocked)."""
-        return (200 <= response.status < 300 and isinstance(response, TextResponse)
-                and "html" in (response.headers.get(b"Content-Type") or b"text/html").decode("latin-1").lower()
-                and not looks_binary(response.body) and self.unchanged(response) is None)
 
     def parse_resource(self, response: Response) -> list[Any]:
         return list(self._parse_resource(response))
@@ -318,12 +305,6 @@ class SiteSpider(scrapy.Spider):
         """How the answer shows the page unchanged since the base run (304, or the same body), or None."""
         if self.previous is None or response.meta.get("sa_unconditional"):
             return None
-        if "sa_unchanged" in response.meta:
-            return response.meta["sa_unchanged"]
-        response.meta["sa_unchanged"] = how = self._unchanged(response)
-        return how
-
-    def _unchanged(self, response: Response) -> str | None:
         url = response.request.url if response.request else response.url
         if response.status == 304 and url in self.previous.pages:
             return NOT_MODIFIED
@@ -360,8 +341,7 @@ class SiteSpider(scrapy.Spider):
                 yield from self.schedule(url, link["scope"], depth + 1, response.url,
                                          parent=response.url, parent_chain=chain)
 
-    def _parse_page(self, response: Response, read: tuple[Any, bool] | None = None) -> Iterator[Any]:
-        """The page's record and links; `read`: its parse from the page reader, when it gave one."""
+    def _parse_page(self, response: Response) -> Iterator[Any]:
         how = self.unchanged(response)
         if how:
             yield from self.carry_page(response, how)
@@ -391,14 +371,11 @@ class SiteSpider(scrapy.Spider):
             record["charset"] = getattr(response, "encoding", None)
             if record["truncated"] and not record.get("error"):
                 record["error_detail"] = f"page cut at {len(body)} bytes (crawl.max_page_bytes)"
-            if read is not None:
-                data, whole = read
-            else:
-                doc, whole = parse_body(body, record["charset"], lambda: response.text)
-                data = extract(doc, response.url, self.rules, stamps=self.stamps)
+            doc, whole = parse_body(body, record["charset"], lambda: response.text)
             if not whole and not record.get("error"):
                 record["error"] = "incomplete"
                 record["error_detail"] = "not fully parsed: elements nested deeper than 2048 levels (and their links) are not read"
+            data = extract(doc, response.url, self.rules, stamps=self.stamps)
             record.update(title=data.title, h1=data.h1, lang=data.lang, anchors=data.anchors, meta=data.meta,
                           stamps=data.stamps)
             links = data.links
