@@ -169,22 +169,7 @@ class DevTools:
     def call(self, method: str, params: dict[str, Any] | None = None, deadline: float | None = None
              ) -> dict[str, Any]:
         """Send a command and wait for its result until `deadline` (time.monotonic()); DevToolsTimeout after."""
-        n = next(self.ids)
-        with self.changed:
-            self.replies[n] = None
-        self.socket.send(json.dumps({"id": n, "method": method, "params": params or {}}))
-        with self.changed:
-            while self.replies[n] is None:
-                if self.closed:
-                    raise ConnectionError(f"DevTools connection closed during {method}")
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    raise DevToolsTimeout(f"{method}: no answer in time")
-                self.changed.wait(left)
-            reply = self.replies.pop(n) or {}
-        if "error" in reply:
-            raise RuntimeError(f"{method}: {reply['error'].get('message', reply['error'])}")
-        return dict(reply.get("result", {}))
+        return self.call_all([(method, params or {})], deadline)[0]
 
     def call_all(self, commands: list[tuple[str, dict[str, Any]]], deadline: float | None = None
                  ) -> list[dict[str, Any]]:
