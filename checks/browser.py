@@ -71,7 +71,11 @@ AXE_RUN = """
                dom: probe(words, walkLimit, r.violations)};
     return peerProbe(pending).then(function (found) { out.peer = found; return out; });
   }, function (e) { if (pending) pending.stop.abort(); return {error: String(e)}; });
-  return Promise.race([run, late]).then(function (r) { clearTimeout(timer); return r; });
+  return Promise.race([run, late]).then(function (r) {
+    clearTimeout(timer);
+    if (r.timeout && pending) pending.stop.abort();  // the source's read ends with the page's budget
+    return r;
+  });
 })(%s, %d, %s, %d)
 """
 DOM_PROBE = r"""

@@ -71,17 +71,20 @@ def checks_recorder(cfg: Config, store: Store, run_id: int, out: Path) -> WarcFi
     while path.exists():
         n += 1
         path = folder / f"checks-{os.getpid()}-{n}.warc.gz"
-    return WarcFile(path, {**setup.info, "crawl-process": "checks"}, max(1, cfg.evidence.max_bytes // 4)
-                    if cfg.evidence.max_bytes else 0)
+    return WarcFile(path, {**setup.info, "crawl-process": "checks"}, quarter_cap(cfg))
+
+
+def quarter_cap(cfg: Config) -> int:
+    """The byte cap of a WARC file written beside the crawl's: a quarter of evidence.max_bytes (0: no cap)."""
+    return max(1, cfg.evidence.max_bytes // 4) if cfg.evidence.max_bytes else 0
 
 
 def side_warc(cfg: Config, staging: Path, run_id: int, role: str) -> WarcFile:
     """A WARC file of what the tool made after the crawl (`role`: judgements, screenshots), in the run's staging
     folder: its own warcinfo, and a quarter of evidence.max_bytes."""
-    cap = max(1, cfg.evidence.max_bytes // 4) if cfg.evidence.max_bytes else 0
     return WarcFile(staging / f"{role}-{os.getpid()}-{run_id}.warc.gz",
                     {"software": f"siteaudit/{versions()['siteaudit']}", "run": str(run_id), "crawl-process": role},
-                    cap)
+                    quarter_cap(cfg))
 
 
 def write_judgements(cfg: Config, store: Store, run_id: int, staging: Path) -> None:
