@@ -279,7 +279,7 @@ def test_a_store_from_an_earlier_schema_is_upgraded_in_place_without_losing_data
         run = upgraded.run(1)
         assert run is not None and run["summary"] == {"links": {"status": "pass"}} and run["verdict"] is None
         version = upgraded.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert version == str(store_mod.SCHEMA_VERSION) == "6"
+        assert version == str(store_mod.SCHEMA_VERSION) == "7"
         assert run["plan"] == {}  # stored before incremental runs: the next run is a full one
         columns = {r[1] for r in upgraded.db.execute("PRAGMA table_info(pages)")}
         assert {"body_hash", "revalidated", "carried_from"} <= columns

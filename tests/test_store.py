@@ -144,6 +144,24 @@ def test_an_older_store_is_upgraded_in_place_on_both_backends(location):
         assert store.manual_checks("old", "2026-11-27", "2026-11-27")[0]["ok"] is False
 
 
+def test_a_store_with_the_old_link_url_index_loses_it_and_gets_the_run_index_on_both_backends(location):
+    with Store(location) as store:  # a schema 6 store: the index every store had before, its version marker
+        store.begin()
+        store.db.execute("DROP INDEX links_run")
+        store.db.execute("CREATE INDEX links_run_url ON links(run_id, url)")
+        store.db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+        store.commit()
+    with Store(location) as store:
+        if location.startswith("postgresql"):
+            names = {r[0] for r in store.db.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'links'")}
+        else:
+            names = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'links' "
+                                                    "AND type = 'index'")}
+        assert "links_run_url" not in names
+        assert {"links_run", "links_page"} <= names
+        assert store.schema_version() == SCHEMA_VERSION == 7
+
+
 def test_an_unreachable_database_is_one_store_error_naming_it_without_the_password():
     with pytest.raises(StoreError) as caught:
         Store("postgresql://auditor:secret@127.0.0.1:9/nowhere")

@@ -28,7 +28,7 @@ from siteaudit.core.dates import now
 from siteaudit.core.urlparts import redact
 from siteaudit.core.urls import Trap, find_traps
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -178,7 +178,10 @@ CREATE TABLE IF NOT EXISTS uptime_manual (
     created REAL NOT NULL              -- when it was entered
 );
 CREATE INDEX IF NOT EXISTS uptime_site_started ON uptime_probes(site, started);
-CREATE INDEX IF NOT EXISTS links_run_url ON links(run_id, url);
+-- A run's links are read by run (in rowid order) and by page, never looked up by URL: an index on (run_id, url)
+-- cost the crawl more than all other link inserts together (each row a random insert into a tree of long URLs).
+DROP INDEX IF EXISTS links_run_url;
+CREATE INDEX IF NOT EXISTS links_run ON links(run_id);
 CREATE INDEX IF NOT EXISTS links_page ON links(page_id);
 CREATE TABLE IF NOT EXISTS a11y_tests (
     id INTEGER PRIMARY KEY,
@@ -223,6 +226,7 @@ UPGRADE_COLUMNS = (("links", "row_text", "TEXT"), ("links", "row_label", "TEXT")
                    ("findings", "message_en", "TEXT"),                             # schema 4 -> 5
                    ("links", "hreflang", "TEXT"))                                  # schema 5 -> 6
 # schema 4 -> 5 also: the uptime_manual table (a person's check entered as a day's record), created by SCHEMA
+# schema 6 -> 7: links indexed by run (links_run) instead of by run and URL (links_run_url, dropped by SCHEMA)
 
 
 class StoreError(RuntimeError):
@@ -806,7 +810,7 @@ class Store:
 
     def _link_rows(self, run_id: int, columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
         """Link columns plus page_id, read in rowid order: a run's links are stored together, so a rowid
-        range is a sequential read, where the (run_id, url) index would jump around the table."""
+        range is a sequential read of the table itself."""
         for column in columns:
             if column not in LINK_COLUMNS:
                 raise ValueError(f"unknown link column {column}")
@@ -816,7 +820,7 @@ class Store:
         cursor = self.db.cursor()
         cursor.row_factory = None
         cols = ", ".join(columns)
-        # "+run_id" keeps SQLite off the (run_id, url) index, so it walks the rowid range in order
+        # "+run_id" keeps SQLite off the run_id index, so it walks the rowid range in order
         yield from cursor.execute(f"SELECT {cols}, page_id FROM links WHERE id BETWEEN ? AND ? AND +run_id=?",
                                   (lo, hi, run_id))
 
