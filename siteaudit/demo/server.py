@@ -6,6 +6,7 @@ It serves a folder and lets callers add routes (redirects, throttling, search) a
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import urllib.parse
 from collections.abc import Callable
@@ -15,6 +16,16 @@ from pathlib import Path
 from typing import Any
 
 Route = Callable[[SimpleHTTPRequestHandler], None]
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A client that hangs up before its answer is written (a browser closing a tab, a crawler's timeout) is
+    normal; only other errors get socketserver's traceback on stderr."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class SiteServer:
@@ -82,7 +93,7 @@ class SiteServer:
                     send(self, 405, b"", {"Allow": "GET, HEAD"})
 
         bind = host if host.startswith("127.") else "127.0.0.1"  # 127.0.0.2, .3: other hosts on loopback
-        self.httpd = ThreadingHTTPServer((bind, port), Handler)
+        self.httpd = QuietServer((bind, port), Handler)
         self.httpd.daemon_threads = True
         if ssl_context is not None:
             self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
