@@ -80,6 +80,7 @@ def main(base: str, out: str) -> None:
         "ROBOTSTXT_OBEY": True, "RETRY_ENABLED": False, "DOWNLOAD_TIMEOUT": 10, "LOG_LEVEL": "WARNING",
         "TELNETCONSOLE_ENABLED": False, "HTTPERROR_ALLOW_ALL": True, "USER_AGENT": "siteaudit-bench-floor",
         "DNS_TIMEOUT": 2, "LOG_ENABLED": False,
+        "DOWNLOAD_MAXSIZE": 10 * 1024 * 1024,  # siteaudit's own page cap (crawl.max_page_bytes)
         "CONCURRENT_ITEMS": 1,  # Scrapy's default (100) starts that many asyncio tasks for every callback's output
     }
     if "--full" not in sys.argv:
